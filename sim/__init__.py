@@ -1,0 +1,1 @@
+"""b2bsim: agent-based simulation of B2B buying committees."""

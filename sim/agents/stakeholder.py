@@ -1,0 +1,366 @@
+"""The stakeholder: one member of the buying committee working through the maze.
+
+Each week a stakeholder spends its hours, one at a time, on one of the three buying jobs,
+choosing each hour by what it needs most now (a softmax over its needs, so with noise):
+
+- **seek**: find decision-enabling information about what matters to it and is uncertain;
+- **validate**: check a claim it holds against an independent source; a claim that does not
+  hold up is discarded and costs its source trust;
+- **align**: meet a colleague; if their priorities are close enough (bounded confidence)
+  both move toward each other, anchored to where they started (Friedkin-Johnsen), and they
+  share beliefs; if too far apart they clash, which tires both.
+
+Its view of the options is an appraisal: mean-variance utility under its own priorities,
+so uncertainty makes the known status quo look safer (the mechanism behind indecision).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import mesa
+
+from sim.information import CLAIM_VARIANCE, Beliefs, Claim
+from sim.model.committee import StakeholderProfile
+
+if TYPE_CHECKING:
+    from sim.model.model import BuyingCommitteeModel
+
+RECENT_CLAIMS = 12
+"""Claims a stakeholder keeps in mind as candidates for validation; older ones are taken as
+they are."""
+
+
+class BuyingJob(StrEnum):
+    """The three concurrent buying jobs (Gartner)."""
+
+    SEEK = "seek"
+    VALIDATE = "validate"
+    ALIGN = "align"
+
+
+JOBS: tuple[BuyingJob, ...] = (BuyingJob.SEEK, BuyingJob.VALIDATE, BuyingJob.ALIGN)
+
+
+def normal_cdf(z: float) -> float:
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
+class Stakeholder(mesa.Agent):
+    """A member of the buying committee (see docs/ODD.md, 'Stakeholder')."""
+
+    model: BuyingCommitteeModel
+
+    def __init__(
+        self,
+        model: BuyingCommitteeModel,
+        profile: StakeholderProfile,
+        trust: dict[str, float],
+        beliefs: Beliefs,
+        rng: random.Random,
+    ) -> None:
+        super().__init__(model)
+        self.profile = profile
+        self.name = profile.name
+        self.draws = rng
+        self.influence = profile.influence
+        self.veto = profile.veto
+        self.risk_aversion = profile.risk_aversion
+        self.stubbornness = profile.stubbornness
+        self.open_mindedness = profile.open_mindedness
+        self.anchor = profile.priorities
+        self.priorities = list(profile.priorities)
+        self.trust = trust
+        self.beliefs = beliefs
+        self.recent_claims: list[Claim] = []
+        self.load = 0.0
+        self.overload = 0.0
+        self.fatigue = 0.0
+        self.peak_fatigue = 0.0
+        self.fatigue_from_conflict = 0.0
+        self.fatigue_from_overload = 0.0
+        self.hours_left = 0.0
+        self.consensus_help = 0.0
+        self.week_hours = dict.fromkeys(JOBS, 0.0)
+        self.week_hours_with_sellers = 0.0
+        self.total_hours = dict.fromkeys(JOBS, 0.0)
+        self.total_hours_with_sellers = 0.0
+        self.last_week_hours: dict[str, float] = {}
+        self.jobs_by_week: list[str] = []
+        self.claims_discredited = 0
+        self.conflicts = 0
+        self.utilities: list[float] = []
+        self.preferred = 0
+        self.confidence = 0.0
+        self._disagreement = 0.0
+        self.appraise()
+
+    # ---- the week -------------------------------------------------------------------
+
+    def start_week(self) -> None:
+        """Set this week's hours before sellers book any of them."""
+        self.hours_left = self.weekly_budget()
+
+    def hours_free(self) -> float:
+        return self.hours_left
+
+    def book_seller_time(self, hours: float, job: str) -> None:
+        """A seller meeting takes `hours` of this week, counted under `job`."""
+        self.hours_left -= hours
+        self.week_hours[BuyingJob(job)] += hours
+        self.week_hours_with_sellers += hours
+
+    def step(self) -> None:
+        """Spend this week's remaining hours on buying jobs, one hour at a time."""
+        self._disagreement = self.disagreement()
+        while self.hours_left >= 1.0 - 1e-9:
+            job = self.choose_job()
+            if job is BuyingJob.SEEK:
+                self.seek()
+            elif job is BuyingJob.VALIDATE:
+                self.validate()
+            else:
+                self.align()
+            self.week_hours[job] += 1.0
+            self.hours_left -= 1.0
+
+    def weekly_budget(self) -> float:
+        """Hours available this week: fewer when tired; fractions are rounded at random."""
+        hours = self.profile.weekly_hours * (1.0 - self.fatigue)
+        whole = math.floor(hours)
+        return float(whole + (1 if self.draws.random() < hours - whole else 0))
+
+    def end_week(self) -> None:
+        """Overload turns into fatigue, the load clears partly, and the week is recorded."""
+        behaviour = self.model.settings.behaviour
+        attention = self.model.settings.information.attention
+        self.overload = self.load / attention
+        from_overload = behaviour.overload_fatigue * max(0.0, self.overload - 1.0)
+        self.fatigue_from_overload += from_overload
+        self.fatigue = min(1.0, max(0.0, self.fatigue + from_overload - behaviour.fatigue_recovery))
+        self.peak_fatigue = max(self.peak_fatigue, self.fatigue)
+        self.load *= 1.0 - behaviour.overload_recovery
+        self.appraise()
+        hours = self.week_hours
+        busiest = max(JOBS, key=hours.__getitem__)
+        self.jobs_by_week.append(busiest.value if hours[busiest] > 0 else "idle")
+        self.last_week_hours = {job.value: hours[job] for job in JOBS}
+        self.last_week_hours["with_sellers"] = self.week_hours_with_sellers
+        for job in JOBS:
+            self.total_hours[job] += hours[job]
+            hours[job] = 0.0
+        self.total_hours_with_sellers += self.week_hours_with_sellers
+        self.week_hours_with_sellers = 0.0
+        self.consensus_help = 0.0
+
+    # ---- choosing a job ---------------------------------------------------------------
+
+    def needs(self) -> tuple[float, float, float]:
+        """How much the stakeholder needs each job now, each on a 0-1 scale.
+
+        seek: uncertainty about the vendors on what matters to it, damped by overload;
+        validate: doubt about the recent claims it has not checked;
+        align: how much of the committee's influence prefers another option, plus how far
+        its priorities are from its colleagues'.
+        """
+        sd = self.beliefs.sd
+        prior_sd = self.model.settings.behaviour.prior_sd
+        vendors = self.model.vendor_indices
+        uncertainty = 0.0
+        for c, weight in enumerate(self.priorities):
+            uncertainty += weight * sum(sd[o][c] for o in vendors)
+        seek = uncertainty / (len(vendors) * prior_sd) / (1.0 + max(0.0, self.overload - 1.0))
+        doubt = 0.0
+        trust = self.trust
+        for claim in self.recent_claims:
+            doubt += self.priorities[claim.criterion] * (1.0 - trust[claim.source])
+        validate = doubt / (doubt + 0.5)
+        return seek, validate, self._disagreement
+
+    def choose_job(self) -> BuyingJob:
+        """Softmax over needs with temperature `behaviour.choice_noise`."""
+        seek, validate, align = self.needs()
+        temperature = self.model.settings.behaviour.choice_noise
+        w_seek = math.exp(seek / temperature)
+        w_validate = math.exp(validate / temperature) if self.recent_claims else 0.0
+        w_align = math.exp(align / temperature) if len(self.model.stakeholders) > 1 else 0.0
+        draw = self.draws.random() * (w_seek + w_validate + w_align)
+        if draw < w_seek:
+            return BuyingJob.SEEK
+        if draw < w_seek + w_validate:
+            return BuyingJob.VALIDATE
+        return BuyingJob.ALIGN
+
+    def disagreement(self) -> float:
+        """Influence share of colleagues preferring another option, plus half the mean
+        distance between priorities (0 when alone)."""
+        others = [s for s in self.model.stakeholders if s is not self]
+        if not others:
+            return 0.0
+        total = sum(s.influence for s in others)
+        against = sum(s.influence for s in others if s.preferred != self.preferred)
+        distance = sum(priority_distance(self.priorities, s.priorities) for s in others)
+        return against / total + 0.5 * distance / len(others)
+
+    # ---- the three jobs ---------------------------------------------------------------
+
+    def seek(self) -> None:
+        """Look for claims about the vendor criterion that matters most and is least known."""
+        model = self.model
+        rng = self.draws
+        sd = self.beliefs.sd
+        cells = [
+            (o, c, self.priorities[c] * sd[o][c])
+            for o in model.vendor_indices
+            for c in range(len(self.priorities))
+        ]
+        option, criterion = weighted_pick(cells, rng)
+        sources = model.information.sources_about(option)
+        source = weighted_pick([(s, None, self.trust[s]) for s in sources], rng)[0]
+        found = model.settings.information.claims_per_hour * model.settings.information.overload
+        n_claims = int(found) + (1 if rng.random() < found - int(found) else 0)
+        for k in range(n_claims):
+            c = criterion if k == 0 else rng.randrange(len(self.priorities))
+            value = model.information.state(source, option, c, rng.gauss(0.0, 1.0))
+            self.hear(option, c, value, source)
+        model.log(self.name, "seek", model.cell_name(option, criterion), source, n_claims)
+
+    def validate(self) -> None:
+        """Check a recent claim against the most trusted independent source."""
+        model = self.model
+        behaviour = model.settings.behaviour
+        rng = self.draws
+        recent = self.recent_claims
+        claim = max(
+            (recent[rng.randrange(len(recent))] for _ in range(2)),
+            key=lambda k: self.priorities[k.criterion] * (1.0 - self.trust[k.source]),
+        )
+        recent.remove(claim)
+        checkers = [s for s in ("independent_research", "peers") if s != claim.source]
+        checker = max(checkers, key=self.trust.__getitem__)
+        check = model.information.state(checker, claim.option, claim.criterion, rng.gauss(0, 1))
+        target = model.cell_name(claim.option, claim.criterion)
+        claim.validated = True
+        if abs(claim.value - check) > behaviour.validation_tolerance:
+            self.beliefs.remove(claim)
+            self.trust[claim.source] = max(0.02, self.trust[claim.source] - behaviour.trust_loss)
+            self.claims_discredited += 1
+            model.log(self.name, "validate", target, "discredited:" + claim.source, check)
+        else:
+            self.beliefs.reweight(claim, behaviour.confirmation_boost)
+            trust = self.trust[claim.source]
+            self.trust[claim.source] = trust + behaviour.trust_gain * (1.0 - trust)
+            model.log(self.name, "validate", target, "confirmed:" + claim.source, check)
+        self.hear(claim.option, claim.criterion, check, checker, validated=True)
+
+    def align(self) -> None:
+        """Meet a colleague: converge if close enough, clash if too far apart."""
+        model = self.model
+        behaviour = model.settings.behaviour
+        others = [s for s in model.stakeholders if s is not self]
+        partner = weighted_pick(
+            [(s, None, s.influence * (2.0 if s.preferred != self.preferred else 1.0)) for s in others],
+            self.draws,
+        )[0]
+        distance = priority_distance(self.priorities, partner.priorities)
+        if distance <= self.open_mindedness + self.consensus_help:
+            mine = tuple(self.priorities)
+            self.move_toward(partner.priorities, behaviour.convergence)
+            partner.move_toward(mine, behaviour.convergence)
+            self.share_beliefs_with(partner)
+            partner.share_beliefs_with(self)
+            model.log(self.name, "align", partner.name, "converged", distance)
+        else:
+            for side in (self, partner):
+                side.fatigue = min(1.0, side.fatigue + behaviour.conflict_fatigue)
+                side.fatigue_from_conflict += behaviour.conflict_fatigue
+            self.conflicts += 1
+            model.log(self.name, "align", partner.name, "clashed", distance)
+
+    # ---- what the jobs do to the stakeholder ------------------------------------------
+
+    def hear(
+        self, option: int, criterion: int, value: float, source: str, validated: bool = False
+    ) -> Claim:
+        """Take in a claim: its weight grows with trust in the source and shrinks when the
+        week's information load exceeds the stakeholder's attention (overload)."""
+        self.load += 1.0
+        attention = self.model.settings.information.attention
+        absorption = 1.0 if self.load <= attention else attention / self.load
+        weight = self.trust[source] * absorption / CLAIM_VARIANCE
+        claim = Claim(option, criterion, value, source, weight, self.model.week, validated)
+        self.beliefs.add(claim)
+        if not validated:
+            self.recent_claims.append(claim)
+            if len(self.recent_claims) > RECENT_CLAIMS:
+                del self.recent_claims[0]
+        return claim
+
+    def move_toward(self, other: list[float] | tuple[float, ...], convergence: float) -> None:
+        """Friedkin-Johnsen step: p <- s * p0 + (1 - s) * (p + mu * (q - p))."""
+        s = self.stubbornness
+        self.priorities = [
+            s * p0 + (1.0 - s) * (p + convergence * (q - p))
+            for p0, p, q in zip(self.anchor, self.priorities, other, strict=True)
+        ]
+
+    def share_beliefs_with(self, listener: Stakeholder) -> None:
+        """Tell `listener` this stakeholder's view of the vendor criterion on which they
+        differ most, weighted by what matters to the listener."""
+        mine, theirs = self.beliefs.mean, listener.beliefs.mean
+        weights = listener.priorities
+        option, criterion, _ = max(
+            (
+                (o, c, weights[c] * abs(mine[o][c] - theirs[o][c]))
+                for o in self.model.vendor_indices
+                for c in range(len(weights))
+            ),
+            key=lambda cell: cell[2],
+        )
+        listener.hear(option, criterion, mine[option][criterion], "colleagues")
+
+    def appraise(self) -> None:
+        """Value every option (mean-variance utility under its priorities; the status quo
+        carries the pain of the problem times the urgency) and how sure it is of the best."""
+        model = self.model
+        mean, sd = self.beliefs.mean, self.beliefs.sd
+        p = self.priorities
+        rho = self.risk_aversion
+        utilities = []
+        variances = []
+        for o in range(len(mean)):
+            value = sum(w * m for w, m in zip(p, mean[o], strict=True))
+            variance = sum((w * s) ** 2 for w, s in zip(p, sd[o], strict=True))
+            if o == model.status_quo_index:
+                value -= model.pain * model.urgency
+            utilities.append(value - rho * math.sqrt(variance))
+            variances.append(variance)
+        order = sorted(range(len(utilities)), key=utilities.__getitem__, reverse=True)
+        best = order[0]
+        if len(order) > 1:
+            second = order[1]
+            gap = utilities[best] - utilities[second]
+            self.confidence = normal_cdf(gap / math.sqrt(variances[best] + variances[second] + 1e-6))
+        else:
+            self.confidence = 1.0
+        self.utilities = utilities
+        self.preferred = best
+
+
+def priority_distance(p: list[float] | tuple[float, ...], q: list[float] | tuple[float, ...]) -> float:
+    """Half the L1 distance between two priority vectors: 0 identical, 1 disjoint."""
+    return 0.5 * sum(abs(a - b) for a, b in zip(p, q, strict=True))
+
+
+def weighted_pick[T](items: list[tuple[T, int | None, float]], rng: random.Random) -> tuple[T, int | None]:
+    """Pick (first, second) of one item with probability proportional to its third field."""
+    total = sum(item[2] for item in items)
+    draw = rng.random() * total
+    for first, second, weight in items:
+        draw -= weight
+        if draw < 0.0:
+            return first, second
+    return items[-1][0], items[-1][1]

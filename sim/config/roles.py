@@ -1,0 +1,140 @@
+"""The role library: defaults that a stakeholder inherits from its role.
+
+A role sets where a stakeholder starts (its priorities over the decision criteria, its
+risk aversion and stubbornness), how much it weighs in the decision, whether it holds a
+veto, how many hours a week it gives the purchase and how much it trusts each kind of
+source. Numbers are stylised from the B2B buying literature (Gartner's buying-group
+research; CEB/HBR 2017): finance and IT/security weigh risk and cost, champions and end
+users weigh fit and value, economic buyers weigh value and hold the budget.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_CRITERIA: tuple[str, ...] = (
+    "business_value",
+    "functional_fit",
+    "risk_security",
+    "implementation_effort",
+    "cost",
+)
+
+SOURCE_KINDS: tuple[str, ...] = (
+    "independent_research",
+    "vendor_content",
+    "peers",
+    "colleagues",
+)
+
+
+class Role(BaseModel):
+    """Defaults for every stakeholder with this role; any field may be overridden."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(description="How the story names the role, e.g. 'the CFO'.")
+    influence: float = Field(1.0, gt=0, description="Weight in the committee's decision.")
+    veto: bool = Field(False, description="Whether this role can block a purchase alone.")
+    priorities: dict[str, float] = Field(
+        description="Relative weight of each decision criterion (normalised to sum to 1)."
+    )
+    risk_aversion: float = Field(
+        1.0, ge=0, le=5, description="How much uncertainty about an option lowers its value."
+    )
+    stubbornness: float = Field(
+        0.2, ge=0, le=1, description="Friedkin-Johnsen anchoring to the role's starting view."
+    )
+    open_mindedness: float = Field(
+        0.35,
+        gt=0,
+        le=1,
+        description="Bounded-confidence radius: how far apart two views may be and still move "
+        "together (half the L1 distance between priority vectors).",
+    )
+    weekly_hours: float = Field(
+        3.0, gt=0, le=40, description="Hours a week this stakeholder gives the purchase."
+    )
+    trust: dict[str, float] = Field(
+        default_factory=dict,
+        description="Initial trust in source kinds, overriding the source's default (0-1).",
+    )
+
+
+def _p(bv: float, fit: float, risk: float, effort: float, cost: float) -> dict[str, float]:
+    return dict(zip(DEFAULT_CRITERIA, (bv, fit, risk, effort, cost), strict=True))
+
+
+ROLE_LIBRARY: dict[str, Role] = {
+    "economic_buyer": Role(
+        title="the economic buyer",
+        influence=2.0,
+        veto=True,
+        priorities=_p(0.40, 0.15, 0.15, 0.10, 0.20),
+        risk_aversion=1.0,
+        stubbornness=0.25,
+        weekly_hours=2.0,
+    ),
+    "champion": Role(
+        title="the champion",
+        influence=1.5,
+        priorities=_p(0.30, 0.35, 0.10, 0.15, 0.10),
+        risk_aversion=0.6,
+        stubbornness=0.15,
+        weekly_hours=4.0,
+        trust={"vendor_content": 0.55},
+    ),
+    "technical_evaluator": Role(
+        title="the technical evaluator",
+        influence=1.0,
+        priorities=_p(0.10, 0.45, 0.15, 0.25, 0.05),
+        risk_aversion=0.9,
+        stubbornness=0.25,
+        weekly_hours=4.0,
+    ),
+    "it_security": Role(
+        title="the IT security lead",
+        influence=1.0,
+        veto=False,
+        priorities=_p(0.05, 0.15, 0.55, 0.20, 0.05),
+        risk_aversion=1.6,
+        stubbornness=0.35,
+        weekly_hours=2.0,
+        trust={"vendor_content": 0.25},
+    ),
+    "finance": Role(
+        title="the CFO",
+        influence=1.5,
+        priorities=_p(0.30, 0.05, 0.15, 0.10, 0.40),
+        risk_aversion=1.4,
+        stubbornness=0.3,
+        weekly_hours=2.0,
+        trust={"vendor_content": 0.25},
+    ),
+    "procurement": Role(
+        title="the procurement manager",
+        influence=0.8,
+        priorities=_p(0.10, 0.10, 0.20, 0.10, 0.50),
+        risk_aversion=1.1,
+        stubbornness=0.3,
+        weekly_hours=2.0,
+    ),
+    "end_user": Role(
+        title="the end-user lead",
+        influence=0.8,
+        priorities=_p(0.15, 0.50, 0.05, 0.25, 0.05),
+        risk_aversion=0.7,
+        stubbornness=0.2,
+        weekly_hours=3.0,
+        trust={"peers": 0.75},
+    ),
+    "legal": Role(
+        title="the legal counsel",
+        influence=0.7,
+        priorities=_p(0.05, 0.05, 0.60, 0.10, 0.20),
+        risk_aversion=1.8,
+        stubbornness=0.4,
+        weekly_hours=1.0,
+    ),
+}
+"""Built-in roles. A scenario's `roles:` section overrides fields or adds new roles."""

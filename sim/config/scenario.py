@@ -1,0 +1,415 @@
+"""The scenario: everything one simulated purchase needs, as a validated pydantic model.
+
+A short file is enough: every field has a documented default, so `name:` alone is a valid
+scenario (the baseline). Unknown fields are errors (`extra="forbid"`) so that a typo never
+silently falls back to a default. Cross-field rules (known roles, known criteria, sellers for
+existing vendors) are checked after parsing and name the field path they concern.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.config.roles import DEFAULT_CRITERIA, ROLE_LIBRARY, SOURCE_KINDS, Role
+
+SELLER_STRATEGIES: tuple[str, ...] = ("none",)
+"""Strategy names a seller may have. `sim.agents.sellers` maps each to its agent class."""
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class RoleOverride(_Strict):
+    """Changes to a library role, or a whole new role (then `title` and `priorities` are
+    required). Fields left out keep the library's value."""
+
+    title: str | None = None
+    influence: float | None = Field(None, gt=0)
+    veto: bool | None = None
+    priorities: dict[str, float] | None = None
+    risk_aversion: float | None = Field(None, ge=0, le=5)
+    stubbornness: Unit | None = None
+    open_mindedness: float | None = Field(None, gt=0, le=1)
+    weekly_hours: float | None = Field(None, gt=0, le=40)
+    trust: dict[str, Unit] | None = None
+
+
+class StakeholderSpec(RoleOverride):
+    """One named member of the committee: a role plus any personal overrides."""
+
+    role: str = Field(description="A role from the library or the scenario's `roles`.")
+    name: str | None = Field(None, description="How the story names this person.")
+
+
+class Committee(_Strict):
+    """Who is in the room: either an explicit list of stakeholders, or a size and a mix of
+    roles to draw from (required roles first, the rest drawn by `role_mix` weights)."""
+
+    size: int | None = Field(
+        None, ge=1, le=50, description="Number of stakeholders drawn (default 7 when no list)."
+    )
+    stakeholders: list[StakeholderSpec] | None = Field(
+        None, min_length=1, description="Explicit members; replaces size and role_mix."
+    )
+    required_roles: list[str] = Field(
+        default_factory=lambda: ["economic_buyer", "champion", "finance", "technical_evaluator"],
+        description="Roles filled first, in this order, up to the committee size.",
+    )
+    role_mix: dict[str, float] = Field(
+        default_factory=lambda: {
+            "end_user": 1.2,
+            "it_security": 1.0,
+            "technical_evaluator": 0.8,
+            "procurement": 0.7,
+            "finance": 0.3,
+            "legal": 0.4,
+            "champion": 0.2,
+        },
+        description="Relative weights of the roles drawn after the required ones.",
+    )
+    divergence: float = Field(
+        1.0,
+        ge=0,
+        le=5,
+        description="How far members' priorities stray from their role's (0: exactly the role).",
+    )
+    risk_aversion_scale: float = Field(
+        1.0, ge=0, le=5, description="Multiplies every member's risk aversion."
+    )
+
+    @model_validator(mode="after")
+    def _size_or_list(self) -> Self:
+        if self.stakeholders is not None and self.size not in (None, len(self.stakeholders)):
+            raise ValueError(
+                f"size is {self.size} but {len(self.stakeholders)} stakeholders are listed; "
+                "give one or the other"
+            )
+        if any(w < 0 for w in self.role_mix.values()):
+            raise ValueError("role_mix weights must be >= 0")
+        return self
+
+    @property
+    def effective_size(self) -> int:
+        if self.stakeholders is not None:
+            return len(self.stakeholders)
+        return self.size if self.size is not None else 7
+
+
+class Account(_Strict):
+    """The buying organisation's situation: why it is buying and how that fades."""
+
+    urgency: Unit = Field(1.0, description="Urgency of the trigger at week 0.")
+    urgency_decay: Unit = Field(
+        0.025, description="Fraction of urgency lost each week while no decision is made."
+    )
+    pain: Unit = Field(
+        0.25, description="Cost of doing nothing at full urgency, in utility units (0-1 scale)."
+    )
+    shock_rate: Unit = Field(
+        0.03,
+        description="Weekly probability of an exogenous event (reorganisation, budget freeze, "
+        "incident) that moves urgency.",
+    )
+
+
+class StatusQuo(_Strict):
+    """Doing nothing: known to everyone, low value (the pain), no risk, no effort, no cost."""
+
+    quality: dict[str, Unit] = Field(
+        default_factory=lambda: {
+            "business_value": 0.25,
+            "functional_fit": 0.4,
+            "risk_security": 0.8,
+            "implementation_effort": 0.95,
+            "cost": 0.9,
+        },
+        description="True quality per criterion (0 worst, 1 best; missing criteria 0.5).",
+    )
+
+
+class Vendor(_Strict):
+    """A vendor's offer: its true quality per criterion, hidden from every stakeholder."""
+
+    label: str | None = Field(None, description="How the story names the vendor.")
+    quality: dict[str, Unit] = Field(
+        default_factory=dict,
+        description="True quality per criterion (0 worst, 1 best; missing criteria 0.6).",
+    )
+    price: float = Field(100_000.0, ge=0, description="Contract value if the vendor wins.")
+
+
+def _default_vendors() -> dict[str, Vendor]:
+    return {
+        "ours": Vendor(
+            label="our product",
+            quality={
+                "business_value": 0.65,
+                "functional_fit": 0.62,
+                "risk_security": 0.58,
+                "implementation_effort": 0.55,
+                "cost": 0.5,
+            },
+        ),
+        "rival": Vendor(
+            label="the rival's product",
+            quality={
+                "business_value": 0.62,
+                "functional_fit": 0.65,
+                "risk_security": 0.6,
+                "implementation_effort": 0.5,
+                "cost": 0.52,
+            },
+        ),
+    }
+
+
+class Options(_Strict):
+    """What the committee can choose: the status quo or one of the vendors."""
+
+    status_quo: StatusQuo = Field(default_factory=StatusQuo)
+    vendors: dict[str, Vendor] = Field(
+        default_factory=_default_vendors,
+        min_length=1,
+        description="Vendors by name; `our_vendor` names ours, the others are competitors.",
+    )
+
+
+class Source(_Strict):
+    """A kind of information source. A claim's value is
+    true quality + bias x (1 - true quality) + Normal(0, noise), clipped to [0, 1]:
+    biased sources overclaim most where the product is weakest."""
+
+    bias: float = Field(0.0, ge=-1, le=1, description="Overclaiming about the vendor's own offer.")
+    noise: Unit = Field(0.12, description="Standard deviation of a claim around its mean.")
+    trust: Unit = Field(0.5, description="Initial trust a stakeholder places in the source.")
+
+
+def _default_sources() -> dict[str, Source]:
+    return {
+        "independent_research": Source(bias=0.0, noise=0.12, trust=0.6),
+        "vendor_content": Source(bias=0.3, noise=0.06, trust=0.4),
+        "peers": Source(bias=0.0, noise=0.16, trust=0.7),
+        "colleagues": Source(bias=0.0, noise=0.05, trust=0.6),
+    }
+
+
+class Information(_Strict):
+    """The information environment the committee searches."""
+
+    sources: dict[str, Source] = Field(
+        default_factory=_default_sources,
+        description=f"Source kinds ({', '.join(SOURCE_KINDS)}); missing kinds keep defaults.",
+    )
+    overload: float = Field(
+        1.0,
+        ge=0.1,
+        le=10,
+        description="Multiplies the number of claims a seek hour brings in (1: normal).",
+    )
+    claims_per_hour: float = Field(2.0, gt=0, le=20, description="Claims found per seek hour.")
+    attention: float = Field(
+        8.0, gt=0, description="Claims a stakeholder can absorb a week before overload starts."
+    )
+
+    @model_validator(mode="after")
+    def _complete_sources(self) -> Self:
+        unknown = sorted(set(self.sources) - set(SOURCE_KINDS))
+        if unknown:
+            raise ValueError(
+                f"unknown source kind {unknown[0]!r} (known: {', '.join(SOURCE_KINDS)})"
+            )
+        defaults = _default_sources()
+        defaults.update(self.sources)
+        self.sources = defaults
+        return self
+
+
+class DecisionRule(_Strict):
+    """When the committee decides, and when it gives up."""
+
+    support_threshold: float = Field(
+        0.6, gt=0, le=1, description="Share of influence that must prefer one option."
+    )
+    confidence_threshold: Unit = Field(
+        0.7, description="Influence-weighted confidence its supporters must reach."
+    )
+    vetoes: bool = Field(True, description="Whether veto holders can block a purchase.")
+    stall_fatigue: Unit = Field(
+        0.7, description="Mean fatigue at which the committee stalls (no decision)."
+    )
+    stall_urgency: Unit = Field(
+        0.1, description="Urgency below which the purchase is shelved (no decision)."
+    )
+    regret_margin: Unit = Field(
+        0.05,
+        description="Shortfall of the chosen option's true value below what the committee "
+        "expected, or below the truly best vendor, that counts as regret.",
+    )
+    consensus_level: Unit = Field(
+        0.8, description="Share of influence behind the choice that counts as consensus."
+    )
+
+
+class Behaviour(_Strict):
+    """How stakeholders work: choosing jobs, absorbing claims, meeting colleagues, tiring."""
+
+    choice_noise: float = Field(
+        0.25, gt=0, le=10, description="Temperature of the choice among jobs (higher: more random)."
+    )
+    prior_sd: float = Field(
+        0.25, gt=0, le=1, description="Initial uncertainty (sd) about every vendor criterion."
+    )
+    convergence: Unit = Field(
+        0.3, description="How far a successful alignment moves two views toward each other."
+    )
+    validation_tolerance: Unit = Field(
+        0.2, description="Largest gap between a claim and its check that still confirms it."
+    )
+    confirmation_boost: float = Field(
+        1.5, ge=1, le=10, description="Factor on a confirmed claim's weight in beliefs."
+    )
+    trust_loss: Unit = Field(0.15, description="Trust lost in a source whose claim is discredited.")
+    trust_gain: Unit = Field(
+        0.05, description="Share of the gap to full trust gained when a claim is confirmed."
+    )
+    overload_recovery: Unit = Field(
+        0.5, description="Share of the information load that clears each week."
+    )
+    overload_fatigue: Unit = Field(
+        0.06, description="Fatigue added a week per unit of load above attention."
+    )
+    conflict_fatigue: Unit = Field(0.03, description="Fatigue one clash adds to each side.")
+    fatigue_recovery: Unit = Field(0.02, description="Fatigue that wears off each week.")
+
+
+class SellerSpec(_Strict):
+    """The seller working for one vendor."""
+
+    strategy: str = Field("none", description=f"One of: {', '.join(SELLER_STRATEGIES)}.")
+    capacity_hours: float = Field(10.0, gt=0, le=80, description="Hours a week for this deal.")
+
+
+class Scenario(_Strict):
+    """One account's purchase: the committee, the options, the information, the sellers."""
+
+    name: str = Field("unnamed", description="Short identifier.")
+    description: str = Field("", description="One line saying what the scenario shows.")
+    horizon_weeks: int = Field(78, ge=1, le=520, description="Weeks simulated before censoring.")
+    criteria: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_CRITERIA),
+        min_length=1,
+        description="Decision criteria every option is judged on.",
+    )
+    roles: dict[str, RoleOverride] = Field(
+        default_factory=dict, description="Overrides of library roles, or new roles."
+    )
+    committee: Committee = Field(default_factory=Committee)
+    account: Account = Field(default_factory=Account)
+    options: Options = Field(default_factory=Options)
+    our_vendor: str = Field("ours", description="Which vendor is ours (won vs lost).")
+    information: Information = Field(default_factory=Information)
+    decision: DecisionRule = Field(default_factory=DecisionRule)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    sellers: dict[str, SellerSpec] = Field(
+        default_factory=dict,
+        description="Seller per vendor name; a vendor left out has no seller ('none').",
+    )
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Self:
+        errors = [*self._check_roles(), *self._check_criteria(), *self._check_vendors()]
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    def _check_roles(self) -> list[str]:
+        known = set(ROLE_LIBRARY) | set(self.roles)
+        errors = []
+        for name, override in self.roles.items():
+            if name not in ROLE_LIBRARY and (override.title is None or override.priorities is None):
+                errors.append(f"roles.{name}: a new role needs a title and priorities")
+        used: list[tuple[str, str]] = [
+            (f"committee.required_roles[{i}]", r)
+            for i, r in enumerate(self.committee.required_roles)
+        ]
+        used += [(f"committee.role_mix.{r}", r) for r in self.committee.role_mix]
+        for i, spec in enumerate(self.committee.stakeholders or []):
+            used.append((f"committee.stakeholders[{i}].role", spec.role))
+        for path, role in used:
+            if role not in known:
+                errors.append(f"{path}: unknown role {role!r} (known: {', '.join(sorted(known))})")
+        if self.committee.stakeholders is None and self.committee.effective_size > len(
+            self.committee.required_roles
+        ):
+            if sum(self.committee.role_mix.values()) <= 0:
+                errors.append("committee.role_mix: needs a positive weight to draw members")
+        return errors
+
+    def _check_criteria(self) -> list[str]:
+        errors = []
+        if len(set(self.criteria)) != len(self.criteria):
+            errors.append("criteria: names must be unique")
+        known = set(self.criteria)
+        mappings: list[tuple[str, dict[str, float] | None]] = [
+            (f"roles.{n}.priorities", o.priorities) for n, o in self.roles.items()
+        ]
+        mappings += [
+            (f"committee.stakeholders[{i}].priorities", s.priorities)
+            for i, s in enumerate(self.committee.stakeholders or [])
+        ]
+        # Default qualities are written for the default criteria; check only what a file set.
+        if "vendors" in self.options.model_fields_set:
+            mappings += [
+                (f"options.vendors.{n}.quality", v.quality)
+                for n, v in self.options.vendors.items()
+            ]
+        if "quality" in self.options.status_quo.model_fields_set:
+            mappings.append(("options.status_quo.quality", self.options.status_quo.quality))
+        for path, mapping in mappings:
+            for key, value in (mapping or {}).items():
+                if key not in known:
+                    errors.append(
+                        f"{path}.{key}: unknown criterion (criteria: {', '.join(self.criteria)})"
+                    )
+                elif path.endswith("priorities") and value < 0:
+                    errors.append(f"{path}.{key}: priority weights must be >= 0")
+        return errors
+
+    def _check_vendors(self) -> list[str]:
+        errors = []
+        vendors = self.options.vendors
+        if self.our_vendor not in vendors:
+            errors.append(
+                f"our_vendor: {self.our_vendor!r} is not a vendor (vendors: {', '.join(vendors)})"
+            )
+        for name, seller in self.sellers.items():
+            if name not in vendors:
+                errors.append(
+                    f"sellers.{name}: no vendor named {name!r} (vendors: {', '.join(vendors)})"
+                )
+            if seller.strategy not in SELLER_STRATEGIES:
+                errors.append(
+                    f"sellers.{name}.strategy: unknown strategy {seller.strategy!r} "
+                    f"(available: {', '.join(SELLER_STRATEGIES)})"
+                )
+        return errors
+
+    def role_library(self) -> dict[str, Role]:
+        """The library with this scenario's overrides and new roles merged in."""
+        library = dict(ROLE_LIBRARY)
+        for name, override in self.roles.items():
+            changes = override.model_dump(exclude_none=True)
+            if name in library:
+                library[name] = library[name].model_copy(update=changes)
+            else:
+                library[name] = Role(**changes)
+        return library
+
+    def seller_for(self, vendor: str) -> SellerSpec:
+        """The seller working for `vendor` (strategy 'none' when the scenario names none)."""
+        return self.sellers.get(vendor, SellerSpec())

@@ -1,0 +1,105 @@
+"""The committee's decision rule, its ways of giving up, and the quality of what it chose.
+
+A decision is taken at the end of a week when (1) one option holds at least
+`support_threshold` of the committee's influence, (2) its supporters' influence-weighted
+confidence reaches `confidence_threshold`, and (3) for a purchase, no veto holder opposes it
+(prefers something else *and* values it below doing nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sim.config.scenario import DecisionRule
+
+if TYPE_CHECKING:
+    from sim.agents.stakeholder import Stakeholder
+
+
+@dataclass(frozen=True, slots=True)
+class CommitteeView:
+    """Where the committee stands this week."""
+
+    leading_option: int
+    support: float
+    confidence: float
+
+
+def committee_view(stakeholders: Sequence[Stakeholder], n_options: int) -> CommitteeView:
+    """Influence share behind each member's preferred option and the leader's confidence."""
+    support = [0.0] * n_options
+    confident = [0.0] * n_options
+    for s in stakeholders:
+        support[s.preferred] += s.influence
+        confident[s.preferred] += s.influence * s.confidence
+    total = sum(support)
+    leader = max(range(n_options), key=support.__getitem__)
+    return CommitteeView(leader, support[leader] / total, confident[leader] / support[leader])
+
+
+def opposing_vetoes(
+    stakeholders: Sequence[Stakeholder], option: int, status_quo: int
+) -> list[Stakeholder]:
+    """Veto holders who would block buying `option`."""
+    return [
+        s
+        for s in stakeholders
+        if s.veto and s.preferred != option and s.utilities[option] < s.utilities[status_quo]
+    ]
+
+
+def is_decided(view: CommitteeView, rule: DecisionRule) -> bool:
+    return view.support >= rule.support_threshold and view.confidence >= rule.confidence_threshold
+
+
+def stall_reason(
+    stakeholders: Sequence[Stakeholder], urgency: float, rule: DecisionRule
+) -> str | None:
+    """Why the committee gives up this week, if it does: urgency faded below the floor, or
+    the members are worn out (by clashes or by overload, whichever tired them more)."""
+    if urgency < rule.stall_urgency:
+        return "lost_urgency"
+    mean_fatigue = sum(s.fatigue for s in stakeholders) / len(stakeholders)
+    if mean_fatigue >= rule.stall_fatigue:
+        from_conflict = sum(s.fatigue_from_conflict for s in stakeholders)
+        from_overload = sum(s.fatigue_from_overload for s in stakeholders)
+        return "conflict" if from_conflict > from_overload else "fatigue"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DealQuality:
+    regret: bool
+    expected_value: float
+    true_value: float
+    best_true_value: float
+
+
+def deal_quality(
+    stakeholders: Sequence[Stakeholder],
+    option: int,
+    truth: Sequence[Sequence[float]],
+    vendor_indices: Sequence[int],
+    regret_margin: float,
+) -> DealQuality:
+    """Regret: under the committee's influence-weighted priorities, the chosen option's true
+    value falls short of what the committee believed by more than `regret_margin`, or another
+    vendor was truly better by more than that margin."""
+    total = sum(s.influence for s in stakeholders)
+    n_criteria = len(truth[0])
+    weights = [sum(s.influence * s.priorities[c] for s in stakeholders) / total for c in range(n_criteria)]
+    believed = [
+        sum(s.influence * s.beliefs.mean[option][c] for s in stakeholders) / total
+        for c in range(n_criteria)
+    ]
+    expected = sum(w * b for w, b in zip(weights, believed, strict=True))
+
+    def true_value(o: int) -> float:
+        return sum(w * q for w, q in zip(weights, truth[o], strict=True))
+
+    actual = true_value(option)
+    best = max(true_value(o) for o in vendor_indices)
+    regret = actual < expected - regret_margin or best > actual + regret_margin
+    return DealQuality(regret, expected, actual, best)

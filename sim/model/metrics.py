@@ -1,0 +1,78 @@
+"""Per-deal metric definitions (MODEL.md section 4), each a small function over plain data
+so it can be unit-tested on a hand-made deal log and documented in docs/ODD.md."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.model.result import DealResult
+
+JOB_NAMES = ("seek", "validate", "align")
+
+
+def count_loopbacks(weekly_jobs: Sequence[str]) -> int:
+    """Times a stakeholder returns to a job it had left: its main job of a week differs from
+    the previous week's and was its main job in some earlier week. Idle weeks are skipped."""
+    seen: set[str] = set()
+    previous = None
+    loops = 0
+    for job in weekly_jobs:
+        if job == "idle":
+            continue
+        if job != previous and job in seen:
+            loops += 1
+        seen.add(job)
+        previous = job
+    return loops
+
+
+def job_shares(hours_by_job: dict[str, float]) -> dict[str, float]:
+    """Share of buying time per job; the shares sum to 1 (all zero when no time was spent)."""
+    total = sum(hours_by_job.get(job, 0.0) for job in JOB_NAMES)
+    if total <= 0:
+        return dict.fromkeys(JOB_NAMES, 0.0)
+    return {job: hours_by_job.get(job, 0.0) / total for job in JOB_NAMES}
+
+
+def share_with_sellers(hours_by_job: dict[str, float], hours_with_sellers: float) -> float:
+    """Share of all stakeholder buying time spent in seller interactions."""
+    total = sum(hours_by_job.get(job, 0.0) for job in JOB_NAMES)
+    return hours_with_sellers / total if total > 0 else 0.0
+
+
+def deal_metrics(deal: DealResult) -> dict[str, Any]:
+    """The flat row of one deal."""
+    shares = job_shares(deal.hours_by_job)
+    loops = list(deal.loopbacks.values())
+    return {
+        "scenario": deal.scenario,
+        "seed": deal.seed,
+        "outcome": deal.outcome.value,
+        "no_decision_cause": deal.no_decision_cause.value if deal.no_decision_cause else None,
+        "stall_reason": deal.stall_reason,
+        "chosen_option": deal.chosen_option,
+        "cycle_weeks": deal.cycle_weeks,
+        "weeks_simulated": deal.weeks_simulated,
+        "censored": deal.censored,
+        "regret": deal.regret,
+        "agreement": deal.agreement,
+        "consensus": deal.consensus,
+        "high_quality": deal.high_quality,
+        "purchase_ease": deal.purchase_ease,
+        "n_stakeholders": deal.n_stakeholders,
+        "loopbacks": sum(loops),
+        "loopbacks_per_stakeholder": sum(loops) / len(loops) if loops else 0.0,
+        "any_loopback": any(n > 0 for n in loops),
+        "share_seek": shares["seek"],
+        "share_validate": shares["validate"],
+        "share_align": shares["align"],
+        "share_with_sellers": share_with_sellers(deal.hours_by_job, deal.hours_with_sellers),
+        "buying_hours": sum(deal.hours_by_job.values()),
+        "seller_hours": sum(deal.seller_hours.values()),
+        "stakeholders_reached": sum(deal.stakeholders_reached.values()),
+        "claims_discredited": deal.claims_discredited,
+        "conflicts": deal.conflicts,
+        "vetoes": deal.vetoes,
+    }

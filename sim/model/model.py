@@ -1,0 +1,298 @@
+"""The Mesa model of one account's buying committee, one step per week.
+
+Each week: urgency fades and exogenous events may strike; sellers act (booking stakeholder
+time); every stakeholder, in random order, spends its remaining hours on seek / validate /
+align; overload turns into fatigue and each member re-appraises the options; then the
+committee checks its decision rule and whether it gives up.
+"""
+
+from __future__ import annotations
+
+import mesa
+
+from sim.agents.sellers import SELLER_CLASSES, Seller
+from sim.agents.stakeholder import JOBS, Stakeholder
+from sim.config.scenario import Scenario
+from sim.information import Beliefs, InformationEnvironment
+from sim.model.committee import StakeholderProfile, draw_committee
+from sim.model.decision import (
+    committee_view,
+    deal_quality,
+    is_decided,
+    opposing_vetoes,
+    stall_reason,
+)
+from sim.model.exogenous import ExogenousEvent, draw_exogenous_events
+from sim.model.metrics import count_loopbacks
+from sim.model.result import (
+    CommitteeWeek,
+    DealResult,
+    Event,
+    NoDecisionCause,
+    Outcome,
+    WeekState,
+)
+from sim.model.streams import Purpose, RandomStreams
+
+STATUS_QUO = "status_quo"
+STATUS_QUO_SD = 0.03
+"""The status quo is known: beliefs about it start at the truth with this small sd."""
+
+DEFAULT_VENDOR_QUALITY = 0.6
+DEFAULT_STATUS_QUO_QUALITY = 0.5
+
+
+class BuyingCommitteeModel(mesa.Model):
+    """One purchase: a committee, the options, the information sources and the sellers."""
+
+    def __init__(self, scenario: Scenario, seed: int = 0) -> None:
+        streams = RandomStreams(seed)
+        super().__init__(rng=streams.generator(Purpose.BEHAVIOUR))
+        self.settings = scenario  # Mesa 3.5 reserves `Model.scenario` for its own Scenario
+        self.seed = seed
+        self.week = 0
+        self.events: list[Event] = []
+        criteria = scenario.criteria
+        vendors = list(scenario.options.vendors)
+        self.option_names = [STATUS_QUO, *vendors]
+        self.status_quo_index = 0
+        self.vendor_indices = list(range(1, len(self.option_names)))
+        self.our_index = 1 + vendors.index(scenario.our_vendor)
+        self.truth = [
+            [scenario.options.status_quo.quality.get(c, DEFAULT_STATUS_QUO_QUALITY) for c in criteria]
+        ] + [
+            [vendor.quality.get(c, DEFAULT_VENDOR_QUALITY) for c in criteria]
+            for vendor in scenario.options.vendors.values()
+        ]
+        self.information = self._information_environment()
+        self.urgency = scenario.account.urgency
+        self.pain = scenario.account.pain
+        self.exogenous_events = draw_exogenous_events(
+            streams.generator(Purpose.EXOGENOUS), scenario.horizon_weeks, scenario.account.shock_rate
+        )
+        self.profiles = draw_committee(scenario, streams.generator(Purpose.COMMITTEE))
+        self.stakeholders = [
+            Stakeholder(
+                self,
+                profile,
+                self._initial_trust(profile),
+                self._initial_beliefs(profile),
+                streams.python_random(Purpose.BEHAVIOUR, i),
+            )
+            for i, profile in enumerate(self.profiles)
+        ]
+        self.sellers: list[Seller] = []
+        for vendor in self.vendor_indices:
+            spec = scenario.seller_for(self.option_names[vendor])
+            seller_class = SELLER_CLASSES[spec.strategy]
+            if seller_class is not None:
+                rng = streams.python_random(Purpose.SELLERS, vendor)
+                self.sellers.append(seller_class(self, vendor, spec, rng))
+        self.outcome: Outcome | None = None
+        self.no_decision_cause: NoDecisionCause | None = None
+        self.stall_reason: str | None = None
+        self.chosen: int | None = None
+        self.decision_view = None
+        self.vetoes = 0
+        self.weekly: list[WeekState] = []
+        self.committee_weekly: list[CommitteeWeek] = []
+
+    # ---- set-up -----------------------------------------------------------------------
+
+    def _information_environment(self) -> InformationEnvironment:
+        sources = self.settings.information.sources
+        keyed = {
+            kind: (source.bias, source.noise)
+            for kind, source in sources.items()
+            if kind != "vendor_content"
+        }
+        for vendor in self.vendor_indices:
+            content = sources["vendor_content"]
+            keyed[f"vendor_content:{self.option_names[vendor]}"] = (content.bias, content.noise)
+        return InformationEnvironment(self.option_names, self.truth, self.vendor_indices, keyed)
+
+    def _initial_trust(self, profile: StakeholderProfile) -> dict[str, float]:
+        """Trust per source key: the role's value if it has one, else the source's default."""
+        sources = self.settings.information.sources
+        trust = {}
+        for kind, source in sources.items():
+            value = profile.trust.get(kind, source.trust)
+            if kind == "vendor_content":
+                for vendor in self.vendor_indices:
+                    trust[f"vendor_content:{self.option_names[vendor]}"] = value
+            else:
+                trust[kind] = value
+        return trust
+
+    def _initial_beliefs(self, profile: StakeholderProfile) -> Beliefs:
+        """The status quo is known; every vendor criterion starts at 0.5 plus this member's
+        first impression, with the scenario's prior uncertainty."""
+        n_criteria = len(self.settings.criteria)
+        prior_sd = self.settings.behaviour.prior_sd
+        means = [list(self.truth[self.status_quo_index])]
+        sds = [[STATUS_QUO_SD] * n_criteria]
+        for k, _ in enumerate(self.vendor_indices):
+            jitter = profile.prior_jitter[k * n_criteria : (k + 1) * n_criteria]
+            means.append([min(1.0, max(0.0, 0.5 + j)) for j in jitter])
+            sds.append([prior_sd] * n_criteria)
+        return Beliefs(means, sds)
+
+    # ---- the week ---------------------------------------------------------------------
+
+    def step(self) -> None:
+        self.week += 1
+        self._account_moves()
+        for stakeholder in self.stakeholders:
+            stakeholder.start_week()
+        for seller in self.sellers:
+            seller.start_week()
+            seller.act()
+        self.agents_by_type[Stakeholder].shuffle_do("step")
+        for stakeholder in self.stakeholders:
+            stakeholder.end_week()
+        self._record_week()
+        self._check_decision()
+        if self.outcome is not None or self.week >= self.settings.horizon_weeks:
+            self.running = False
+
+    def _account_moves(self) -> None:
+        """Urgency fades while nothing is decided; exogenous events move it."""
+        self.urgency *= 1.0 - self.settings.account.urgency_decay
+        event: ExogenousEvent | None = self.exogenous_events.get(self.week)
+        if event is not None:
+            before = self.urgency
+            self.urgency = event.apply(self.urgency)
+            self.log("world", "event", event.kind, "urgency", self.urgency - before)
+
+    def _record_week(self) -> None:
+        names = self.option_names
+        for s in self.stakeholders:
+            hours = s.last_week_hours
+            self.weekly.append(
+                WeekState(
+                    self.week,
+                    s.name,
+                    s.jobs_by_week[-1],
+                    hours["seek"],
+                    hours["validate"],
+                    hours["align"],
+                    hours["with_sellers"],
+                    names[s.preferred],
+                    s.confidence,
+                    s.fatigue,
+                    s.overload,
+                )
+            )
+        view = committee_view(self.stakeholders, len(names))
+        self.committee_weekly.append(
+            CommitteeWeek(self.week, self.urgency, names[view.leading_option], view.support, view.confidence)
+        )
+
+    def _check_decision(self) -> None:
+        rule = self.settings.decision
+        view = committee_view(self.stakeholders, len(self.option_names))
+        if is_decided(view, rule):
+            option = view.leading_option
+            blockers = (
+                opposing_vetoes(self.stakeholders, option, self.status_quo_index)
+                if rule.vetoes and option != self.status_quo_index
+                else []
+            )
+            if blockers:
+                self.vetoes += 1
+                for blocker in blockers:
+                    self.log(blocker.name, "veto", self.option_names[option], "blocked", view.support)
+            else:
+                self._decide(option, view)
+                return
+        reason = stall_reason(self.stakeholders, self.urgency, rule)
+        if reason is not None:
+            self.outcome = Outcome.NO_DECISION
+            self.no_decision_cause = NoDecisionCause.STALLED
+            self.stall_reason = reason
+            self.log("committee", "stall", STATUS_QUO, reason, view.support)
+
+    def _decide(self, option: int, view) -> None:
+        self.chosen = option
+        self.decision_view = view
+        if option == self.status_quo_index:
+            self.outcome = Outcome.NO_DECISION
+            self.no_decision_cause = NoDecisionCause.STATUS_QUO
+        else:
+            self.outcome = Outcome.WON if option == self.our_index else Outcome.LOST
+        self.log("committee", "decide", self.option_names[option], self.outcome.value, view.support)
+
+    # ---- services for agents ----------------------------------------------------------
+
+    def log(self, actor: str, action: str, target: str, effect: str, value: float = 0.0) -> None:
+        self.events.append(Event(self.week, actor, action, target, effect, value))
+
+    def cell_name(self, option: int, criterion: int) -> str:
+        return f"{self.option_names[option]}.{self.settings.criteria[criterion]}"
+
+    # ---- running ----------------------------------------------------------------------
+
+    def run(self) -> DealResult:
+        """Step until a decision, a stall or the horizon; return the deal's record."""
+        while self.running:
+            self.step()
+        return self.result()
+
+    def result(self) -> DealResult:
+        scenario = self.settings
+        stakeholders = self.stakeholders
+        outcome = self.outcome or Outcome.OPEN
+        purchase = outcome in (Outcome.WON, Outcome.LOST)
+        regret = None
+        if purchase:
+            regret = deal_quality(
+                stakeholders, self.chosen, self.truth, self.vendor_indices, scenario.decision.regret_margin
+            ).regret
+        agreement = self.decision_view.support if self.decision_view else None
+        hours_by_job = {job.value: sum(s.total_hours[job] for s in stakeholders) for job in JOBS}
+        return DealResult(
+            scenario=scenario.name,
+            seed=self.seed,
+            horizon_weeks=scenario.horizon_weeks,
+            outcome=outcome,
+            no_decision_cause=self.no_decision_cause,
+            stall_reason=self.stall_reason,
+            chosen_option=self.option_names[self.chosen] if self.chosen is not None else None,
+            cycle_weeks=self.week if outcome is not Outcome.OPEN else None,
+            weeks_simulated=self.week,
+            regret=regret,
+            agreement=agreement,
+            consensus=None if agreement is None else agreement >= scenario.decision.consensus_level,
+            high_quality=purchase and not regret,
+            purchase_ease=1.0 - sum(s.peak_fatigue for s in stakeholders) / len(stakeholders),
+            n_stakeholders=len(stakeholders),
+            loopbacks={s.name: count_loopbacks(s.jobs_by_week) for s in stakeholders},
+            hours_by_job=hours_by_job,
+            hours_with_sellers=sum(s.total_hours_with_sellers for s in stakeholders),
+            seller_hours={s.vendor_name: s.hours_spent for s in self.sellers},
+            stakeholders_reached={s.vendor_name: len(s.reached) for s in self.sellers},
+            claims_discredited=sum(s.claims_discredited for s in stakeholders),
+            conflicts=sum(s.conflicts for s in stakeholders),
+            vetoes=self.vetoes,
+            stakeholders=[
+                {
+                    "name": p.name,
+                    "role": p.role,
+                    "influence": p.influence,
+                    "veto": p.veto,
+                    "priorities": dict(zip(scenario.criteria, p.priorities, strict=True)),
+                    "risk_aversion": p.risk_aversion,
+                    "stubbornness": p.stubbornness,
+                    "weekly_hours": p.weekly_hours,
+                }
+                for p in self.profiles
+            ],
+            events=self.events,
+            weekly=self.weekly,
+            committee_weekly=self.committee_weekly,
+        )
+
+
+def simulate(scenario: Scenario, seed: int = 0) -> DealResult:
+    """Run one deal: a pure function of (scenario, seed)."""
+    return BuyingCommitteeModel(scenario, seed).run()
