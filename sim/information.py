@@ -15,7 +15,7 @@ statistics of the claims it currently holds, on top of a prior:
     mean       m = (P0 m0 + sum_k w_k v_k) / P
     variance   s2 = 1 / P + kappa * D,   D = weighted variance of the held claims' values
 
-The claim weight is w = trust(source) * absorption / CLAIM_VARIANCE. `D` makes contradictory
+The claim weight is w = trust(source) * absorption / claim_sd^2 (behaviour.claim_sd). `D` makes contradictory
 claims *raise* uncertainty (information overload), and because the statistics are sums,
 a claim discredited by validation is removed exactly.
 """
@@ -24,9 +24,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-CLAIM_VARIANCE = 0.15**2
-"""Nominal variance a stakeholder assumes for a claim from a fully trusted source."""
 
 CONTRADICTION_WEIGHT = 0.5
 """kappa: how much disagreement among held claims adds to perceived variance."""
@@ -55,7 +52,7 @@ class Claim:
 class Beliefs:
     """Gaussian beliefs over (option, criterion), kept as sums over the claims held."""
 
-    __slots__ = ("_claim_sq", "_claim_sum", "_claim_weight", "mean", "prior", "sd")
+    __slots__ = ("_claim_sq", "_claim_sum", "_claim_weight", "mean", "prior", "sd", "sd_by_criterion")
 
     def __init__(self, prior_mean: list[list[float]], prior_sd: list[list[float]]) -> None:
         self.prior = [
@@ -68,6 +65,8 @@ class Beliefs:
         self._claim_sq = [[0.0] * n_criteria for _ in range(n_options)]
         self.mean = [list(row) for row in prior_mean]
         self.sd = [list(row) for row in prior_sd]
+        self.sd_by_criterion = [sum(column) for column in zip(*prior_sd, strict=True)]
+        """Sum over options of sd per criterion, kept current for a cheap 'how uncertain am I'."""
 
     def add(self, claim: Claim) -> None:
         """Take a claim into account."""
@@ -97,7 +96,9 @@ class Beliefs:
         if w > 0.0:
             claims_mean = s / w
             spread = max(0.0, q / w - claims_mean * claims_mean)
-        self.sd[o][c] = math.sqrt(1.0 / precision + CONTRADICTION_WEIGHT * spread)
+        sd = math.sqrt(1.0 / precision + CONTRADICTION_WEIGHT * spread)
+        self.sd_by_criterion[c] += sd - self.sd[o][c]
+        self.sd[o][c] = sd
 
 
 class InformationEnvironment:

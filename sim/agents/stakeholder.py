@@ -19,11 +19,13 @@ from __future__ import annotations
 import math
 import random
 from enum import StrEnum
+from operator import mul, sub
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
-from sim.information import CLAIM_VARIANCE, Beliefs, Claim
+from sim.information import Beliefs, Claim
 from sim.model.committee import StakeholderProfile
 
 if TYPE_CHECKING:
@@ -95,7 +97,8 @@ class Stakeholder(mesa.Agent):
         self.utilities: list[float] = []
         self.preferred = 0
         self.confidence = 0.0
-        self._disagreement = 0.0
+        self.disagreement = 0.0
+        """Set by the model at the start of each week from `disagreements`."""
         self.appraise()
 
     # ---- the week -------------------------------------------------------------------
@@ -115,7 +118,6 @@ class Stakeholder(mesa.Agent):
 
     def step(self) -> None:
         """Spend this week's remaining hours on buying jobs, one hour at a time."""
-        self._disagreement = self.disagreement()
         while self.hours_left >= 1.0 - 1e-9:
             job = self.choose_job()
             if job is BuyingJob.SEEK:
@@ -166,19 +168,18 @@ class Stakeholder(mesa.Agent):
         align: how much of the committee's influence prefers another option, plus how far
         its priorities are from its colleagues'.
         """
-        sd = self.beliefs.sd
-        prior_sd = self.model.settings.behaviour.prior_sd
-        vendors = self.model.vendor_indices
-        uncertainty = 0.0
-        for c, weight in enumerate(self.priorities):
-            uncertainty += weight * sum(sd[o][c] for o in vendors)
-        seek = uncertainty / (len(vendors) * prior_sd) / (1.0 + max(0.0, self.overload - 1.0))
-        doubt = 0.0
+        model = self.model
+        beliefs = self.beliefs
+        p = self.priorities
+        # sd_by_criterion sums every option; the status quo's sd never changes (it is known).
+        uncertainty = sum(map(mul, p, beliefs.sd_by_criterion)) - sum(
+            map(mul, p, beliefs.sd[model.status_quo_index])
+        )
+        seek = uncertainty / (len(model.vendor_indices) * model.settings.behaviour.prior_sd)
+        seek /= 1.0 + max(0.0, self.overload - 1.0)
         trust = self.trust
-        for claim in self.recent_claims:
-            doubt += self.priorities[claim.criterion] * (1.0 - trust[claim.source])
-        validate = doubt / (doubt + 0.5)
-        return seek, validate, self._disagreement
+        doubt = sum([p[k.criterion] * (1.0 - trust[k.source]) for k in self.recent_claims])
+        return seek, doubt / (doubt + 0.5), self.disagreement
 
     def choose_job(self) -> BuyingJob:
         """Softmax over needs with temperature `behaviour.choice_noise`."""
@@ -193,17 +194,6 @@ class Stakeholder(mesa.Agent):
         if draw < w_seek + w_validate:
             return BuyingJob.VALIDATE
         return BuyingJob.ALIGN
-
-    def disagreement(self) -> float:
-        """Influence share of colleagues preferring another option, plus half the mean
-        distance between priorities (0 when alone)."""
-        others = [s for s in self.model.stakeholders if s is not self]
-        if not others:
-            return 0.0
-        total = sum(s.influence for s in others)
-        against = sum(s.influence for s in others if s.preferred != self.preferred)
-        distance = sum(priority_distance(self.priorities, s.priorities) for s in others)
-        return against / total + 0.5 * distance / len(others)
 
     # ---- the three jobs ---------------------------------------------------------------
 
@@ -234,10 +224,11 @@ class Stakeholder(mesa.Agent):
         behaviour = model.settings.behaviour
         rng = self.draws
         recent = self.recent_claims
-        claim = max(
-            (recent[rng.randrange(len(recent))] for _ in range(2)),
-            key=lambda k: self.priorities[k.criterion] * (1.0 - self.trust[k.source]),
-        )
+        # Tournament of two: the more doubtful of two recent claims, weighted by what matters.
+        first, second = recent[rng.randrange(len(recent))], recent[rng.randrange(len(recent))]
+        p, trust = self.priorities, self.trust
+        doubt_first = p[first.criterion] * (1.0 - trust[first.source])
+        claim = first if doubt_first >= p[second.criterion] * (1.0 - trust[second.source]) else second
         recent.remove(claim)
         checkers = [s for s in ("independent_research", "peers") if s != claim.source]
         checker = max(checkers, key=self.trust.__getitem__)
@@ -288,10 +279,11 @@ class Stakeholder(mesa.Agent):
         """Take in a claim: its weight grows with trust in the source and shrinks when the
         week's information load exceeds the stakeholder's attention (overload)."""
         self.load += 1.0
-        attention = self.model.settings.information.attention
+        model = self.model
+        attention = model.settings.information.attention
         absorption = 1.0 if self.load <= attention else attention / self.load
-        weight = self.trust[source] * absorption / CLAIM_VARIANCE
-        claim = Claim(option, criterion, value, source, weight, self.model.week, validated)
+        weight = self.trust[source] * absorption * model.claim_precision
+        claim = Claim(option, criterion, value, source, weight, model.week, validated)
         self.beliefs.add(claim)
         if not validated:
             self.recent_claims.append(claim)
@@ -308,17 +300,13 @@ class Stakeholder(mesa.Agent):
         ]
 
     def share_beliefs_with(self, listener: Stakeholder) -> None:
-        """Tell `listener` this stakeholder's view of the vendor criterion on which they
-        differ most, weighted by what matters to the listener."""
+        """Tell `listener` this stakeholder's view of the vendor on which they differ most,
+        on the criterion that matters most to the listener."""
         mine, theirs = self.beliefs.mean, listener.beliefs.mean
         weights = listener.priorities
-        option, criterion, _ = max(
-            (
-                (o, c, weights[c] * abs(mine[o][c] - theirs[o][c]))
-                for o in self.model.vendor_indices
-                for c in range(len(weights))
-            ),
-            key=lambda cell: cell[2],
+        criterion = weights.index(max(weights))
+        option = max(
+            self.model.vendor_indices, key=lambda o: abs(mine[o][criterion] - theirs[o][criterion])
         )
         listener.hear(option, criterion, mine[option][criterion], "colleagues")
 
@@ -328,20 +316,20 @@ class Stakeholder(mesa.Agent):
         model = self.model
         mean, sd = self.beliefs.mean, self.beliefs.sd
         p = self.priorities
+        p_squared = list(map(mul, p, p))
         rho = self.risk_aversion
         utilities = []
         variances = []
         for o in range(len(mean)):
-            value = sum(w * m for w, m in zip(p, mean[o], strict=True))
-            variance = sum((w * s) ** 2 for w, s in zip(p, sd[o], strict=True))
+            value = sum(map(mul, p, mean[o]))
+            variance = sum(map(mul, p_squared, map(mul, sd[o], sd[o])))
             if o == model.status_quo_index:
                 value -= model.pain * model.urgency
             utilities.append(value - rho * math.sqrt(variance))
             variances.append(variance)
-        order = sorted(range(len(utilities)), key=utilities.__getitem__, reverse=True)
-        best = order[0]
-        if len(order) > 1:
-            second = order[1]
+        best = utilities.index(max(utilities))
+        if len(utilities) > 1:
+            second = max((u, o) for o, u in enumerate(utilities) if o != best)[1]
             gap = utilities[best] - utilities[second]
             self.confidence = normal_cdf(gap / math.sqrt(variances[best] + variances[second] + 1e-6))
         else:
@@ -352,7 +340,23 @@ class Stakeholder(mesa.Agent):
 
 def priority_distance(p: list[float] | tuple[float, ...], q: list[float] | tuple[float, ...]) -> float:
     """Half the L1 distance between two priority vectors: 0 identical, 1 disjoint."""
-    return 0.5 * sum(abs(a - b) for a, b in zip(p, q, strict=True))
+    return 0.5 * sum(map(abs, map(sub, p, q)))
+
+
+def disagreements(stakeholders: list[Stakeholder]) -> list[float]:
+    """Each member's need to align: the influence share of colleagues preferring another
+    option, plus half the mean distance between its priorities and theirs (0 when alone)."""
+    n = len(stakeholders)
+    if n < 2:
+        return [0.0] * n
+    priorities = np.array([s.priorities for s in stakeholders])
+    distance = 0.5 * np.abs(priorities[:, None, :] - priorities[None, :, :]).sum(axis=2)
+    influence = np.array([s.influence for s in stakeholders])
+    preferred = np.array([s.preferred for s in stakeholders])
+    differs = preferred[:, None] != preferred[None, :]
+    others_influence = influence.sum() - influence
+    against = (differs * influence[None, :]).sum(axis=1) / others_influence
+    return (against + 0.5 * distance.sum(axis=1) / (n - 1)).tolist()
 
 
 def weighted_pick[T](items: list[tuple[T, int | None, float]], rng: random.Random) -> tuple[T, int | None]:

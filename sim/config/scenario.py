@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from sim.config.roles import DEFAULT_CRITERIA, ROLE_LIBRARY, SOURCE_KINDS, Role
 
@@ -108,7 +108,7 @@ class Account(_Strict):
         0.025, description="Fraction of urgency lost each week while no decision is made."
     )
     pain: Unit = Field(
-        0.25, description="Cost of doing nothing at full urgency, in utility units (0-1 scale)."
+        0.35, description="Cost of doing nothing at full urgency, in utility units (0-1 scale)."
     )
     shock_rate: Unit = Field(
         0.03,
@@ -236,7 +236,7 @@ class DecisionRule(_Strict):
         0.6, gt=0, le=1, description="Share of influence that must prefer one option."
     )
     confidence_threshold: Unit = Field(
-        0.7, description="Influence-weighted confidence its supporters must reach."
+        0.65, description="Influence-weighted confidence its supporters must reach."
     )
     vetoes: bool = Field(True, description="Whether veto holders can block a purchase.")
     stall_fatigue: Unit = Field(
@@ -246,7 +246,7 @@ class DecisionRule(_Strict):
         0.1, description="Urgency below which the purchase is shelved (no decision)."
     )
     regret_margin: Unit = Field(
-        0.05,
+        0.03,
         description="Shortfall of the chosen option's true value below what the committee "
         "expected, or below the truly best vendor, that counts as regret.",
     )
@@ -261,8 +261,19 @@ class Behaviour(_Strict):
     choice_noise: float = Field(
         0.25, gt=0, le=10, description="Temperature of the choice among jobs (higher: more random)."
     )
+    prior_mean: Unit = Field(
+        0.6,
+        description="What a stakeholder expects of any vendor on any criterion before research.",
+    )
     prior_sd: float = Field(
         0.25, gt=0, le=1, description="Initial uncertainty (sd) about every vendor criterion."
+    )
+    claim_sd: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="Noise a stakeholder assumes in a claim from a fully trusted source: sets "
+        "how far one claim moves a belief (larger: slower learning).",
     )
     convergence: Unit = Field(
         0.3, description="How far a successful alignment moves two views toward each other."
@@ -319,6 +330,7 @@ class Scenario(_Strict):
         default_factory=dict,
         description="Seller per vendor name; a vendor left out has no seller ('none').",
     )
+    _library: dict[str, Role] | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Self:
@@ -400,7 +412,10 @@ class Scenario(_Strict):
         return errors
 
     def role_library(self) -> dict[str, Role]:
-        """The library with this scenario's overrides and new roles merged in."""
+        """The library with this scenario's overrides and new roles merged in (computed once:
+        scenarios are treated as immutable once validated)."""
+        if self._library is not None:
+            return self._library
         library = dict(ROLE_LIBRARY)
         for name, override in self.roles.items():
             changes = override.model_dump(exclude_none=True)
@@ -408,6 +423,7 @@ class Scenario(_Strict):
                 library[name] = library[name].model_copy(update=changes)
             else:
                 library[name] = Role(**changes)
+        self._library = library
         return library
 
     def seller_for(self, vendor: str) -> SellerSpec:

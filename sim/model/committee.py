@@ -48,12 +48,12 @@ def _role_specs(scenario: Scenario, rng: np.random.Generator) -> list[Stakeholde
         return list(committee.stakeholders)
     size = committee.effective_size
     roles = list(committee.required_roles[:size])
-    mix = sorted(committee.role_mix.items())
-    names = [name for name, _ in mix]
-    weights = np.array([w for _, w in mix], dtype=float)
-    for _ in range(size - len(roles)):
-        roles.append(names[int(rng.choice(len(names), p=weights / weights.sum()))])
-    return [StakeholderSpec(role=role) for role in roles]
+    if size > len(roles):
+        mix = sorted(committee.role_mix.items())
+        weights = np.array([w for _, w in mix], dtype=float)
+        drawn = rng.choice(len(mix), size=size - len(roles), p=weights / weights.sum())
+        roles += [mix[int(k)][0] for k in drawn]
+    return [StakeholderSpec.model_construct(role=role) for role in roles]
 
 
 def _titles(specs: list[StakeholderSpec], library: dict[str, Role]) -> list[str]:
@@ -69,37 +69,41 @@ def _titles(specs: list[StakeholderSpec], library: dict[str, Role]) -> list[str]
 
 
 def draw_committee(scenario: Scenario, rng: np.random.Generator) -> list[StakeholderProfile]:
-    """The committee for one run. Each member draws the same number of variates in the same
-    order, whatever its role, so one member's traits never shift another's."""
+    """The committee for one run. Roles are drawn first, then each trait for all members at
+    once in a fixed order, so a member's traits never depend on what the sellers do."""
     library = scenario.role_library()
     specs = _role_specs(scenario, rng)
+    n = len(specs)
     criteria = scenario.criteria
     n_vendor_cells = len(scenario.options.vendors) * len(criteria)
     divergence = scenario.committee.divergence
-    profiles = []
-    for spec, name in zip(specs, _titles(specs, library), strict=True):
-        role = library[spec.role].model_copy(
+    roles = [
+        library[spec.role].model_copy(
             update=spec.model_dump(exclude_none=True, exclude={"role", "name"})
         )
-        base = _normalise([max(role.priorities.get(c, 0.0), 0.0) for c in criteria])
-        dirichlet_draw = rng.dirichlet(
-            [max(b, 0.01) * PRIORITY_CONCENTRATION / max(divergence, 1e-6) ** 2 for b in base]
-        )
-        if spec.priorities is not None or divergence == 0:
-            priorities = base
-        else:
-            priorities = _normalise(list(dirichlet_draw))
-        risk_draw, stubborn_draw = rng.lognormal(0.0, 0.2), rng.normal(0.0, 0.05)
-        jitter = rng.normal(0.0, 0.05, size=n_vendor_cells)
-        risk = (
-            role.risk_aversion
-            if spec.risk_aversion is not None
-            else role.risk_aversion * risk_draw
-        )
+        if spec.model_fields_set - {"role"}
+        else library[spec.role]
+        for spec in specs
+    ]
+    bases = np.array(
+        [_normalise([max(role.priorities.get(c, 0.0), 0.0) for c in criteria]) for role in roles]
+    )
+    # Dirichlet(base * concentration) via normalised gamma draws, all members at once.
+    concentration = PRIORITY_CONCENTRATION / max(divergence, 1e-3) ** 2
+    gammas = rng.standard_gamma(np.maximum(bases, 0.01) * concentration)
+    drawn_priorities = gammas / gammas.sum(axis=1, keepdims=True)
+    risk_draws = rng.lognormal(0.0, 0.2, size=n)
+    stubborn_draws = rng.normal(0.0, 0.05, size=n)
+    jitters = rng.normal(0.0, 0.05, size=(n, n_vendor_cells))
+    profiles = []
+    for i, (spec, role, name) in enumerate(zip(specs, roles, _titles(specs, library), strict=True)):
+        fixed = spec.priorities is not None or divergence == 0
+        priorities = bases[i] if fixed else drawn_priorities[i]
+        risk = role.risk_aversion * (1.0 if spec.risk_aversion is not None else risk_draws[i])
         stubbornness = (
             role.stubbornness
             if spec.stubbornness is not None
-            else float(np.clip(role.stubbornness + stubborn_draw, 0.0, 1.0))
+            else min(1.0, max(0.0, role.stubbornness + stubborn_draws[i]))
         )
         profiles.append(
             StakeholderProfile(
@@ -107,13 +111,13 @@ def draw_committee(scenario: Scenario, rng: np.random.Generator) -> list[Stakeho
                 role=spec.role,
                 influence=role.influence,
                 veto=role.veto,
-                priorities=priorities,
+                priorities=tuple(priorities.tolist()),
                 risk_aversion=float(risk) * scenario.committee.risk_aversion_scale,
-                stubbornness=stubbornness,
+                stubbornness=float(stubbornness),
                 open_mindedness=role.open_mindedness,
                 weekly_hours=role.weekly_hours,
                 trust=dict(role.trust),
-                prior_jitter=tuple(float(x) for x in jitter),
+                prior_jitter=tuple(jitters[i].tolist()),
             )
         )
     return profiles

@@ -11,7 +11,7 @@ from __future__ import annotations
 import mesa
 
 from sim.agents.sellers import SELLER_CLASSES, Seller
-from sim.agents.stakeholder import JOBS, Stakeholder
+from sim.agents.stakeholder import JOBS, Stakeholder, disagreements
 from sim.config.scenario import Scenario
 from sim.information import Beliefs, InformationEnvironment
 from sim.model.committee import StakeholderProfile, draw_committee
@@ -65,29 +65,27 @@ class BuyingCommitteeModel(mesa.Model):
             for vendor in scenario.options.vendors.values()
         ]
         self.information = self._information_environment()
+        self.claim_precision = 1.0 / scenario.behaviour.claim_sd**2
         self.urgency = scenario.account.urgency
         self.pain = scenario.account.pain
         self.exogenous_events = draw_exogenous_events(
             streams.generator(Purpose.EXOGENOUS), scenario.horizon_weeks, scenario.account.shock_rate
         )
         self.profiles = draw_committee(scenario, streams.generator(Purpose.COMMITTEE))
+        behaviour_streams = streams.python_randoms(Purpose.BEHAVIOUR, len(self.profiles))
         self.stakeholders = [
             Stakeholder(
-                self,
-                profile,
-                self._initial_trust(profile),
-                self._initial_beliefs(profile),
-                streams.python_random(Purpose.BEHAVIOUR, i),
+                self, profile, self._initial_trust(profile), self._initial_beliefs(profile), rng
             )
-            for i, profile in enumerate(self.profiles)
+            for profile, rng in zip(self.profiles, behaviour_streams, strict=True)
         ]
+        seller_streams = streams.python_randoms(Purpose.SELLERS, len(self.option_names))
         self.sellers: list[Seller] = []
         for vendor in self.vendor_indices:
             spec = scenario.seller_for(self.option_names[vendor])
             seller_class = SELLER_CLASSES[spec.strategy]
             if seller_class is not None:
-                rng = streams.python_random(Purpose.SELLERS, vendor)
-                self.sellers.append(seller_class(self, vendor, spec, rng))
+                self.sellers.append(seller_class(self, vendor, spec, seller_streams[vendor]))
         self.outcome: Outcome | None = None
         self.no_decision_cause: NoDecisionCause | None = None
         self.stall_reason: str | None = None
@@ -125,15 +123,16 @@ class BuyingCommitteeModel(mesa.Model):
         return trust
 
     def _initial_beliefs(self, profile: StakeholderProfile) -> Beliefs:
-        """The status quo is known; every vendor criterion starts at 0.5 plus this member's
-        first impression, with the scenario's prior uncertainty."""
+        """The status quo is known; every vendor criterion starts at the behaviour's prior
+        mean plus this member's first impression, with the prior uncertainty."""
         n_criteria = len(self.settings.criteria)
+        prior_mean = self.settings.behaviour.prior_mean
         prior_sd = self.settings.behaviour.prior_sd
         means = [list(self.truth[self.status_quo_index])]
         sds = [[STATUS_QUO_SD] * n_criteria]
         for k, _ in enumerate(self.vendor_indices):
             jitter = profile.prior_jitter[k * n_criteria : (k + 1) * n_criteria]
-            means.append([min(1.0, max(0.0, 0.5 + j)) for j in jitter])
+            means.append([min(1.0, max(0.0, prior_mean + j)) for j in jitter])
             sds.append([prior_sd] * n_criteria)
         return Beliefs(means, sds)
 
@@ -147,6 +146,8 @@ class BuyingCommitteeModel(mesa.Model):
         for seller in self.sellers:
             seller.start_week()
             seller.act()
+        for stakeholder, need in zip(self.stakeholders, disagreements(self.stakeholders), strict=True):
+            stakeholder.disagreement = need
         self.agents_by_type[Stakeholder].shuffle_do("step")
         for stakeholder in self.stakeholders:
             stakeholder.end_week()

@@ -19,8 +19,8 @@ class Purpose(IntEnum):
 
     COMMITTEE = 1  # who is in the room and their traits
     EXOGENOUS = 2  # shocks to the account's urgency
-    BEHAVIOUR = 3  # the model's own draws (activation order); key (BEHAVIOUR, i) per stakeholder
-    SELLERS = 4  # key (SELLERS, vendor index) per seller
+    BEHAVIOUR = 3  # activation order (Mesa's rng) and one stream per stakeholder
+    SELLERS = 4  # one stream per vendor's seller
 
 
 class RandomStreams:
@@ -38,8 +38,13 @@ class RandomStreams:
         """A NumPy generator, for vectorised draws."""
         return np.random.Generator(np.random.PCG64(self.sequence(purpose, *key)))
 
-    def python_random(self, purpose: Purpose, *key: int) -> random.Random:
-        """A stdlib generator seeded from the same tree: scalar draws in the weekly loop cost
-        a tenth of NumPy's, which is what keeps one run within milliseconds."""
-        state = self.sequence(purpose, *key).generate_state(4, np.uint32)
-        return random.Random(int.from_bytes(state.tobytes(), "little"))
+    def python_randoms(self, purpose: Purpose, count: int) -> list[random.Random]:
+        """`count` stdlib generators, member i seeded from words [4i, 4i + 4) of the
+        purpose's state (SeedSequence output words depend only on their index, so member i's
+        stream does not depend on `count`). Scalar draws in the weekly loop cost a tenth of
+        NumPy's, which keeps one run within milliseconds."""
+        state = self.sequence(purpose).generate_state(4 * count, np.uint32)
+        return [
+            random.Random(int.from_bytes(state[4 * i : 4 * i + 4].tobytes(), "little"))
+            for i in range(count)
+        ]
