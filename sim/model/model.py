@@ -275,6 +275,10 @@ class BuyingCommitteeModel(mesa.Model):
             claims_discredited=sum(s.claims_discredited for s in stakeholders),
             conflicts=sum(s.conflicts for s in stakeholders),
             vetoes=self.vetoes,
+            option_labels={
+                STATUS_QUO: "doing nothing",
+                **{name: vendor.label or name for name, vendor in scenario.options.vendors.items()},
+            },
             stakeholders=[
                 {
                     "name": p.name,

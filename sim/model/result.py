@@ -88,6 +88,7 @@ class DealResult:
     claims_discredited: int
     conflicts: int
     vetoes: int
+    option_labels: dict[str, str] = field(default_factory=dict)  # option -> words for stories
     stakeholders: list[dict[str, Any]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     weekly: list[WeekState] = field(default_factory=list)
