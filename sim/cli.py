@@ -12,11 +12,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from sim.config import ConfigError, Scenario, load_scenario
+from sim.analysis.compare import (
+    attach_replications,
+    comparison_tasks,
+    paired_effects,
+    summarize,
+)
+from sim.config import SELLER_STRATEGIES, ConfigError, Scenario, load_scenario
+from sim.config.loading import describe_validation_error
 from sim.model import DealResult, simulate
+from sim.runner import run_deals
 from sim.story import tell_story
 
 app = typer.Typer(
@@ -26,7 +35,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -102,27 +111,129 @@ def metrics_table(deal: DealResult) -> Table:
     return table
 
 
+def parse_strategies(text: str, option: str) -> list[str]:
+    strategies = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in strategies if s not in SELLER_STRATEGIES]
+    if not strategies or unknown:
+        raise UsageError(
+            f"{option}: unknown strategy {unknown[0]!r} (available: {', '.join(SELLER_STRATEGIES)})"
+            if unknown
+            else f"{option}: give at least one strategy"
+        )
+    if len(set(strategies)) != len(strategies):
+        raise UsageError(f"{option}: a strategy is listed twice")
+    return strategies
+
+
+def with_strategy(settings: Scenario, strategy: str) -> Scenario:
+    try:
+        return settings.with_strategy(strategy)
+    except ValidationError as error:
+        raise ConfigError("--seller", describe_validation_error(error)) from error
+
+
+def title_line(settings: Scenario, seed: int) -> str:
+    title = f"[bold]{settings.name}[/bold] (seed {seed})"
+    return title + (f": {settings.description}" if settings.description else "")
+
+
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="Scenario file, or a name from scenarios/.")],
     seed: Annotated[int, typer.Option(min=0, help="Replication seed.")] = 1,
+    seller: Annotated[
+        str | None, typer.Option(help="Override our seller's strategy for this run.")
+    ] = None,
+    vs: Annotated[
+        str | None,
+        typer.Option(
+            help="Two strategies, e.g. funnel_pusher,maze_guide: the same committee twice."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Simulate one deal and tell its story week by week."""
     settings = read_scenario(scenario)
+    if vs is not None:
+        strategies = parse_strategies(vs, "--vs")
+        if len(strategies) != 2:
+            raise UsageError("--vs: give exactly two strategies, e.g. funnel_pusher,maze_guide")
+        deals = [simulate(with_strategy(settings, s), seed) for s in strategies]
+        if as_json:
+            payload = {s: d.to_dict() for s, d in zip(strategies, deals, strict=True)}
+            sys.stdout.write(json.dumps(payload, default=str) + "\n")
+            return
+        out.print(title_line(settings, seed))
+        print_side_by_side(strategies, deals)
+        return
+    if seller is not None:
+        parse_strategies(seller, "--seller")
+        settings = with_strategy(settings, seller)
     deal = simulate(settings, seed)
     if as_json:
         sys.stdout.write(json.dumps(deal.to_dict(), default=str) + "\n")
         return
-    title = f"[bold]{settings.name}[/bold] (seed {seed})"
-    if settings.description:
-        title += f": {settings.description}"
-    out.print(title)
+    out.print(title_line(settings, seed))
     out.print(f"[bold]Outcome:[/bold] {outcome_sentence(deal)}")
     out.print(metrics_table(deal))
     out.print("\n[bold]The story[/bold]")
     for line in tell_story(deal):
         out.print(line, markup=False)
+
+
+def print_side_by_side(strategies: list[str], deals: list[DealResult]) -> None:
+    """Two deals of the same committee: where they diverged, how each went, how each ended."""
+    first, second = deals
+    diverged = divergence_week(first, second)
+    for strategy, deal in zip(strategies, deals, strict=True):
+        out.print(f"[bold]{strategy}:[/bold] {outcome_sentence(deal)}")
+    if diverged is None:
+        out.print("The two deals went exactly the same way.")
+    else:
+        out.print(f"The stories diverge in week {diverged}.")
+    table = Table("week", *strategies, box=None, show_lines=False)
+    stories = [week_digest(deal) for deal in deals]
+    for week in range(1, max(d.weeks_simulated for d in deals) + 1):
+        cells = [stories[i].get(week, "") for i in range(2)]
+        if week < (diverged or 10**9) and week > 1:
+            continue
+        table.add_row(str(week), *cells)
+    out.print(table)
+
+
+def divergence_week(a: DealResult, b: DealResult) -> int | None:
+    """The first week whose events or stakeholder states differ between two deals."""
+    weeks = max(a.weeks_simulated, b.weeks_simulated)
+    for week in range(1, weeks + 1):
+        events_a = [e for e in a.events if e.week == week]
+        events_b = [e for e in b.events if e.week == week]
+        states_a = [s for s in a.weekly if s.week == week]
+        states_b = [s for s in b.weekly if s.week == week]
+        if events_a != events_b or states_a != states_b:
+            return week
+    return None
+
+
+def week_digest(deal: DealResult) -> dict[int, str]:
+    """Per week: who the committee leans to, and what the sellers and the committee did."""
+    digest: dict[int, list[str]] = {}
+    labels = deal.option_labels
+    for state in deal.committee_weekly:
+        leaning = labels.get(state.leading_option, state.leading_option)
+        digest.setdefault(state.week, []).append(f"leans to {leaning} ({state.support:.0%})")
+    for event in deal.events:
+        if event.action == "seller":
+            digest.setdefault(event.week, []).append(f"{event.actor}: {event.effect}")
+        elif event.action in ("decide", "stall", "veto"):
+            digest.setdefault(event.week, []).append(f"{event.action}: {event.effect}")
+    return {week: "; ".join(_dedupe(parts)) for week, parts in digest.items()}
+
+
+def _dedupe(parts: list[str]) -> list[str]:
+    counts: dict[str, int] = {}
+    for part in parts:
+        counts[part] = counts.get(part, 0) + 1
+    return [p if n == 1 else f"{p} x{n}" for p, n in counts.items()]
 
 
 @app.command()
@@ -163,6 +274,145 @@ def scenarios() -> None:
     out.print(table)
 
 
+@app.command()
+def compare(
+    scenario: Annotated[str, typer.Argument(help="Scenario file, or a name from scenarios/.")],
+    sellers: Annotated[
+        str, typer.Option(help="Our seller's strategies to compare; the first is the reference.")
+    ] = "none,funnel_pusher,maze_guide",
+    replications: Annotated[int, typer.Option(min=1, help="Committees per strategy.")] = 200,
+    seed: Annotated[int, typer.Option(min=0, help="Replication r uses seed S + r.")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes (default: all cores).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the summary as CSV.")] = False,
+) -> None:
+    """Run every strategy on the same committees and compare outcomes, speed and quality."""
+    settings = read_scenario(scenario)
+    strategies = parse_strategies(sellers, "--sellers")
+    treatments = {s: with_strategy(settings, s) for s in strategies}
+    tasks = comparison_tasks(strategies, replications, seed)
+    with progress_bar(len(tasks), "simulating deals") as advance:
+        rows = run_deals(treatments, tasks, workers=workers, on_progress=advance)
+    frame = attach_replications(rows, seed)
+    summary = summarize(frame, strategies)
+    effects = paired_effects(frame, strategies)
+    if as_json:
+        payload = {
+            "scenario": settings.name,
+            "strategies": strategies,
+            "replications": replications,
+            "seed": seed,
+            "summary": json.loads(summary.to_json(orient="records")),
+            "paired": json.loads(effects.to_json(orient="records")),
+        }
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    if as_csv:
+        sys.stdout.write(summary.to_csv(index=False))
+        return
+    out.print(title_line(settings, seed).replace(f"(seed {seed})", f"({replications} committees)"))
+    out.print(comparison_table(summary))
+    if not effects.empty:
+        out.print(effects_table(effects))
+
+
+def progress_bar(total: int, label: str) -> Any:
+    """A rich progress bar on a terminal; nothing when output is piped."""
+    from contextlib import contextmanager
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    @contextmanager
+    def bar():  # type: ignore[no-untyped-def]
+        if not err.is_terminal:
+            yield lambda n: None
+            return
+        with Progress(
+            label, BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
+        ) as progress:
+            task = progress.add_task(label, total=total)
+            yield lambda n: progress.advance(task, n)
+
+    return bar()
+
+
+def _interval(row: Any, name: str, percent: bool = True) -> str:
+    value, low, high = row[name], row[f"{name}_low"], row[f"{name}_high"]
+    if value != value:  # NaN
+        return "-"
+    if percent:
+        return f"{value:.0%} [{low:.0%}, {high:.0%}]"
+    high_text = "inf" if high == float("inf") else f"{high:.0f}"
+    value_text = f"> {row.get('horizon', '')}" if value == float("inf") else f"{value:.0f}"
+    return f"{value_text} [{low:.0f}, {high_text}]"
+
+
+def comparison_table(summary: Any) -> Table:
+    table = Table(title="Outcomes per strategy (95% intervals)", show_lines=False)
+    table.add_column("metric", style="bold")
+    for strategy in summary["strategy"]:
+        table.add_column(strategy)
+    rows: list[tuple[str, Any]] = [
+        ("won", lambda r: _interval(r, "won")),
+        ("lost", lambda r: _interval(r, "lost")),
+        ("no decision", lambda r: _interval(r, "no_decision")),
+        ("  chose the status quo", lambda r: _interval(r, "no_decision_status_quo")),
+        ("  stalled", lambda r: _interval(r, "no_decision_stalled")),
+        ("open at horizon (censored)", lambda r: _interval(r, "open")),
+        (
+            "median weeks to a decision (KM)",
+            lambda r: _interval(r, "median_weeks_to_decision", False),
+        ),
+        ("high-quality deals", lambda r: _interval(r, "high_quality")),
+        ("regret (of purchases)", lambda r: _interval(r, "regret")),
+        (
+            "loop-backs per stakeholder",
+            lambda r: f"{r['loopbacks']:.1f} [{r['loopbacks_low']:.1f}, {r['loopbacks_high']:.1f}]",
+        ),
+        ("buying time with sellers", lambda r: _interval(r, "share_with_sellers")),
+        (
+            "our seller hours per won deal",
+            lambda r: (
+                "-"
+                if r["seller_hours_per_won"] != r["seller_hours_per_won"]
+                else f"{r['seller_hours_per_won']:.0f} h"
+            ),
+        ),
+        (
+            "  share on deals not won (waste)",
+            lambda r: (
+                "-"
+                if r["seller_hours_wasted_share"] != r["seller_hours_wasted_share"]
+                else f"{r['seller_hours_wasted_share']:.0%}"
+            ),
+        ),
+    ]
+    records = summary.to_dict("records")
+    for label, render in rows:
+        table.add_row(label, *(render(r) for r in records))
+    return table
+
+
+def effects_table(effects: Any) -> Table:
+    table = Table(title="Paired differences on the same committees (95% intervals)")
+    for column in ("strategy", "vs", "metric", "difference", "relative"):
+        table.add_column(column)
+    for r in effects.to_dict("records"):
+        percent = r["metric"] != "loopbacks_per_stakeholder"
+        fmt = (lambda v: f"{v:+.1%}") if percent else (lambda v: f"{v:+.2f}")
+        relative = "-" if r["relative"] != r["relative"] else f"x{r['relative']:.2f}"
+        table.add_row(
+            r["strategy"],
+            r["versus"],
+            r["metric"].replace("_", " "),
+            f"{fmt(r['difference'])} [{fmt(r['difference_low'])}, {fmt(r['difference_high'])}]",
+            relative,
+        )
+    return table
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: strip `--debug`, run the command, turn bad input into exit status 2."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -180,7 +430,7 @@ def main(argv: list[str] | None = None) -> Any:
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
         sys.exit(130)
-    except Exception as error:  # noqa: BLE001 - the last line of defence for users
+    except Exception as error:
         import click
 
         if isinstance(error, click.ClickException):

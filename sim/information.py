@@ -15,9 +15,9 @@ statistics of the claims it currently holds, on top of a prior:
     mean       m = (P0 m0 + sum_k w_k v_k) / P
     variance   s2 = 1 / P + kappa * D,   D = weighted variance of the held claims' values
 
-The claim weight is w = trust(source) * absorption / claim_sd^2 (behaviour.claim_sd). `D` makes contradictory
-claims *raise* uncertainty (information overload), and because the statistics are sums,
-a claim discredited by validation is removed exactly.
+The claim weight is w = trust(source) * absorption / claim_sd^2 (`behaviour.claim_sd`).
+`D` makes contradictory claims *raise* uncertainty (information overload), and because
+the statistics are sums, a claim discredited by validation is removed exactly.
 """
 
 from __future__ import annotations
@@ -52,7 +52,15 @@ class Claim:
 class Beliefs:
     """Gaussian beliefs over (option, criterion), kept as sums over the claims held."""
 
-    __slots__ = ("_claim_sq", "_claim_sum", "_claim_weight", "mean", "prior", "sd", "sd_by_criterion")
+    __slots__ = (
+        "_claim_sq",
+        "_claim_sum",
+        "_claim_weight",
+        "mean",
+        "prior",
+        "sd",
+        "sd_by_criterion",
+    )
 
     def __init__(self, prior_mean: list[list[float]], prior_sd: list[list[float]]) -> None:
         self.prior = [
@@ -129,7 +137,7 @@ class InformationEnvironment:
 
     def add_source(self, key: str, bias: float, noise: float) -> None:
         """Register a source. A key 'kind:vendor' is biased only about that vendor."""
-        kind, _, speaks_for = key.partition(":")
+        speaks_for = key.partition(":")[2]
         self._noise[key] = noise
         for o in self.vendor_indices:
             if not speaks_for or self.option_names[o] == speaks_for:

@@ -37,7 +37,8 @@ def _event_line(event: Event, labels: dict[str, str]) -> str | None:
     actor = event.actor
     if event.action == "validate":
         verdict, _, source = event.effect.partition(":")
-        claim = f"the claim about {cell_words(event.target, labels)} from {source_words(source, labels)}"
+        about = cell_words(event.target, labels)
+        claim = f"the claim about {about} from {source_words(source, labels)}"
         if verdict == "discredited":
             return f"{actor} checked {claim}: it did not hold up; trust in that source down"
         return None  # confirmations are summarised
@@ -51,8 +52,11 @@ def _event_line(event: Event, labels: dict[str, str]) -> str | None:
             f"({event.value:.0%} of influence behind it): {event.effect.replace('_', ' ')}"
         )
     if event.action == "stall":
-        reason = {"lost_urgency": "urgency faded", "fatigue": "people are worn out",
-                  "conflict": "conflict wore the committee down"}.get(event.effect, event.effect)
+        reason = {
+            "lost_urgency": "urgency faded",
+            "fatigue": "people are worn out",
+            "conflict": "conflict wore the committee down",
+        }.get(event.effect, event.effect)
         return f"the purchase stalled ({reason}): no decision"
     if event.action == "seller":
         return f"{actor} {event.effect} with {event.target}"
@@ -63,10 +67,16 @@ def _summary(events: list[Event], labels: dict[str, str]) -> list[str]:
     """A line for the week's clashes, and one for its routine work."""
     claims = sum(int(e.value) for e in events if e.action == "seek")
     sources = Counter(e.effect for e in events if e.action == "seek")
-    confirmed = sum(1 for e in events if e.action == "validate" and e.effect.startswith("confirmed"))
-    discredited = sum(1 for e in events if e.action == "validate" and e.effect.startswith("discredited"))
+    confirmed = sum(
+        1 for e in events if e.action == "validate" and e.effect.startswith("confirmed")
+    )
+    discredited = sum(
+        1 for e in events if e.action == "validate" and e.effect.startswith("discredited")
+    )
     converged = sum(1 for e in events if e.action == "align" and e.effect == "converged")
-    clashes = sorted({" and ".join(sorted((e.actor, e.target))) for e in events if e.effect == "clashed"})
+    clashes = sorted(
+        {" and ".join(sorted((e.actor, e.target))) for e in events if e.effect == "clashed"}
+    )
     lines = [f"clashes over priorities between {'; '.join(clashes)}"] if clashes else []
     parts = []
     if claims:
@@ -83,7 +93,10 @@ def _summary(events: list[Event], labels: dict[str, str]) -> list[str]:
 
 
 def _state_lines(
-    week: int, states: list[WeekState], previous: dict[str, WeekState], seen_jobs: dict[str, set[str]],
+    week: int,
+    states: list[WeekState],
+    previous: dict[str, WeekState],
+    seen_jobs: dict[str, set[str]],
     labels: dict[str, str],
 ) -> list[str]:
     lines = []

@@ -36,6 +36,10 @@ RECENT_CLAIMS = 12
 they are."""
 
 
+MIN_TRUST_TO_MEET = 0.15
+"""Below this trust in a seller, a stakeholder declines its meetings."""
+
+
 class BuyingJob(StrEnum):
     """The three concurrent buying jobs (Gartner)."""
 
@@ -97,6 +101,7 @@ class Stakeholder(mesa.Agent):
         self.utilities: list[float] = []
         self.preferred = 0
         self.confidence = 0.0
+        self.uncertainty = 1.0
         self.disagreement = 0.0
         """Set by the model at the start of each week from `disagreements`."""
         self.appraise()
@@ -109,6 +114,10 @@ class Stakeholder(mesa.Agent):
 
     def hours_free(self) -> float:
         return self.hours_left
+
+    def accepts_meeting(self, seller_source: str, hours: float) -> bool:
+        """A stakeholder makes time for a seller it still trusts enough, if it has the time."""
+        return self.hours_left >= hours and self.trust[seller_source] >= MIN_TRUST_TO_MEET
 
     def book_seller_time(self, hours: float, job: str) -> None:
         """A seller meeting takes `hours` of this week, counted under `job`."""
@@ -228,7 +237,9 @@ class Stakeholder(mesa.Agent):
         first, second = recent[rng.randrange(len(recent))], recent[rng.randrange(len(recent))]
         p, trust = self.priorities, self.trust
         doubt_first = p[first.criterion] * (1.0 - trust[first.source])
-        claim = first if doubt_first >= p[second.criterion] * (1.0 - trust[second.source]) else second
+        claim = (
+            first if doubt_first >= p[second.criterion] * (1.0 - trust[second.source]) else second
+        )
         recent.remove(claim)
         checkers = [s for s in ("independent_research", "peers") if s != claim.source]
         checker = max(checkers, key=self.trust.__getitem__)
@@ -248,28 +259,38 @@ class Stakeholder(mesa.Agent):
         self.hear(claim.option, claim.criterion, check, checker, validated=True)
 
     def align(self) -> None:
-        """Meet a colleague: converge if close enough, clash if too far apart."""
-        model = self.model
-        behaviour = model.settings.behaviour
-        others = [s for s in model.stakeholders if s is not self]
+        """Meet a colleague, preferring those who matter and those who disagree."""
+        others = [s for s in self.model.stakeholders if s is not self]
         partner = weighted_pick(
-            [(s, None, s.influence * (2.0 if s.preferred != self.preferred else 1.0)) for s in others],
+            [
+                (s, None, s.influence * (2.0 if s.preferred != self.preferred else 1.0))
+                for s in others
+            ],
             self.draws,
         )[0]
+        self.align_with(partner)
+
+    def align_with(self, partner: Stakeholder) -> bool:
+        """Converge if priorities are within the bounded-confidence radius (widened by any
+        consensus help this week), clash otherwise. True if they converged."""
+        model = self.model
+        behaviour = model.settings.behaviour
         distance = priority_distance(self.priorities, partner.priorities)
-        if distance <= self.open_mindedness + self.consensus_help:
+        radius = self.open_mindedness + max(self.consensus_help, partner.consensus_help)
+        if distance <= radius:
             mine = tuple(self.priorities)
             self.move_toward(partner.priorities, behaviour.convergence)
             partner.move_toward(mine, behaviour.convergence)
             self.share_beliefs_with(partner)
             partner.share_beliefs_with(self)
             model.log(self.name, "align", partner.name, "converged", distance)
-        else:
-            for side in (self, partner):
-                side.fatigue = min(1.0, side.fatigue + behaviour.conflict_fatigue)
-                side.fatigue_from_conflict += behaviour.conflict_fatigue
-            self.conflicts += 1
-            model.log(self.name, "align", partner.name, "clashed", distance)
+            return True
+        for side in (self, partner):
+            side.fatigue = min(1.0, side.fatigue + behaviour.conflict_fatigue)
+            side.fatigue_from_conflict += behaviour.conflict_fatigue
+        self.conflicts += 1
+        model.log(self.name, "align", partner.name, "clashed", distance)
+        return False
 
     # ---- what the jobs do to the stakeholder ------------------------------------------
 
@@ -312,7 +333,9 @@ class Stakeholder(mesa.Agent):
 
     def appraise(self) -> None:
         """Value every option (mean-variance utility under its priorities; the status quo
-        carries the pain of the problem times the urgency) and how sure it is of the best."""
+        carries the pain of the problem times the urgency), how sure it is that its favourite
+        is best (`confidence`) and how uncertain it still is about that favourite's value
+        (`uncertainty`, the sd of its utility)."""
         model = self.model
         mean, sd = self.beliefs.mean, self.beliefs.sd
         p = self.priorities
@@ -331,14 +354,19 @@ class Stakeholder(mesa.Agent):
         if len(utilities) > 1:
             second = max((u, o) for o, u in enumerate(utilities) if o != best)[1]
             gap = utilities[best] - utilities[second]
-            self.confidence = normal_cdf(gap / math.sqrt(variances[best] + variances[second] + 1e-6))
+            self.confidence = normal_cdf(
+                gap / math.sqrt(variances[best] + variances[second] + 1e-6)
+            )
         else:
             self.confidence = 1.0
         self.utilities = utilities
         self.preferred = best
+        self.uncertainty = math.sqrt(variances[best])
 
 
-def priority_distance(p: list[float] | tuple[float, ...], q: list[float] | tuple[float, ...]) -> float:
+def priority_distance(
+    p: list[float] | tuple[float, ...], q: list[float] | tuple[float, ...]
+) -> float:
     """Half the L1 distance between two priority vectors: 0 identical, 1 disjoint."""
     return 0.5 * sum(map(abs, map(sub, p, q)))
 
@@ -359,7 +387,9 @@ def disagreements(stakeholders: list[Stakeholder]) -> list[float]:
     return (against + 0.5 * distance.sum(axis=1) / (n - 1)).tolist()
 
 
-def weighted_pick[T](items: list[tuple[T, int | None, float]], rng: random.Random) -> tuple[T, int | None]:
+def weighted_pick[T](
+    items: list[tuple[T, int | None, float]], rng: random.Random
+) -> tuple[T, int | None]:
     """Pick (first, second) of one item with probability proportional to its third field."""
     total = sum(item[2] for item in items)
     draw = rng.random() * total

@@ -21,7 +21,9 @@ class ConfigError(ValueError):
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
         self.problems = problems
-        lines = problems if len(problems) <= 6 else [*problems[:6], f"... and {len(problems) - 6} more"]
+        lines = (
+            problems if len(problems) <= 6 else [*problems[:6], f"... and {len(problems) - 6} more"]
+        )
         if len(lines) == 1:
             message = f"{source}: {lines[0]}"
         else:

@@ -25,6 +25,8 @@ SOURCE_KINDS: tuple[str, ...] = (
     "vendor_content",
     "peers",
     "colleagues",
+    "seller",
+    "references",
 )
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from sim.config.roles import DEFAULT_CRITERIA, ROLE_LIBRARY, SOURCE_KINDS, Role
 
-SELLER_STRATEGIES: tuple[str, ...] = ("none",)
+SELLER_STRATEGIES: tuple[str, ...] = ("none", "funnel_pusher", "maze_guide")
 """Strategy names a seller may have. `sim.agents.sellers` maps each to its agent class."""
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -195,6 +195,10 @@ def _default_sources() -> dict[str, Source]:
         "vendor_content": Source(bias=0.3, noise=0.06, trust=0.4),
         "peers": Source(bias=0.0, noise=0.16, trust=0.7),
         "colleagues": Source(bias=0.0, noise=0.05, trust=0.6),
+        # A funnel-pusher speaks with this bias; a maze-guide is honest (bias 0).
+        "seller": Source(bias=0.35, noise=0.06, trust=0.35),
+        # Reference customers and trials a seller arranges: true experience.
+        "references": Source(bias=0.0, noise=0.05, trust=0.65),
     }
 
 
@@ -237,6 +241,13 @@ class DecisionRule(_Strict):
     )
     confidence_threshold: Unit = Field(
         0.65, description="Influence-weighted confidence its supporters must reach."
+    )
+    max_uncertainty: float = Field(
+        0.08,
+        gt=0,
+        le=1,
+        description="Largest remaining uncertainty (sd of the option's value, 0-1 scale) its "
+        "supporters may have: a committee does not buy what it has not understood.",
     )
     vetoes: bool = Field(True, description="Whether veto holders can block a purchase.")
     stall_fatigue: Unit = Field(
@@ -299,10 +310,41 @@ class Behaviour(_Strict):
 
 
 class SellerSpec(_Strict):
-    """The seller working for one vendor."""
+    """The seller working for one vendor. Strategy-specific settings are ignored by the
+    strategies they do not concern."""
 
     strategy: str = Field("none", description=f"One of: {', '.join(SELLER_STRATEGIES)}.")
     capacity_hours: float = Field(10.0, gt=0, le=80, description="Hours a week for this deal.")
+    meeting_hours: float = Field(1.0, gt=0, le=8, description="Length of one meeting.")
+    stage_weeks: int = Field(
+        4, ge=1, le=52, description="funnel_pusher: weeks per stage on the sales calendar."
+    )
+    qualify_out_weeks: int = Field(
+        14, ge=1, le=520, description="funnel_pusher: weeks stuck in one stage before it quits."
+    )
+    closing_pressure: Unit = Field(
+        0.08, description="funnel_pusher: urgency added each week of deadline pressure."
+    )
+    reactance: Unit = Field(
+        0.1,
+        description="funnel_pusher: trust in the seller a risk-averse stakeholder loses, and "
+        "risk aversion it gains (x its risk aversion above 1), each week of pressure.",
+    )
+    discount: Unit = Field(
+        0.05, description="funnel_pusher: rise in our true cost score when the discount is offered."
+    )
+    diagnosis_error: Unit = Field(
+        0.25, description="maze_guide: chance of misjudging which job a stakeholder is on."
+    )
+    consensus_widening: Unit = Field(
+        0.15,
+        description="maze_guide: how much a group meeting widens how far apart priorities may "
+        "be and still move together.",
+    )
+    overload_relief: Unit = Field(
+        0.3,
+        description="maze_guide: share of a seeker's information load that sense-making clears.",
+    )
 
 
 class Scenario(_Strict):
@@ -355,11 +397,10 @@ class Scenario(_Strict):
         for path, role in used:
             if role not in known:
                 errors.append(f"{path}: unknown role {role!r} (known: {', '.join(sorted(known))})")
-        if self.committee.stakeholders is None and self.committee.effective_size > len(
-            self.committee.required_roles
-        ):
-            if sum(self.committee.role_mix.values()) <= 0:
-                errors.append("committee.role_mix: needs a positive weight to draw members")
+        drawn = self.committee.effective_size - len(self.committee.required_roles)
+        needs_draws = self.committee.stakeholders is None and drawn > 0
+        if needs_draws and sum(self.committee.role_mix.values()) <= 0:
+            errors.append("committee.role_mix: needs a positive weight to draw members")
         return errors
 
     def _check_criteria(self) -> list[str]:
@@ -377,8 +418,7 @@ class Scenario(_Strict):
         # Default qualities are written for the default criteria; check only what a file set.
         if "vendors" in self.options.model_fields_set:
             mappings += [
-                (f"options.vendors.{n}.quality", v.quality)
-                for n, v in self.options.vendors.items()
+                (f"options.vendors.{n}.quality", v.quality) for n, v in self.options.vendors.items()
             ]
         if "quality" in self.options.status_quo.model_fields_set:
             mappings.append(("options.status_quo.quality", self.options.status_quo.quality))
@@ -425,6 +465,15 @@ class Scenario(_Strict):
                 library[name] = Role(**changes)
         self._library = library
         return library
+
+    def with_strategy(self, strategy: str, vendor: str | None = None) -> Scenario:
+        """A copy in which `vendor`'s seller (ours by default) follows `strategy`, keeping
+        its other settings. Raises pydantic's ValidationError for an unknown strategy."""
+        vendor = vendor or self.our_vendor
+        data = self.model_dump()
+        seller = data["sellers"].setdefault(vendor, SellerSpec().model_dump())
+        seller["strategy"] = strategy
+        return Scenario.model_validate(data)
 
     def seller_for(self, vendor: str) -> SellerSpec:
         """The seller working for `vendor` (strategy 'none' when the scenario names none)."""

@@ -2,8 +2,9 @@
 
 A decision is taken at the end of a week when (1) one option holds at least
 `support_threshold` of the committee's influence, (2) its supporters' influence-weighted
-confidence reaches `confidence_threshold`, and (3) for a purchase, no veto holder opposes it
-(prefers something else *and* values it below doing nothing).
+confidence that it is the best reaches `confidence_threshold`, (3) their remaining
+uncertainty about its value is at most `max_uncertainty`, and (4) for a purchase, no veto
+holder opposes it (prefers something else *and* values it below doing nothing).
 """
 
 from __future__ import annotations
@@ -25,18 +26,25 @@ class CommitteeView:
     leading_option: int
     support: float
     confidence: float
+    uncertainty: float  # supporters' influence-weighted sd of the leader's value
 
 
 def committee_view(stakeholders: Sequence[Stakeholder], n_options: int) -> CommitteeView:
-    """Influence share behind each member's preferred option and the leader's confidence."""
+    """Influence share behind each member's preferred option, and its supporters' confidence
+    and remaining uncertainty."""
     support = [0.0] * n_options
     confident = [0.0] * n_options
+    uncertain = [0.0] * n_options
     for s in stakeholders:
         support[s.preferred] += s.influence
         confident[s.preferred] += s.influence * s.confidence
+        uncertain[s.preferred] += s.influence * s.uncertainty
     total = sum(support)
     leader = max(range(n_options), key=support.__getitem__)
-    return CommitteeView(leader, support[leader] / total, confident[leader] / support[leader])
+    backing = support[leader]
+    return CommitteeView(
+        leader, backing / total, confident[leader] / backing, uncertain[leader] / backing
+    )
 
 
 def opposing_vetoes(
@@ -51,7 +59,11 @@ def opposing_vetoes(
 
 
 def is_decided(view: CommitteeView, rule: DecisionRule) -> bool:
-    return view.support >= rule.support_threshold and view.confidence >= rule.confidence_threshold
+    return (
+        view.support >= rule.support_threshold
+        and view.confidence >= rule.confidence_threshold
+        and view.uncertainty <= rule.max_uncertainty
+    )
 
 
 def stall_reason(
@@ -89,7 +101,9 @@ def deal_quality(
     vendor was truly better by more than that margin."""
     total = sum(s.influence for s in stakeholders)
     n_criteria = len(truth[0])
-    weights = [sum(s.influence * s.priorities[c] for s in stakeholders) / total for c in range(n_criteria)]
+    weights = [
+        sum(s.influence * s.priorities[c] for s in stakeholders) / total for c in range(n_criteria)
+    ]
     believed = [
         sum(s.influence * s.beliefs.mean[option][c] for s in stakeholders) / total
         for c in range(n_criteria)

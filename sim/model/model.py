@@ -38,6 +38,9 @@ STATUS_QUO = "status_quo"
 STATUS_QUO_SD = 0.03
 """The status quo is known: beliefs about it start at the truth with this small sd."""
 
+VENDOR_VOICES = ("vendor_content", "seller")
+"""Source kinds that speak for one vendor: stakeholders trust each vendor's separately."""
+
 DEFAULT_VENDOR_QUALITY = 0.6
 DEFAULT_STATUS_QUO_QUALITY = 0.5
 
@@ -59,17 +62,25 @@ class BuyingCommitteeModel(mesa.Model):
         self.vendor_indices = list(range(1, len(self.option_names)))
         self.our_index = 1 + vendors.index(scenario.our_vendor)
         self.truth = [
-            [scenario.options.status_quo.quality.get(c, DEFAULT_STATUS_QUO_QUALITY) for c in criteria]
+            [
+                scenario.options.status_quo.quality.get(c, DEFAULT_STATUS_QUO_QUALITY)
+                for c in criteria
+            ]
         ] + [
             [vendor.quality.get(c, DEFAULT_VENDOR_QUALITY) for c in criteria]
             for vendor in scenario.options.vendors.values()
+        ]
+        self.option_labels = ["doing nothing"] + [
+            vendor.label or name for name, vendor in scenario.options.vendors.items()
         ]
         self.information = self._information_environment()
         self.claim_precision = 1.0 / scenario.behaviour.claim_sd**2
         self.urgency = scenario.account.urgency
         self.pain = scenario.account.pain
         self.exogenous_events = draw_exogenous_events(
-            streams.generator(Purpose.EXOGENOUS), scenario.horizon_weeks, scenario.account.shock_rate
+            streams.generator(Purpose.EXOGENOUS),
+            scenario.horizon_weeks,
+            scenario.account.shock_rate,
         )
         self.profiles = draw_committee(scenario, streams.generator(Purpose.COMMITTEE))
         behaviour_streams = streams.python_randoms(Purpose.BEHAVIOUR, len(self.profiles))
@@ -80,6 +91,8 @@ class BuyingCommitteeModel(mesa.Model):
             for profile, rng in zip(self.profiles, behaviour_streams, strict=True)
         ]
         seller_streams = streams.python_randoms(Purpose.SELLERS, len(self.option_names))
+        self.seller_order = seller_streams[self.status_quo_index]
+        """Who gets the committee's calendar first each week (the status quo has no seller)."""
         self.sellers: list[Seller] = []
         for vendor in self.vendor_indices:
             spec = scenario.seller_for(self.option_names[vendor])
@@ -98,26 +111,31 @@ class BuyingCommitteeModel(mesa.Model):
     # ---- set-up -----------------------------------------------------------------------
 
     def _information_environment(self) -> InformationEnvironment:
+        """Sources by key. Vendor content and sellers speak for one vendor ('kind:vendor');
+        a seller's claims carry the `seller` source's bias only if its strategy overclaims."""
         sources = self.settings.information.sources
         keyed = {
             kind: (source.bias, source.noise)
             for kind, source in sources.items()
-            if kind != "vendor_content"
+            if kind not in VENDOR_VOICES
         }
         for vendor in self.vendor_indices:
-            content = sources["vendor_content"]
-            keyed[f"vendor_content:{self.option_names[vendor]}"] = (content.bias, content.noise)
+            name = self.option_names[vendor]
+            content, seller = sources["vendor_content"], sources["seller"]
+            keyed[f"vendor_content:{name}"] = (content.bias, content.noise)
+            seller_class = SELLER_CLASSES[self.settings.seller_for(name).strategy]
+            overclaims = seller_class is not None and seller_class.overclaims
+            keyed[f"seller:{name}"] = (seller.bias if overclaims else 0.0, seller.noise)
         return InformationEnvironment(self.option_names, self.truth, self.vendor_indices, keyed)
 
     def _initial_trust(self, profile: StakeholderProfile) -> dict[str, float]:
         """Trust per source key: the role's value if it has one, else the source's default."""
-        sources = self.settings.information.sources
         trust = {}
-        for kind, source in sources.items():
+        for kind, source in self.settings.information.sources.items():
             value = profile.trust.get(kind, source.trust)
-            if kind == "vendor_content":
+            if kind in VENDOR_VOICES:
                 for vendor in self.vendor_indices:
-                    trust[f"vendor_content:{self.option_names[vendor]}"] = value
+                    trust[f"{kind}:{self.option_names[vendor]}"] = value
             else:
                 trust[kind] = value
         return trust
@@ -143,10 +161,13 @@ class BuyingCommitteeModel(mesa.Model):
         self._account_moves()
         for stakeholder in self.stakeholders:
             stakeholder.start_week()
+        self.seller_order.shuffle(self.sellers)
         for seller in self.sellers:
             seller.start_week()
             seller.act()
-        for stakeholder, need in zip(self.stakeholders, disagreements(self.stakeholders), strict=True):
+        for stakeholder, need in zip(
+            self.stakeholders, disagreements(self.stakeholders), strict=True
+        ):
             stakeholder.disagreement = need
         self.agents_by_type[Stakeholder].shuffle_do("step")
         for stakeholder in self.stakeholders:
@@ -186,7 +207,9 @@ class BuyingCommitteeModel(mesa.Model):
             )
         view = committee_view(self.stakeholders, len(names))
         self.committee_weekly.append(
-            CommitteeWeek(self.week, self.urgency, names[view.leading_option], view.support, view.confidence)
+            CommitteeWeek(
+                self.week, self.urgency, names[view.leading_option], view.support, view.confidence
+            )
         )
 
     def _check_decision(self) -> None:
@@ -202,7 +225,9 @@ class BuyingCommitteeModel(mesa.Model):
             if blockers:
                 self.vetoes += 1
                 for blocker in blockers:
-                    self.log(blocker.name, "veto", self.option_names[option], "blocked", view.support)
+                    self.log(
+                        blocker.name, "veto", self.option_names[option], "blocked", view.support
+                    )
             else:
                 self._decide(option, view)
                 return
@@ -224,6 +249,10 @@ class BuyingCommitteeModel(mesa.Model):
         self.log("committee", "decide", self.option_names[option], self.outcome.value, view.support)
 
     # ---- services for agents ----------------------------------------------------------
+
+    def improve_offer(self, vendor: int, criterion: int, amount: float) -> None:
+        """A real change to a vendor's offer (a discount): its true quality rises."""
+        self.truth[vendor][criterion] = min(1.0, self.truth[vendor][criterion] + amount)
 
     def log(self, actor: str, action: str, target: str, effect: str, value: float = 0.0) -> None:
         self.events.append(Event(self.week, actor, action, target, effect, value))
@@ -247,7 +276,11 @@ class BuyingCommitteeModel(mesa.Model):
         regret = None
         if purchase:
             regret = deal_quality(
-                stakeholders, self.chosen, self.truth, self.vendor_indices, scenario.decision.regret_margin
+                stakeholders,
+                self.chosen,
+                self.truth,
+                self.vendor_indices,
+                scenario.decision.regret_margin,
             ).regret
         agreement = self.decision_view.support if self.decision_view else None
         hours_by_job = {job.value: sum(s.total_hours[job] for s in stakeholders) for job in JOBS}
@@ -275,10 +308,9 @@ class BuyingCommitteeModel(mesa.Model):
             claims_discredited=sum(s.claims_discredited for s in stakeholders),
             conflicts=sum(s.conflicts for s in stakeholders),
             vetoes=self.vetoes,
-            option_labels={
-                STATUS_QUO: "doing nothing",
-                **{name: vendor.label or name for name, vendor in scenario.options.vendors.items()},
-            },
+            our_vendor=scenario.our_vendor,
+            strategies={v: scenario.seller_for(v).strategy for v in scenario.options.vendors},
+            option_labels=dict(zip(self.option_names, self.option_labels, strict=True)),
             stakeholders=[
                 {
                     "name": p.name,

@@ -88,6 +88,8 @@ class DealResult:
     claims_discredited: int
     conflicts: int
     vetoes: int
+    our_vendor: str = "ours"
+    strategies: dict[str, str] = field(default_factory=dict)  # vendor -> seller strategy
     option_labels: dict[str, str] = field(default_factory=dict)  # option -> words for stories
     stakeholders: list[dict[str, Any]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)

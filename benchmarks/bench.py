@@ -1,0 +1,52 @@
+"""Speed benchmark: prints figures, asserts nothing (see `make bench`).
+
+One run = one deal of a scenario, simulated from set-up to decision, stall or horizon.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+from pathlib import Path
+
+from sim.config import load_scenario
+from sim.model import simulate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def time_runs(scenario_path: Path, runs: int, overrides: dict | None = None) -> list[float]:
+    scenario = load_scenario(scenario_path)
+    if overrides:
+        scenario = scenario.model_validate({**scenario.model_dump(), **overrides})
+    simulate(scenario, 0)  # warm-up: imports, caches
+    times = []
+    for seed in range(1, runs + 1):
+        start = time.perf_counter()
+        simulate(scenario, seed)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def report(label: str, times: list[float]) -> None:
+    median = statistics.median(times)
+    print(
+        f"{label:<38} median {median * 1e3:7.2f} ms/run   "
+        f"p90 {sorted(times)[int(0.9 * len(times))] * 1e3:7.2f} ms   "
+        f"{len(times) / sum(times):7.1f} runs/s on one core"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=300, help="runs per row")
+    args = parser.parse_args()
+    print(f"b2bsim benchmark on Python {platform.python_version()}, {platform.machine()}")
+    baseline = ROOT / "scenarios" / "baseline.yaml"
+    report("baseline, no sellers (78-week horizon)", time_runs(baseline, args.runs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Analysis of many deals: rates with intervals, censoring-aware cycle times, paired effects."""

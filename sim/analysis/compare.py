@@ -1,0 +1,129 @@
+"""Comparing seller strategies on the same committees (common random numbers).
+
+Input: one metrics row per deal with `treatment` (the strategy) and `replication` columns.
+Replication r of every strategy meets the same committee and the same exogenous events, so
+differences are taken per replication (paired), which removes the committee-to-committee
+variance from the comparison.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.statistics import (
+    Estimate,
+    mean,
+    median_time_to_decision,
+    paired_difference,
+    proportion,
+)
+
+OUTCOME_RATES = {
+    "won": lambda d: d["outcome"] == "won",
+    "lost": lambda d: d["outcome"] == "lost",
+    "no_decision": lambda d: d["outcome"] == "no_decision",
+    "no_decision_status_quo": lambda d: d["no_decision_cause"] == "status_quo",
+    "no_decision_stalled": lambda d: d["no_decision_cause"] == "stalled",
+    "open": lambda d: d["outcome"] == "open",
+    "high_quality": lambda d: d["high_quality"].astype(bool),
+}
+"""Per-deal indicators whose share over all deals is reported with a Wilson interval."""
+
+PAIRED_METRICS = ("won", "no_decision", "high_quality", "loopbacks_per_stakeholder")
+
+
+def indicators(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with one boolean column per outcome rate."""
+    out = rows.copy()
+    for name, test in OUTCOME_RATES.items():
+        out[name] = test(rows).fillna(False).astype(bool)
+    return out
+
+
+def summarize(rows: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
+    """One row per strategy: outcome rates, time to decision, deal quality, effort."""
+    data = indicators(rows)
+    records = []
+    for strategy in strategies:
+        deals = data[data["treatment"] == strategy]
+        n = len(deals)
+        record: dict[str, Any] = {"strategy": strategy, "deals": n}
+        for name in OUTCOME_RATES:
+            record.update(proportion(int(deals[name].sum()), n).as_dict(name))
+        purchases = deals[deals["outcome"].isin(["won", "lost"])]
+        record.update(
+            proportion(int(purchases["regret"].astype(bool).sum()), len(purchases)).as_dict(
+                "regret"
+            )
+        )
+        decided = deals["outcome"] != "open"
+        record.update(
+            median_time_to_decision(
+                deals["weeks_simulated"].to_numpy(), decided.to_numpy()
+            ).as_dict("median_weeks_to_decision")
+        )
+        record.update(mean(deals["loopbacks_per_stakeholder"].to_numpy()).as_dict("loopbacks"))
+        record.update(mean(deals["share_with_sellers"].to_numpy()).as_dict("share_with_sellers"))
+        hours = float(deals["our_seller_hours"].sum())
+        won = int(deals["won"].sum())
+        hours_on_won = float(deals.loc[deals["won"], "our_seller_hours"].sum())
+        record["seller_hours"] = hours
+        record["seller_hours_per_won"] = hours / won if won else math.nan
+        record["seller_hours_wasted_share"] = (hours - hours_on_won) / hours if hours else math.nan
+        records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def paired_effects(rows: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
+    """Each strategy against the first, per replication: risk difference (mean paired
+    difference) with a t interval, and the relative risk of the rates."""
+    data = indicators(rows)
+    reference = strategies[0]
+    base = data[data["treatment"] == reference].set_index("replication").sort_index()
+    records = []
+    for strategy in strategies[1:]:
+        other = data[data["treatment"] == strategy].set_index("replication").sort_index()
+        common = base.index.intersection(other.index)
+        for metric in PAIRED_METRICS:
+            a = other.loc[common, metric].astype(float).to_numpy()
+            b = base.loc[common, metric].astype(float).to_numpy()
+            diff: Estimate = paired_difference(a, b)
+            relative = a.mean() / b.mean() if len(b) and b.mean() > 0 else math.nan
+            records.append(
+                {
+                    "strategy": strategy,
+                    "versus": reference,
+                    "metric": metric,
+                    "pairs": len(common),
+                    **diff.as_dict("difference"),
+                    "relative": relative,
+                }
+            )
+    return pd.DataFrame.from_records(records)
+
+
+def replication_seed(root_seed: int, replication: int) -> int:
+    """Replication r of a comparison with seed S is the deal `b2bsim run --seed S+r`."""
+    return root_seed + replication
+
+
+def comparison_tasks(strategies: list[str], replications: int, seed: int) -> list[tuple[str, int]]:
+    return [
+        (strategy, replication_seed(seed, r))
+        for r in range(replications)
+        for strategy in strategies
+    ]
+
+
+def attach_replications(rows: list[dict[str, Any]], seed: int) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows)
+    frame["replication"] = frame["seed"] - seed
+    return frame
+
+
+def finite(value: float) -> float | None:
+    return None if value is None or (isinstance(value, float) and not np.isfinite(value)) else value
