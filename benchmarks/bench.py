@@ -11,10 +11,13 @@ import statistics
 import time
 from pathlib import Path
 
+from sim.analysis.compare import comparison_tasks
 from sim.config import load_scenario
 from sim.model import simulate
+from sim.runner import run_deals
 
 ROOT = Path(__file__).resolve().parent.parent
+NO_SELLERS = {"sellers": {}}
 
 
 def time_runs(scenario_path: Path, runs: int, overrides: dict | None = None) -> list[float]:
@@ -39,13 +42,35 @@ def report(label: str, times: list[float]) -> None:
     )
 
 
+def bench_compare(scenario_path: Path, replications: int, workers: int) -> None:
+    """Throughput of `b2bsim compare` (3 strategies x replications) through the runner."""
+    scenario = load_scenario(scenario_path)
+    strategies = ["none", "funnel_pusher", "maze_guide"]
+    treatments = {s: scenario.with_strategy(s) for s in strategies}
+    tasks = comparison_tasks(strategies, replications, 1)
+    start = time.perf_counter()
+    run_deals(treatments, tasks, workers=workers)
+    elapsed = time.perf_counter() - start
+    print(
+        f"compare {len(tasks)} runs ({replications} x 3 strategies) on {workers} worker(s): "
+        f"{elapsed:6.1f} s, {len(tasks) / elapsed:6.1f} runs/s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=300, help="runs per row")
+    parser.add_argument("--replications", type=int, default=1000, help="compare replications")
     args = parser.parse_args()
     print(f"b2bsim benchmark on Python {platform.python_version()}, {platform.machine()}")
     baseline = ROOT / "scenarios" / "baseline.yaml"
-    report("baseline, no sellers (78-week horizon)", time_runs(baseline, args.runs))
+    report("baseline, no sellers (78-week horizon)", time_runs(baseline, args.runs, NO_SELLERS))
+    for strategy in ("funnel_pusher", "maze_guide"):
+        overrides = {
+            "sellers": {"ours": {"strategy": strategy}, "rival": {"strategy": "funnel_pusher"}}
+        }
+        report(f"baseline, {strategy} vs funnel_pusher", time_runs(baseline, args.runs, overrides))
+    bench_compare(baseline, args.replications, workers=2)
 
 
 if __name__ == "__main__":

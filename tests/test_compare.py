@@ -1,0 +1,198 @@
+"""`b2bsim compare`: its statistics on a hand-computed case, and the command end to end."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.analysis.compare import comparison_tasks, paired_effects, summarize
+from sim.analysis.statistics import median_time_to_decision, proportion
+from sim.cli import main
+
+
+def deal(strategy, replication, outcome, weeks, cause=None, hq=False, regret=None, hours=0.0):
+    return {
+        "treatment": strategy,
+        "replication": replication,
+        "outcome": outcome,
+        "no_decision_cause": cause,
+        "weeks_simulated": weeks,
+        "high_quality": hq,
+        "regret": regret,
+        "loopbacks_per_stakeholder": float(replication),
+        "share_with_sellers": 0.1,
+        "our_seller_hours": hours,
+    }
+
+
+@pytest.fixture
+def hand_made() -> pd.DataFrame:
+    rows = [
+        deal("a", 0, "won", 10, hq=True, regret=False, hours=10),
+        deal("a", 1, "lost", 20, regret=True, hours=10),
+        deal("a", 2, "no_decision", 30, cause="stalled", hours=10),
+        deal("a", 3, "open", 40, hours=10),
+        deal("b", 0, "won", 5, hq=True, regret=False, hours=20),
+        deal("b", 1, "won", 15, regret=True, hours=20),
+        deal("b", 2, "no_decision", 25, cause="status_quo", hours=20),
+        deal("b", 3, "won", 35, hq=True, regret=False, hours=20),
+    ]
+    return pd.DataFrame.from_records(rows)
+
+
+def test_summary_matches_hand_computation(hand_made):
+    summary = summarize(hand_made, ["a", "b"]).set_index("strategy")
+    a, b = summary.loc["a"], summary.loc["b"]
+    assert a["won"] == 0.25 and b["won"] == 0.75
+    wilson = stats.binomtest(3, 4).proportion_ci(method="wilson")
+    assert b["won_low"] == pytest.approx(wilson.low) and b["won_high"] == pytest.approx(wilson.high)
+    assert a["open"] == 0.25 and b["open"] == 0.0
+    assert a["no_decision_stalled"] == 0.25 and b["no_decision_status_quo"] == 0.25
+    assert a["regret"] == 0.5 and b["regret"] == pytest.approx(1 / 3)
+    assert b["high_quality"] == 0.5
+    # KM: a's deals end at 10, 20, 30 and one is censored at 40 -> S drops to 0.5 at 20.
+    assert a["median_weeks_to_decision"] == 20
+    # all four of b's end: 5, 15, 25, 35 -> S = 0.5 at 15
+    assert b["median_weeks_to_decision"] == 15
+    assert a["seller_hours_per_won"] == 40 and b["seller_hours_per_won"] == pytest.approx(80 / 3)
+    assert a["seller_hours_wasted_share"] == 0.75 and b["seller_hours_wasted_share"] == 0.25
+
+
+def test_paired_effects_are_per_replication_differences(hand_made):
+    effects = paired_effects(hand_made, ["a", "b"]).set_index("metric")
+    won = effects.loc["won"]
+    differences = [0, 1, 0, 1]  # b - a per replication
+    assert won["difference"] == pytest.approx(0.5)
+    half = stats.t.ppf(0.975, 3) * pd.Series(differences).std() / 2
+    assert won["difference_low"] == pytest.approx(0.5 - half)
+    assert won["relative"] == pytest.approx(3.0)
+    assert effects.loc["loopbacks_per_stakeholder"]["difference"] == 0
+
+
+def test_open_deals_are_censored_not_closed_at_the_horizon():
+    # Two deals decided in weeks 10 and 20; three open at the 78-week horizon. Treating the
+    # open ones as decided at 78 would give a median of 78; censoring gives no median.
+    estimate = median_time_to_decision([10, 20, 78, 78, 78], [True, True, False, False, False])
+    assert math.isinf(estimate.value)
+    assert proportion(0, 0).value != proportion(0, 0).value  # NaN when undefined
+
+
+def test_replication_r_meets_the_same_committee_for_every_strategy():
+    tasks = comparison_tasks(["none", "maze_guide"], 3, 5)
+    assert tasks == [
+        ("none", 5),
+        ("maze_guide", 5),
+        ("none", 6),
+        ("maze_guide", 6),
+        ("none", 7),
+        ("maze_guide", 7),
+    ]
+
+
+def run_cli(capsys, *args):
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+        raise SystemExit(0)
+    captured = capsys.readouterr()
+    return exit_info.value.code or 0, captured.out, captured.err
+
+
+def test_compare_end_to_end_json_and_same_results_for_one_or_two_workers(capsys):
+    args = ["compare", "baseline", "--replications", "6", "--seed", "3", "--json"]
+    code, one, _ = run_cli(capsys, *args, "--workers", "1")
+    assert code == 0
+    code, two, _ = run_cli(capsys, *args, "--workers", "2")
+    assert code == 0
+    first, second = json.loads(one), json.loads(two)
+    assert first == second
+    assert first["strategies"] == ["none", "funnel_pusher", "maze_guide"]
+    for row in first["summary"]:
+        rates = row["won"] + row["lost"] + row["no_decision"] + row["open"]
+        assert rates == pytest.approx(1.0)
+        assert row["deals"] == 6
+    assert {r["strategy"] for r in first["paired"]} == {"funnel_pusher", "maze_guide"}
+
+
+def test_compare_table_and_csv(capsys):
+    code, out, _ = run_cli(
+        capsys,
+        "compare",
+        "one_person",
+        "--replications",
+        "4",
+        "--sellers",
+        "funnel_pusher,maze_guide",
+        "--workers",
+        "1",
+    )
+    assert code == 0
+    for words in (
+        "won",
+        "no decision",
+        "open at horizon",
+        "high-quality",
+        "regret",
+        "loop-backs",
+        "with sellers",
+        "per won deal",
+        "Paired differences",
+    ):
+        assert words in out
+    code, out, _ = run_cli(
+        capsys,
+        "compare",
+        "one_person",
+        "--replications",
+        "3",
+        "--csv",
+        "--sellers",
+        "none,maze_guide",
+        "--workers",
+        "1",
+    )
+    assert code == 0
+    frame = pd.read_csv(pd.io.common.StringIO(out))
+    assert list(frame["strategy"]) == ["none", "maze_guide"]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["compare", "baseline", "--sellers", "none,pushy"], "--sellers: unknown strategy 'pushy'"),
+        (["run", "baseline", "--seller", "guide"], "--seller: unknown strategy 'guide'"),
+        (["run", "baseline", "--vs", "none"], "--vs: give exactly two strategies"),
+        (["compare", "nowhere.yaml"], "nowhere.yaml: file not found"),
+    ],
+)
+def test_bad_strategy_arguments_are_clear_errors(capsys, args, words):
+    code, _, err = run_cli(capsys, *args)
+    assert code == 2
+    assert words in err
+    assert "Traceback" not in err
+
+
+def test_run_vs_replays_the_same_committee_with_two_sellers(capsys):
+    code, out, _ = run_cli(
+        capsys, "run", "baseline", "--seed", "7", "--vs", "funnel_pusher,maze_guide"
+    )
+    assert code == 0
+    assert "funnel_pusher:" in out and "maze_guide:" in out
+    assert "The stories diverge in week" in out
+    code, out, _ = run_cli(
+        capsys, "run", "baseline", "--seed", "7", "--vs", "funnel_pusher,maze_guide", "--json"
+    )
+    payload = json.loads(out)
+    first, second = payload["funnel_pusher"], payload["maze_guide"]
+    assert first["stakeholders"] == second["stakeholders"], "same committee"
+
+
+def test_run_with_seller_override_uses_that_strategy(capsys):
+    code, out, _ = run_cli(
+        capsys, "run", "baseline", "--seed", "2", "--seller", "maze_guide", "--json"
+    )
+    assert code == 0
+    assert json.loads(out)["strategies"]["ours"] == "maze_guide"

@@ -1,0 +1,114 @@
+"""Per-deal metric definitions (sim/model/metrics.py) on hand-made inputs, and their
+agreement with a simulated deal's record."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.model import simulate
+from sim.model.metrics import count_loopbacks, job_shares, share_with_sellers
+
+JOBS = ("seek", "validate", "align")
+
+
+@pytest.mark.parametrize(
+    ("weeks", "loops"),
+    [
+        ([], 0),
+        (["seek"], 0),
+        (["seek", "seek", "seek"], 0),
+        (["seek", "validate", "align"], 0),
+        (["seek", "seek", "validate", "seek"], 1),
+        (["seek", "idle", "idle", "seek"], 0),  # idle weeks are skipped: never left seeking
+        (["seek", "validate", "idle", "seek"], 1),
+        (["seek", "idle", "validate", "idle", "seek"], 1),
+        (["seek", "validate", "seek", "validate"], 2),
+        (["seek", "validate", "align", "seek", "align", "validate"], 3),
+        (["idle", "idle"], 0),
+    ],
+)
+def test_count_loopbacks(weeks: list[str], loops: int) -> None:
+    assert count_loopbacks(weeks) == loops
+
+
+week_jobs = st.lists(st.sampled_from([*JOBS, "idle"]), max_size=40)
+
+
+@given(weeks=week_jobs, data=st.data())
+@settings(max_examples=40, deadline=None)
+def test_loopbacks_ignore_idle_weeks_and_repeats(weeks: list[str], data) -> None:
+    loops = count_loopbacks(weeks)
+    active = [w for w in weeks if w != "idle"]
+    changes = sum(1 for a, b in zip(active, active[1:], strict=False) if a != b)
+    # Every change of main job is either the first visit of a job or a loop-back.
+    first_visits = len(set(active)) - 1 if active else 0
+    assert loops == changes - first_visits
+    assert count_loopbacks(active) == loops
+    # Staying on a job longer (repeating a week) never adds loop-backs.
+    if weeks:
+        i = data.draw(st.integers(0, len(weeks) - 1))
+        assert count_loopbacks([*weeks[: i + 1], weeks[i], *weeks[i + 1 :]]) == loops
+
+
+@given(hours=st.dictionaries(st.sampled_from(JOBS), st.floats(0, 1e4)))
+@settings(max_examples=40, deadline=None)
+def test_job_shares_sum_to_one(hours: dict[str, float]) -> None:
+    shares = job_shares(hours)
+    assert set(shares) == set(JOBS)
+    total = sum(hours.values())
+    if total > 0:
+        assert sum(shares.values()) == pytest.approx(1.0)
+        for job in JOBS:
+            assert shares[job] == pytest.approx(hours.get(job, 0.0) / total)
+    else:
+        assert all(v == 0.0 for v in shares.values())
+
+
+def test_job_shares_by_hand() -> None:
+    assert job_shares({"seek": 2, "validate": 1, "align": 1}) == {
+        "seek": 0.5,
+        "validate": 0.25,
+        "align": 0.25,
+    }
+    assert job_shares({"seek": 0, "validate": 0, "align": 0}) == dict.fromkeys(JOBS, 0.0)
+    assert job_shares({"align": 3}) == {"seek": 0.0, "validate": 0.0, "align": 1.0}
+
+
+def test_share_with_sellers() -> None:
+    hours = {"seek": 6.0, "validate": 2.0, "align": 2.0}
+    assert share_with_sellers(hours, 0.0) == 0.0
+    assert share_with_sellers(hours, 2.5) == pytest.approx(0.25)
+    assert share_with_sellers(hours, 10.0) == pytest.approx(1.0)
+    assert share_with_sellers({"seek": 0.0}, 0.0) == 0.0
+
+
+def test_deal_metrics_agree_with_the_deal_record(named_scenario) -> None:
+    for name in ("baseline", "one_person"):
+        for seed in range(3):
+            deal = simulate(named_scenario(name), seed)
+            m = deal.metrics()
+            assert m["outcome"] == deal.outcome.value
+            assert m["cycle_weeks"] == deal.cycle_weeks
+            assert m["loopbacks"] == sum(deal.loopbacks.values())
+            assert m["loopbacks_per_stakeholder"] == pytest.approx(
+                m["loopbacks"] / deal.n_stakeholders
+            )
+            assert m["any_loopback"] == (m["loopbacks"] > 0)
+            shares = job_shares(deal.hours_by_job)
+            assert m["share_seek"] + m["share_validate"] + m["share_align"] == pytest.approx(1.0)
+            assert m["share_align"] == pytest.approx(shares["align"])
+            assert m["buying_hours"] == pytest.approx(sum(deal.hours_by_job.values()))
+            # Loop-backs recorded per stakeholder are count_loopbacks over its weekly jobs.
+            by_member: dict[str, list[str]] = {}
+            for state in deal.weekly:
+                by_member.setdefault(state.stakeholder, []).append(state.job)
+            assert deal.loopbacks == {n: count_loopbacks(j) for n, j in by_member.items()}
+            # Hours per job are the sum of the weekly swimlane.
+            assert deal.hours_by_job["seek"] == pytest.approx(
+                sum(w.hours_seek for w in deal.weekly)
+            )
+            assert deal.hours_with_sellers == pytest.approx(
+                sum(w.hours_with_sellers for w in deal.weekly)
+            )

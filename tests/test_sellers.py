@@ -1,0 +1,280 @@
+"""Seller strategies, each mechanism in isolation, plus CRN and capacity over whole runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.agents.sellers import FunnelPusher, MazeGuide
+from sim.agents.stakeholder import JOBS, BuyingJob
+from sim.config import Scenario, load_scenario
+from sim.model import simulate
+from sim.model.model import BuyingCommitteeModel
+
+
+def scenario_with(ours: dict, rival: dict | None = None, **extra) -> Scenario:
+    sellers = {"ours": ours}
+    if rival is not None:
+        sellers["rival"] = rival
+    return Scenario.model_validate({"sellers": sellers, **extra})
+
+
+def our_seller(model: BuyingCommitteeModel):
+    return next(s for s in model.sellers if s.vendor == model.our_index)
+
+
+def give_time(model: BuyingCommitteeModel, hours: float = 100.0) -> None:
+    for member in model.stakeholders:
+        member.hours_left = hours
+
+
+def make_contact_respond(model, seller, well: bool) -> None:
+    utilities = seller.contact.utilities
+    utilities[seller.vendor] = 1.0 if well else -1.0
+    utilities[model.status_quo_index] = 0.0
+
+
+# ---- funnel-pusher ------------------------------------------------------------------
+
+
+def test_pusher_advances_by_the_calendar_when_the_contact_responds_well():
+    model = BuyingCommitteeModel(scenario_with({"strategy": "funnel_pusher", "stage_weeks": 3}), 1)
+    seller = our_seller(model)
+    assert isinstance(seller, FunnelPusher) and seller.stage_name == "qualify"
+    for week in range(1, 7):
+        give_time(model)
+        seller.start_week()
+        make_contact_respond(model, seller, well=True)
+        seller.act()
+        expected = week // 3
+        assert seller.stage == expected, f"week {week}"
+    assert seller.stage_name == "demo"
+
+
+def test_pusher_waits_on_a_cold_contact_then_qualifies_out():
+    spec = {"strategy": "funnel_pusher", "stage_weeks": 2, "qualify_out_weeks": 5}
+    model = BuyingCommitteeModel(scenario_with(spec), 2)
+    seller = our_seller(model)
+    for _ in range(5):
+        give_time(model)
+        seller.start_week()
+        make_contact_respond(model, seller, well=False)
+        seller.act()
+    assert seller.stage == 0
+    assert seller.qualified_out
+    spent = seller.hours_spent
+    give_time(model)
+    seller.start_week()
+    seller.act()
+    assert seller.hours_spent == spent, "a qualified-out seller does no more work"
+    assert any(e.effect == "qualified the deal out" for e in model.events)
+
+
+def test_pusher_is_single_threaded_through_its_main_contact():
+    model = BuyingCommitteeModel(scenario_with({"strategy": "funnel_pusher"}), 3)
+    seller = our_seller(model)
+    assert seller.contact.profile.role == "champion"
+    model.run()
+    assert seller.reached == {seller.contact.unique_id}
+    targets = {e.target for e in model.events if e.actor == seller.name}
+    assert targets <= {seller.contact.name, "committee"}
+
+
+def test_pusher_message_is_carried_inside_by_the_contact():
+    model = BuyingCommitteeModel(scenario_with({"strategy": "funnel_pusher"}), 4)
+    seller = our_seller(model)
+    give_time(model)
+    seller.start_week()
+    seller.act()
+    forwards = [e for e in model.events if e.action == "forward"]
+    assert len(forwards) == 1 and forwards[0].actor == seller.contact.name
+    listener = next(s for s in model.stakeholders if s.name == forwards[0].target)
+    assert listener.recent_claims[-1].source == "colleagues"
+
+
+def test_closing_pressure_raises_urgency_and_reactance_in_the_risk_averse():
+    model = BuyingCommitteeModel(scenario_with({"strategy": "funnel_pusher"}), 5)
+    seller = our_seller(model)
+    seller.stage = FunnelPusher.STAGES.index("negotiation")
+    model.urgency = 0.5
+    before = {s.unique_id: (s.risk_aversion, s.trust[seller.source]) for s in model.stakeholders}
+    seller.start_week()
+    seller.press_to_close()
+    assert model.urgency == pytest.approx(0.5 + seller.spec.closing_pressure)
+    averse = [s for s in model.stakeholders if before[s.unique_id][0] > 1.0]
+    bold = [s for s in model.stakeholders if before[s.unique_id][0] <= 1.0]
+    assert averse and bold
+    for s in averse:
+        risk, trust = before[s.unique_id]
+        assert s.risk_aversion > risk, "indecision: more wary of buying"
+        assert s.trust[seller.source] < trust, "reactance: trusts the seller less"
+    for s in bold:
+        assert (s.risk_aversion, s.trust[seller.source]) == before[s.unique_id]
+
+
+def test_pusher_overclaims_and_once_validated_they_cost_it_trust():
+    weak = {
+        "options": {
+            "vendors": {
+                "ours": {"quality": {"business_value": 0.2, "functional_fit": 0.2}},
+                "rival": {},
+            }
+        }
+    }
+    model = BuyingCommitteeModel(scenario_with({"strategy": "funnel_pusher"}, **weak), 6)
+    seller = our_seller(model)
+    member = seller.contact
+    member.recent_claims.clear()
+    criterion = model.settings.criteria.index("business_value")
+    claim = seller.tell(member, seller.vendor, criterion, seller.source)
+    assert claim.value > 0.4, "a pusher overclaims where its product is weak"
+    trust_before = member.trust[seller.source]
+    member.validate()
+    assert member.claims_discredited == 1
+    assert member.trust[seller.source] < trust_before
+
+
+# ---- maze-guide ---------------------------------------------------------------------
+
+
+def test_guide_is_honest_and_the_pusher_is_not():
+    weak_fit = {"options": {"vendors": {"ours": {"quality": {"functional_fit": 0.3}}, "rival": {}}}}
+    fit = 1
+    honest = BuyingCommitteeModel(scenario_with({"strategy": "maze_guide"}, **weak_fit), 7)
+    pushy = BuyingCommitteeModel(scenario_with({"strategy": "funnel_pusher"}, **weak_fit), 7)
+
+    def mean_claim(model):
+        seller = our_seller(model)
+        values = [model.information.state(seller.source, seller.vendor, fit, 0.0) for _ in range(3)]
+        return sum(values) / len(values)
+
+    assert mean_claim(honest) == pytest.approx(0.3)
+    assert mean_claim(pushy) > 0.3 + 0.1
+
+
+def test_guide_diagnosis_is_right_without_error_and_random_with_full_error():
+    exact = BuyingCommitteeModel(scenario_with({"strategy": "maze_guide", "diagnosis_error": 0}), 8)
+    for member in exact.stakeholders:
+        member.jobs_by_week.append("validate")
+    guide = our_seller(exact)
+    assert all(guide.diagnose(m) is BuyingJob.VALIDATE for m in exact.stakeholders)
+
+    noisy = BuyingCommitteeModel(scenario_with({"strategy": "maze_guide", "diagnosis_error": 1}), 8)
+    guide = our_seller(noisy)
+    member = noisy.stakeholders[0]
+    member.jobs_by_week.append("validate")
+    seen = [guide.diagnose(member) for _ in range(600)]
+    shares = [seen.count(job) / len(seen) for job in JOBS]
+    assert all(0.25 < share < 0.42 for share in shares), shares
+
+
+def test_guide_is_multithreaded():
+    reached = [
+        simulate(scenario_with({"strategy": "maze_guide"}), seed).stakeholders_reached["ours"]
+        for seed in range(5)
+    ]
+    pushed = [
+        simulate(scenario_with({"strategy": "funnel_pusher"}), seed).stakeholders_reached["ours"]
+        for seed in range(5)
+    ]
+    assert min(reached) >= 3
+    assert max(pushed) == 1
+
+
+def test_consensus_meeting_lets_members_converge_who_would_otherwise_clash():
+    far_but_not_too_far = {
+        "committee": {
+            "stakeholders": [
+                {
+                    "role": "champion",
+                    "stubbornness": 0.0,
+                    "open_mindedness": 0.1,
+                    "priorities": {"business_value": 0.6, "functional_fit": 0.4},
+                },
+                {
+                    "role": "finance",
+                    "stubbornness": 0.0,
+                    "open_mindedness": 0.1,
+                    "priorities": {"business_value": 0.4, "cost": 0.6},
+                },
+            ]
+        }
+    }
+    spec = {"strategy": "maze_guide", "consensus_widening": 0.6}
+
+    def distance_after(with_help: bool) -> tuple[float, int]:
+        model = BuyingCommitteeModel(scenario_with(spec, **far_but_not_too_far), 9)
+        a, b = model.stakeholders
+        give_time(model)
+        guide = our_seller(model)
+        guide.start_week()
+        if with_help:
+            guide.consensus_meeting([a, b])
+        else:
+            a.align_with(b)
+        from sim.agents.stakeholder import priority_distance
+
+        return priority_distance(a.priorities, b.priorities), a.conflicts + b.conflicts
+
+    helped, helped_clashes = distance_after(True)
+    alone, alone_clashes = distance_after(False)
+    assert alone_clashes == 1 and alone == pytest.approx(0.6)
+    assert helped_clashes == 0 and helped < alone
+
+
+def test_guide_proof_and_pilots_are_true_checked_information():
+    model = BuyingCommitteeModel(scenario_with({"strategy": "maze_guide"}), 10)
+    guide = our_seller(model)
+    assert isinstance(guide, MazeGuide)
+    member = model.stakeholders[0]
+    give_time(model)
+    guide.start_week()
+    recent_before, load_before = list(member.recent_claims), member.load
+    guide.proof(member)
+    guide.de_risk(member)
+    assert member.load == load_before + 3, "one reference and two pilot results"
+    assert member.recent_claims == recent_before, "they arrive already checked"
+    assert member.week_hours_with_sellers == 2 * guide.spec.meeting_hours
+    for criterion, truth in enumerate(model.truth[guide.vendor]):
+        stated = model.information.state("references", guide.vendor, criterion, 0.0)
+        assert stated == pytest.approx(truth)
+
+
+# ---- over whole runs ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("strategy", ["funnel_pusher", "maze_guide"])
+def test_capacity_is_respected_every_week(strategy):
+    model = BuyingCommitteeModel(
+        scenario_with({"strategy": strategy, "capacity_hours": 6}, {"strategy": "maze_guide"}), 11
+    )
+    while model.running:
+        model.step()
+        for seller in model.sellers:
+            assert seller.hours_left >= -1e-9
+            assert seller.capacity - seller.hours_left <= seller.capacity + 1e-9
+        for member in model.stakeholders:
+            assert (
+                member.last_week_hours["with_sellers"]
+                <= sum(member.last_week_hours[j] for j in ("seek", "validate", "align")) + 1e-9
+            )
+    spent = sum(s.hours_spent for s in model.sellers if s.vendor == model.our_index)
+    assert spent <= 6 * model.week + 1e-9
+
+
+def test_same_committee_and_events_whatever_the_strategy():
+    base = load_scenario("scenarios/baseline.yaml")
+    models = [
+        BuyingCommitteeModel(base.with_strategy(s), 21)
+        for s in ("none", "funnel_pusher", "maze_guide")
+    ]
+    assert models[0].profiles == models[1].profiles == models[2].profiles
+    assert models[0].exogenous_events == models[1].exogenous_events == models[2].exogenous_events
+
+
+def test_a_guide_with_a_weak_product_does_not_beat_a_pusher_with_a_strong_one():
+    weak = load_scenario("scenarios/weak_product.yaml")
+    scenario = weak.with_strategy("maze_guide").with_strategy("funnel_pusher", vendor="rival")
+    results = [simulate(scenario, seed) for seed in range(60)]
+    won = sum(r.outcome.value == "won" for r in results)
+    lost = sum(r.outcome.value == "lost" for r in results)
+    assert won <= lost
