@@ -413,29 +413,22 @@ def effects_table(effects: Any) -> Table:
     return table
 
 
-def main(argv: list[str] | None = None) -> Any:
-    """Entry point: strip `--debug`, run the command, turn bad input into exit status 2."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: strip `--debug`, run the command, turn bad input into exit status 2.
+
+    Usage errors (unknown option, bad number) are reported by Typer itself, also with exit
+    status 2; `standalone_mode` makes every path end in SystemExit."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
     try:
-        return app(args=args, prog_name="b2bsim", standalone_mode=False)
+        app(args=args, prog_name="b2bsim", standalone_mode=True)
     except (ConfigError, UsageError) as error:
         if debug:
             raise
         err.print(f"error: {error}", markup=False)
         sys.exit(2)
-    except typer.Exit as exit_:
-        sys.exit(exit_.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        err.print("aborted")
-        sys.exit(130)
     except Exception as error:
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
         if debug:
             raise
         err.print(

@@ -43,7 +43,7 @@ def _event_line(event: Event, labels: dict[str, str]) -> str | None:
             return f"{actor} checked {claim}: it did not hold up; trust in that source down"
         return None  # confirmations are summarised
     if event.action == "event":
-        return f"{event.target}: urgency now {event.value:+.2f}"
+        return f"{event.target}: urgency {event.value:+.2f}"
     if event.action == "veto":
         return f"{actor} vetoed buying {labels.get(event.target, event.target)}"
     if event.action == "decide":

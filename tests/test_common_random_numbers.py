@@ -131,9 +131,9 @@ def test_member_stream_does_not_depend_on_committee_size(seed: int) -> None:
 
 def test_streams_differ_by_purpose_and_seed() -> None:
     a, b = RandomStreams(1), RandomStreams(2)
-    by_purpose = {
-        tuple(_draws(a.python_randoms(purpose, 1)[0])) for purpose in Purpose
-    } | {tuple(_draws(b.python_randoms(Purpose.BEHAVIOUR, 1)[0]))}
+    by_purpose = {tuple(_draws(a.python_randoms(purpose, 1)[0])) for purpose in Purpose} | {
+        tuple(_draws(b.python_randoms(Purpose.BEHAVIOUR, 1)[0]))
+    }
     assert len(by_purpose) == len(Purpose) + 1
     g1 = a.generator(Purpose.COMMITTEE).random(5).tolist()
     assert g1 == RandomStreams(1).generator(Purpose.COMMITTEE).random(5).tolist()

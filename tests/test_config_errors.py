@@ -72,11 +72,10 @@ BAD_FILES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     ),
     "our_vendor_missing": case("our_vendor: acme\n", "our_vendor", "acme"),
     "quality_out_of_range": case(
-        "options:\n  vendors:\n    ours: {quality: {cost: 1.5}}\n", "options.vendors.ours.quality.cost"
+        "options:\n  vendors:\n    ours: {quality: {cost: 1.5}}\n",
+        "options.vendors.ours.quality.cost",
     ),
-    "new_role_without_priorities": case(
-        "roles:\n  cto: {title: the CTO}\n", "roles.cto"
-    ),
+    "new_role_without_priorities": case("roles:\n  cto: {title: the CTO}\n", "roles.cto"),
     "size_and_list_disagree": case(
         "committee:\n  size: 3\n  stakeholders:\n    - role: finance\n", "committee", "size"
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -41,9 +42,7 @@ def test_claim_value_is_truth_plus_bias_toward_the_top_plus_noise() -> None:
     assert claim_value(0.2, 0.3, 0.0) - 0.2 > claim_value(0.8, 0.3, 0.0) - 0.8
 
 
-@given(
-    truth=st.floats(0, 1), bias=st.floats(-1, 1), noise=st.floats(-5, 5, allow_subnormal=False)
-)
+@given(truth=st.floats(0, 1), bias=st.floats(-1, 1), noise=st.floats(-5, 5, allow_subnormal=False))
 @settings(max_examples=40, deadline=None)
 def test_claim_value_is_clipped_to_unit_interval(truth: float, bias: float, noise: float) -> None:
     assert 0.0 <= claim_value(truth, bias, noise) <= 1.0
@@ -167,7 +166,7 @@ def test_consistent_claims_reduce_uncertainty() -> None:
     for _ in range(5):
         beliefs.add(claim(0.6, 4.0))
         sds.append(beliefs.sd[1][0])
-    assert all(later < earlier for earlier, later in zip(sds, sds[1:], strict=False))
+    assert all(later < earlier for earlier, later in itertools.pairwise(sds))
 
 
 @given(

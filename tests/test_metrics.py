@@ -3,6 +3,8 @@ agreement with a simulated deal's record."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -41,7 +43,7 @@ week_jobs = st.lists(st.sampled_from([*JOBS, "idle"]), max_size=40)
 def test_loopbacks_ignore_idle_weeks_and_repeats(weeks: list[str], data) -> None:
     loops = count_loopbacks(weeks)
     active = [w for w in weeks if w != "idle"]
-    changes = sum(1 for a, b in zip(active, active[1:], strict=False) if a != b)
+    changes = sum(1 for a, b in itertools.pairwise(active) if a != b)
     # Every change of main job is either the first visit of a job or a loop-back.
     first_visits = len(set(active)) - 1 if active else 0
     assert loops == changes - first_visits

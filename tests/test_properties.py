@@ -83,9 +83,7 @@ def test_generated_scenarios_run_and_keep_the_invariants(data: dict, seed: int) 
     # Outcome and its cause.
     assert deal.outcome in set(Outcome)
     assert (deal.no_decision_cause is not None) == (deal.outcome is Outcome.NO_DECISION)
-    assert (deal.stall_reason is not None) == (
-        deal.no_decision_cause is NoDecisionCause.STALLED
-    )
+    assert (deal.stall_reason is not None) == (deal.no_decision_cause is NoDecisionCause.STALLED)
     if deal.stall_reason is not None:
         assert deal.stall_reason in ("lost_urgency", "fatigue", "conflict")
     if deal.outcome is Outcome.WON:

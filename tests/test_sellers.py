@@ -118,15 +118,18 @@ def test_pusher_overclaims_and_once_validated_they_cost_it_trust():
                 "ours": {"quality": {"business_value": 0.2, "functional_fit": 0.2}},
                 "rival": {},
             }
-        }
+        },
+        # A blatant overclaimer, so the check (independent research, sd 0.12) cannot miss it.
+        "information": {"sources": {"seller": {"bias": 0.9}}},
     }
     model = BuyingCommitteeModel(scenario_with({"strategy": "funnel_pusher"}, **weak), 6)
     seller = our_seller(model)
     member = seller.contact
     member.recent_claims.clear()
     criterion = model.settings.criteria.index("business_value")
-    claim = seller.tell(member, seller.vendor, criterion, seller.source)
-    assert claim.value > 0.4, "a pusher overclaims where its product is weak"
+    stated = model.information.state(seller.source, seller.vendor, criterion, 0.0)
+    assert stated == pytest.approx(0.2 + 0.9 * 0.8), "overclaims most where the product is weak"
+    member.hear(seller.vendor, criterion, stated, seller.source)
     trust_before = member.trust[seller.source]
     member.validate()
     assert member.claims_discredited == 1

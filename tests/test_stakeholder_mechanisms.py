@@ -4,6 +4,7 @@ driven directly (validate, align, seek, hear, choose_job)."""
 from __future__ import annotations
 
 import copy
+import itertools
 import statistics
 
 import pytest
@@ -124,9 +125,9 @@ def test_discredited_sources_lose_trust_repeatedly_but_stay_positive(validator) 
         s.hear(model.our_index, BV, 0.99, source)
         s.validate()
         trusts.append(s.trust[source])
-    assert all(b <= a for a, b in zip(trusts, trusts[1:], strict=False))
+    assert all(b <= a for a, b in itertools.pairwise(trusts))
     assert trusts[-1] < trusts[0]
-    assert 0.0 < trusts[-1]
+    assert trusts[-1] > 0.0
     assert s.claims_discredited == 12
 
 
@@ -230,7 +231,7 @@ def test_close_priorities_converge(make_scenario, stubbornness: float) -> None:
 
 
 def test_repeated_alignment_without_anchoring_reaches_consensus(make_scenario) -> None:
-    model, a, b = pair(make_scenario, {"priorities": CLOSE_A}, {"priorities": CLOSE_B})
+    _, a, b = pair(make_scenario, {"priorities": CLOSE_A}, {"priorities": CLOSE_B})
     d0 = distance(a.priorities, b.priorities)
     for _ in range(15):
         a.align()
@@ -293,7 +294,7 @@ def test_fully_stubborn_member_stays_at_its_anchor(make_scenario) -> None:
 
 
 def test_alignment_shares_beliefs(make_scenario) -> None:
-    model, a, b = pair(make_scenario, {"priorities": CLOSE_A}, {"priorities": CLOSE_B})
+    _, a, b = pair(make_scenario, {"priorities": CLOSE_A}, {"priorities": CLOSE_B})
     load_a, load_b = a.load, b.load
     a.align()
     assert a.load > load_a and b.load > load_b  # each heard the other as a colleague

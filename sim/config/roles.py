@@ -10,7 +10,7 @@ users weigh fit and value, economic buyers weigh value and hold the budget.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DEFAULT_CRITERIA: tuple[str, ...] = (
     "business_value",
@@ -28,6 +28,14 @@ SOURCE_KINDS: tuple[str, ...] = (
     "seller",
     "references",
 )
+
+
+def check_trust_keys(trust: dict[str, float] | None) -> dict[str, float] | None:
+    """Trust overrides must name known source kinds (a typo is an error, not a no-op)."""
+    for kind in trust or {}:
+        if kind not in SOURCE_KINDS:
+            raise ValueError(f"unknown source kind {kind!r} (known: {', '.join(SOURCE_KINDS)})")
+    return trust
 
 
 class Role(BaseModel):
@@ -61,6 +69,8 @@ class Role(BaseModel):
         default_factory=dict,
         description="Initial trust in source kinds, overriding the source's default (0-1).",
     )
+
+    _trust_keys = field_validator("trust")(classmethod(lambda cls, v: check_trust_keys(v)))
 
 
 def _p(bv: float, fit: float, risk: float, effort: float, cost: float) -> dict[str, float]:

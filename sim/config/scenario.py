@@ -8,11 +8,17 @@ existing vendors) are checked after parsing and name the field path they concern
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from sim.config.roles import DEFAULT_CRITERIA, ROLE_LIBRARY, SOURCE_KINDS, Role
+from sim.config.roles import (
+    DEFAULT_CRITERIA,
+    ROLE_LIBRARY,
+    SOURCE_KINDS,
+    Role,
+    check_trust_keys,
+)
 
 SELLER_STRATEGIES: tuple[str, ...] = ("none", "funnel_pusher", "maze_guide")
 """Strategy names a seller may have. `sim.agents.sellers` maps each to its agent class."""
@@ -37,6 +43,8 @@ class RoleOverride(_Strict):
     open_mindedness: float | None = Field(None, gt=0, le=1)
     weekly_hours: float | None = Field(None, gt=0, le=40)
     trust: dict[str, Unit] | None = None
+
+    _trust_keys = field_validator("trust")(classmethod(lambda cls, v: check_trust_keys(v)))
 
 
 class StakeholderSpec(RoleOverride):
@@ -220,13 +228,29 @@ class Information(_Strict):
         8.0, gt=0, description="Claims a stakeholder can absorb a week before overload starts."
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_partial_sources(cls, data: Any) -> Any:
+        """A source given in part keeps that kind's defaults for the fields left out."""
+        if isinstance(data, dict) and isinstance(data.get("sources"), dict):
+            defaults = _default_sources()
+            data = dict(data)
+            data["sources"] = {
+                kind: {**defaults[kind].model_dump(), **given}
+                if kind in defaults and isinstance(given, dict)
+                else given
+                for kind, given in data["sources"].items()
+            }
+        return data
+
+    @field_validator("sources")
+    @classmethod
+    def _known_kinds(cls, sources: dict[str, Source]) -> dict[str, Source]:
+        check_trust_keys(dict.fromkeys(sources, 0.0))
+        return sources
+
     @model_validator(mode="after")
     def _complete_sources(self) -> Self:
-        unknown = sorted(set(self.sources) - set(SOURCE_KINDS))
-        if unknown:
-            raise ValueError(
-                f"unknown source kind {unknown[0]!r} (known: {', '.join(SOURCE_KINDS)})"
-            )
         defaults = _default_sources()
         defaults.update(self.sources)
         self.sources = defaults

@@ -50,7 +50,7 @@ class BuyingCommitteeModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, seed: int = 0) -> None:
         streams = RandomStreams(seed)
-        super().__init__(rng=streams.generator(Purpose.BEHAVIOUR))
+        super().__init__(rng=streams.generator(Purpose.BEHAVIOUR, 0))
         self.settings = scenario  # Mesa 3.5 reserves `Model.scenario` for its own Scenario
         self.seed = seed
         self.week = 0
@@ -83,7 +83,7 @@ class BuyingCommitteeModel(mesa.Model):
             scenario.account.shock_rate,
         )
         self.profiles = draw_committee(scenario, streams.generator(Purpose.COMMITTEE))
-        behaviour_streams = streams.python_randoms(Purpose.BEHAVIOUR, len(self.profiles))
+        behaviour_streams = streams.python_randoms(Purpose.BEHAVIOUR, len(self.profiles), key=1)
         self.stakeholders = [
             Stakeholder(
                 self, profile, self._initial_trust(profile), self._initial_beliefs(profile), rng

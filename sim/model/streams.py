@@ -19,7 +19,7 @@ class Purpose(IntEnum):
 
     COMMITTEE = 1  # who is in the room and their traits
     EXOGENOUS = 2  # shocks to the account's urgency
-    BEHAVIOUR = 3  # activation order (Mesa's rng) and one stream per stakeholder
+    BEHAVIOUR = 3  # key (3, 0): activation order (Mesa's rng); (3, 1): one per stakeholder
     SELLERS = 4  # one stream per vendor's seller
 
 
@@ -38,12 +38,12 @@ class RandomStreams:
         """A NumPy generator, for vectorised draws."""
         return np.random.Generator(np.random.PCG64(self.sequence(purpose, *key)))
 
-    def python_randoms(self, purpose: Purpose, count: int) -> list[random.Random]:
-        """`count` stdlib generators, member i seeded from words [4i, 4i + 4) of the
-        purpose's state (SeedSequence output words depend only on their index, so member i's
+    def python_randoms(self, purpose: Purpose, count: int, key: int = 0) -> list[random.Random]:
+        """`count` stdlib generators, member i seeded from words [4i, 4i + 4) of the state
+        of (purpose, key) (SeedSequence output words depend only on their index, so member i's
         stream does not depend on `count`). Scalar draws in the weekly loop cost a tenth of
         NumPy's, which keeps one run within milliseconds."""
-        state = self.sequence(purpose).generate_state(4 * count, np.uint32)
+        state = self.sequence(purpose, key).generate_state(4 * count, np.uint32)
         return [
             random.Random(int.from_bytes(state[4 * i : 4 * i + 4].tobytes(), "little"))
             for i in range(count)
