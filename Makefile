@@ -16,6 +16,7 @@ venv: $(STAMP)
 
 demo: venv
 	$(BIN)/b2bsim run scenarios/baseline.yaml --seed 1
+	$(BIN)/b2bsim compare scenarios/baseline.yaml --replications 200
 
 test: venv
 	$(BIN)/python -m pytest
