@@ -65,6 +65,7 @@ def run_deals(
                 on_progress(len(chunk))
         return [row for chunk in results for row in chunk]
     context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sim.runner"])  # workers start with the model imported
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_install, initargs=(scenarios,)
     ) as pool:

@@ -26,9 +26,9 @@ import mesa
 import numpy as np
 
 from sim.information import Beliefs, Claim
-from sim.model.committee import StakeholderProfile
 
 if TYPE_CHECKING:
+    from sim.model.committee import StakeholderProfile
     from sim.model.model import BuyingCommitteeModel
 
 RECENT_CLAIMS = 12
