@@ -23,10 +23,13 @@ from sim.analysis.compare import (
     summarize,
 )
 from sim.config import SELLER_STRATEGIES, ConfigError, Scenario, load_scenario
+from sim.config.experiment import load_experiment
 from sim.config.loading import describe_validation_error
 from sim.model import DealResult, simulate
 from sim.runner import run_deals
+from sim.store import ResultsStore, StoreError
 from sim.story import tell_story
+from sim.sweep import open_store, run_sweep
 
 app = typer.Typer(
     name="b2bsim",
@@ -40,6 +43,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 """Named scenarios shipped with the repository."""
+EXPERIMENT_DIR = Path(__file__).resolve().parent.parent / "experiments"
+"""Named experiments shipped with the repository."""
 
 
 class UsageError(Exception):
@@ -413,6 +418,139 @@ def effects_table(effects: Any) -> Table:
     return table
 
 
+def experiment_path(name_or_path: str) -> Path:
+    """An experiment file path, or the name of one in experiments/."""
+    path = Path(name_or_path)
+    if path.exists() or path.suffix in (".yaml", ".yml") or "/" in name_or_path:
+        return path
+    named = {p.stem: p for p in sorted(EXPERIMENT_DIR.glob("*.yaml"))}
+    if name_or_path in named:
+        return named[name_or_path]
+    raise ConfigError(
+        name_or_path,
+        [f"no such file, and no named experiment of that name (named: {', '.join(named)})"],
+    )
+
+
+@app.command()
+def sweep(
+    experiment: Annotated[
+        str, typer.Argument(help="Experiment file, or a name from experiments/.")
+    ],
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Local processes (default: all cores).")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
+    ] = None,
+    dask_local: Annotated[
+        int | None, typer.Option(min=1, help="Start a local Dask cluster of N workers.")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume/--fresh", help="Reuse stored runs, or start over.")
+    ] = True,
+    retry_failed: Annotated[bool, typer.Option(help="Run again the runs that failed.")] = False,
+    output: Annotated[
+        Path | None, typer.Option(help="Results folder (default: results/<experiment name>).")
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Runs per task (default: about a second's worth).")
+    ] = None,
+) -> None:
+    """Run an experiment's design points x replications into a resumable results folder."""
+    if scheduler is not None and dask_local is not None:
+        raise UsageError("give --scheduler or --dask-local, not both")
+    loaded = load_experiment(experiment_path(experiment))
+    root = output or Path("results") / loaded.experiment.name
+    store = open_store(loaded, str(root), fresh=not resume)
+    with sweep_progress() as advance:
+        summary = run_sweep(
+            loaded,
+            store,
+            workers=workers,
+            scheduler=scheduler,
+            dask_local=dask_local,
+            retry_failed=retry_failed,
+            batch_size=batch_size,
+            on_progress=advance,
+        )
+    out.print(f"{loaded.experiment.name}: {summary.line()} in {summary.seconds:.1f} s")
+    out.print(f'results in {root}/ (query with: b2bsim query {root} "SELECT ...")')
+    if summary.failed:
+        out.print(f"{summary.failed} runs failed; their tracebacks are in {root}/failures.jsonl")
+
+
+def sweep_progress() -> Any:
+    """A progress bar with ETA on a terminal; a log line every 10 s otherwise."""
+    from contextlib import contextmanager
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    @contextmanager
+    def bar():  # type: ignore[no-untyped-def]
+        if err.is_terminal:
+            with Progress(
+                "sweeping", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
+            ) as progress:
+                task = progress.add_task("sweep", total=None)
+
+                def advance(done: int, total: int, failed: int) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                yield advance
+            return
+        import time
+
+        started = last = time.monotonic()
+
+        def log(done: int, total: int, failed: int) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last < 10 and done < total:
+                return
+            last = now
+            rate = done / max(now - started, 1e-9)
+            eta = (total - done) / rate if rate > 0 else float("inf")
+            err.print(
+                f"[sweep] {done}/{total} runs ({done / total:.0%}), {failed} failed, "
+                f"{rate:.1f} runs/s, ETA {eta:.0f} s",
+                markup=False,
+            )
+
+        yield log
+
+    return bar()
+
+
+@app.command()
+def status(
+    results: Annotated[Path, typer.Argument(help="A results folder, e.g. results/funnel_vs_maze.")],
+) -> None:
+    """How far a sweep has got: planned, completed, failed and remaining runs."""
+    info = ResultsStore.open(results).status()
+    table = Table(show_header=False, box=None)
+    for key, value in info.items():
+        table.add_row(key.replace("_", " "), str(value))
+    out.print(table)
+
+
+@app.command()
+def query(
+    results: Annotated[Path, typer.Argument(help="A results folder.")],
+    sql: Annotated[str, typer.Argument(help="SQL over views deals, events, design, failures.")],
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON records.")] = False,
+) -> None:
+    """Query stored results with SQL (DuckDB)."""
+    frame = ResultsStore.open(results).query(sql)
+    if as_csv:
+        sys.stdout.write(frame.to_csv(index=False))
+    elif as_json:
+        sys.stdout.write(frame.to_json(orient="records") + "\n")
+    else:
+        out.print(frame.to_string(index=False, max_rows=200))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: strip `--debug`, run the command, turn bad input into exit status 2.
 
@@ -423,7 +561,7 @@ def main(argv: list[str] | None = None) -> None:
     args = [a for a in args if a != "--debug"]
     try:
         app(args=args, prog_name="b2bsim", standalone_mode=True)
-    except (ConfigError, UsageError) as error:
+    except (ConfigError, UsageError, StoreError) as error:
         if debug:
             raise
         err.print(f"error: {error}", markup=False)

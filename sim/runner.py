@@ -1,76 +1,188 @@
-"""Running many deals: one code path over a serial loop or a local process pool.
+"""Running many deals: one code path over interchangeable `concurrent.futures` executors.
 
-Tasks are (scenario key, seed) pairs; each worker receives the scenarios once (pool
-initializer) and returns one flat metrics row per deal, so results cross process boundaries
-cheaply. Results are returned in task order, whatever the executor and batch size.
+Work travels in batches: a batch carries the scenarios it needs and a list of (key,
+replication, seed) tasks, and returns one flat metrics row per deal (plus optional event
+logs and any failures). A run is a pure function of (scenario, seed), so the results are the
+same whichever executor ran them and however they were batched; callers order them by key.
+
+Executors: `SerialExecutor` (this process), a local process pool (forkserver start, model
+preloaded), or Dask distributed (an existing cluster by address, or a local one).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from sim.config.scenario import Scenario
 from sim.model import simulate
 
-Task = tuple[str, int]
 Row = dict[str, Any]
 
-_SCENARIOS: dict[str, Scenario] = {}
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    scenarios: dict[str, Scenario]
+    tasks: list[tuple[str, int, int]]  # (key, replication, seed)
+    keep_events: frozenset[tuple[str, int]] = frozenset()
 
 
-def _install(scenarios: dict[str, Scenario]) -> None:
-    _SCENARIOS.clear()
-    _SCENARIOS.update(scenarios)
+@dataclass(slots=True)
+class BatchResult:
+    rows: list[Row] = field(default_factory=list)
+    events: list[Row] = field(default_factory=list)
+    failures: list[Row] = field(default_factory=list)
 
 
-def _run_batch(batch: Sequence[Task]) -> list[Row]:
-    rows = []
-    for key, seed in batch:
-        row = simulate(_SCENARIOS[key], seed).metrics()
-        row["treatment"] = key
-        rows.append(row)
-    return rows
+def run_batch(batch: Batch) -> BatchResult:
+    """Simulate a batch; a run that raises is recorded with its traceback, not re-raised."""
+    result = BatchResult()
+    for key, replication, seed in batch.tasks:
+        try:
+            deal = simulate(batch.scenarios[key], seed)
+        except Exception as error:
+            result.failures.append(
+                {
+                    "point": key,
+                    "replication": replication,
+                    "seed": seed,
+                    "error": f"{type(error).__name__}: {error}",
+                    "traceback": traceback.format_exc(),
+                }
+            )
+            continue
+        row = deal.metrics()
+        row["point"] = key
+        row["replication"] = replication
+        result.rows.append(row)
+        if (key, replication) in batch.keep_events:
+            result.events.extend(
+                {"point": key, "replication": replication, **event._asdict()}
+                for event in deal.events
+            )
+    return result
+
+
+class SerialExecutor(Executor):
+    """Runs each submitted call at once in this process (the reference executor)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
 
 
 def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def batches(tasks: Sequence[Task], size: int) -> list[Sequence[Task]]:
-    return [tasks[i : i + size] for i in range(0, len(tasks), size)]
+@contextmanager
+def open_executor(
+    workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None
+) -> Iterator[tuple[Executor, int]]:
+    """The executor to use and how many batches it runs at once."""
+    if scheduler is not None or dask_local is not None:
+        from distributed import Client, LocalCluster
+
+        if scheduler is not None:
+            client = Client(scheduler)
+            cluster = None
+        else:
+            cluster = LocalCluster(
+                n_workers=dask_local,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            client = Client(cluster)
+        try:
+            slots = max(1, sum(client.nthreads().values()))
+            yield client.get_executor(pure=False), slots
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        return
+    workers = workers or default_workers()
+    if workers == 1:
+        yield SerialExecutor(), 1
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sim.runner"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield pool, workers
+
+
+def execute(
+    executor: Executor,
+    slots: int,
+    batches: Sequence[Batch],
+    on_result: Callable[[int, Batch, BatchResult], None],
+) -> None:
+    """Run every batch, at most 2 x slots in flight (memory stays flat), handing each result
+    to `on_result` as it arrives."""
+    pending: dict[Future, int] = {}
+    next_batch = 0
+    limit = 2 * slots
+    while next_batch < len(batches) or pending:
+        while next_batch < len(batches) and len(pending) < limit:
+            pending[executor.submit(run_batch, batches[next_batch])] = next_batch
+            next_batch += 1
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            index = pending.pop(future)
+            on_result(index, batches[index], future.result())
+
+
+def make_batches(
+    scenarios: dict[str, Scenario],
+    tasks: Sequence[tuple[str, int, int]],
+    size: int,
+    keep_events: frozenset[tuple[str, int]] = frozenset(),
+) -> list[Batch]:
+    batches = []
+    for start in range(0, len(tasks), size):
+        chunk = list(tasks[start : start + size])
+        keys = {key for key, _, _ in chunk}
+        kept = frozenset(k for k in keep_events if k[0] in keys)
+        batches.append(Batch({k: scenarios[k] for k in keys}, chunk, kept))
+    return batches
 
 
 def run_deals(
     scenarios: dict[str, Scenario],
-    tasks: Sequence[Task],
+    tasks: Sequence[tuple[str, int]],
     workers: int | None = None,
     batch_size: int = 25,
     on_progress: Callable[[int], None] | None = None,
 ) -> list[Row]:
-    """Simulate every task and return its metrics row (with a `treatment` column), in task
-    order. `workers=1` runs in this process; more use a process pool (forkserver start, so
-    no threads are forked)."""
-    workers = workers or default_workers()
-    chunks = batches(list(tasks), batch_size)
-    results: list[list[Row]] = []
-    if workers == 1 or len(chunks) == 1:
-        _install(scenarios)
-        for chunk in chunks:
-            results.append(_run_batch(chunk))
-            if on_progress:
-                on_progress(len(chunk))
-        return [row for chunk in results for row in chunk]
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.runner"])  # workers start with the model imported
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_install, initargs=(scenarios,)
-    ) as pool:
-        for chunk, rows in zip(chunks, pool.map(_run_batch, chunks), strict=True):
-            results.append(rows)
-            if on_progress:
-                on_progress(len(chunk))
-    return [row for chunk in results for row in chunk]
+    """Simulate (key, seed) tasks in memory and return their rows in task order, each with a
+    `treatment` column naming its key (used by `b2bsim compare`)."""
+    indexed = [(key, i, seed) for i, (key, seed) in enumerate(tasks)]
+    batches = make_batches(scenarios, indexed, batch_size)
+    collected: dict[int, list[Row]] = {}
+
+    def keep(index: int, batch: Batch, result: BatchResult) -> None:
+        if result.failures:
+            raise RuntimeError(result.failures[0]["traceback"])
+        collected[index] = result.rows
+        if on_progress:
+            on_progress(len(batch.tasks))
+
+    with open_executor(workers) as (executor, slots):
+        execute(executor, slots, batches, keep)
+    rows = [row for index in sorted(collected) for row in collected[index]]
+    for row in rows:
+        row["treatment"] = row.pop("point")
+        row.pop("replication")
+    return rows

@@ -11,6 +11,40 @@ if TYPE_CHECKING:
 
 JOB_NAMES = ("seek", "validate", "align")
 
+METRIC_TYPES: dict[str, type] = {
+    "scenario": str,
+    "seed": int,
+    "outcome": str,
+    "no_decision_cause": str,
+    "stall_reason": str,
+    "chosen_option": str,
+    "cycle_weeks": int,
+    "weeks_simulated": int,
+    "censored": bool,
+    "regret": bool,
+    "agreement": float,
+    "consensus": bool,
+    "high_quality": bool,
+    "purchase_ease": float,
+    "n_stakeholders": int,
+    "loopbacks": int,
+    "loopbacks_per_stakeholder": float,
+    "any_loopback": bool,
+    "share_seek": float,
+    "share_validate": float,
+    "share_align": float,
+    "share_with_sellers": float,
+    "buying_hours": float,
+    "our_strategy": str,
+    "our_seller_hours": float,
+    "our_stakeholders_reached": int,
+    "seller_hours": float,
+    "claims_discredited": int,
+    "conflicts": int,
+    "vetoes": int,
+}
+"""The columns of `deal_metrics`, with their types (any may be missing: None), for stores."""
+
 
 def count_loopbacks(weekly_jobs: Sequence[str]) -> int:
     """Times a stakeholder returns to a job it had left: its main job of a week differs from

@@ -1,0 +1,189 @@
+"""The experiment: a base scenario, parameters to vary, a design, replications and a seed.
+
+Parameters are addressed by their path in the scenario (`committee.size`,
+`sellers.ours.strategy`, `options.vendors.ours.quality.functional_fit`). Each design point
+is the base scenario with those paths set, validated like any scenario file, so a bad value
+is reported with the parameter that produced it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.config.loading import ConfigError, describe_validation_error, read_yaml, validate_mapping
+from sim.config.scenario import Scenario
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class Parameter(_Strict):
+    """A parameter to vary: a list of `values`, or a range `low`..`high` (continuous, or
+    whole numbers with `integer: true`). Grids need `values` or `steps`; samplers (LHS,
+    Sobol, Morris) draw ranges, and map a list of values onto equal slices of [0, 1)."""
+
+    values: list[Any] | None = Field(None, min_length=1, description="Explicit levels.")
+    low: float | None = Field(None, description="Lower end of a range.")
+    high: float | None = Field(None, description="Upper end of a range.")
+    integer: bool = Field(False, description="Round range values to whole numbers.")
+    steps: int | None = Field(None, ge=2, le=1000, description="Grid levels across a range.")
+
+    @model_validator(mode="after")
+    def _values_or_range(self) -> Self:
+        has_range = self.low is not None or self.high is not None
+        if (self.values is None) == (not has_range):
+            raise ValueError("give either `values` or `low` and `high`")
+        if has_range and (self.low is None or self.high is None or self.low > self.high):
+            raise ValueError("a range needs `low` <= `high`")
+        return self
+
+    def level(self, unit: float) -> Any:
+        """The value at position `unit` in [0, 1) (samplers)."""
+        if self.values is not None:
+            return self.values[min(int(unit * len(self.values)), len(self.values) - 1)]
+        assert self.low is not None and self.high is not None
+        value = self.low + unit * (self.high - self.low)
+        return round(value) if self.integer else value
+
+    def grid(self) -> list[Any]:
+        """The levels of a full grid."""
+        if self.values is not None:
+            return list(self.values)
+        assert self.low is not None and self.high is not None
+        if self.steps is None:
+            if not self.integer:
+                raise ValueError("a continuous range in a grid needs `steps`")
+            return list(range(int(self.low), int(self.high) + 1))
+        span = self.high - self.low
+        levels = [round(self.low + span * i / (self.steps - 1), 10) for i in range(self.steps)]
+        return [round(v) for v in levels] if self.integer else levels
+
+
+class Design(_Strict):
+    """How design points are chosen."""
+
+    kind: Literal["grid", "lhs", "sobol", "morris"] = Field(
+        "grid", description="Full grid, Latin hypercube, or Sobol/Morris samples (SALib)."
+    )
+    samples: int = Field(
+        64,
+        ge=1,
+        le=1_000_000,
+        description="lhs: points; sobol: base samples N (N*(2D+2) points); morris: "
+        "trajectories (r*(D+1) points).",
+    )
+    levels: int = Field(4, ge=2, le=64, description="morris: grid levels.")
+    seed: int = Field(0, ge=0, description="Seed of the sampler (independent of run seeds).")
+
+
+class Outputs(_Strict):
+    """What is stored besides one row per deal (always kept)."""
+
+    event_log_fraction: float = Field(
+        0.0, ge=0, le=1, description="Share of runs whose full event log is stored."
+    )
+
+
+class Experiment(_Strict):
+    """A sweep over scenarios: design points x replications."""
+
+    name: str = Field(description="Identifier; results go to results/<name>/.")
+    description: str = Field("", description="One line saying what the experiment asks.")
+    scenario: str | None = Field(
+        None, description="Base scenario file, relative to the experiment file."
+    )
+    base: dict[str, Any] = Field(
+        default_factory=dict, description="Scenario fields set on top of the base file."
+    )
+    parameters: dict[str, Parameter] = Field(
+        default_factory=dict, description="Scenario paths to vary, e.g. committee.size."
+    )
+    design: Design = Field(default_factory=Design)
+    replications: int = Field(10, ge=1, le=100_000, description="Runs per design point.")
+    seed: int = Field(1, ge=0, description="Replication r of every point uses seed + r.")
+    outputs: Outputs = Field(default_factory=Outputs)
+
+    def fingerprint(self) -> str:
+        """Hash of everything that decides which runs exist and what they compute."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set `a.b.c` in nested dicts, creating the missing levels."""
+    *parents, leaf = path.split(".")
+    node = data
+    for key in parents:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            node[key] = child
+        node = child
+    node[leaf] = value
+
+
+class LoadedExperiment:
+    """An experiment with its base scenario resolved, able to build any design point."""
+
+    def __init__(self, experiment: Experiment, base_scenario: dict[str, Any], source: str) -> None:
+        self.experiment = experiment
+        self.base_scenario = base_scenario
+        self.source = source
+        # Parameters apply on top of every default, so `options.vendors.ours.quality.x`
+        # changes one number instead of replacing the default vendors.
+        self._resolved = validate_mapping(Scenario, base_scenario, source).model_dump(mode="json")
+
+    def scenario_for(self, values: dict[str, Any]) -> Scenario:
+        data = copy.deepcopy(self._resolved)
+        for path, value in values.items():
+            set_path(data, path, value)
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as error:
+            point = ", ".join(f"{k}={v!r}" for k, v in values.items())
+            problems = describe_validation_error(error)
+            raise ConfigError(
+                self.source, [f"design point ({point}): {p}" for p in problems]
+            ) from error
+
+
+def load_experiment(path: str | Path) -> LoadedExperiment:
+    """Read an experiment file and its base scenario; check every parameter path once."""
+    path = Path(path)
+    experiment = validate_mapping(Experiment, read_yaml(path), str(path))
+    base: dict[str, Any] = {}
+    if experiment.scenario is not None:
+        scenario_path = (path.parent / experiment.scenario).resolve()
+        if not scenario_path.exists():
+            raise ConfigError(str(path), [f"scenario: file not found ({scenario_path})"])
+        base = read_yaml(scenario_path)
+        validate_mapping(Scenario, base, str(scenario_path))
+    for key, value in experiment.base.items():
+        set_path(base, key, value)
+    loaded = LoadedExperiment(experiment, base, str(path))
+    problems = []
+    for name, parameter in experiment.parameters.items():
+        probe = parameter.values[0] if parameter.values is not None else parameter.level(0.0)
+        try:
+            loaded.scenario_for({name: probe})
+        except ConfigError as error:
+            problems.append(
+                f"parameters.{name}: not a valid scenario setting ({error.problems[0]})"
+            )
+        if experiment.design.kind == "grid":
+            try:
+                parameter.grid()
+            except ValueError as error:
+                problems.append(f"parameters.{name}: {error}")
+    if not experiment.parameters and experiment.design.kind != "grid":
+        problems.append("parameters: samplers need at least one parameter")
+    if problems:
+        raise ConfigError(str(path), problems)
+    return loaded
