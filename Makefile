@@ -26,6 +26,7 @@ test-fast: venv
 
 bench: venv
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 lint: venv
 	$(BIN)/ruff check sim tests benchmarks
