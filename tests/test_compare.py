@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
 from sim.analysis.compare import comparison_tasks, paired_effects, summarize
-from sim.analysis.statistics import median_time_to_decision, proportion
+from sim.analysis.statistics import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    median_time_to_decision,
+    proportion,
+)
 from sim.cli import main
 
 
@@ -48,9 +54,19 @@ def test_summary_matches_hand_computation(hand_made):
     summary = summarize(hand_made, ["a", "b"]).set_index("strategy")
     a, b = summary.loc["a"], summary.loc["b"]
     assert a["won"] == 0.25 and b["won"] == 0.75
-    wilson = stats.binomtest(3, 4).proportion_ci(method="wilson")
-    assert b["won_low"] == pytest.approx(wilson.low) and b["won_high"] == pytest.approx(wilson.high)
+    expected = stats.bootstrap(
+        (np.array([1.0, 1.0, 0.0, 1.0]),),
+        np.mean,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        method="percentile",
+        rng=np.random.default_rng(BOOTSTRAP_SEED),
+    ).confidence_interval
+    assert b["won_low"] == pytest.approx(expected.low)
+    assert b["won_high"] == pytest.approx(expected.high)
     assert a["open"] == 0.25 and b["open"] == 0.0
+    # every b deal is not open: the bootstrap collapses, so the Wilson interval is used
+    wilson = stats.binomtest(0, 4).proportion_ci(method="wilson")
+    assert b["open_low"] == 0.0 and b["open_high"] == pytest.approx(wilson.high)
     assert a["no_decision_stalled"] == 0.25 and b["no_decision_status_quo"] == 0.25
     assert a["regret"] == 0.5 and b["regret"] == pytest.approx(1 / 3)
     assert b["high_quality"] == 0.5
@@ -65,12 +81,23 @@ def test_summary_matches_hand_computation(hand_made):
 def test_paired_effects_are_per_replication_differences(hand_made):
     effects = paired_effects(hand_made, ["a", "b"]).set_index("metric")
     won = effects.loc["won"]
-    differences = [0, 1, 0, 1]  # b - a per replication
+    treatment, reference = np.array([1.0, 1, 0, 1]), np.array([1.0, 0, 0, 0])  # by replication
     assert won["difference"] == pytest.approx(0.5)
-    half = stats.t.ppf(0.975, 3) * pd.Series(differences).std() / 2
-    assert won["difference_low"] == pytest.approx(0.5 - half)
+    expected = stats.bootstrap(
+        (treatment, reference),
+        lambda x, y, axis: x.mean(axis=axis) - y.mean(axis=axis),
+        paired=True,
+        vectorized=True,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        method="percentile",
+        rng=np.random.default_rng(BOOTSTRAP_SEED),
+    ).confidence_interval
+    assert won["difference_low"] == pytest.approx(expected.low)
+    assert won["difference_high"] == pytest.approx(expected.high)
     assert won["relative"] == pytest.approx(3.0)
-    assert effects.loc["loopbacks_per_stakeholder"]["difference"] == 0
+    assert won["relative_low"] <= 3.0 <= won["relative_high"]
+    loops = effects.loc["loopbacks_per_stakeholder"]
+    assert loops["difference"] == 0 and loops["difference_low"] == 0
 
 
 def test_open_deals_are_censored_not_closed_at_the_horizon():

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.statistics import (
-    Estimate,
     mean,
     median_time_to_decision,
     paired_difference,
-    proportion,
+    paired_rate_effects,
+    rate,
 )
 
 OUTCOME_RATES = {
@@ -31,7 +31,7 @@ OUTCOME_RATES = {
     "open": lambda d: d["outcome"] == "open",
     "high_quality": lambda d: d["high_quality"].astype(bool),
 }
-"""Per-deal indicators whose share over all deals is reported with a Wilson interval."""
+"""Per-deal indicators whose share over all deals is reported with a bootstrap interval."""
 
 PAIRED_METRICS = ("won", "no_decision", "high_quality", "loopbacks_per_stakeholder")
 
@@ -53,13 +53,9 @@ def summarize(rows: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
         n = len(deals)
         record: dict[str, Any] = {"strategy": strategy, "deals": n}
         for name in OUTCOME_RATES:
-            record.update(proportion(int(deals[name].sum()), n).as_dict(name))
+            record.update(rate(deals[name].to_numpy()).as_dict(name))
         purchases = deals[deals["outcome"].isin(["won", "lost"])]
-        record.update(
-            proportion(int(purchases["regret"].astype(bool).sum()), len(purchases)).as_dict(
-                "regret"
-            )
-        )
+        record.update(rate(purchases["regret"].astype(bool).to_numpy()).as_dict("regret"))
         decided = deals["outcome"] != "open"
         record.update(
             median_time_to_decision(
@@ -79,8 +75,9 @@ def summarize(rows: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
 
 
 def paired_effects(rows: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
-    """Each strategy against the first, per replication: risk difference (mean paired
-    difference) with a t interval, and the relative risk of the rates."""
+    """Each strategy against the first on the same committees (per replication): for rates
+    the risk difference and relative risk with paired bootstrap intervals; for loop-backs
+    the mean paired difference with a t interval."""
     data = indicators(rows)
     reference = strategies[0]
     base = data[data["treatment"] == reference].set_index("replication").sort_index()
@@ -91,18 +88,18 @@ def paired_effects(rows: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
         for metric in PAIRED_METRICS:
             a = other.loc[common, metric].astype(float).to_numpy()
             b = base.loc[common, metric].astype(float).to_numpy()
-            diff: Estimate = paired_difference(a, b)
-            relative = a.mean() / b.mean() if len(b) and b.mean() > 0 else math.nan
-            records.append(
-                {
-                    "strategy": strategy,
-                    "versus": reference,
-                    "metric": metric,
-                    "pairs": len(common),
-                    **diff.as_dict("difference"),
-                    "relative": relative,
-                }
-            )
+            if metric in OUTCOME_RATES:
+                difference, relative = paired_rate_effects(a, b)
+            else:
+                difference, relative = paired_difference(a, b), None
+            record = {"strategy": strategy, "versus": reference, "metric": metric}
+            record["pairs"] = len(common)
+            record.update(difference.as_dict("difference"))
+            if relative is not None:
+                record.update(relative.as_dict("relative"))
+            else:
+                record.update(relative=math.nan, relative_low=math.nan, relative_high=math.nan)
+            records.append(record)
     return pd.DataFrame.from_records(records)
 
 

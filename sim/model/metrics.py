@@ -10,6 +10,8 @@ if TYPE_CHECKING:
     from sim.model.result import DealResult
 
 JOB_NAMES = ("seek", "validate", "align")
+JOB_MOVES = tuple((a, b) for a in JOB_NAMES for b in JOB_NAMES if a != b)
+"""Every change of main job from one week to a later one: the edges of the maze."""
 
 METRIC_TYPES: dict[str, type] = {
     "scenario": str,
@@ -42,6 +44,7 @@ METRIC_TYPES: dict[str, type] = {
     "claims_discredited": int,
     "conflicts": int,
     "vetoes": int,
+    **{f"moves_{a}_{b}": int for a, b in JOB_MOVES},
 }
 """The columns of `deal_metrics`, with their types (any may be missing: None), for stores."""
 
@@ -60,6 +63,32 @@ def count_loopbacks(weekly_jobs: Sequence[str]) -> int:
         seen.add(job)
         previous = job
     return loops
+
+
+def job_moves(weekly_jobs: Sequence[str]) -> dict[tuple[str, str], int]:
+    """How often a stakeholder's main job changed from one job to another (idle weeks
+    skipped): the flows of the Sankey diagram of the maze."""
+    moves = dict.fromkeys(JOB_MOVES, 0)
+    previous = None
+    for job in weekly_jobs:
+        if job == "idle":
+            continue
+        if previous is not None and job != previous:
+            moves[previous, job] += 1
+        previous = job
+    return moves
+
+
+def deal_job_moves(deal: DealResult) -> dict[tuple[str, str], int]:
+    """`job_moves` summed over the committee."""
+    sequences: dict[str, list[str]] = {}
+    for state in deal.weekly:
+        sequences.setdefault(state.stakeholder, []).append(state.job)
+    total = dict.fromkeys(JOB_MOVES, 0)
+    for jobs in sequences.values():
+        for move, count in job_moves(jobs).items():
+            total[move] += count
+    return total
 
 
 def job_shares(hours_by_job: dict[str, float]) -> dict[str, float]:
@@ -111,4 +140,5 @@ def deal_metrics(deal: DealResult) -> dict[str, Any]:
         "claims_discredited": deal.claims_discredited,
         "conflicts": deal.conflicts,
         "vetoes": deal.vetoes,
+        **{f"moves_{a}_{b}": n for (a, b), n in deal_job_moves(deal).items()},
     }
