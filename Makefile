@@ -16,7 +16,8 @@ venv: $(STAMP)
 
 demo: venv
 	$(BIN)/b2bsim run scenarios/baseline.yaml --seed 1
-	$(BIN)/b2bsim compare scenarios/baseline.yaml --replications 200
+	$(BIN)/b2bsim compare scenarios/baseline.yaml --replications 200 --html reports/compare-baseline.html
+	@echo "Open the comparison report in a browser: $(CURDIR)/reports/compare-baseline.html"
 
 test: venv
 	$(BIN)/python -m pytest

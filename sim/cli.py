@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.analysis.compare import (
+    OUTCOME_RATES,
     attach_replications,
     comparison_tasks,
     paired_effects,
@@ -26,6 +27,7 @@ from sim.config import SELLER_STRATEGIES, ConfigError, Scenario, load_scenario
 from sim.config.experiment import load_experiment
 from sim.config.loading import describe_validation_error
 from sim.model import DealResult, simulate
+from sim.report.reports import compare_report, deal_report, sweep_report, versus_report
 from sim.runner import run_deals
 from sim.store import ResultsStore, StoreError
 from sim.story import tell_story
@@ -156,6 +158,9 @@ def run(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write an interactive HTML report here.")
+    ] = None,
 ) -> None:
     """Simulate one deal and tell its story week by week."""
     settings = read_scenario(scenario)
@@ -164,17 +169,26 @@ def run(
         if len(strategies) != 2:
             raise UsageError("--vs: give exactly two strategies, e.g. funnel_pusher,maze_guide")
         deals = [simulate(with_strategy(settings, s), seed) for s in strategies]
+        if html is not None:
+            report = versus_report(
+                dict(zip(strategies, deals, strict=True)), settings, divergence_week(*deals)
+            )
+            written = report.write(html)
         if as_json:
             payload = {s: d.to_dict() for s, d in zip(strategies, deals, strict=True)}
             sys.stdout.write(json.dumps(payload, default=str) + "\n")
             return
         out.print(title_line(settings, seed))
         print_side_by_side(strategies, deals)
+        if html is not None:
+            out.print(f"report: {written}")
         return
     if seller is not None:
         parse_strategies(seller, "--seller")
         settings = with_strategy(settings, seller)
     deal = simulate(settings, seed)
+    if html is not None:
+        written = deal_report(deal, settings).write(html)
     if as_json:
         sys.stdout.write(json.dumps(deal.to_dict(), default=str) + "\n")
         return
@@ -184,6 +198,8 @@ def run(
     out.print("\n[bold]The story[/bold]")
     for line in tell_story(deal):
         out.print(line, markup=False)
+    if html is not None:
+        out.print(f"\nreport: {written}")
 
 
 def print_side_by_side(strategies: list[str], deals: list[DealResult]) -> None:
@@ -292,6 +308,9 @@ def compare(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the summary as CSV.")] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write an interactive HTML report here.")
+    ] = None,
 ) -> None:
     """Run every strategy on the same committees and compare outcomes, speed and quality."""
     settings = read_scenario(scenario)
@@ -303,6 +322,10 @@ def compare(
     frame = attach_replications(rows, seed)
     summary = summarize(frame, strategies)
     effects = paired_effects(frame, strategies)
+    written = None
+    if html is not None:
+        report = compare_report(settings, strategies, replications, seed, frame, summary, effects)
+        written = report.write(html)
     if as_json:
         payload = {
             "scenario": settings.name,
@@ -321,6 +344,27 @@ def compare(
     out.print(comparison_table(summary))
     if not effects.empty:
         out.print(effects_table(effects))
+    if written is not None:
+        out.print(f"report: {written}")
+
+
+@app.command()
+def report(
+    results: Annotated[Path, typer.Argument(help="A results folder made by `b2bsim sweep`.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path(
+        "report.html"
+    ),
+    metric: Annotated[
+        str, typer.Option(help="Outcome for sensitivity indices: won, lost, no_decision, ...")
+    ] = "won",
+) -> None:
+    """Write an interactive HTML report of a sweep."""
+    if metric not in OUTCOME_RATES:
+        raise UsageError(
+            f"--metric: unknown outcome {metric!r} (known: {', '.join(OUTCOME_RATES)})"
+        )
+    written = sweep_report(ResultsStore.open(results), metric).write(output)
+    out.print(f"report: {written}")
 
 
 def progress_bar(total: int, label: str) -> Any:

@@ -1,0 +1,470 @@
+"""The results store of an experiment: what a sweep writes, failed runs, resuming, and the
+folders it refuses (another experiment, a changed experiment, corrupt parts, non-results)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from pandas.testing import assert_frame_equal
+
+import sim.runner
+from sim.config.experiment import LoadedExperiment, load_experiment
+from sim.experiment import design_points, planned_runs
+from sim.model import simulate
+from sim.model.metrics import METRIC_TYPES
+from sim.store import KEY_COLUMNS, ResultsStore, StoreError
+from sim.sweep import SweepSummary, keeps_events, open_store, run_sweep
+
+REPO = Path(__file__).resolve().parent.parent
+SCENARIO_DIR = REPO / "scenarios"
+
+STRATEGIES = ["funnel_pusher", "maze_guide"]
+SIZES = [2, 4]
+
+
+def write_experiment(folder: Path, name: str = "tiny", **fields: Any) -> Path:
+    """A tiny experiment: 2 strategies x 2 committee sizes x 3 replications, 12 weeks."""
+    data: dict[str, Any] = {
+        "name": name,
+        "description": "a tiny test experiment",
+        "scenario": str(SCENARIO_DIR / "baseline.yaml"),
+        "base": {"horizon_weeks": 12},
+        "parameters": {
+            "sellers.ours.strategy": {"values": STRATEGIES},
+            "committee.size": {"values": SIZES},
+        },
+        "replications": 3,
+        "seed": 5,
+        **fields,
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def sweep(
+    path: Path, output: Path, fresh: bool = False, **options: Any
+) -> tuple[SweepSummary, ResultsStore]:
+    loaded = load_experiment(path)
+    store = open_store(loaded, str(output), fresh=fresh)
+    options.setdefault("workers", 1)
+    return run_sweep(loaded, store, **options), store
+
+
+def planned(path: Path) -> int:
+    exp = load_experiment(path).experiment
+    return len(planned_runs(exp, design_points(exp)))
+
+
+def digests(folder: Path) -> dict[str, str]:
+    """Content hash of every file under `folder`."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def expected_deals(loaded: LoadedExperiment, store: ResultsStore) -> pd.DataFrame:
+    """The deals of the experiment simulated directly, one by one, as a frame shaped like
+    the store's."""
+    exp = loaded.experiment
+    rows = []
+    for point in design_points(exp):
+        scenario = loaded.scenario_for(point.values)
+        for replication in range(exp.replications):
+            metrics = simulate(scenario, exp.seed + replication).metrics()
+            rows.append(
+                {
+                    "point": point.key,
+                    "point_index": point.index,
+                    "replication": replication,
+                    **point.values,
+                    **metrics,
+                }
+            )
+    return pa.Table.from_pylist(rows, schema=store.schema).to_pandas()
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    return write_experiment(tmp_path / "experiments")
+
+
+# ---- what a sweep stores -------------------------------------------------------------------
+
+
+def test_sweep_stores_one_row_per_planned_run(tiny: Path, tmp_path: Path) -> None:
+    summary, store = sweep(tiny, tmp_path / "out", batch_size=5)
+    n = planned(tiny)
+    assert n == len(STRATEGIES) * len(SIZES) * 3
+    assert (summary.planned, summary.computed, summary.reused, summary.failed) == (n, n, 0, 0)
+    deals = ResultsStore.open(tmp_path / "out").deals()
+    assert len(deals) == n
+    assert not deals.duplicated(["point", "replication"]).any()
+    assert len(store.part_files()) == 3  # 12 runs in batches of 5
+
+
+def test_deals_have_parameter_and_metric_columns(tiny: Path, tmp_path: Path) -> None:
+    sweep(tiny, tmp_path / "out", batch_size=4)
+    deals = ResultsStore.open(tmp_path / "out").deals()
+    assert isinstance(deals, pd.DataFrame)
+    for column in [*KEY_COLUMNS, "sellers.ours.strategy", "committee.size", *METRIC_TYPES]:
+        assert column in deals.columns, column
+    assert pd.api.types.is_integer_dtype(deals["committee.size"])
+    assert pd.api.types.is_integer_dtype(deals["replication"])
+    assert set(deals["sellers.ours.strategy"]) == set(STRATEGIES)
+    assert set(deals["committee.size"]) == set(SIZES)
+    assert (deals["n_stakeholders"] == deals["committee.size"]).all()
+    assert (deals["our_strategy"] == deals["sellers.ours.strategy"]).all()
+    # ordered by design point, then replication
+    assert list(deals["point_index"]) == sorted(deals["point_index"])
+    assert deals.groupby("point_index")["replication"].apply(list).map(
+        lambda r: r == [0, 1, 2]
+    ).all()
+
+
+def test_stored_deals_equal_direct_simulation_with_common_random_numbers(
+    tiny: Path, tmp_path: Path
+) -> None:
+    loaded = load_experiment(tiny)
+    _, store = sweep(tiny, tmp_path / "out", batch_size=3)
+    deals = store.deals()
+    assert (deals["seed"] == loaded.experiment.seed + deals["replication"]).all()
+    assert_frame_equal(deals, expected_deals(loaded, store))
+
+
+def test_manifest_records_the_experiment(tiny: Path, tmp_path: Path) -> None:
+    loaded = load_experiment(tiny)
+    sweep(tiny, tmp_path / "out", batch_size=12)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["experiment"]["name"] == "tiny"
+    assert manifest["fingerprint"] == loaded.experiment.fingerprint()
+    assert manifest["root_seed"] == loaded.experiment.seed
+    points = design_points(loaded.experiment)
+    assert [(d["index"], d["key"], d["values"]) for d in manifest["design"]] == [
+        (p.index, p.key, p.values) for p in points
+    ]
+    assert manifest["packages"]["pyarrow"]
+    assert ResultsStore.open(tmp_path / "out").manifest == manifest
+
+
+def test_empty_store_is_queryable(tiny: Path, tmp_path: Path) -> None:
+    store = open_store(load_experiment(tiny), str(tmp_path / "out"), fresh=False)
+    deals = store.deals()
+    assert deals.empty and "committee.size" in deals.columns
+    assert store.query("SELECT count(*) AS n FROM deals")["n"][0] == 0
+    assert store.status()["remaining"] == planned(tiny)
+
+
+# ---- failed runs ---------------------------------------------------------------------------
+
+
+def test_a_run_that_raises_is_recorded_and_the_sweep_finishes(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = load_experiment(tiny)
+    exp = loaded.experiment
+    points = design_points(exp)
+    bad_seed = exp.seed + 1  # replication 1 of every point
+    original = sim.runner.simulate
+
+    def flaky(scenario, seed):
+        if seed == bad_seed:
+            raise RuntimeError(f"boom for seed {seed}")
+        return original(scenario, seed)
+
+    monkeypatch.setattr(sim.runner, "simulate", flaky)
+    n = planned(tiny)
+    out = tmp_path / "out"
+    summary, store = sweep(tiny, out, batch_size=2)
+    assert summary.failed == len(points)
+    assert summary.computed == n - len(points)
+    lines = (out / "failures.jsonl").read_text().splitlines()
+    assert len(lines) == len(points)
+    failed = store.failed()
+    assert set(failed) == {(p.key, 1) for p in points}
+    for record in failed.values():
+        assert record["seed"] == bad_seed
+        assert record["error"] == f"RuntimeError: boom for seed {bad_seed}"
+        assert record["traceback"].startswith("Traceback")
+        assert "in flaky" in record["traceback"]
+        assert f"boom for seed {bad_seed}" in record["traceback"]
+    deals = store.deals()
+    assert len(deals) == n - len(points)
+    assert set(deals["replication"]) == {0, 2}
+    status = store.status()
+    assert (status["completed"], status["failed"], status["remaining"]) == (
+        n - len(points),
+        len(points),
+        len(points),
+    )
+    failures = store.query("SELECT * FROM failures ORDER BY point")
+    assert len(failures) == len(points)
+    assert set(failures["seed"]) == {bad_seed}
+
+    # resuming without --retry-failed leaves them alone
+    again, _ = sweep(tiny, out, batch_size=2)
+    assert (again.computed, again.failed, again.reused, again.skipped_failed) == (
+        0,
+        0,
+        n - len(points),
+        len(points),
+    )
+    assert "retry" in again.line()
+
+    # retrying (with a working model) computes exactly them
+    monkeypatch.setattr(sim.runner, "simulate", original)
+    retried, store = sweep(tiny, out, batch_size=2, retry_failed=True)
+    assert (retried.computed, retried.failed, retried.reused, retried.skipped_failed) == (
+        len(points),
+        0,
+        n - len(points),
+        0,
+    )
+    status = store.status()
+    assert (status["completed"], status["failed"], status["remaining"]) == (n, 0, 0)
+    _, reference = sweep(tiny, tmp_path / "reference", batch_size=5)
+    assert_frame_equal(store.deals(), reference.deals())
+
+
+# ---- resuming ------------------------------------------------------------------------------
+
+
+def test_resume_recomputes_exactly_the_missing_runs(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _, store = sweep(tiny, out, batch_size=2)
+    complete = store.deals()
+    n = len(complete)
+    parts = store.part_files()
+    assert len(parts) == 6
+    lost = pq.read_table(parts[2], columns=["point", "replication"]).to_pylist()
+    lost_keys = {(r["point"], r["replication"]) for r in lost}
+    parts[2].unlink()
+
+    status = ResultsStore.open(out).status()
+    assert status["planned"] == n
+    assert status["completed"] == n - len(lost_keys)
+    assert status["remaining"] == len(lost_keys) > 0
+
+    summary, store = sweep(tiny, out, batch_size=2)
+    assert (summary.computed, summary.reused, summary.failed) == (len(lost_keys), n - len(lost_keys), 0)
+    new_parts = sorted(set(store.part_files()) - set(parts))
+    assert len(new_parts) == 1
+    recomputed = pq.read_table(new_parts[0], columns=["point", "replication"]).to_pylist()
+    assert {(r["point"], r["replication"]) for r in recomputed} == lost_keys
+    assert_frame_equal(store.deals(), complete)
+    assert store.status()["remaining"] == 0
+
+
+def test_finished_sweep_reuses_everything(tiny: Path, tmp_path: Path) -> None:
+    sweep(tiny, tmp_path / "out", batch_size=3)
+    before = digests(tmp_path / "out")
+    summary, _ = sweep(tiny, tmp_path / "out", batch_size=3)
+    n = planned(tiny)
+    assert (summary.computed, summary.reused) == (0, n)
+    assert digests(tmp_path / "out") == before
+
+
+def test_leftover_temporary_files_are_removed_on_resume(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    sweep(tiny, out, batch_size=6)
+    (out / "parts" / ".deals-000099.parquet.tmp").write_bytes(b"half a part")
+    (out / "events" / ".events-000007.parquet.tmp").write_bytes(b"half a log")
+    summary, store = sweep(tiny, out, batch_size=6)
+    assert summary.reused == planned(tiny)
+    assert not list(out.rglob("*.tmp"))
+    assert len(store.deals()) == planned(tiny)
+
+
+# ---- refused folders -----------------------------------------------------------------------
+
+
+def test_folder_of_another_experiment_is_refused(tmp_path: Path) -> None:
+    first = write_experiment(tmp_path / "experiments", name="first")
+    second = write_experiment(tmp_path / "experiments", name="second")
+    out = tmp_path / "out"
+    sweep(first, out, batch_size=6)
+    before = digests(out)
+    with pytest.raises(StoreError) as info:
+        open_store(load_experiment(second), str(out), fresh=False)
+    assert "'first'" in str(info.value) and str(out) in str(info.value)
+    assert digests(out) == before
+
+
+def test_changed_experiment_is_refused_until_fresh(tmp_path: Path) -> None:
+    folder = tmp_path / "experiments"
+    path = write_experiment(folder, replications=3)
+    out = tmp_path / "out"
+    sweep(path, out, batch_size=6)
+    before = digests(out)
+    path = write_experiment(folder, replications=2)
+    with pytest.raises(StoreError) as info:
+        open_store(load_experiment(path), str(out), fresh=False)
+    assert "changed" in str(info.value) and "--fresh" in str(info.value)
+    assert digests(out) == before
+
+    summary, store = sweep(path, out, fresh=True, batch_size=6)
+    assert (summary.computed, summary.reused) == (planned(path), 0)
+    assert len(store.deals()) == planned(path) == 8
+    assert store.manifest["experiment"]["replications"] == 2
+    assert ResultsStore.open(out).manifest["fingerprint"] == load_experiment(
+        path
+    ).experiment.fingerprint()
+
+
+def test_changed_base_scenario_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "experiments"
+    scenario = folder / "base.yaml"
+    folder.mkdir()
+    shutil.copy(SCENARIO_DIR / "baseline.yaml", scenario)
+    path = write_experiment(folder, scenario="base.yaml")
+    out = tmp_path / "out"
+    sweep(path, out, batch_size=6)
+    data = yaml.safe_load(scenario.read_text())
+    data.setdefault("committee", {})["divergence"] = 0.3
+    scenario.write_text(yaml.safe_dump(data))
+    with pytest.raises(StoreError, match="--fresh"):
+        open_store(load_experiment(path), str(out), fresh=False)
+
+
+def test_non_results_folder_is_refused_even_with_fresh(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "documents"
+    out.mkdir()
+    (out / "thesis.txt").write_text("precious")
+    loaded = load_experiment(tiny)
+    for fresh in (False, True):
+        with pytest.raises(StoreError, match="not a results folder") as info:
+            open_store(loaded, str(out), fresh=fresh)
+        assert str(out) in str(info.value)
+    assert (out / "thesis.txt").read_text() == "precious"
+    assert sorted(p.name for p in out.iterdir()) == ["thesis.txt"]
+    with pytest.raises(StoreError, match="not a results folder"):
+        ResultsStore.open(out)
+    with pytest.raises(StoreError, match="no such results folder"):
+        ResultsStore.open(tmp_path / "missing")
+
+
+def test_empty_existing_folder_is_used(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "empty"
+    out.mkdir()
+    summary, store = sweep(tiny, out, batch_size=6)
+    assert summary.computed == planned(tiny)
+    assert (out / "manifest.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [("{not json", "unreadable manifest"), ('{"experiment": {}}', "damaged manifest")],
+)
+def test_damaged_manifest_is_refused(tmp_path: Path, manifest: str, message: str) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifest.json").write_text(manifest)
+    with pytest.raises(StoreError, match=message) as info:
+        ResultsStore.open(out)
+    assert str(out / "manifest.json") in str(info.value)
+
+
+def corrupt(path: Path, how: str) -> None:
+    if how == "garbage":
+        path.write_bytes(b"\x00\xffnot a parquet file at all\x13\x37" * 20)
+    elif how == "truncated":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    else:
+        path.write_bytes(b"")
+
+
+@pytest.mark.parametrize("how", ["garbage", "truncated", "empty"])
+def test_corrupt_part_is_refused_and_left_alone(tiny: Path, tmp_path: Path, how: str) -> None:
+    out = tmp_path / "out"
+    _, store = sweep(tiny, out, batch_size=3)
+    bad = store.part_files()[1]
+    corrupt(bad, how)
+    before = digests(out)
+    store = ResultsStore.open(out)
+    for action in (
+        store.completed,
+        store.deals,
+        store.status,
+        lambda: store.query("SELECT count(*) FROM deals"),
+        lambda: open_store(load_experiment(tiny), str(out), fresh=False).completed(),
+        lambda: sweep(tiny, out, batch_size=3),
+    ):
+        with pytest.raises(StoreError, match="corrupt part") as info:
+            action()
+        assert str(bad) in str(info.value)
+    assert digests(out) == before
+
+
+def test_duplicate_runs_are_refused(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _, store = sweep(tiny, out, batch_size=4)
+    copy = out / "parts" / "deals-000042.parquet"
+    shutil.copy(store.part_files()[0], copy)
+    with pytest.raises(StoreError, match="repeats runs") as info:
+        ResultsStore.open(out).completed()
+    assert str(copy) in str(info.value)
+
+
+# ---- queries and event logs ----------------------------------------------------------------
+
+
+def test_query_views(tiny: Path, tmp_path: Path) -> None:
+    _, store = sweep(tiny, tmp_path / "out", batch_size=5)
+    n = planned(tiny)
+    assert store.query("SELECT count(*) AS n FROM deals")["n"][0] == n
+    design = store.query("SELECT * FROM design ORDER BY point_index")
+    points = design_points(load_experiment(tiny).experiment)
+    assert list(design["point"]) == [p.key for p in points]
+    assert list(design["committee.size"]) == [p.values["committee.size"] for p in points]
+    joined = store.query(
+        'SELECT d."committee.size" AS size, count(*) AS n FROM deals JOIN design d '
+        'USING (point) GROUP BY size ORDER BY size'
+    )
+    assert list(joined["size"]) == SIZES
+    assert list(joined["n"]) == [n // len(SIZES)] * len(SIZES)
+    assert store.query("SELECT count(*) AS n FROM failures")["n"][0] == 0
+    assert store.query("SELECT count(*) AS n FROM events")["n"][0] == 0
+    with pytest.raises(StoreError, match="query failed"):
+        store.query("SELEKT nothing")
+    with pytest.raises(StoreError, match="query failed"):
+        store.query("SELECT no_such_column FROM deals")
+
+
+def test_event_logs_of_every_run_with_fraction_one(tiny: Path, tmp_path: Path) -> None:
+    path = write_experiment(tmp_path / "experiments", outputs={"event_log_fraction": 1.0})
+    loaded = load_experiment(path)
+    _, store = sweep(path, tmp_path / "out", batch_size=5)
+    counts = store.query(
+        "SELECT point, replication, count(*) AS n FROM events GROUP BY point, replication"
+    )
+    stored = {(r.point, r.replication): r.n for r in counts.itertuples()}
+    expected = {}
+    for point in design_points(loaded.experiment):
+        scenario = loaded.scenario_for(point.values)
+        for r in range(loaded.experiment.replications):
+            expected[point.key, r] = len(simulate(scenario, loaded.experiment.seed + r).events)
+    assert all(n > 0 for n in expected.values())
+    assert stored == expected
+
+
+def test_event_log_sample_is_deterministic() -> None:
+    keys = [(f"p{i}", r) for i in range(50) for r in range(20)]
+    assert not any(keeps_events(p, r, 0.0) for p, r in keys)
+    assert all(keeps_events(p, r, 1.0) for p, r in keys)
+    half = [keeps_events(p, r, 0.5) for p, r in keys]
+    assert half == [keeps_events(p, r, 0.5) for p, r in keys]
+    assert 0.4 < sum(half) / len(half) < 0.6
+    # a run kept at a small fraction is kept at every larger one
+    assert all(keeps_events(p, r, 0.5) for p, r in keys if keeps_events(p, r, 0.1))
