@@ -7,6 +7,7 @@ traceback; `--debug` anywhere on the command line shows the traceback instead.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,7 +31,7 @@ from sim.model import DealResult, simulate
 from sim.report.reports import compare_report, deal_report, sweep_report, versus_report
 from sim.runner import run_deals
 from sim.store import ResultsStore, StoreError
-from sim.story import tell_story
+from sim.story import divergence_week, tell_story, week_digest
 from sim.sweep import open_store, run_sweep
 
 app = typer.Typer(
@@ -209,9 +210,9 @@ def print_side_by_side(strategies: list[str], deals: list[DealResult]) -> None:
     for strategy, deal in zip(strategies, deals, strict=True):
         out.print(f"[bold]{strategy}:[/bold] {outcome_sentence(deal)}")
     if diverged is None:
-        out.print("The two deals went exactly the same way.")
+        out.print("The committee's views never differed between the two deals.")
     else:
-        out.print(f"The stories diverge in week {diverged}.")
+        out.print(f"The stories diverge in week {diverged}: a stakeholder's favourite differs.")
     table = Table("week", *strategies, box=None, show_lines=False)
     stories = [week_digest(deal) for deal in deals]
     for week in range(1, max(d.weeks_simulated for d in deals) + 1):
@@ -220,41 +221,6 @@ def print_side_by_side(strategies: list[str], deals: list[DealResult]) -> None:
             continue
         table.add_row(str(week), *cells)
     out.print(table)
-
-
-def divergence_week(a: DealResult, b: DealResult) -> int | None:
-    """The first week whose events or stakeholder states differ between two deals."""
-    weeks = max(a.weeks_simulated, b.weeks_simulated)
-    for week in range(1, weeks + 1):
-        events_a = [e for e in a.events if e.week == week]
-        events_b = [e for e in b.events if e.week == week]
-        states_a = [s for s in a.weekly if s.week == week]
-        states_b = [s for s in b.weekly if s.week == week]
-        if events_a != events_b or states_a != states_b:
-            return week
-    return None
-
-
-def week_digest(deal: DealResult) -> dict[int, str]:
-    """Per week: who the committee leans to, and what the sellers and the committee did."""
-    digest: dict[int, list[str]] = {}
-    labels = deal.option_labels
-    for state in deal.committee_weekly:
-        leaning = labels.get(state.leading_option, state.leading_option)
-        digest.setdefault(state.week, []).append(f"leans to {leaning} ({state.support:.0%})")
-    for event in deal.events:
-        if event.action == "seller":
-            digest.setdefault(event.week, []).append(f"{event.actor}: {event.effect}")
-        elif event.action in ("decide", "stall", "veto"):
-            digest.setdefault(event.week, []).append(f"{event.action}: {event.effect}")
-    return {week: "; ".join(_dedupe(parts)) for week, parts in digest.items()}
-
-
-def _dedupe(parts: list[str]) -> list[str]:
-    counts: dict[str, int] = {}
-    for part in parts:
-        counts[part] = counts.get(part, 0) + 1
-    return [p if n == 1 else f"{p} x{n}" for p, n in counts.items()]
 
 
 @app.command()
@@ -393,9 +359,10 @@ def _interval(row: Any, name: str, percent: bool = True) -> str:
         return "-"
     if percent:
         return f"{value:.0%} [{low:.0%}, {high:.0%}]"
-    high_text = "inf" if high == float("inf") else f"{high:.0f}"
-    value_text = f"> {row.get('horizon', '')}" if value == float("inf") else f"{value:.0f}"
-    return f"{value_text} [{low:.0f}, {high_text}]"
+    if value == float("inf"):
+        return "not reached (most deals still open)"
+    high_text = "not reached" if high == float("inf") else f"{high:.0f}"
+    return f"{value:.0f} [{low:.0f}, {high_text}]"
 
 
 def comparison_table(summary: Any) -> Table:
@@ -605,6 +572,11 @@ def main(argv: list[str] | None = None) -> None:
     args = [a for a in args if a != "--debug"]
     try:
         app(args=args, prog_name="b2bsim", standalone_mode=True)
+    except BrokenPipeError:
+        # The reader went away (`b2bsim run ... | head`): stop quietly, like other tools.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
     except (ConfigError, UsageError, StoreError) as error:
         if debug:
             raise

@@ -59,6 +59,8 @@ def _event_line(event: Event, labels: dict[str, str]) -> str | None:
         }.get(event.effect, event.effect)
         return f"the purchase stalled ({reason}): no decision"
     if event.action == "seller":
+        if event.target == "committee":
+            return f"{actor} {event.effect}"
         return f"{actor} {event.effect} with {event.target}"
     return None
 
@@ -158,3 +160,39 @@ def tell_story(deal: DealResult) -> list[str]:
     if deal.outcome.value == "open":
         lines.append(f"week {deal.weeks_simulated}: the horizon is reached with no decision (open)")
     return lines
+
+
+def divergence_week(a: DealResult, b: DealResult) -> int | None:
+    """The first week in which the same committee's views differ between two deals: some
+    stakeholder favours another option, or one deal has ended and the other has not."""
+    favourites_a = {(s.week, s.stakeholder): s.preferred for s in a.weekly}
+    favourites_b = {(s.week, s.stakeholder): s.preferred for s in b.weekly}
+    for week in range(1, max(a.weeks_simulated, b.weeks_simulated) + 1):
+        if (week > a.weeks_simulated) != (week > b.weeks_simulated):
+            return week
+        names = {name for (w, name) in favourites_a if w == week}
+        if any(favourites_a.get((week, n)) != favourites_b.get((week, n)) for n in names):
+            return week
+    return None
+
+
+def week_digest(deal: DealResult) -> dict[int, str]:
+    """Per week, one line: who the committee leans to, and what sellers and committee did."""
+    digest: dict[int, list[str]] = {}
+    labels = deal.option_labels
+    for state in deal.committee_weekly:
+        leaning = labels.get(state.leading_option, state.leading_option)
+        digest.setdefault(state.week, []).append(f"leans to {leaning} ({state.support:.0%})")
+    for event in deal.events:
+        if event.action == "seller":
+            digest.setdefault(event.week, []).append(f"{event.actor}: {event.effect}")
+        elif event.action in ("decide", "stall", "veto"):
+            digest.setdefault(event.week, []).append(f"{event.action}: {event.effect}")
+    return {week: "; ".join(_counted(parts)) for week, parts in digest.items()}
+
+
+def _counted(parts: list[str]) -> list[str]:
+    counts: dict[str, int] = {}
+    for part in parts:
+        counts[part] = counts.get(part, 0) + 1
+    return [p if n == 1 else f"{p} x{n}" for p, n in counts.items()]

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sim.config.experiment import LoadedExperiment
-from sim.experiment import design_points, planned_runs
+from sim.config.scenario import Scenario
+from sim.experiment import DesignPoint, design_points, planned_runs
 from sim.model import simulate
 from sim.runner import Batch, BatchResult, execute, make_batches, open_executor
 from sim.store import ResultsStore
@@ -41,8 +42,19 @@ def keeps_events(point: str, replication: int, fraction: float) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
 
 
+def sweep_plan(loaded: LoadedExperiment) -> tuple[list[DesignPoint], dict[str, Scenario]]:
+    """The design points and the validated scenario of each (computed once per experiment):
+    every point is checked before any folder is created or any run is started."""
+    cached = getattr(loaded, "_sweep_plan", None)
+    if cached is None:
+        points = design_points(loaded.experiment)
+        cached = (points, {p.key: loaded.scenario_for(p.values) for p in points})
+        loaded._sweep_plan = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def open_store(loaded: LoadedExperiment, root: str, fresh: bool) -> ResultsStore:
-    points = design_points(loaded.experiment)
+    points, _ = sweep_plan(loaded)
     return ResultsStore.for_experiment(root, loaded.experiment, loaded.base_scenario, points, fresh)
 
 
@@ -59,8 +71,7 @@ def run_sweep(
     """Compute every planned run not stored yet; `on_progress(done, total, failed)`."""
     started = time.perf_counter()
     experiment = loaded.experiment
-    points = design_points(experiment)
-    scenarios = {p.key: loaded.scenario_for(p.values) for p in points}
+    points, scenarios = sweep_plan(loaded)
     plan = planned_runs(experiment, points)
     stored = store.completed()
     failed_before = set(store.failed()) - stored

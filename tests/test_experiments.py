@@ -159,9 +159,7 @@ def salib_matrix(kind: str, problem: dict[str, Any], design: Design, n_points: i
     return morris.sample(problem, design.samples, num_levels=design.levels, seed=design.seed)
 
 
-@pytest.mark.parametrize(
-    ("kind", "samples"), [("lhs", 20), ("sobol", 8), ("morris", 6)], ids=str
-)
+@pytest.mark.parametrize(("kind", "samples"), [("lhs", 20), ("sobol", 8), ("morris", 6)], ids=str)
 def test_sampler_points_are_salib_rows_in_order(kind: str, samples: int) -> None:
     exp = experiment(SAMPLER_PARAMETERS, design={"kind": kind, "samples": samples, "seed": 11})
     names = list(SAMPLER_PARAMETERS)
@@ -245,9 +243,10 @@ def test_planned_runs_use_common_random_numbers() -> None:
 
 def test_fingerprint_changes_with_what_decides_the_runs() -> None:
     base = experiment({"committee.size": {"values": [1, 2]}}, replications=3)
-    assert base.fingerprint() == experiment(
-        {"committee.size": {"values": [1, 2]}}, replications=3
-    ).fingerprint()
+    assert (
+        base.fingerprint()
+        == experiment({"committee.size": {"values": [1, 2]}}, replications=3).fingerprint()
+    )
     changed = [
         experiment({"committee.size": {"values": [1, 2]}}, replications=4),
         experiment({"committee.size": {"values": [1, 3]}}, replications=3),
@@ -279,7 +278,9 @@ def test_load_experiment_builds_each_design_point(write_experiment: WriteExperim
         assert scenario.committee.divergence == 0.5
         assert scenario.committee.size == point.values["committee.size"]
         quality = scenario.options.vendors["ours"].quality
-        assert quality["functional_fit"] == point.values["options.vendors.ours.quality.functional_fit"]
+        assert (
+            quality["functional_fit"] == point.values["options.vendors.ours.quality.functional_fit"]
+        )
         # a deep path changes one number, leaving the rest of the defaults alone
         default = Scenario(name="defaults").options.vendors["ours"].quality
         assert quality["business_value"] == default["business_value"]
@@ -356,7 +357,9 @@ def test_bad_experiment_file_leaves_no_results_folder(
     """A bad experiment is refused before anything is written: a results folder made for
     it would hold a manifest that refuses the corrected file later."""
     output = tmp_path / "results"
-    result = run_cli("sweep", str(write_experiment(data)), "--workers", "1", "--output", str(output))
+    result = run_cli(
+        "sweep", str(write_experiment(data)), "--workers", "1", "--output", str(output)
+    )
     assert result.code == 2
     assert not output.exists(), f"{output} was created for an experiment that cannot run"
 

@@ -129,9 +129,9 @@ def test_deals_have_parameter_and_metric_columns(tiny: Path, tmp_path: Path) -> 
     assert (deals["our_strategy"] == deals["sellers.ours.strategy"]).all()
     # ordered by design point, then replication
     assert list(deals["point_index"]) == sorted(deals["point_index"])
-    assert deals.groupby("point_index")["replication"].apply(list).map(
-        lambda r: r == [0, 1, 2]
-    ).all()
+    assert (
+        deals.groupby("point_index")["replication"].apply(list).map(lambda r: r == [0, 1, 2]).all()
+    )
 
 
 def test_stored_deals_equal_direct_simulation_with_common_random_numbers(
@@ -258,7 +258,11 @@ def test_resume_recomputes_exactly_the_missing_runs(tiny: Path, tmp_path: Path) 
     assert status["remaining"] == len(lost_keys) > 0
 
     summary, store = sweep(tiny, out, batch_size=2)
-    assert (summary.computed, summary.reused, summary.failed) == (len(lost_keys), n - len(lost_keys), 0)
+    assert (summary.computed, summary.reused, summary.failed) == (
+        len(lost_keys),
+        n - len(lost_keys),
+        0,
+    )
     new_parts = sorted(set(store.part_files()) - set(parts))
     assert len(new_parts) == 1
     recomputed = pq.read_table(new_parts[0], columns=["point", "replication"]).to_pylist()
@@ -318,9 +322,10 @@ def test_changed_experiment_is_refused_until_fresh(tmp_path: Path) -> None:
     assert (summary.computed, summary.reused) == (planned(path), 0)
     assert len(store.deals()) == planned(path) == 8
     assert store.manifest["experiment"]["replications"] == 2
-    assert ResultsStore.open(out).manifest["fingerprint"] == load_experiment(
-        path
-    ).experiment.fingerprint()
+    assert (
+        ResultsStore.open(out).manifest["fingerprint"]
+        == load_experiment(path).experiment.fingerprint()
+    )
 
 
 def test_changed_base_scenario_is_refused(tmp_path: Path) -> None:
@@ -361,6 +366,7 @@ def test_empty_existing_folder_is_used(tiny: Path, tmp_path: Path) -> None:
     summary, store = sweep(tiny, out, batch_size=6)
     assert summary.computed == planned(tiny)
     assert (out / "manifest.json").exists()
+    assert len(store.deals()) == planned(tiny)
 
 
 @pytest.mark.parametrize(
@@ -430,7 +436,7 @@ def test_query_views(tiny: Path, tmp_path: Path) -> None:
     assert list(design["committee.size"]) == [p.values["committee.size"] for p in points]
     joined = store.query(
         'SELECT d."committee.size" AS size, count(*) AS n FROM deals JOIN design d '
-        'USING (point) GROUP BY size ORDER BY size'
+        "USING (point) GROUP BY size ORDER BY size"
     )
     assert list(joined["size"]) == SIZES
     assert list(joined["n"]) == [n // len(SIZES)] * len(SIZES)

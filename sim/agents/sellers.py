@@ -20,13 +20,17 @@ from typing import TYPE_CHECKING, ClassVar
 
 import mesa
 
-from sim.agents.stakeholder import JOBS, BuyingJob
+from sim.agents.stakeholder import JOBS, TRUST_FLOOR, BuyingJob
 from sim.config.scenario import SellerSpec
 from sim.information import Claim
 
 if TYPE_CHECKING:
     from sim.agents.stakeholder import Stakeholder
     from sim.model.model import BuyingCommitteeModel
+
+
+MAX_RISK_AVERSION = 5.0
+"""The schema's ceiling on risk aversion, which closing pressure cannot push past."""
 
 
 class Seller(mesa.Agent):
@@ -216,19 +220,21 @@ class FunnelPusher(Seller):
                 )
 
     def press_to_close(self) -> None:
-        """A deadline: urgency rises for everyone, and risk-averse members push back: they
-        trust the seller less and grow more wary of buying at all (indecision)."""
-        if not self.spend(min(1.0, self.hours_left)):
+        """A deadline (one hour of the seller's week): urgency rises for everyone, and
+        risk-averse members push back in proportion to how risk-averse they started: they
+        trust the seller less and grow more wary of buying at all (indecision), up to the
+        schema's ceiling of risk aversion."""
+        if self.hours_left < 1.0:
             return
+        self.spend(1.0)
         model = self.model
         model.urgency = min(1.0, model.urgency + self.spec.closing_pressure)
         for member in model.stakeholders:
-            excess = member.risk_aversion - 1.0
+            excess = member.profile.risk_aversion - 1.0
             if excess > 0:
-                member.trust[self.source] = max(
-                    0.0, member.trust[self.source] - self.spec.reactance * excess
-                )
-                member.risk_aversion += self.spec.reactance * excess
+                push_back = self.spec.reactance * excess
+                member.trust[self.source] = max(TRUST_FLOOR, member.trust[self.source] - push_back)
+                member.risk_aversion = min(MAX_RISK_AVERSION, member.risk_aversion + push_back)
         model.log(self.name, "seller", "committee", "pressed for a close", model.urgency)
 
 

@@ -36,6 +36,9 @@ RECENT_CLAIMS = 12
 they are."""
 
 
+TRUST_FLOOR = 0.02
+"""Trust never falls below this: a discredited source is doubted, not ignored forever."""
+
 MIN_TRUST_TO_MEET = 0.15
 """Below this trust in a seller, a stakeholder declines its meetings."""
 
@@ -248,7 +251,9 @@ class Stakeholder(mesa.Agent):
         claim.validated = True
         if abs(claim.value - check) > behaviour.validation_tolerance:
             self.beliefs.remove(claim)
-            self.trust[claim.source] = max(0.02, self.trust[claim.source] - behaviour.trust_loss)
+            self.trust[claim.source] = max(
+                TRUST_FLOOR, self.trust[claim.source] - behaviour.trust_loss
+            )
             self.claims_discredited += 1
             model.log(self.name, "validate", target, "discredited:" + claim.source, check)
         else:

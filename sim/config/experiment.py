@@ -76,8 +76,8 @@ class Design(_Strict):
         64,
         ge=1,
         le=1_000_000,
-        description="lhs: points; sobol: base samples N (N*(2D+2) points); morris: "
-        "trajectories (r*(D+1) points).",
+        description="lhs: points; sobol: base samples N (N*(D+2) points, first and total "
+        "order); morris: trajectories (r*(D+1) points).",
     )
     levels: int = Field(4, ge=2, le=64, description="morris: grid levels.")
     seed: int = Field(0, ge=0, description="Seed of the sampler (independent of run seeds).")
