@@ -8,12 +8,19 @@ from __future__ import annotations
 import argparse
 import platform
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
-from sim.analysis.compare import comparison_tasks
+from sim.analysis.compare import (
+    attach_replications,
+    comparison_tasks,
+    paired_effects,
+    summarize,
+)
 from sim.config import load_scenario
 from sim.model import simulate
+from sim.report.reports import compare_report
 from sim.runner import run_deals
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,17 +50,31 @@ def report(label: str, times: list[float]) -> None:
 
 
 def bench_compare(scenario_path: Path, replications: int, workers: int) -> None:
-    """Throughput of `b2bsim compare` (3 strategies x replications) through the runner."""
+    """Throughput of `b2bsim compare` (3 strategies x replications) through the runner, then
+    the time and size of its HTML report."""
     scenario = load_scenario(scenario_path)
     strategies = ["none", "funnel_pusher", "maze_guide"]
     treatments = {s: scenario.with_strategy(s) for s in strategies}
     tasks = comparison_tasks(strategies, replications, 1)
     start = time.perf_counter()
-    run_deals(treatments, tasks, workers=workers)
+    rows = run_deals(treatments, tasks, workers=workers)
     elapsed = time.perf_counter() - start
     print(
         f"compare {len(tasks)} runs ({replications} x 3 strategies) on {workers} worker(s): "
         f"{elapsed:6.1f} s, {len(tasks) / elapsed:6.1f} runs/s"
+    )
+    start = time.perf_counter()
+    frame = attach_replications(rows, 1)
+    summary = summarize(frame, strategies)
+    effects = paired_effects(frame, strategies)
+    page = compare_report(scenario, strategies, replications, 1, frame, summary, effects)
+    with tempfile.TemporaryDirectory() as folder:
+        path = page.write(Path(folder) / "compare.html")
+        size = path.stat().st_size
+    elapsed = time.perf_counter() - start
+    print(
+        f"compare report of {len(tasks)} deals (statistics + HTML): {elapsed:5.2f} s, "
+        f"{size / 1e6:5.1f} MB"
     )
 
 
