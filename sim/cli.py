@@ -25,6 +25,7 @@ from sim.analysis.compare import (
     summarize,
 )
 from sim.config import SELLER_STRATEGIES, ConfigError, Scenario, load_scenario
+from sim.config.catalogue import named_scenarios, resolve
 from sim.config.experiment import load_experiment
 from sim.config.loading import describe_validation_error
 from sim.model import DealResult, simulate
@@ -44,32 +45,13 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-"""Named scenarios shipped with the repository."""
-EXPERIMENT_DIR = Path(__file__).resolve().parent.parent / "experiments"
-"""Named experiments shipped with the repository."""
-
 
 class UsageError(Exception):
     """Bad input from the command line itself (not from a file)."""
 
 
-def named_scenarios() -> dict[str, Path]:
-    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.yaml"))}
-
-
 def resolve_scenario(name_or_path: str) -> Path:
-    """A scenario file path, or the name of one in scenarios/ ('baseline')."""
-    path = Path(name_or_path)
-    if path.exists() or path.suffix in (".yaml", ".yml") or "/" in name_or_path:
-        return path
-    named = named_scenarios()
-    if name_or_path in named:
-        return named[name_or_path]
-    raise ConfigError(
-        name_or_path,
-        [f"no such file, and no named scenario of that name (named: {', '.join(named)})"],
-    )
+    return resolve(name_or_path, "scenario")
 
 
 def read_scenario(name_or_path: str) -> Scenario:
@@ -430,17 +412,7 @@ def effects_table(effects: Any) -> Table:
 
 
 def experiment_path(name_or_path: str) -> Path:
-    """An experiment file path, or the name of one in experiments/."""
-    path = Path(name_or_path)
-    if path.exists() or path.suffix in (".yaml", ".yml") or "/" in name_or_path:
-        return path
-    named = {p.stem: p for p in sorted(EXPERIMENT_DIR.glob("*.yaml"))}
-    if name_or_path in named:
-        return named[name_or_path]
-    raise ConfigError(
-        name_or_path,
-        [f"no such file, and no named experiment of that name (named: {', '.join(named)})"],
-    )
+    return resolve(name_or_path, "experiment")
 
 
 @app.command()
@@ -560,6 +532,28 @@ def query(
         sys.stdout.write(frame.to_json(orient="records") + "\n")
     else:
         out.print(frame.to_string(index=False, max_rows=200))
+
+
+@app.command()
+def explore(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free one).")] = 8050,
+    host: Annotated[str, typer.Option(help="Address to bind (default: this machine only).")] = (
+        "127.0.0.1"
+    ),
+    max_seconds: Annotated[
+        float | None, typer.Option(min=1, help="Stop by itself after this many seconds.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes for comparisons (default: all cores).")
+    ] = None,
+) -> None:
+    """Serve the interactive scenario explorer for trainers on this machine."""
+    from sim.app.server import free_port, serve
+
+    chosen = port or free_port(host)
+    out.print(f"b2bsim explorer: open http://{host}:{chosen}/ in a browser (Ctrl+C to stop)")
+    sys.stdout.flush()
+    serve(host=host, port=chosen, max_seconds=max_seconds, workers=workers)
 
 
 def main(argv: list[str] | None = None) -> None:

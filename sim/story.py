@@ -157,7 +157,7 @@ def tell_story(deal: DealResult) -> list[str]:
         told += [line for e in events if (line := _event_line(e, labels))]
         told += _summary(events, labels)
         lines.extend(f"week {week}: {line}" for line in told)
-    if deal.outcome.value == "open":
+    if deal.outcome.value == "open" and deal.weeks_simulated >= deal.horizon_weeks:
         lines.append(f"week {deal.weeks_simulated}: the horizon is reached with no decision (open)")
     return lines
 

@@ -54,9 +54,10 @@ def _hover(lines: list[str]) -> str:
     return "<br>".join(shown)
 
 
-def timeline(deal: DealResult, title: str = "") -> go.Figure:
+def timeline(deal: DealResult, title: str = "", ongoing: bool = False) -> go.Figure:
     """Swimlanes: one row per stakeholder, one cell per week coloured by its main job;
-    seller meetings marked; the decision (or the horizon) as a vertical line."""
+    seller meetings marked; the decision (or the horizon, or for a deal being played back
+    the current week) as a vertical line."""
     names = [s["name"] for s in deal.stakeholders]
     texts = hover_texts(deal)
     figure = go.Figure()
@@ -105,7 +106,10 @@ def timeline(deal: DealResult, title: str = "") -> go.Figure:
             )
         )
     end = deal.cycle_weeks or deal.weeks_simulated
-    label = deal.outcome.value.replace("_", " ") if deal.cycle_weeks else "horizon (open)"
+    if ongoing:
+        label = f"week {end}"
+    else:
+        label = deal.outcome.value.replace("_", " ") if deal.cycle_weeks else "horizon (open)"
     figure.add_vline(x=end + 0.5, line_dash="dash", line_color="#c1292e")
     figure.add_annotation(x=end + 0.5, y=1.02, yref="paper", text=label, showarrow=False)
     figure.update_layout(

@@ -1,0 +1,81 @@
+"""The handful of workshop settings, and how they map onto a scenario.
+
+A trainer moves sliders instead of editing YAML; `apply_controls` turns the sliders into
+a validated Scenario, so a bad value is a clear message, never a crash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sim.config.scenario import SELLER_STRATEGIES, Scenario
+
+
+class Controls(BaseModel):
+    """What the explorer lets a trainer change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    committee_size: int = Field(ge=1, le=20, description="Stakeholders in the committee.")
+    risk_aversion: float = Field(
+        ge=0.25, le=3.0, description="Multiplies every member's risk aversion."
+    )
+    divided: float = Field(
+        ge=0.0, le=3.0, description="How far members' priorities stray from their roles'."
+    )
+    overload: float = Field(ge=0.25, le=5.0, description="Information overload (1: normal).")
+    product_strength: float = Field(
+        ge=-0.3, le=0.3, description="Shift of our product's true quality on every criterion."
+    )
+    strategy: str = Field(description="Our seller's strategy.")
+    capacity: float = Field(ge=1.0, le=40.0, description="Our seller's hours a week.")
+    seed: int = Field(ge=0, le=10**9, description="Which committee (replication seed).")
+
+    def model_post_init(self, _: Any) -> None:
+        if self.strategy not in SELLER_STRATEGIES:
+            raise ValueError(
+                f"unknown strategy {self.strategy!r} (available: {', '.join(SELLER_STRATEGIES)})"
+            )
+
+
+def controls_from(scenario: Scenario, seed: int = 1) -> Controls:
+    """The controls as a scenario sets them (product strength 0: as written)."""
+    ours = scenario.seller_for(scenario.our_vendor)
+    return Controls(
+        committee_size=scenario.committee.effective_size,
+        risk_aversion=scenario.committee.risk_aversion_scale,
+        divided=scenario.committee.divergence,
+        overload=scenario.information.overload,
+        product_strength=0.0,
+        strategy=ours.strategy,
+        capacity=ours.capacity_hours,
+        seed=seed,
+    )
+
+
+def apply_controls(base: Scenario, controls: Controls) -> Scenario:
+    """`base` with the controls applied. An explicit committee list is kept when its size
+    is unchanged; a new size draws the committee from the scenario's role mix instead."""
+    data = base.model_dump(mode="json")
+    committee = data["committee"]
+    if (
+        committee["stakeholders"] is None
+        or len(committee["stakeholders"]) != controls.committee_size
+    ):
+        committee["stakeholders"] = None
+        committee["size"] = controls.committee_size
+    committee["risk_aversion_scale"] = controls.risk_aversion
+    committee["divergence"] = controls.divided
+    data["information"]["overload"] = controls.overload
+    ours = data["options"]["vendors"][base.our_vendor]
+    for criterion in base.criteria:
+        quality = base.options.vendors[base.our_vendor].quality.get(criterion, 0.6)
+        ours["quality"][criterion] = round(
+            min(1.0, max(0.0, quality + controls.product_strength)), 4
+        )
+    seller = data["sellers"].setdefault(base.our_vendor, {})
+    seller["strategy"] = controls.strategy
+    seller["capacity_hours"] = controls.capacity
+    return Scenario.model_validate(data)
