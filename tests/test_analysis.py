@@ -273,8 +273,10 @@ def test_job_moves_counts_changes_and_skips_idle_weeks() -> None:
         ([], {}),
         (["idle", "idle"], {}),
         (["align", "align", "idle", "align"], {}),  # idle between the same job: no move
-        (["seek", "idle", "idle", "validate", "align", "seek"], {"seek_validate": 1,
-         "validate_align": 1, "align_seek": 1}),
+        (
+            ["seek", "idle", "idle", "validate", "align", "seek"],
+            {"seek_validate": 1, "validate_align": 1, "align_seek": 1},
+        ),
         (["validate", "seek"] * 3, {"validate_seek": 3, "seek_validate": 2}),
     ],
 )

@@ -9,6 +9,7 @@ they must run."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -79,10 +80,10 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("browser_reports")
     made = {kind: folder / f"{kind}.html" for kind in ("deal", "vs", "compare")}
     cli("run", str(BASELINE), "--seed", "3", "--html", str(made["deal"]))
-    cli("run", str(BASELINE), "--seed", "3", "--vs", "funnel_pusher,maze_guide", "--html",
-        str(made["vs"]))  # fmt: skip
-    cli("compare", str(ONE_PERSON), "--replications", "5", "--workers", "1", "--html",
-        str(made["compare"]))  # fmt: skip
+    vs = ("--vs", "funnel_pusher,maze_guide")
+    cli("run", str(BASELINE), "--seed", "3", *vs, "--html", str(made["vs"]))
+    compare = ("--replications", "5", "--workers", "1")
+    cli("compare", str(ONE_PERSON), *compare, "--html", str(made["compare"]))
     made["sweep_grid"] = sweep_report(
         folder,
         "sweep_grid",
@@ -145,9 +146,9 @@ def open_report(browser: Any) -> Iterator[Any]:
         seen = Visit()
         page.on(
             "console",
-            lambda message: seen.errors.append(f"console: {message.text}")
-            if message.type == "error"
-            else None,
+            lambda message: (
+                seen.errors.append(f"console: {message.text}") if message.type == "error" else None
+            ),
         )
         page.on("pageerror", lambda error: seen.errors.append(f"page error: {error}"))
 
@@ -180,7 +181,7 @@ ALL_RENDERED = """() => {
 HOVER_TARGET = """() => {
     // The first figure with a scatter point or a bar; in it, the first visible mark of a
     // trace that shows hover labels (error bands are drawn with hoverinfo 'skip').
-    const marks = '.scatterlayer .trace .point, .barlayer .trace .bars path';
+    const marks = '.scatterlayer .trace .point, .barlayer .trace .point';
     for (const div of document.querySelectorAll("div[id^='figure-']")) {
         if (!div.querySelector(marks)) continue;
         for (const trace of div.querySelectorAll('.scatterlayer .trace, .barlayer .trace')) {
@@ -189,7 +190,7 @@ HOVER_TARGET = """() => {
             if (options && (options.hoverinfo === 'skip' || options.hoverinfo === 'none')) {
                 continue;
             }
-            for (const mark of trace.querySelectorAll('.point, .bars path')) {
+            for (const mark of trace.querySelectorAll('.point')) {
                 const box = mark.getBoundingClientRect();
                 if (box.width > 2 && box.height > 2) {
                     mark.setAttribute('data-hover-target', 'yes');
@@ -210,10 +211,11 @@ def test_report_renders_offline(
     page, seen = open_report(reports[kind])
 
     # Every figure draws its SVG, with every request but the file itself blocked.
-    try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    # On a timeout, the assertion below says which figures are missing.
+    with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_function(ALL_RENDERED, timeout=RENDER_TIMEOUT_MS)
-    except Exception:  # a timeout: the assertion below says which figures are missing
-        pass
     figures = page.evaluate(FIGURES_STATE)
     assert figures, "no figure divs in the report"
     missing = [f["id"] for f in figures if not f["svg"]]

@@ -402,9 +402,7 @@ def figures(page: Page) -> list[tuple[str, go.Figure]]:
 @pytest.mark.parametrize("kind", ["deal", "vs", "compare", "sweep_grid", "sweep_morris"])
 def test_every_figure_has_axis_titles(pages: dict[str, Page], kind: str) -> None:
     shown = figures(pages[kind])
-    cartesian = [
-        (title, f) for title, f in shown if any(hasattr(t, "xaxis") for t in f.data)
-    ]
+    cartesian = [(title, f) for title, f in shown if any(hasattr(t, "xaxis") for t in f.data)]
     assert cartesian, "no cartesian figure to check"
     problems = {title: untitled_panels(f) for title, f in cartesian}
     assert not {t: p for t, p in problems.items() if p}, problems

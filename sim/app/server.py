@@ -167,7 +167,14 @@ def layout() -> html.Div:
                     html.Div(
                         [
                             html.Label("Committee (seed)", htmlFor="seed"),
-                            dcc.Input(id="seed", type="number", value=1, min=0, step=1),
+                            dcc.Input(
+                                id="seed",
+                                type="number",
+                                value=1,
+                                min=0,
+                                step=1,
+                                style={"width": "9rem"},
+                            ),
                         ],
                         className="control",
                     ),
@@ -222,7 +229,13 @@ def layout() -> html.Div:
                 [
                     html.Label("Committees per strategy", htmlFor="replications"),
                     dcc.Input(
-                        id="replications", type="number", value=200, min=10, max=2000, step=10
+                        id="replications",
+                        type="number",
+                        value=200,
+                        min=10,
+                        max=2000,
+                        step=10,
+                        style={"width": "9rem"},
                     ),
                     html.Button("Compare", id="compare", className="primary"),
                     html.Progress(id="compare-progress", value="0", max="1"),

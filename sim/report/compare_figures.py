@@ -57,6 +57,7 @@ def outcome_mix(summary: pd.DataFrame) -> go.Figure:
         yaxis_title="share of deals",
         yaxis_tickformat=".0%",
         legend_title_text="our seller",
+        height=450,
     )
     return figure
 
@@ -105,7 +106,7 @@ def incidence_curves(rows: pd.DataFrame, strategies: list[str]) -> go.Figure:
             )
     figure.update_xaxes(title_text="weeks since the purchase started")
     figure.update_yaxes(title_text="cumulative share of deals", tickformat=".0%", col=1)
-    figure.update_layout(title="When deals end (open deals censored at the horizon)")
+    figure.update_layout(title="When deals end (open deals censored at the horizon)", height=420)
     return figure
 
 
@@ -205,5 +206,5 @@ def distributions(rows: pd.DataFrame, strategies: list[str]) -> go.Figure:
     figure.update_yaxes(title_text="loop-backs (count)", row=1, col=1)
     figure.update_yaxes(title_text="share of hours", tickformat=".0%", row=1, col=2)
     figure.update_xaxes(title_text="our seller's strategy")
-    figure.update_layout(title="Distributions over deals")
+    figure.update_layout(title="Distributions over deals", height=450)
     return figure

@@ -1,0 +1,573 @@
+"""The trainers' explorer without a browser: the controls and how they map onto a scenario,
+playback of a simulated deal, background comparison jobs, and the Dash callbacks called
+through the app's own HTTP endpoint (Flask's test client, no server, no browser)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from sim.app.controls import Controls, apply_controls, controls_from
+from sim.app.jobs import ComparisonJob, JobBoard
+from sim.app.playback import Playback, deal_until
+from sim.app.server import create_app
+from sim.config import Scenario
+from sim.config.scenario import SELLER_STRATEGIES
+from sim.model import DealResult, simulate
+from sim.model.model import BuyingCommitteeModel
+
+SHIPPED = [
+    "baseline",
+    "information_overload",
+    "large_committee",
+    "low_urgency",
+    "one_person",
+    "skeptical_finance_veto",
+    "weak_product",
+]
+LAYOUT_IDS = [
+    "scenario",
+    "upload",
+    "description",
+    "committee-size",
+    "risk-aversion",
+    "divided",
+    "overload",
+    "strength",
+    "strategy",
+    "capacity",
+    "seed",
+    "message",
+    "run-deal",
+    "play",
+    "step",
+    "reset",
+    "week-label",
+    "replay-strategy",
+    "replay",
+    "download-deal",
+    "timeline",
+    "timeline-replay",
+    "preferences",
+    "story",
+    "replications",
+    "compare",
+    "compare-progress",
+    "compare-status",
+    "download-compare",
+    "outcome-mix",
+    "incidence",
+]
+JOB_TIMEOUT_S = 60
+
+
+def profiles(scenario: Scenario, seed: int) -> list:
+    return BuyingCommitteeModel(scenario, seed).profiles
+
+
+def with_controls(base: Scenario, **changes: Any) -> Scenario:
+    return apply_controls(base, controls_from(base).model_copy(update=changes))
+
+
+def valid_controls(**changes: Any) -> dict[str, Any]:
+    return {
+        "committee_size": 7,
+        "risk_aversion": 1.0,
+        "divided": 1.0,
+        "overload": 1.0,
+        "product_strength": 0.0,
+        "strategy": "maze_guide",
+        "capacity": 10.0,
+        "seed": 1,
+        **changes,
+    }
+
+
+# ---- controls ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_controls_round_trip_reproduces_the_scenario(
+    name: str, named_scenario: Callable[[str], Scenario]
+) -> None:
+    base = named_scenario(name)
+    controls = controls_from(base, seed=3)
+    assert controls.seed == 3
+    assert controls.product_strength == 0.0
+    again = apply_controls(base, controls)
+    assert again.committee.effective_size == base.committee.effective_size
+    assert again.committee.risk_aversion_scale == base.committee.risk_aversion_scale
+    assert again.committee.divergence == base.committee.divergence
+    assert again.information.overload == base.information.overload
+    assert again.seller_for(again.our_vendor).strategy == base.seller_for(base.our_vendor).strategy
+    assert (
+        again.seller_for(again.our_vendor).capacity_hours
+        == base.seller_for(base.our_vendor).capacity_hours
+    )
+    assert controls_from(again, seed=3) == controls
+    for seed in (1, 2, 7):
+        assert profiles(again, seed) == profiles(base, seed), f"{name}, seed {seed}"
+
+
+def test_each_control_maps_to_its_scenario_field(named_scenario: Callable) -> None:
+    base = named_scenario("baseline")
+    assert with_controls(base, committee_size=4).committee.effective_size == 4
+    assert len(profiles(with_controls(base, committee_size=4), 1)) == 4
+    assert with_controls(base, risk_aversion=2.5).committee.risk_aversion_scale == 2.5
+    assert with_controls(base, divided=0.0).committee.divergence == 0.0
+    assert with_controls(base, overload=3.5).information.overload == 3.5
+    changed = with_controls(base, strategy="maze_guide", capacity=25.0)
+    ours = changed.sellers[changed.our_vendor]
+    assert (ours.strategy, ours.capacity_hours) == ("maze_guide", 25.0)
+    rivals = [v for v in base.sellers if v != base.our_vendor]
+    assert rivals, "the baseline has a rival seller"
+    for rival in rivals:
+        assert changed.sellers[rival] == base.sellers[rival]
+
+
+@pytest.mark.parametrize("shift", [0.3, -0.3, 0.1, 0.0])
+@pytest.mark.parametrize("name", ["baseline", "weak_product"])
+def test_product_strength_shifts_only_our_quality(
+    name: str, shift: float, named_scenario: Callable
+) -> None:
+    base = named_scenario(name)
+    changed = with_controls(base, product_strength=shift)
+    ours, before = changed.options.vendors[base.our_vendor], base.options.vendors[base.our_vendor]
+    for criterion in base.criteria:
+        expected = min(1.0, max(0.0, before.quality.get(criterion, 0.6) + shift))
+        assert ours.quality[criterion] == pytest.approx(expected, abs=1e-4), criterion
+        assert 0.0 <= ours.quality[criterion] <= 1.0
+    for vendor, offer in base.options.vendors.items():
+        if vendor != base.our_vendor:
+            assert changed.options.vendors[vendor] == offer, vendor
+
+
+def test_product_strength_is_clipped_to_the_unit_interval(make_scenario: Callable) -> None:
+    base = make_scenario(
+        options={
+            "vendors": {
+                "ours": {"quality": {"business_value": 0.95, "cost": 0.05}},
+                "rival": {"quality": {"business_value": 0.5}},
+            }
+        },
+    )
+    up = with_controls(base, product_strength=0.3).options.vendors["ours"].quality
+    down = with_controls(base, product_strength=-0.3).options.vendors["ours"].quality
+    assert up["business_value"] == 1.0
+    assert down["cost"] == 0.0
+    assert with_controls(base, product_strength=0.3).options.vendors["rival"] == (
+        base.options.vendors["rival"]
+    )
+
+
+def test_explicit_stakeholders_kept_at_the_same_size_replaced_otherwise(
+    named_scenario: Callable,
+) -> None:
+    base = named_scenario("skeptical_finance_veto")
+    assert base.committee.stakeholders is not None
+    size = len(base.committee.stakeholders)
+    same = with_controls(base, committee_size=size, risk_aversion=2.0)
+    assert same.committee.stakeholders == base.committee.stakeholders
+    assert same.committee.risk_aversion_scale == 2.0
+    bigger = with_controls(base, committee_size=size + 2)
+    assert bigger.committee.stakeholders is None
+    assert bigger.committee.size == size + 2
+    assert bigger.committee.effective_size == size + 2
+    assert len(profiles(bigger, 1)) == size + 2
+    smaller = with_controls(base, committee_size=2)
+    assert smaller.committee.stakeholders is None
+    assert len(profiles(smaller, 1)) == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("committee_size", 0),
+        ("committee_size", 21),
+        ("risk_aversion", 0.1),
+        ("risk_aversion", 3.5),
+        ("divided", -0.1),
+        ("divided", 3.1),
+        ("overload", 0.0),
+        ("overload", 6.0),
+        ("product_strength", 0.31),
+        ("product_strength", -0.5),
+        ("capacity", 0.5),
+        ("capacity", 41.0),
+        ("seed", -1),
+        ("seed", 10**9 + 1),
+        ("committee_size", "seven"),
+    ],
+)
+def test_out_of_range_controls_are_rejected_naming_the_field(field: str, value: Any) -> None:
+    with pytest.raises(ValidationError) as raised:
+        Controls(**valid_controls(**{field: value}))
+    assert [tuple(e["loc"]) for e in raised.value.errors()] == [(field,)]
+    assert field in str(raised.value)
+
+
+def test_unknown_strategy_and_unknown_field_are_rejected() -> None:
+    with pytest.raises(ValueError, match=r"unknown strategy 'hard_sell'.*maze_guide"):
+        Controls(**valid_controls(strategy="hard_sell"))
+    with pytest.raises(ValidationError, match="speed"):
+        Controls(**valid_controls(speed=2))
+    for strategy in SELLER_STRATEGIES:
+        assert Controls(**valid_controls(strategy=strategy)).strategy == strategy
+
+
+# ---- playback ----------------------------------------------------------------------------
+
+
+def test_step_stops_at_the_last_week() -> None:
+    playback = Playback(week=1, last_week=3)
+    playback = playback.step()
+    assert (playback.week, playback.playing) == (2, False)
+    playback = playback.step().step().step()
+    assert (playback.week, playback.playing) == (3, False)
+
+
+def test_step_while_playing_stops_playing_at_the_end() -> None:
+    playback = Playback(week=2, last_week=3, playing=True).step()
+    assert (playback.week, playback.playing) == (3, False)
+    assert Playback(week=1, last_week=3, playing=True).step().playing
+
+
+def test_toggle_plays_pauses_and_restarts_at_the_end() -> None:
+    playback = Playback(week=2, last_week=5)
+    playing = playback.toggle()
+    assert (playing.week, playing.playing) == (2, True)
+    paused = playing.toggle()
+    assert (paused.week, paused.playing) == (2, False)
+    restarted = Playback(week=5, last_week=5).toggle()
+    assert (restarted.week, restarted.playing) == (1, True)
+
+
+def test_reset_goes_back_to_week_one_and_stops() -> None:
+    assert Playback(week=4, last_week=9, playing=True).reset() == Playback(1, 9, False)
+
+
+def test_tick_only_moves_while_playing() -> None:
+    paused = Playback(week=3, last_week=9)
+    assert paused.tick() == paused
+    assert Playback(week=3, last_week=9, playing=True).tick() == Playback(4, 9, True)
+    at_end = Playback(week=9, last_week=9, playing=True).tick()
+    assert (at_end.week, at_end.playing) == (9, False)
+    assert at_end.tick() == at_end
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    last_week=st.integers(min_value=1, max_value=80),
+    actions=st.lists(st.sampled_from(["step", "toggle", "reset", "tick"]), max_size=60),
+)
+def test_week_always_stays_within_the_deal(last_week: int, actions: list[str]) -> None:
+    playback = Playback(week=1, last_week=last_week)
+    for action in actions:
+        before = playback
+        playback = getattr(playback, action)()
+        assert 1 <= playback.week <= last_week
+        assert playback.last_week == last_week
+        if action == "tick" and not before.playing:
+            assert playback == before
+        if action in ("step", "tick") and before.playing:
+            assert playback.week == min(before.week + 1, last_week)
+
+
+# ---- deal_until ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def decided_deal() -> DealResult:
+    from sim.config import load_scenario
+    from sim.config.catalogue import named_scenarios
+
+    scenario = load_scenario(named_scenarios()["baseline"])
+    for seed in range(1, 30):
+        deal = simulate(scenario, seed)
+        if deal.cycle_weeks is not None and deal.weeks_simulated > 5:
+            return deal
+    raise AssertionError("no decided baseline deal in seeds 1..29")
+
+
+def test_deal_until_hides_later_weeks(decided_deal: DealResult) -> None:
+    deal = decided_deal
+    for week in (1, 3, deal.weeks_simulated - 1):
+        shown = deal_until(deal, week)
+        assert shown.weeks_simulated == week
+        assert shown.cycle_weeks is None, "undecided before the decision week"
+        assert shown.events and all(e.week <= week for e in shown.events)
+        assert shown.weekly and all(s.week <= week for s in shown.weekly)
+        assert shown.committee_weekly and all(c.week <= week for c in shown.committee_weekly)
+        assert max(s.week for s in shown.weekly) == week
+        assert shown.events == [e for e in deal.events if e.week <= week]
+        assert shown.seed == deal.seed and shown.scenario == deal.scenario
+    # the original is untouched
+    assert deal.cycle_weeks is not None
+    assert max(s.week for s in deal.weekly) == deal.weeks_simulated
+
+
+def test_deal_until_at_or_after_the_end_is_the_whole_deal(decided_deal: DealResult) -> None:
+    deal = decided_deal
+    for week in (deal.weeks_simulated, deal.weeks_simulated + 10):
+        shown = deal_until(deal, week)
+        assert shown == deal
+        assert shown.cycle_weeks == deal.cycle_weeks
+
+
+# ---- comparison jobs --------------------------------------------------------------------
+
+
+def test_job_board_runs_a_comparison_to_completion(named_scenario: Callable) -> None:
+    board = JobBoard(workers=1)
+    assert board.status(None) == {"state": "none"}
+    assert board.status("nope") == {"state": "none"}
+    job = ComparisonJob(named_scenario("one_person"), list(SELLER_STRATEGIES), 5, seed=1)
+    assert job.progress == 0.0
+    job_id = board.start(job)
+    assert board.get(job_id) is job
+    assert board.status(job_id)["state"] in ("running", "done")
+    assert job.finished.wait(JOB_TIMEOUT_S), "the comparison did not finish"
+    assert board.status(job_id) == {"state": "done", "error": None}
+    assert job.error is None
+    assert job.total == 5 * len(SELLER_STRATEGIES)
+    assert job.done == job.total
+    assert job.progress == 1.0
+    assert job.summary is not None and job.rows is not None and job.effects is not None
+    assert sorted(job.summary["strategy"]) == sorted(SELLER_STRATEGIES)
+    assert (job.summary["deals"] == 5).all()
+    assert len(job.rows) == job.total
+
+
+def test_a_failing_comparison_reports_failed_not_an_exception(named_scenario: Callable) -> None:
+    board = JobBoard(workers=1)
+    job = ComparisonJob(named_scenario("one_person"), ["none", "hard_sell"], 5, seed=1)
+    job_id = board.start(job)
+    assert job.finished.wait(JOB_TIMEOUT_S)
+    status = board.status(job_id)
+    assert status["state"] == "failed"
+    assert "hard_sell" in status["error"]
+    assert "ValidationError" in status["error"]
+    assert job.summary is None and job.rows is None
+
+
+def test_a_crash_while_simulating_is_reported_as_failed(
+    named_scenario: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the simulation broke")
+
+    monkeypatch.setattr("sim.app.jobs.run_deals", explode)
+    job = ComparisonJob(named_scenario("one_person"), list(SELLER_STRATEGIES), 5, seed=1)
+    job.run(workers=1)  # in this thread: must not raise
+    assert job.finished.is_set()
+    assert job.error == "RuntimeError: the simulation broke"
+
+
+def test_the_board_keeps_only_the_last_few_jobs(named_scenario: Callable) -> None:
+    board = JobBoard(workers=1, keep=2)
+    jobs = [ComparisonJob(named_scenario("one_person"), ["none"], 1, seed=s) for s in (1, 2, 3)]
+    ids = [board.start(job) for job in jobs]
+    for job in jobs:
+        assert job.finished.wait(JOB_TIMEOUT_S)
+    assert board.get(ids[0]) is None
+    assert board.get(ids[1]) is jobs[1] and board.get(ids[2]) is jobs[2]
+
+
+# ---- the Dash app ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def app() -> Any:
+    return create_app(workers=1)
+
+
+def test_layout_has_every_element(app: Any) -> None:
+    ids = {getattr(c, "id", None) for c in app.layout._traverse()}
+    missing = [i for i in LAYOUT_IDS if i not in ids]
+    assert not missing, f"missing from the layout: {missing}"
+
+
+def test_every_callback_reads_and_writes_elements_of_the_layout(app: Any) -> None:
+    ids = {getattr(c, "id", None) for c in app.layout._traverse()}
+    for key, spec in app.callback_map.items():
+        for item in [*spec["inputs"], *spec["state"]]:
+            assert item["id"] in ids, f"{key}: {item['id']}"
+        for part in key.strip(".").split("..."):
+            assert part.split(".", 1)[0] in ids, f"{key}: {part}"
+
+
+class Callbacks:
+    """Calls a callback through `/_dash-update-component`, as the page does."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.client = app.server.test_client()
+        assert self.client.get("/").status_code == 200
+
+    def key(self, first_output: str) -> str:
+        keys = [k for k in self.app.callback_map if k.startswith(f"..{first_output}.")]
+        assert len(keys) == 1, keys
+        return keys[0]
+
+    def call(
+        self, first_output: str, values: dict[str, Any], changed: str | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """`values`: 'id.property' -> value for the callback's inputs and states."""
+        key = self.key(first_output)
+        spec = self.app.callback_map[key]
+
+        def items(kind: str) -> list[dict[str, Any]]:
+            return [
+                {**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in spec[kind]
+            ]
+
+        outputs = []
+        for part in key.strip(".").split("..."):
+            cid, prop = part.split(".", 1)
+            outputs.append({"id": cid, "property": prop})
+        first = spec["inputs"][0]
+        payload = {
+            "output": key,
+            "outputs": outputs,
+            "inputs": items("inputs"),
+            "state": items("state"),
+            "changedPropIds": [changed or f"{first['id']}.{first['property']}"],
+        }
+        response = self.client.post("/_dash-update-component", json=payload)
+        body = response.get_data(as_text=True)
+        assert response.status_code in (200, 204), body
+        assert "Traceback" not in body
+        return json.loads(body)["response"] if response.status_code == 200 else {}
+
+
+@pytest.fixture(scope="module")
+def callbacks(app: Any) -> Callbacks:
+    return Callbacks(app)
+
+
+def message_text(response: dict[str, dict[str, Any]]) -> str:
+    return json.dumps(response.get("message", {}).get("children"))
+
+
+def controls_state(base: str, **changes: Any) -> dict[str, Any]:
+    values = {
+        "base-scenario.data": base,
+        "committee-size.value": 7,
+        "risk-aversion.value": 1.0,
+        "divided.value": 1.0,
+        "overload.value": 1.0,
+        "strength.value": 0.0,
+        "strategy.value": "funnel_pusher",
+        "capacity.value": 10,
+        "seed.value": 2,
+    }
+    values.update({f"{k.replace('_', '-')}.value": v for k, v in changes.items()})
+    return values
+
+
+def test_choosing_a_scenario_sets_description_and_controls(
+    callbacks: Callbacks, named_scenario: Callable
+) -> None:
+    response = callbacks.call("base-scenario", {"scenario.value": "large_committee"})
+    scenario = named_scenario("large_committee")
+    assert response["description"]["children"] == scenario.description
+    assert response["committee-size"]["value"] == 12
+    assert response["divided"]["value"] == 1.5
+    assert response["strength"]["value"] == 0.0
+    assert Scenario.model_validate_json(response["base-scenario"]["data"]) == scenario
+
+
+def test_a_bad_upload_is_a_message(callbacks: Callbacks) -> None:
+    contents = "data:text/yaml;base64," + base64.b64encode(b"committee: [1, 2\n").decode()
+    response = callbacks.call(
+        "base-scenario",
+        {
+            "scenario.value": "baseline",
+            "upload.contents": contents,
+            "upload.filename": "broken.yaml",
+        },
+        changed="upload.contents",
+    )
+    assert "base-scenario" not in response
+    assert "broken.yaml" in message_text(response)
+    assert "alert" in message_text(response)
+
+
+def test_a_good_upload_loads_the_scenario(callbacks: Callbacks) -> None:
+    text = b"name: uploaded\ndescription: three people\ncommittee: {size: 3}\n"
+    contents = "data:text/yaml;base64," + base64.b64encode(text).decode()
+    response = callbacks.call(
+        "base-scenario",
+        {"scenario.value": "baseline", "upload.contents": contents, "upload.filename": "u.yaml"},
+        changed="upload.contents",
+    )
+    assert response["description"]["children"] == "three people"
+    assert response["committee-size"]["value"] == 3
+    assert "loaded u.yaml" in message_text(response)
+
+
+def test_run_and_step_a_deal_through_the_callbacks(
+    callbacks: Callbacks, named_scenario: Callable
+) -> None:
+    base = named_scenario("baseline").model_dump_json()
+    ran = callbacks.call("deal", controls_state(base), changed="run-deal.n_clicks")
+    state = ran["deal"]["data"]
+    assert (state["week"], state["playing"], state["seed"]) == (1, False, 2)
+    stepped = callbacks.call(
+        "deal", {**controls_state(base), "deal.data": state}, changed="step.n_clicks"
+    )
+    assert stepped["deal"]["data"]["week"] == 2
+    shown = callbacks.call("timeline", {"deal.data": stepped["deal"]["data"]})
+    assert shown["week-label"]["children"].startswith("week 2 of ")
+    assert shown["timeline-replay"]["style"] == {"display": "none"}
+    assert shown["timeline"]["figure"]["data"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"seed": None}, "seed"),
+        ({"seed": -5}, "seed"),
+        ({"committee_size": 50}, "committee_size"),
+        ({"strategy": "hard_sell"}, "unknown strategy"),
+    ],
+)
+def test_bad_settings_for_a_deal_are_a_message(
+    callbacks: Callbacks, named_scenario: Callable, changes: dict, expected: str
+) -> None:
+    base = named_scenario("baseline").model_dump_json()
+    response = callbacks.call("deal", controls_state(base, **changes), changed="run-deal.n_clicks")
+    assert "deal" not in response
+    text = message_text(response)
+    assert "check the settings" in text and expected in text, text
+
+
+def test_stepping_without_a_deal_asks_for_one(callbacks: Callbacks) -> None:
+    response = callbacks.call("deal", controls_state(None), changed="step.n_clicks")
+    assert "run a deal first" in message_text(response)
+
+
+@pytest.mark.parametrize("replications", [5, None, 5000, "many"])
+def test_bad_replications_are_a_message(
+    callbacks: Callbacks, named_scenario: Callable, replications: Any
+) -> None:
+    base = named_scenario("one_person").model_dump_json()
+    response = callbacks.call(
+        "comparison", {**controls_state(base), "replications.value": replications}
+    )
+    assert "comparison" not in response
+    assert "from 10 to 2000" in message_text(response)
+
+
+def test_downloads_before_anything_ran_ask_for_a_run(callbacks: Callbacks) -> None:
+    deal = callbacks.call("download", {}, changed="download-deal.n_clicks")
+    assert "run a deal first" in message_text(deal)
+    compare = callbacks.call("download", {}, changed="download-compare.n_clicks")
+    assert "run a comparison first" in message_text(compare)
