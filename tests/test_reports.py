@@ -368,6 +368,26 @@ def test_a_failed_write_leaves_the_previous_report_intact(
     assert target.read_text(encoding="utf-8") == before
 
 
+def test_a_failed_write_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report that could not be written leaves nothing half-written next to it."""
+    target = tmp_path / "report.html"
+
+    def disk_full(self: Path, data: str, *args: Any, **kwargs: Any) -> int:
+        with open(self, "w", encoding="utf-8") as handle:
+            handle.write(data[: len(data) // 3])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        Page("report", ["a report"]).write(target)
+    monkeypatch.undo()
+    assert not target.exists()
+    leftovers = [p.name for p in tmp_path.iterdir()]
+    assert leftovers == [], f"a failed write left {leftovers} behind"
+
+
 # ---- figures -------------------------------------------------------------------------------
 
 
@@ -516,6 +536,30 @@ def test_vs_report_shows_both_strategies(reports: Reports) -> None:
     assert report.stories == stories
     assert len(report.figures) == 2
     assert re.search(r"diverge in week \d+|went exactly the same way", report.summary[2])
+
+
+def test_vs_summary_keeps_vendor_labels_as_written() -> None:
+    """How each deal ended names the vendor bought exactly as the scenario labels it."""
+    scenario = Scenario.model_validate(
+        {
+            "name": "labels",
+            "horizon_weeks": 30,
+            "options": {
+                "vendors": {"ours": {"label": "Acme CRM"}, "rival": {"label": "Rival Inc"}}
+            },
+        }
+    )
+    for seed in range(1, 21):
+        deals = {s: simulate(scenario.with_strategy(s), seed) for s in VS}
+        bought = [d for d in deals.values() if d.outcome.value in ("won", "lost")]
+        if bought:
+            break
+    else:
+        pytest.skip("no purchase in 20 committees")
+    page = versus_report(deals, scenario, divergence_week(*deals.values()))
+    for deal in bought:
+        label = deal.option_labels[deal.chosen_option or ""]
+        assert f"bought {label} in week {deal.cycle_weeks}" in page.summary[1], page.summary[1]
 
 
 def test_vs_timelines_share_one_week_axis(pages: dict[str, Page]) -> None:

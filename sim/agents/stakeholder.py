@@ -97,6 +97,8 @@ class Stakeholder(mesa.Agent):
         self.week_hours_with_sellers = 0.0
         self.total_hours = dict.fromkeys(JOBS, 0.0)
         self.total_hours_with_sellers = 0.0
+        self.hours_seeking_alone = 0.0
+        """Self-directed research: seek hours not spent in seller meetings."""
         self.last_week_hours: dict[str, float] = {}
         self.jobs_by_week: list[str] = []
         self.claims_discredited = 0
@@ -134,6 +136,7 @@ class Stakeholder(mesa.Agent):
             job = self.choose_job()
             if job is BuyingJob.SEEK:
                 self.seek()
+                self.hours_seeking_alone += 1.0
             elif job is BuyingJob.VALIDATE:
                 self.validate()
             else:

@@ -36,6 +36,7 @@ METRIC_TYPES: dict[str, type] = {
     "share_validate": float,
     "share_align": float,
     "share_with_sellers": float,
+    "share_seeking_alone": float,
     "buying_hours": float,
     "our_strategy": str,
     "our_seller_hours": float,
@@ -99,10 +100,15 @@ def job_shares(hours_by_job: dict[str, float]) -> dict[str, float]:
     return {job: hours_by_job.get(job, 0.0) / total for job in JOB_NAMES}
 
 
+def share_of_buying_time(hours_by_job: dict[str, float], hours: float) -> float:
+    """`hours` as a share of all stakeholder buying time (0 when no time was spent)."""
+    total = sum(hours_by_job.get(job, 0.0) for job in JOB_NAMES)
+    return hours / total if total > 0 else 0.0
+
+
 def share_with_sellers(hours_by_job: dict[str, float], hours_with_sellers: float) -> float:
     """Share of all stakeholder buying time spent in seller interactions."""
-    total = sum(hours_by_job.get(job, 0.0) for job in JOB_NAMES)
-    return hours_with_sellers / total if total > 0 else 0.0
+    return share_of_buying_time(hours_by_job, hours_with_sellers)
 
 
 def deal_metrics(deal: DealResult) -> dict[str, Any]:
@@ -132,6 +138,7 @@ def deal_metrics(deal: DealResult) -> dict[str, Any]:
         "share_validate": shares["validate"],
         "share_align": shares["align"],
         "share_with_sellers": share_with_sellers(deal.hours_by_job, deal.hours_with_sellers),
+        "share_seeking_alone": share_of_buying_time(deal.hours_by_job, deal.hours_seeking_alone),
         "buying_hours": sum(deal.hours_by_job.values()),
         "our_strategy": deal.strategies.get(deal.our_vendor, "none"),
         "our_seller_hours": deal.seller_hours.get(deal.our_vendor, 0.0),

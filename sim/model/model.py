@@ -303,6 +303,7 @@ class BuyingCommitteeModel(mesa.Model):
             loopbacks={s.name: count_loopbacks(s.jobs_by_week) for s in stakeholders},
             hours_by_job=hours_by_job,
             hours_with_sellers=sum(s.total_hours_with_sellers for s in stakeholders),
+            hours_seeking_alone=sum(s.hours_seeking_alone for s in stakeholders),
             seller_hours={s.vendor_name: s.hours_spent for s in self.sellers},
             stakeholders_reached={s.vendor_name: len(s.reached) for s in self.sellers},
             claims_discredited=sum(s.claims_discredited for s in stakeholders),

@@ -83,6 +83,7 @@ class DealResult:
     loopbacks: dict[str, int]  # per stakeholder
     hours_by_job: dict[str, float]  # committee total per buying job
     hours_with_sellers: float  # stakeholder hours spent with sellers (inside the jobs)
+    hours_seeking_alone: float  # self-directed seeking: seek hours without a seller
     seller_hours: dict[str, float]  # per vendor
     stakeholders_reached: dict[str, int]  # per vendor: distinct stakeholders met
     claims_discredited: int
