@@ -24,16 +24,25 @@ from sim.analysis.compare import (
     paired_effects,
     summarize,
 )
+from sim.analysis.facts import GUIDE, REFERENCE_SELLER, fact_table, format_value
+from sim.calibration import calibrate as calibrate_candidates
+from sim.calibration import run_battery
 from sim.config import SELLER_STRATEGIES, ConfigError, Scenario, load_scenario
 from sim.config.catalogue import named_scenarios, resolve
 from sim.config.experiment import load_experiment
 from sim.config.loading import describe_validation_error
 from sim.model import DealResult, simulate
-from sim.report.reports import compare_report, deal_report, sweep_report, versus_report
+from sim.report.reports import (
+    compare_report,
+    deal_report,
+    facts_report,
+    sweep_report,
+    versus_report,
+)
 from sim.runner import run_deals
 from sim.store import ResultsStore, StoreError
 from sim.story import divergence_week, tell_story, week_digest
-from sim.sweep import open_store, run_sweep
+from sim.sweep import open_store, run_sweep, sweep_plan
 
 app = typer.Typer(
     name="b2bsim",
@@ -532,6 +541,79 @@ def query(
         sys.stdout.write(frame.to_json(orient="records") + "\n")
     else:
         out.print(frame.to_string(index=False, max_rows=200))
+
+
+@app.command()
+def facts(
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file or name (default: the baseline).")
+    ] = "baseline",
+    replications: Annotated[int, typer.Option(min=10, help="Committees per seller.")] = 300,
+    seed: Annotated[int, typer.Option(min=0, help="Replication r uses seed S + r.")] = 1,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write an HTML report here.")
+    ] = None,
+) -> None:
+    """Compare the model with published figures of B2B buying (the stylized facts)."""
+    settings = read_scenario(scenario)
+    with progress_bar(2 * replications, "simulating deals") as advance:
+        data = run_battery(settings, replications, seed, workers, on_progress=advance)
+    table = fact_table(data)
+    written = facts_report(settings, replications, seed, table).write(html) if html else None
+    if as_json:
+        sys.stdout.write(table.to_json(orient="records", indent=2) + "\n")
+        return
+    out.print(
+        f"[bold]{settings.name}[/bold]: stylized facts, {replications} committees, our seller a "
+        f"{REFERENCE_SELLER} (F11 also as a {GUIDE}); 95% bootstrap intervals"
+    )
+    grid = Table(show_lines=False)
+    for column in ("", "pattern", "published", "model [95% interval]", "tolerance", "inside"):
+        grid.add_column(column)
+    for r in table.itertuples():
+        unit = r.unit
+        model = (
+            f"{format_value(r.value, unit)} [{format_value(r.low, unit)}, "
+            f"{format_value(r.high, unit)}]"
+        )
+        tolerance = (
+            "-"
+            if r.inside is None and r.tolerance_low != r.tolerance_low
+            else f"{format_value(r.tolerance_low, unit)}-{format_value(r.tolerance_high, unit)}"
+        )
+        verdict = "-" if r.inside is None else "[green]yes[/green]" if r.inside else "[red]no[/red]"
+        grid.add_row(r.id, r.pattern, f"{r.published} ({r.source})", model, tolerance, verdict)
+    out.print(grid)
+    inside = table["inside"].dropna()
+    out.print(f"{int(inside.sum())} of {len(inside)} facts with a tolerance are inside it.")
+    if written is not None:
+        out.print(f"report: {written}")
+
+
+@app.command()
+def calibrate(
+    experiment: Annotated[
+        str, typer.Argument(help="Calibration experiment (default: experiments/calibration.yaml).")
+    ] = "calibration",
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes.")] = None,
+    output: Annotated[Path, typer.Option(help="CSV of every candidate, best first.")] = Path(
+        "results/calibration.csv"
+    ),
+    top: Annotated[int, typer.Option(min=1, help="Candidates to print.")] = 5,
+) -> None:
+    """Search the free parameters for the values that best reproduce the stylized facts."""
+    loaded = load_experiment(experiment_path(experiment))
+    total = len(sweep_plan(loaded)[0]) * loaded.experiment.replications * 2
+    with progress_bar(total, "calibrating") as advance:
+        ranked = calibrate_candidates(loaded, workers=workers, on_progress=advance)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    temporary = output.with_name(f".{output.name}.tmp")
+    ranked.to_csv(temporary, index=False)
+    os.replace(temporary, output)
+    out.print(ranked.head(top).to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    out.print(f"all {len(ranked)} candidates: {output}")
 
 
 @app.command()

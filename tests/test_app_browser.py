@@ -261,9 +261,9 @@ def test_a_trainer_explores_a_scenario(visit: Visit) -> None:
     status = visit.wait_text("#compare-status", "t.startsWith('done')", COMPARE_TIMEOUT_MS)
     assert status == f"done: {3 * REPLICATIONS} deals"
     assert page.get_attribute("#compare-progress", "value") == "1"
-    page.wait_for_selector("#outcome-mix svg.main-svg .barlayer .point")
+    page.wait_for_selector("#outcome-mix svg.main-svg .barlayer .point", state="attached")
     assert page.locator("#outcome-mix .barlayer .point").count() > 0
-    page.wait_for_selector("#incidence svg.main-svg .scatterlayer .js-line")
+    page.wait_for_selector("#incidence svg.main-svg .scatterlayer .js-line", state="attached")
     assert page.locator("#incidence .scatterlayer .js-line").count() > 0
     assert visit.message() == ""
     visit.shot("comparison")
@@ -280,7 +280,8 @@ def test_bad_input_is_a_clear_message(visit: Visit) -> None:
     alert.wait_for()
     text = alert.inner_text()
     assert "check the settings" in text and "seed" in text, text
-    assert "greater than or equal to 0" in text, text
+    assert "whole number, 0 or more" in text, text
+    assert "-1" not in text, "never a value the trainer did not type"
     assert page.inner_text("#week-label") == "no deal yet"
     visit.shot("bad-seed")
 

@@ -162,8 +162,9 @@ def test_product_strength_is_clipped_to_the_unit_interval(make_scenario: Callabl
     down = with_controls(base, product_strength=-0.3).options.vendors["ours"].quality
     assert up["business_value"] == 1.0
     assert down["cost"] == 0.0
-    assert with_controls(base, product_strength=0.3).options.vendors["rival"] == (
-        base.options.vendors["rival"]
+    assert (
+        with_controls(base, product_strength=0.3).options.vendors["rival"]
+        == (base.options.vendors["rival"])
     )
 
 
@@ -190,17 +191,17 @@ def test_explicit_stakeholders_kept_at_the_same_size_replaced_otherwise(
     ("field", "value"),
     [
         ("committee_size", 0),
-        ("committee_size", 21),
-        ("risk_aversion", 0.1),
-        ("risk_aversion", 3.5),
+        ("committee_size", 51),
+        ("risk_aversion", -0.1),
+        ("risk_aversion", 5.5),
         ("divided", -0.1),
-        ("divided", 3.1),
-        ("overload", 0.0),
-        ("overload", 6.0),
+        ("divided", 5.1),
+        ("overload", 0.05),
+        ("overload", 11.0),
         ("product_strength", 0.31),
         ("product_strength", -0.5),
-        ("capacity", 0.5),
-        ("capacity", 41.0),
+        ("capacity", 0.0),
+        ("capacity", 81.0),
         ("seed", -1),
         ("seed", 10**9 + 1),
         ("committee_size", "seven"),
@@ -424,9 +425,7 @@ class Callbacks:
         spec = self.app.callback_map[key]
 
         def items(kind: str) -> list[dict[str, Any]]:
-            return [
-                {**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in spec[kind]
-            ]
+            return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in spec[kind]]
 
         outputs = []
         for part in key.strip(".").split("..."):
@@ -535,7 +534,7 @@ def test_run_and_step_a_deal_through_the_callbacks(
     [
         ({"seed": None}, "seed"),
         ({"seed": -5}, "seed"),
-        ({"committee_size": 50}, "committee_size"),
+        ({"committee_size": 51}, "committee_size"),
         ({"strategy": "hard_sell"}, "unknown strategy"),
     ],
 )
@@ -571,3 +570,30 @@ def test_downloads_before_anything_ran_ask_for_a_run(callbacks: Callbacks) -> No
     assert "run a deal first" in message_text(deal)
     compare = callbacks.call("download", {}, changed="download-compare.n_clicks")
     assert "run a comparison first" in message_text(compare)
+
+
+def test_an_empty_or_rejected_seed_is_not_reported_as_minus_one(
+    callbacks: Callbacks, named_scenario: Callable
+) -> None:
+    """The page sends no value (None) for an empty seed box or a rejected one (a negative
+    number typed into the min=0 box); the message must not claim the trainer typed -1.
+    Currently `current_scenario` in sim/app/server.py turns None into -1, so the message
+    reads 'seed: Input should be greater than or equal to 0 (got -1)'."""
+    base = named_scenario("baseline").model_dump_json()
+    response = callbacks.call("deal", controls_state(base, seed=None), changed="run-deal.n_clicks")
+    text = message_text(response)
+    assert "seed" in text, text
+    assert "-1" not in text, f"the message reports a seed the trainer never typed: {text}"
+
+
+def test_any_valid_scenario_file_can_be_loaded(callbacks: Callbacks) -> None:
+    """The controls span the scenario schema's ranges, so a valid file with a committee of
+    30 loads and sets the size control to 30."""
+    contents = "data:text/yaml;base64," + base64.b64encode(b"committee: {size: 30}\n").decode()
+    response = callbacks.call(
+        "base-scenario",
+        {"scenario.value": "baseline", "upload.contents": contents, "upload.filename": "big.yaml"},
+        changed="upload.contents",
+    )
+    assert "base-scenario" in response
+    assert response["committee-size"]["value"] == 30

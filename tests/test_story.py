@@ -132,6 +132,7 @@ def hand_made_deal() -> DealResult:
         weeks_simulated=4, regret=None, agreement=None, consensus=None, high_quality=False,
         purchase_ease=0.9, n_stakeholders=2, loopbacks={"Ann": 1, "Bob": 0},
         hours_by_job={"seek": 10.0, "validate": 2.0, "align": 2.0}, hours_with_sellers=0.0,
+        hours_seeking_alone=10.0,
         seller_hours={}, stakeholders_reached={}, claims_discredited=1, conflicts=0, vetoes=1,
         option_labels={"status_quo": "doing nothing", "ours": "our product",
                        "rival": "the rival's product"},

@@ -14,23 +14,24 @@ from sim.config.scenario import SELLER_STRATEGIES, Scenario
 
 
 class Controls(BaseModel):
-    """What the explorer lets a trainer change."""
+    """What the explorer lets a trainer change (ranges as wide as the scenario schema's, so
+    any valid scenario file can be loaded)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    committee_size: int = Field(ge=1, le=20, description="Stakeholders in the committee.")
+    committee_size: int = Field(ge=1, le=50, description="Stakeholders in the committee.")
     risk_aversion: float = Field(
-        ge=0.25, le=3.0, description="Multiplies every member's risk aversion."
+        ge=0.0, le=5.0, description="Multiplies every member's risk aversion."
     )
     divided: float = Field(
-        ge=0.0, le=3.0, description="How far members' priorities stray from their roles'."
+        ge=0.0, le=5.0, description="How far members' priorities stray from their roles'."
     )
-    overload: float = Field(ge=0.25, le=5.0, description="Information overload (1: normal).")
+    overload: float = Field(ge=0.1, le=10.0, description="Information overload (1: normal).")
     product_strength: float = Field(
         ge=-0.3, le=0.3, description="Shift of our product's true quality on every criterion."
     )
     strategy: str = Field(description="Our seller's strategy.")
-    capacity: float = Field(ge=1.0, le=40.0, description="Our seller's hours a week.")
+    capacity: float = Field(gt=0.0, le=80.0, description="Our seller's hours a week.")
     seed: int = Field(ge=0, le=10**9, description="Which committee (replication seed).")
 
     def model_post_init(self, _: Any) -> None:

@@ -121,26 +121,31 @@ def layout() -> html.Div:
                         className="control wide",
                     ),
                     _slider(
-                        "committee-size", 1, 20, 1, "Committee size", {1: "1", 7: "7", 20: "20"}
+                        "committee-size",
+                        1,
+                        50,
+                        1,
+                        "Committee size",
+                        {1: "1", 7: "7", 20: "20", 50: "50"},
                     ),
                     _slider(
                         "risk-aversion",
-                        0.25,
-                        3.0,
+                        0.0,
+                        5.0,
                         0.05,
                         "How risk-averse",
-                        {0.25: "bold", 1: "1", 3: "wary"},
+                        {0: "bold", 1: "1", 5: "wary"},
                     ),
                     _slider(
-                        "divided", 0.0, 3.0, 0.05, "How divided", {0: "aligned", 1: "1", 3: "split"}
+                        "divided", 0.0, 5.0, 0.05, "How divided", {0: "aligned", 1: "1", 5: "split"}
                     ),
                     _slider(
                         "overload",
-                        0.25,
-                        5.0,
-                        0.25,
+                        0.1,
+                        10.0,
+                        0.1,
                         "Information overload",
-                        {0.25: "little", 1: "1", 5: "flood"},
+                        {0.1: "little", 1: "1", 10: "flood"},
                     ),
                     _slider(
                         "strength",
@@ -162,7 +167,7 @@ def layout() -> html.Div:
                         className="control",
                     ),
                     _slider(
-                        "capacity", 1, 40, 1, "Seller hours a week", {1: "1", 10: "10", 40: "40"}
+                        "capacity", 1, 80, 1, "Seller hours a week", {1: "1", 10: "10", 80: "80"}
                     ),
                     html.Div(
                         [
@@ -331,7 +336,7 @@ def create_app(workers: int | None = None) -> dash.Dash:
             product_strength=strength,
             strategy=strategy,
             capacity=capacity,
-            seed=seed if seed is not None else -1,
+            seed=_whole_number(seed, "Committee (seed)"),
         )
         return apply_controls(Scenario.model_validate_json(base), controls), controls
 
@@ -559,6 +564,13 @@ def create_app(workers: int | None = None) -> dash.Dash:
         return dcc.send_string(page.render(), f"compare-{job.scenario.name}.html"), None
 
     return app
+
+
+def _whole_number(value: Any, label: str) -> int:
+    """The page sends nothing for an empty or out-of-range number box."""
+    if value is None or not float(value).is_integer() or value < 0:
+        raise ValueError(f"{label}: enter a whole number, 0 or more")
+    return int(value)
 
 
 def _story_lines(deal: DealResult, week: int) -> list[html.P]:

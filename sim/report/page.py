@@ -98,6 +98,10 @@ class Page:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(self.render(), encoding="utf-8")
-        os.replace(temporary, path)
+        try:
+            temporary.write_text(self.render(), encoding="utf-8")
+            os.replace(temporary, path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
         return path

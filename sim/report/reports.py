@@ -81,7 +81,7 @@ def versus_report(deals: dict[str, DealResult], scenario: Scenario, divergence: 
         summary=[
             _scenario_line(scenario),
             f"The same committee (seed {seed}) meets our seller acting as {strategies[0]} and "
-            f"as {strategies[1]}; everything else is identical. {ends.capitalize()}.",
+            f"as {strategies[1]}; everything else is identical. {ends[:1].upper() + ends[1:]}.",
             f"The stories diverge in week {divergence}."
             if divergence
             else "The two deals went exactly the same way.",
@@ -251,6 +251,55 @@ def sweep_report(store: ResultsStore, metric: str = "won") -> Page:
             "The design",
             "Every design point and the deals stored for it.",
             sweep_figures.design_table(design, stored),
+        )
+    )
+    return page
+
+
+def facts_report(scenario: Scenario, replications: int, seed: int, table: pd.DataFrame) -> Page:
+    from sim.analysis.facts import format_value
+    from sim.report.facts_figures import tolerance_chart
+
+    inside = table["inside"].dropna()
+    page = Page(
+        title=f"Stylized facts: {scenario.name}",
+        summary=[
+            _scenario_line(scenario),
+            f"The model against published figures of B2B buying, over {replications} "
+            f"committees (seeds {seed} to {seed + replications - 1}), our seller a "
+            "funnel-pusher (and, for F11, a maze-guide on the same committees). "
+            f"{int(inside.sum())} of {len(inside)} facts with a tolerance are inside it.",
+        ],
+    )
+    page.add(
+        Section(
+            "Each fact against its tolerance",
+            "Where the model's value (with its 95% bootstrap interval) falls in each fact's "
+            "tolerance band, scaled so the band runs from 0 to 1.",
+            tolerance_chart(table),
+        )
+    )
+    page.add(
+        Section(
+            "The table",
+            "Published figure and source; the model's value [95% interval]; the tolerance.",
+            table=[
+                (
+                    f"{r.id} {r.pattern}",
+                    f"published: {r.published} ({r.source}); model: "
+                    f"{format_value(r.value, r.unit)} [{format_value(r.low, r.unit)}, "
+                    f"{format_value(r.high, r.unit)}]; tolerance: "
+                    + (
+                        "none"
+                        if r.inside is None
+                        else f"{format_value(r.tolerance_low, r.unit)}-"
+                        f"{format_value(r.tolerance_high, r.unit)} "
+                        f"({'inside' if r.inside else 'outside'})"
+                    )
+                    + f"; measured as the {r.definition}",
+                )
+                for r in table.itertuples()
+            ],
         )
     )
     return page
