@@ -16,7 +16,14 @@ from collections.abc import Callable
 import pandas as pd
 
 from sim.analysis.compare import attach_replications, comparison_tasks
-from sim.analysis.facts import GUIDE, REFERENCE_SELLER, FactData, fact_table, misfit
+from sim.analysis.facts import (
+    GUIDE,
+    REFERENCE_SELLER,
+    FactData,
+    fact_table,
+    misfit,
+    off_centre,
+)
 from sim.config.experiment import LoadedExperiment
 from sim.config.scenario import Scenario
 from sim.experiment import design_points
@@ -50,9 +57,9 @@ def calibrate(
     workers: int | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
-    """One row per candidate: its parameter values, every fact's value and the misfit,
-    best first. All candidates' runs go through one pool (replication r of every candidate
-    meets the same committee)."""
+    """One row per candidate: its parameter values, every fact's value, the misfit and the
+    off-centre tie-break, best first. All candidates' runs go through one pool (replication
+    r of every candidate meets the same committee)."""
     experiment = loaded.experiment
     points = design_points(experiment)
     treatments: dict[str, Scenario] = {}
@@ -74,7 +81,13 @@ def calibrate(
     records = []
     for point in points:
         table = fact_table(battery_data(rows[rows["candidate"] == point.index]))
-        record = {"candidate": point.index, **point.values, "misfit": misfit(table)}
+        record = {
+            "candidate": point.index,
+            **point.values,
+            "misfit": misfit(table),
+            "off_centre": off_centre(table),
+        }
         record.update({f"{r.id}": r.value for r in table.itertuples()})
         records.append(record)
-    return pd.DataFrame.from_records(records).sort_values("misfit", ignore_index=True)
+    ranked = pd.DataFrame.from_records(records)
+    return ranked.sort_values(["misfit", "off_centre"], ignore_index=True)

@@ -260,3 +260,16 @@ def misfit(table: pd.DataFrame) -> float:
         gap = max(row.tolerance_low - value, value - row.tolerance_high, 0.0) / width
         total += gap * gap
     return total
+
+
+def off_centre(table: pd.DataFrame) -> float:
+    """Tie-break between candidates that fit: the sum of squared distances of each value
+    from the middle of its band, in band widths (0: every fact dead centre)."""
+    total = 0.0
+    for row in table.itertuples():
+        if math.isnan(row.tolerance_low) or math.isnan(row.value):
+            continue
+        middle = (row.tolerance_low + row.tolerance_high) / 2
+        width = row.tolerance_high - row.tolerance_low
+        total += ((row.value - middle) / width) ** 2
+    return total

@@ -113,10 +113,10 @@ class Account(_Strict):
 
     urgency: Unit = Field(1.0, description="Urgency of the trigger at week 0.")
     urgency_decay: Unit = Field(
-        0.025, description="Fraction of urgency lost each week while no decision is made."
+        0.049, description="Fraction of urgency lost each week while no decision is made."
     )
     pain: Unit = Field(
-        0.35, description="Cost of doing nothing at full urgency, in utility units (0-1 scale)."
+        0.26, description="Cost of doing nothing at full urgency, in utility units (0-1 scale)."
     )
     shock_rate: Unit = Field(
         0.03,
@@ -204,7 +204,7 @@ def _default_sources() -> dict[str, Source]:
         "peers": Source(bias=0.0, noise=0.16, trust=0.7),
         "colleagues": Source(bias=0.0, noise=0.05, trust=0.6),
         # A funnel-pusher speaks with this bias; a maze-guide is honest (bias 0).
-        "seller": Source(bias=0.35, noise=0.06, trust=0.35),
+        "seller": Source(bias=0.30, noise=0.06, trust=0.35),
         # Reference customers and trials a seller arranges: true experience.
         "references": Source(bias=0.0, noise=0.05, trust=0.65),
     }
@@ -264,7 +264,7 @@ class DecisionRule(_Strict):
         0.6, gt=0, le=1, description="Share of influence that must prefer one option."
     )
     confidence_threshold: Unit = Field(
-        0.65, description="Influence-weighted confidence its supporters must reach."
+        0.64, description="Influence-weighted confidence its supporters must reach."
     )
     max_uncertainty: float = Field(
         0.08,
@@ -278,7 +278,7 @@ class DecisionRule(_Strict):
         0.7, description="Mean fatigue at which the committee stalls (no decision)."
     )
     stall_urgency: Unit = Field(
-        0.1, description="Urgency below which the purchase is shelved (no decision)."
+        0.12, description="Urgency below which the purchase is shelved (no decision)."
     )
     regret_margin: Unit = Field(
         0.03,
@@ -304,7 +304,7 @@ class Behaviour(_Strict):
         0.25, gt=0, le=1, description="Initial uncertainty (sd) about every vendor criterion."
     )
     claim_sd: float = Field(
-        0.25,
+        0.21,
         gt=0,
         le=1,
         description="Noise a stakeholder assumes in a claim from a fully trusted source: sets "
@@ -339,7 +339,7 @@ class SellerSpec(_Strict):
 
     strategy: str = Field("none", description=f"One of: {', '.join(SELLER_STRATEGIES)}.")
     capacity_hours: float = Field(10.0, gt=0, le=80, description="Hours a week for this deal.")
-    meeting_hours: float = Field(1.0, gt=0, le=8, description="Length of one meeting.")
+    meeting_hours: float = Field(2.5, gt=0, le=8, description="Length of one meeting.")
     stage_weeks: int = Field(
         4, ge=1, le=52, description="funnel_pusher: weeks per stage on the sales calendar."
     )
@@ -358,7 +358,7 @@ class SellerSpec(_Strict):
         0.05, description="funnel_pusher: rise in our true cost score when the discount is offered."
     )
     diagnosis_error: Unit = Field(
-        0.25, description="maze_guide: chance of misjudging which job a stakeholder is on."
+        0.27, description="maze_guide: chance of misjudging which job a stakeholder is on."
     )
     consensus_widening: Unit = Field(
         0.15,
