@@ -329,7 +329,10 @@ def test_job_board_runs_a_comparison_to_completion(named_scenario: Callable) -> 
     board = JobBoard(workers=1)
     assert board.status(None) == {"state": "none"}
     assert board.status("nope") == {"state": "none"}
-    job = ComparisonJob(named_scenario("one_person"), list(SELLER_STRATEGIES), 5, seed=1)
+    scenario = named_scenario("one_person")
+    strategies = scenario.available_strategies()
+    assert "social_seller" not in strategies, "one_person has no peer network"
+    job = ComparisonJob(scenario, strategies, 5, seed=1)
     assert job.progress == 0.0
     job_id = board.start(job)
     assert board.get(job_id) is job
@@ -337,11 +340,11 @@ def test_job_board_runs_a_comparison_to_completion(named_scenario: Callable) -> 
     assert job.finished.wait(JOB_TIMEOUT_S), "the comparison did not finish"
     assert board.status(job_id) == {"state": "done", "error": None}
     assert job.error is None
-    assert job.total == 5 * len(SELLER_STRATEGIES)
+    assert job.total == 5 * len(strategies)
     assert job.done == job.total
     assert job.progress == 1.0
     assert job.summary is not None and job.rows is not None and job.effects is not None
-    assert sorted(job.summary["strategy"]) == sorted(SELLER_STRATEGIES)
+    assert sorted(job.summary["strategy"]) == sorted(strategies)
     assert (job.summary["deals"] == 5).all()
     assert len(job.rows) == job.total
 
@@ -365,7 +368,10 @@ def test_a_crash_while_simulating_is_reported_as_failed(
         raise RuntimeError("the simulation broke")
 
     monkeypatch.setattr("sim.app.jobs.run_deals", explode)
-    job = ComparisonJob(named_scenario("one_person"), list(SELLER_STRATEGIES), 5, seed=1)
+    scenario = named_scenario("one_person")
+    strategies = scenario.available_strategies()
+    assert "social_seller" not in strategies, "one_person has no peer network"
+    job = ComparisonJob(scenario, strategies, 5, seed=1)
     job.run(workers=1)  # in this thread: must not raise
     assert job.finished.is_set()
     assert job.error == "RuntimeError: the simulation broke"

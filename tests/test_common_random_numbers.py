@@ -67,9 +67,10 @@ def test_committee_and_events_do_not_depend_on_treatment(make_scenario, treatmen
 def test_committee_and_events_do_not_depend_on_seller_strategy(make_scenario, strategy) -> None:
     for seed in SEEDS:
         control = _world(make_scenario, {}, seed)
-        treated = _world(
-            make_scenario, {"sellers": {"ours": {"strategy": strategy, "capacity_hours": 20}}}, seed
-        )
+        changes: dict = {"sellers": {"ours": {"strategy": strategy, "capacity_hours": 20}}}
+        if strategy == "social_seller":  # it works through a peer network
+            changes["network"] = {"size": 30, "installed_base": {"ours": 3}}
+        treated = _world(make_scenario, changes, seed)
         assert treated == control
 
 
@@ -85,10 +86,14 @@ def test_result_stakeholders_do_not_depend_on_sellers_section(make_scenario) -> 
 def test_every_strategy_that_validates_can_run(make_scenario) -> None:
     """A scenario naming any strategy in SELLER_STRATEGIES passes validation, so the model
     must be able to build and run it (sellers.py: the registry and the list must agree)."""
+    network = {"size": 20, "installed_base": {"ours": 2}}
     for strategy in SELLER_STRATEGIES:
         scenario = make_scenario(
-            horizon_weeks=6, sellers={"ours": {"strategy": strategy, "capacity_hours": 10}}
+            horizon_weeks=6,
+            sellers={"ours": {"strategy": strategy, "capacity_hours": 10}},
+            network=network,  # a social seller needs one; the others ignore it
         )
+        assert strategy in scenario.available_strategies()
         result = BuyingCommitteeModel(scenario, 1).run()
         assert result.weeks_simulated >= 1
 

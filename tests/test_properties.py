@@ -32,8 +32,20 @@ def scenario_data(draw) -> dict:
             "strategy": draw(st.sampled_from(RUNNABLE_STRATEGIES)),
             "capacity_hours": draw(st.floats(0.5, 40.0)),
         }
+    network = None
+    social = any(spec["strategy"] == "social_seller" for spec in sellers.values())
+    if social or draw(st.booleans()):
+        network = {
+            "size": draw(st.integers(1, 40)),
+            "reach": draw(unit),
+            "neighbours": draw(st.integers(0, 6)),
+            "rewiring": draw(unit),
+            "installed_base": {v: draw(st.integers(0, 10)) for v in vendors},
+            "satisfaction": {v: draw(unit) for v in vendors},
+        }
     return {
         "name": "generated",
+        "network": network,
         "horizon_weeks": draw(st.integers(1, 60)),
         "criteria": criteria,
         "committee": {

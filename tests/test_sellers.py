@@ -236,7 +236,7 @@ def test_guide_proof_and_pilots_are_true_checked_information():
     guide.de_risk(member)
     assert member.load == load_before + 3, "one reference and two pilot results"
     assert member.recent_claims == recent_before, "they arrive already checked"
-    assert member.week_hours_with_sellers == 2 * guide.spec.meeting_hours
+    assert member.week_hours_with_sellers == 2 * guide.spec.session_hours
     for criterion, truth in enumerate(model.truth[guide.vendor]):
         stated = model.information.state("references", guide.vendor, criterion, 0.0)
         assert stated == pytest.approx(truth)

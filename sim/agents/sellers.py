@@ -22,7 +22,8 @@ import mesa
 
 from sim.agents.stakeholder import JOBS, TRUST_FLOOR, BuyingJob
 from sim.config.scenario import SellerSpec
-from sim.information import Claim
+from sim.information import Claim, claim_value
+from sim.network import EXPERIENCE_NOISE, SATISFIED_SPIN
 
 if TYPE_CHECKING:
     from sim.agents.stakeholder import Stakeholder
@@ -276,7 +277,7 @@ class MazeGuide(Seller):
             reverse=True,
         )
         for _, _, member, job in ranked:
-            if self.hours_left < self.spec.meeting_hours:
+            if self.hours_left < self.spec.session_hours:
                 break
             if member.risk_aversion > self.RISK_AVERSE:
                 self.de_risk(member)
@@ -299,7 +300,7 @@ class MazeGuide(Seller):
     def sense_making(self, stakeholder: Stakeholder) -> None:
         """Curated, honest information on what matters to it, compared with the strongest
         alternative, which also clears part of its information load."""
-        if not self.meet(stakeholder, self.spec.meeting_hours, BuyingJob.SEEK, "helped make sense"):
+        if not self.meet(stakeholder, self.spec.session_hours, BuyingJob.SEEK, "helped make sense"):
             return
         criterion = self.most_uncertain_criterion(stakeholder)
         top = stakeholder.priorities.index(max(stakeholder.priorities))
@@ -314,7 +315,7 @@ class MazeGuide(Seller):
     def proof(self, stakeholder: Stakeholder) -> None:
         """A reference customer on the criterion it is least sure of: true experience."""
         if not self.meet(
-            stakeholder, self.spec.meeting_hours, BuyingJob.VALIDATE, "arranged a reference"
+            stakeholder, self.spec.session_hours, BuyingJob.VALIDATE, "arranged a reference"
         ):
             return
         self.tell(
@@ -327,7 +328,7 @@ class MazeGuide(Seller):
 
     def de_risk(self, stakeholder: Stakeholder) -> None:
         """A pilot on the criterion that worries it most: two true, checked results."""
-        if not self.meet(stakeholder, self.spec.meeting_hours, BuyingJob.VALIDATE, "ran a pilot"):
+        if not self.meet(stakeholder, self.spec.session_hours, BuyingJob.VALIDATE, "ran a pilot"):
             return
         criterion = self.most_uncertain_criterion(stakeholder)
         for _ in range(2):
@@ -337,7 +338,7 @@ class MazeGuide(Seller):
         """A group meeting around a shared business case: it widens how far apart the
         participants' priorities may be and still move together, then each aligns with the
         next around the table."""
-        hours = self.spec.meeting_hours
+        hours = self.spec.session_hours
         group = sorted(aligners, key=lambda s: s.influence, reverse=True)[: self.GROUP_SIZE]
         group = [s for s in group if s.accepts_meeting(self.source, hours)]
         if len(group) < 2 or not self.spend(hours):
@@ -359,9 +360,65 @@ class MazeGuide(Seller):
             member.align_with(neighbour)
 
 
+class SocialSeller(MazeGuide):
+    """Flip the funnel: a seller who builds reach and content in the buyers' peer network
+    before and during the deal, so its information arrives through channels buyers trust
+    (peers), and who connects buyers with satisfied customers; with the rest of its week it
+    guides like a maze-guide. Its content is honest, warmed a little by whoever passes it on.
+    """
+
+    strategy = "social_seller"
+    REFERENCE_CALLS = 2
+
+    def __init__(
+        self, model: BuyingCommitteeModel, vendor: int, spec: SellerSpec, rng: random.Random
+    ) -> None:
+        super().__init__(model, vendor, spec, rng)
+        network = model.network
+        if network is None:
+            raise ValueError("social_seller needs a peer network (scenario `network:`)")
+        self.network = network
+        earlier = spec.prior_weeks * spec.capacity_hours * spec.network_share * spec.content_reach
+        network.spread_content(vendor, round(earlier), rng)
+
+    def act(self) -> None:
+        network_hours = min(self.hours_left, self.capacity * self.spec.network_share)
+        if network_hours > 0 and self.spend(network_hours):
+            added = self.network.spread_content(
+                self.vendor, round(network_hours * self.spec.content_reach), self.draws
+            )
+            carriers = len(self.network.carriers[self.vendor])
+            self.model.log(
+                self.name, "seller", "network", f"built reach (+{added}, {carriers} peers)", added
+            )
+        self.connect_references()
+        super().act()
+
+    def connect_references(self) -> None:
+        """Introduce the members who are validating to satisfied customers: true experience
+        through the peer channel, already checked."""
+        customers = self.network.satisfied_customers(self.vendor)
+        if not customers:
+            return
+        validators = [s for s in self.model.stakeholders if s.jobs_by_week[-1:] == ["validate"]]
+        validators.sort(key=lambda s: s.influence, reverse=True)
+        truth = self.model.truth[self.vendor]
+        for member in validators[: self.REFERENCE_CALLS]:
+            if self.hours_left < 1.0 or not self.meet(
+                member, 1.0, BuyingJob.VALIDATE, "connected a reference customer"
+            ):
+                continue
+            criterion = self.most_uncertain_criterion(member)
+            value = claim_value(
+                truth[criterion], 0.0, SATISFIED_SPIN + EXPERIENCE_NOISE * self.draws.gauss(0, 1)
+            )
+            member.hear(self.vendor, criterion, value, "peers", validated=True)
+
+
 SELLER_CLASSES: dict[str, type[Seller] | None] = {
     "none": None,
     FunnelPusher.strategy: FunnelPusher,
     MazeGuide.strategy: MazeGuide,
+    SocialSeller.strategy: SocialSeller,
 }
 """Strategy name -> agent class (None: no seller agent)."""

@@ -107,6 +107,8 @@ class Stakeholder(mesa.Agent):
         self.preferred = 0
         self.confidence = 0.0
         self.uncertainty = 1.0
+        self.seat = 0
+        """Position in the committee (set by the model); indexes the peer network."""
         self.disagreement = 0.0
         """Set by the model at the start of each week from `disagreements`."""
         self.appraise()
@@ -223,14 +225,13 @@ class Stakeholder(mesa.Agent):
             for c in range(len(self.priorities))
         ]
         option, criterion = weighted_pick(cells, rng)
-        sources = model.information.sources_about(option)
+        sources = model.sources_for(self, option)
         source = weighted_pick([(s, None, self.trust[s]) for s in sources], rng)[0]
         found = model.settings.information.claims_per_hour * model.settings.information.overload
         n_claims = int(found) + (1 if rng.random() < found - int(found) else 0)
         for k in range(n_claims):
             c = criterion if k == 0 else rng.randrange(len(self.priorities))
-            value = model.information.state(source, option, c, rng.gauss(0.0, 1.0))
-            self.hear(option, c, value, source)
+            self.hear(option, c, model.claim_from(self, source, option, c), source)
         model.log(self.name, "seek", model.cell_name(option, criterion), source, n_claims)
 
     def validate(self) -> None:

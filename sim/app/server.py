@@ -484,7 +484,9 @@ def create_app(workers: int | None = None) -> dash.Dash:
         if not isinstance(replications, int | float) or not 10 <= replications <= 2000:
             raise ValueError("committees per strategy must be a number from 10 to 2000")
         scenario, chosen = current_scenario(*controls)
-        job = ComparisonJob(scenario, list(SELLER_STRATEGIES), int(replications), chosen.seed)
+        job = ComparisonJob(
+            scenario, scenario.available_strategies(), int(replications), chosen.seed
+        )
         return {"job": board.start(job)}, False, None
 
     @app.callback(

@@ -20,7 +20,7 @@ from sim.config.roles import (
     check_trust_keys,
 )
 
-SELLER_STRATEGIES: tuple[str, ...] = ("none", "funnel_pusher", "maze_guide")
+SELLER_STRATEGIES: tuple[str, ...] = ("none", "funnel_pusher", "maze_guide", "social_seller")
 """Strategy names a seller may have. `sim.agents.sellers` maps each to its agent class."""
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -339,7 +339,15 @@ class SellerSpec(_Strict):
 
     strategy: str = Field("none", description=f"One of: {', '.join(SELLER_STRATEGIES)}.")
     capacity_hours: float = Field(10.0, gt=0, le=80, description="Hours a week for this deal.")
-    meeting_hours: float = Field(2.5, gt=0, le=8, description="Length of one meeting.")
+    meeting_hours: float = Field(
+        2.5, gt=0, le=8, description="funnel_pusher: length of a pitch, demo or proposal meeting."
+    )
+    session_hours: float = Field(
+        1.0,
+        gt=0,
+        le=8,
+        description="maze_guide / social_seller: length of one help session or group meeting.",
+    )
     stage_weeks: int = Field(
         4, ge=1, le=52, description="funnel_pusher: weeks per stage on the sales calendar."
     )
@@ -365,9 +373,57 @@ class SellerSpec(_Strict):
         description="maze_guide: how much a group meeting widens how far apart priorities may "
         "be and still move together.",
     )
+    network_share: Unit = Field(
+        0.4,
+        description="social_seller: share of its weekly hours spent building reach and content "
+        "in the peer network.",
+    )
+    prior_weeks: int = Field(
+        26, ge=0, le=520, description="social_seller: weeks of network work before this deal."
+    )
+    content_reach: float = Field(
+        0.25,
+        ge=0,
+        le=10,
+        description="social_seller: peers who take up its content per hour of network work.",
+    )
     overload_relief: Unit = Field(
         0.3,
         description="maze_guide: share of a seeker's information load that sense-making clears.",
+    )
+
+
+class Network(_Strict):
+    """People outside the company the stakeholders can ask: peers, communities and the
+    vendors' existing customers, as a small-world graph (Watts-Strogatz) drawn per run."""
+
+    size: int = Field(60, ge=1, le=5000, description="Peers in the network.")
+    reach: Unit = Field(
+        0.08, description="Chance that a stakeholder knows any given peer directly."
+    )
+    neighbours: int = Field(4, ge=0, le=50, description="Ties of each peer to other peers.")
+    rewiring: Unit = Field(0.1, description="Share of peer ties rewired at random.")
+    installed_base: dict[str, int] = Field(
+        default_factory=dict, description="Existing customers among the peers, per vendor."
+    )
+    satisfaction: dict[str, Unit] = Field(
+        default_factory=dict, description="Share of a vendor's customers who are satisfied (0.7)."
+    )
+
+
+class Territory(_Strict):
+    """Territory mode (`b2bsim territory`): our seller works many accounts at once within
+    one weekly capacity; every account has its own committee and competitor seller."""
+
+    accounts: int = Field(20, ge=1, le=1000, description="Accounts in the territory.")
+    capacity_hours: float = Field(
+        40.0, gt=0, le=200, description="Our seller's hours a week across all accounts."
+    )
+    focus_hours: float = Field(
+        8.0,
+        gt=0,
+        le=80,
+        description="Hours a week a maze-guide or social seller gives each account it works.",
     )
 
 
@@ -395,6 +451,12 @@ class Scenario(_Strict):
     sellers: dict[str, SellerSpec] = Field(
         default_factory=dict,
         description="Seller per vendor name; a vendor left out has no seller ('none').",
+    )
+    network: Network | None = Field(
+        None, description="The peer and reference network (none: peers are a generic source)."
+    )
+    territory: Territory | None = Field(
+        None, description="Territory mode settings (used by `b2bsim territory`)."
     )
     _library: dict[str, Role] | None = PrivateAttr(None)
 
@@ -468,11 +530,24 @@ class Scenario(_Strict):
                 errors.append(
                     f"sellers.{name}: no vendor named {name!r} (vendors: {', '.join(vendors)})"
                 )
+            if seller.strategy == "social_seller" and self.network is None:
+                errors.append(
+                    f"sellers.{name}.strategy: social_seller works through the peer network; "
+                    "add a `network:` section"
+                )
             if seller.strategy not in SELLER_STRATEGIES:
                 errors.append(
                     f"sellers.{name}.strategy: unknown strategy {seller.strategy!r} "
                     f"(available: {', '.join(SELLER_STRATEGIES)})"
                 )
+        if self.network is not None:
+            for field_name in ("installed_base", "satisfaction"):
+                for vendor in getattr(self.network, field_name):
+                    if vendor not in vendors:
+                        errors.append(
+                            f"network.{field_name}.{vendor}: no vendor named {vendor!r} "
+                            f"(vendors: {', '.join(vendors)})"
+                        )
         return errors
 
     def role_library(self) -> dict[str, Role]:
@@ -498,6 +573,11 @@ class Scenario(_Strict):
         seller = data["sellers"].setdefault(vendor, SellerSpec().model_dump())
         seller["strategy"] = strategy
         return Scenario.model_validate(data)
+
+    def available_strategies(self) -> list[str]:
+        """The strategies a seller can follow in this scenario (a social seller needs a
+        peer network)."""
+        return [s for s in SELLER_STRATEGIES if s != "social_seller" or self.network is not None]
 
     def seller_for(self, vendor: str) -> SellerSpec:
         """The seller working for `vendor` (strategy 'none' when the scenario names none)."""

@@ -10,6 +10,9 @@ if TYPE_CHECKING:
     from sim.model.result import DealResult
 
 JOB_NAMES = ("seek", "validate", "align")
+PEER_CLAIM_KINDS = ("experience", "content", "hearsay", "opinion")
+"""What a peer in the network passed on: a customer's experience, a social seller's
+content, hearsay from a customer they know, or a generic opinion."""
 JOB_MOVES = tuple((a, b) for a in JOB_NAMES for b in JOB_NAMES if a != b)
 """Every change of main job from one week to a later one: the edges of the maze."""
 
@@ -46,6 +49,7 @@ METRIC_TYPES: dict[str, type] = {
     "conflicts": int,
     "vetoes": int,
     **{f"moves_{a}_{b}": int for a, b in JOB_MOVES},
+    **{f"peer_{kind}": int for kind in PEER_CLAIM_KINDS},
 }
 """The columns of `deal_metrics`, with their types (any may be missing: None), for stores."""
 
@@ -148,4 +152,5 @@ def deal_metrics(deal: DealResult) -> dict[str, Any]:
         "conflicts": deal.conflicts,
         "vetoes": deal.vetoes,
         **{f"moves_{a}_{b}": n for (a, b), n in deal_job_moves(deal).items()},
+        **{f"peer_{kind}": deal.peer_claims.get(kind, 0) for kind in PEER_CLAIM_KINDS},
     }

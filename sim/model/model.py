@@ -33,6 +33,7 @@ from sim.model.result import (
     WeekState,
 )
 from sim.model.streams import Purpose, RandomStreams
+from sim.network import PeerNetwork
 
 STATUS_QUO = "status_quo"
 STATUS_QUO_SD = 0.03
@@ -83,6 +84,16 @@ class BuyingCommitteeModel(mesa.Model):
             scenario.account.shock_rate,
         )
         self.profiles = draw_committee(scenario, streams.generator(Purpose.COMMITTEE))
+        self.network = (
+            PeerNetwork.build(
+                scenario.network,
+                len(self.profiles),
+                {name: 1 + k for k, name in enumerate(vendors)},
+                streams.generator(Purpose.NETWORK),
+            )
+            if scenario.network is not None
+            else None
+        )
         behaviour_streams = streams.python_randoms(Purpose.BEHAVIOUR, len(self.profiles), key=1)
         self.stakeholders = [
             Stakeholder(
@@ -90,6 +101,8 @@ class BuyingCommitteeModel(mesa.Model):
             )
             for profile, rng in zip(self.profiles, behaviour_streams, strict=True)
         ]
+        for seat, stakeholder in enumerate(self.stakeholders):
+            stakeholder.seat = seat
         seller_streams = streams.python_randoms(Purpose.SELLERS, len(self.option_names))
         self.seller_order = seller_streams[self.status_quo_index]
         """Who gets the committee's calendar first each week (the status quo has no seller)."""
@@ -250,6 +263,32 @@ class BuyingCommitteeModel(mesa.Model):
 
     # ---- services for agents ----------------------------------------------------------
 
+    def sources_for(self, stakeholder: Stakeholder, option: int) -> list[str]:
+        """Where a stakeholder can look on its own: with a peer network, only if it knows
+        somebody there can it ask peers."""
+        sources = self.information.sources_about(option)
+        if self.network is not None and not self.network.knows_peers(stakeholder.seat):
+            sources = [s for s in sources if s != "peers"]
+        return sources
+
+    def claim_from(
+        self, stakeholder: Stakeholder, source: str, option: int, criterion: int
+    ) -> float:
+        """What `source` tells `stakeholder` about (option, criterion): through the network
+        when peers are asked and there is one, else the source's generic claim."""
+        rng = stakeholder.draws
+        if source == "peers" and self.network is not None:
+            value, _ = self.network.ask(
+                stakeholder.seat,
+                option,
+                criterion,
+                self.truth[option][criterion],
+                self.settings.information.sources["peers"].noise,
+                rng,
+            )
+            return value
+        return self.information.state(source, option, criterion, rng.gauss(0.0, 1.0))
+
     def improve_offer(self, vendor: int, criterion: int, amount: float) -> None:
         """A real change to a vendor's offer (a discount): its true quality rises."""
         self.truth[vendor][criterion] = min(1.0, self.truth[vendor][criterion] + amount)
@@ -307,6 +346,7 @@ class BuyingCommitteeModel(mesa.Model):
             seller_hours={s.vendor_name: s.hours_spent for s in self.sellers},
             stakeholders_reached={s.vendor_name: len(s.reached) for s in self.sellers},
             claims_discredited=sum(s.claims_discredited for s in stakeholders),
+            peer_claims=dict(self.network.told) if self.network is not None else {},
             conflicts=sum(s.conflicts for s in stakeholders),
             vetoes=self.vetoes,
             our_vendor=scenario.our_vendor,

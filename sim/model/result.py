@@ -89,6 +89,7 @@ class DealResult:
     claims_discredited: int
     conflicts: int
     vetoes: int
+    peer_claims: dict[str, int] = field(default_factory=dict)  # by kind, via the network
     our_vendor: str = "ours"
     strategies: dict[str, str] = field(default_factory=dict)  # vendor -> seller strategy
     option_labels: dict[str, str] = field(default_factory=dict)  # option -> words for stories

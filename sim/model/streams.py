@@ -21,6 +21,7 @@ class Purpose(IntEnum):
     EXOGENOUS = 2  # shocks to the account's urgency
     BEHAVIOUR = 3  # key (3, 0): activation order (Mesa's rng); (3, 1): one per stakeholder
     SELLERS = 4  # one stream per vendor's seller
+    NETWORK = 5  # the peer and reference network
 
 
 class RandomStreams:
