@@ -22,6 +22,7 @@ from sim.config import load_scenario
 from sim.model import simulate
 from sim.report.reports import compare_report
 from sim.runner import run_deals
+from sim.territory import simulate_territory
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_SELLERS = {"sellers": {}}
@@ -78,6 +79,22 @@ def bench_compare(scenario_path: Path, replications: int, workers: int) -> None:
     )
 
 
+def bench_territory(scenario_path: Path, accounts: int) -> None:
+    """A territory of `accounts` accounts: wall time per simulated week, per strategy."""
+    scenario = load_scenario(scenario_path)
+    for strategy in ("funnel_pusher", "maze_guide", "social_seller"):
+        start = time.perf_counter()
+        territory = scenario.model_copy(
+            update={"territory": scenario.territory.model_copy(update={"accounts": accounts})}
+        )
+        result = simulate_territory(territory, 1, strategy)
+        elapsed = time.perf_counter() - start
+        print(
+            f"territory of {accounts} accounts, {strategy:<13}: {result.weeks} weeks in "
+            f"{elapsed:5.2f} s, {elapsed / result.weeks * 1e3:6.1f} ms per simulated week"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=300, help="runs per row")
@@ -92,6 +109,7 @@ def main() -> None:
         }
         report(f"baseline, {strategy} vs funnel_pusher", time_runs(baseline, args.runs, overrides))
     bench_compare(baseline, args.replications, workers=2)
+    bench_territory(ROOT / "scenarios" / "territory.yaml", accounts=50)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from sim.config import SELLER_STRATEGIES, ConfigError, Scenario, load_scenario
 from sim.config.catalogue import named_scenarios, resolve
 from sim.config.experiment import load_experiment
 from sim.config.loading import describe_validation_error
+from sim.config.scenario import Territory as TerritorySettings
 from sim.model import DealResult, simulate
 from sim.report.reports import (
     compare_report,
@@ -43,6 +44,7 @@ from sim.runner import run_deals
 from sim.store import ResultsStore, StoreError
 from sim.story import divergence_week, tell_story, week_digest
 from sim.sweep import open_store, run_sweep, sweep_plan
+from sim.territory import simulate_territory
 
 app = typer.Typer(
     name="b2bsim",
@@ -614,6 +616,65 @@ def calibrate(
     os.replace(temporary, output)
     out.print(ranked.head(top).to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     out.print(f"all {len(ranked)} candidates: {output}")
+
+
+@app.command()
+def territory(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or name.")] = "territory",
+    sellers: Annotated[
+        str, typer.Option(help="Strategies of our seller to compare on the same accounts.")
+    ] = "funnel_pusher,maze_guide",
+    accounts: Annotated[
+        int | None, typer.Option(min=1, max=1000, help="Accounts (default: the scenario's).")
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Territory seed.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """One seller, many accounts, one weekly capacity: deals won, revenue and waste."""
+    settings = read_scenario(scenario)
+    strategies = parse_strategies(sellers, "--sellers")
+    if accounts is not None:
+        territory_settings = (settings.territory or TerritorySettings()).model_copy(
+            update={"accounts": accounts}
+        )
+        settings = settings.model_copy(update={"territory": territory_settings})
+    results = []
+    for strategy in strategies:
+        with_strategy(settings, strategy)  # a clear error for a strategy this scenario lacks
+        results.append(simulate_territory(settings, seed, strategy))
+    summaries = [r.summary() for r in results]
+    if as_json:
+        payload = {"scenario": settings.name, "seed": seed, "sellers": summaries}
+        sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+        return
+    setup = settings.territory or TerritorySettings()
+    out.print(
+        f"[bold]{settings.name}[/bold]: a territory of {setup.accounts} accounts, our seller "
+        f"{setup.capacity_hours:.0f} h a week across them (seed {seed})"
+    )
+    table = Table("", *strategies)
+    rows = [
+        ("accounts worked", lambda x: f"{x['accounts_worked']} of {x['accounts']}"),
+        ("deals won", lambda x: str(x["won"])),
+        ("lost / no decision / open", lambda x: f"{x['lost']} / {x['no_decision']} / {x['open']}"),
+        ("revenue", lambda x: f"{x['revenue']:,.0f}"),
+        ("seller hours", lambda x: f"{x['seller_hours']:,.0f}"),
+        (
+            "hours per won deal",
+            lambda x: "-" if x["won"] == 0 else f"{x['hours_per_won_deal']:,.0f}",
+        ),
+        (
+            "hours on deals not won (waste)",
+            lambda x: (
+                f"{x['hours_on_deals_not_won']:,.0f} ({x['share_wasted']:.0%})"
+                if x["seller_hours"]
+                else "-"
+            ),
+        ),
+    ]
+    for label, render in rows:
+        table.add_row(label, *(render(x) for x in summaries))
+    out.print(table)
 
 
 @app.command()
