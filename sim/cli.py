@@ -42,7 +42,7 @@ from sim.report.reports import (
 )
 from sim.runner import run_deals
 from sim.store import ResultsStore, StoreError
-from sim.story import divergence_week, tell_story, week_digest
+from sim.story import divergence_week, outcome_sentence, tell_story, week_digest
 from sim.sweep import open_store, run_sweep, sweep_plan
 from sim.territory import simulate_territory
 
@@ -71,19 +71,6 @@ def read_scenario(name_or_path: str) -> Scenario:
 
 def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
-
-
-def outcome_sentence(deal: DealResult) -> str:
-    labels = deal.option_labels
-    if deal.outcome.value == "open":
-        return f"open: no decision within the {deal.horizon_weeks}-week horizon (censored)"
-    if deal.outcome.value == "no_decision":
-        if deal.no_decision_cause and deal.no_decision_cause.value == "stalled":
-            reason = (deal.stall_reason or "").replace("_", " ")
-            return f"no decision: the purchase stalled ({reason}) in week {deal.cycle_weeks}"
-        return f"no decision: the committee chose to do nothing in week {deal.cycle_weeks}"
-    chosen = labels.get(deal.chosen_option or "", deal.chosen_option)
-    return f"{deal.outcome.value}: the committee bought {chosen} in week {deal.cycle_weeks}"
 
 
 def metrics_table(deal: DealResult) -> Table:

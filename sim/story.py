@@ -196,3 +196,16 @@ def _counted(parts: list[str]) -> list[str]:
     for part in parts:
         counts[part] = counts.get(part, 0) + 1
     return [p if n == 1 else f"{p} x{n}" for p, n in counts.items()]
+
+
+def outcome_sentence(deal: DealResult) -> str:
+    """How the deal ended, in one line: 'won: the committee bought our product in week 12'."""
+    if deal.outcome.value == "open":
+        return f"open: no decision within the {deal.horizon_weeks}-week horizon (censored)"
+    if deal.outcome.value == "no_decision":
+        if deal.no_decision_cause and deal.no_decision_cause.value == "stalled":
+            reason = (deal.stall_reason or "").replace("_", " ")
+            return f"no decision: the purchase stalled ({reason}) in week {deal.cycle_weeks}"
+        return f"no decision: the committee chose to do nothing in week {deal.cycle_weeks}"
+    chosen = deal.option_labels.get(deal.chosen_option or "", deal.chosen_option)
+    return f"{deal.outcome.value}: the committee bought {chosen} in week {deal.cycle_weeks}"

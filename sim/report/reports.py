@@ -15,20 +15,7 @@ from sim.model.result import DealResult
 from sim.report import compare_figures, deal_figures, sweep_figures
 from sim.report.page import Page, Section
 from sim.store import ResultsStore
-from sim.story import tell_story
-
-
-def _outcome_words(deal: DealResult) -> str:
-    labels = deal.option_labels
-    if deal.outcome.value == "open":
-        return f"was still open at the {deal.horizon_weeks}-week horizon (censored)"
-    if deal.outcome.value == "no_decision":
-        if deal.no_decision_cause and deal.no_decision_cause.value == "stalled":
-            reason = (deal.stall_reason or "").replace("_", " ")
-            return f"stalled ({reason}) in week {deal.cycle_weeks}"
-        return f"ended with the committee choosing to do nothing in week {deal.cycle_weeks}"
-    chosen = labels.get(deal.chosen_option or "", deal.chosen_option)
-    return f"was {deal.outcome.value}: the committee bought {chosen} in week {deal.cycle_weeks}"
+from sim.story import outcome_sentence, tell_story
 
 
 def _scenario_line(scenario: Scenario) -> str:
@@ -43,7 +30,7 @@ def deal_report(deal: DealResult, scenario: Scenario) -> Page:
         summary=[
             _scenario_line(scenario),
             f"This report follows one simulated purchase by a committee of "
-            f"{deal.n_stakeholders}, week by week. The deal {_outcome_words(deal)}. Our seller: "
+            f"{deal.n_stakeholders}, week by week. Outcome: {outcome_sentence(deal)}. Our seller: "
             f"{deal.strategies.get(deal.our_vendor, 'none')}.",
             f"Stakeholders looped back to a job they had left {metrics['loopbacks']} times "
             f"({metrics['loopbacks_per_stakeholder']:.1f} each); "
@@ -74,7 +61,7 @@ def deal_report(deal: DealResult, scenario: Scenario) -> Page:
 
 def versus_report(deals: dict[str, DealResult], scenario: Scenario, divergence: int | None) -> Page:
     strategies = list(deals)
-    ends = "; ".join(f"with {s} the deal {_outcome_words(d)}" for s, d in deals.items())
+    ends = "; ".join(f"with {s}, {outcome_sentence(d)}" for s, d in deals.items())
     seed = next(iter(deals.values())).seed
     page = Page(
         title=f"Same committee, two sellers: {scenario.name}, seed {seed}",
