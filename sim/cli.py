@@ -587,9 +587,10 @@ def calibrate(
         str, typer.Argument(help="Calibration experiment (default: experiments/calibration.yaml).")
     ] = "calibration",
     workers: Annotated[int | None, typer.Option(min=1, help="Processes.")] = None,
-    output: Annotated[Path, typer.Option(help="CSV of every candidate, best first.")] = Path(
-        "results/calibration.csv"
-    ),
+    output: Annotated[
+        Path | None,
+        typer.Option(help="CSV of every candidate, best first (default: results/<name>.csv)."),
+    ] = None,
     top: Annotated[int, typer.Option(min=1, help="Candidates to print.")] = 5,
 ) -> None:
     """Search the free parameters for the values that best reproduce the stylized facts."""
@@ -597,6 +598,7 @@ def calibrate(
     total = len(sweep_plan(loaded)[0]) * loaded.experiment.replications * 2
     with progress_bar(total, "calibrating") as advance:
         ranked = calibrate_candidates(loaded, workers=workers, on_progress=advance)
+    output = output or Path("results") / f"{loaded.experiment.name}.csv"
     output.parent.mkdir(parents=True, exist_ok=True)
     temporary = output.with_name(f".{output.name}.tmp")
     ranked.to_csv(temporary, index=False)

@@ -13,6 +13,7 @@ holding a corrupt part is refused with an explanation, never mixed in.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -87,6 +88,23 @@ def _git_commit() -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+MODEL_SOURCES = ("config", "model", "agents", "information.py", "network.py")
+"""What decides a run's result: scenario defaults and the model's code."""
+
+
+def model_fingerprint() -> str:
+    """Hash of the model's source files, so a sweep never mixes runs of two model versions."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in MODEL_SOURCES:
+        path = package / name
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(package)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _write_atomically(path: Path, write: Any) -> None:
@@ -170,12 +188,19 @@ class ResultsStore:
                     f"(fingerprint {stored['fingerprint']} -> {experiment.fingerprint()}); "
                     "use --fresh to start over, or --output for a new folder"
                 )
+            if stored.get("model_fingerprint") != model_fingerprint():
+                raise StoreError(
+                    f"{root}: the model's code or defaults changed since these results were "
+                    f"stored (model {stored.get('model_fingerprint')} -> {model_fingerprint()}); "
+                    "use --fresh to start over, or --output for a new folder"
+                )
             store.prepare()
             return store
         manifest = {
             "format_version": FORMAT_VERSION,
             "experiment": experiment.model_dump(mode="json"),
             "fingerprint": experiment.fingerprint(),
+            "model_fingerprint": model_fingerprint(),
             "base_scenario": json.loads(json.dumps(base_scenario, default=str)),
             "root_seed": experiment.seed,
             "design": [{"index": p.index, "key": p.key, "values": p.values} for p in points],

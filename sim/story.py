@@ -84,7 +84,8 @@ def _summary(events: list[Event], labels: dict[str, str]) -> list[str]:
     if claims:
         top = ", ".join(f"{n} of {source_words(s, labels)}" for s, n in sources.most_common(2))
         searches = sum(sources.values())
-        parts.append(f"{claims} claims from {searches} searches ({top}...)")
+        plural = "search" if searches == 1 else "searches"
+        parts.append(f"{claims} claims from {searches} {plural} ({top}...)")
     if confirmed or discredited:
         parts.append(f"{confirmed + discredited} checked, {discredited} discredited")
     if converged:

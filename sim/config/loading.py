@@ -48,7 +48,7 @@ def describe_validation_error(error: ValidationError) -> list[str]:
         message = item["msg"].removeprefix("Value error, ")
         path = _field_path(tuple(item["loc"]))
         if item["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling; `b2bsim schema` lists the fields)"
+            message = "unknown field (check the spelling; `b2bsim schema` lists scenario fields)"
         elif item["type"] not in ("value_error", "missing") and "input" in item:
             shown = repr(item["input"])
             message += f" (got {shown if len(shown) < 60 else shown[:57] + '...'})"
