@@ -113,11 +113,11 @@ def parse_strategies(text: str, option: str) -> list[str]:
     return strategies
 
 
-def with_strategy(settings: Scenario, strategy: str) -> Scenario:
+def with_strategy(settings: Scenario, strategy: str, option: str = "--seller") -> Scenario:
     try:
         return settings.with_strategy(strategy)
     except ValidationError as error:
-        raise ConfigError("--seller", describe_validation_error(error)) from error
+        raise ConfigError(option, describe_validation_error(error)) from error
 
 
 def title_line(settings: Scenario, seed: int) -> str:
@@ -261,7 +261,7 @@ def compare(
     """Run every strategy on the same committees and compare outcomes, speed and quality."""
     settings = read_scenario(scenario)
     strategies = parse_strategies(sellers, "--sellers")
-    treatments = {s: with_strategy(settings, s) for s in strategies}
+    treatments = {s: with_strategy(settings, s, "--sellers") for s in strategies}
     tasks = comparison_tasks(strategies, replications, seed)
     with progress_bar(len(tasks), "simulating deals") as advance:
         rows = run_deals(treatments, tasks, workers=workers, on_progress=advance)
@@ -629,7 +629,7 @@ def territory(
         settings = settings.model_copy(update={"territory": territory_settings})
     results = []
     for strategy in strategies:
-        with_strategy(settings, strategy)  # a clear error for a strategy this scenario lacks
+        with_strategy(settings, strategy, "--sellers")  # a strategy this scenario cannot run
         results.append(simulate_territory(settings, seed, strategy))
     summaries = [r.summary() for r in results]
     if as_json:

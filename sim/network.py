@@ -1,7 +1,7 @@
 """The peer and reference network: the people outside the company a stakeholder can ask.
 
 Buyers research behind closed doors and trust friends, colleagues and impartial strangers
-more than salespeople (the second seed document). Here they reach peers through a
+more than salespeople (shared/seeds/day-the-funnel-broke.txt). Here they reach peers through a
 small-world graph (Watts-Strogatz, networkx) drawn once per run from its own random stream,
 so every seller strategy meets the same network (common random numbers):
 
@@ -77,6 +77,9 @@ class PeerNetwork:
     def satisfied_customers(self, option: int) -> list[int]:
         return sorted(p for p, (o, happy) in self.customers.items() if o == option and happy)
 
+    def record(self, kind: str) -> None:
+        self.told[kind] = self.told.get(kind, 0) + 1
+
     def spread_content(self, option: int, peers: int, rng: random.Random) -> int:
         """A social seller's content reaches `peers` more peers, hubs first (weighted by
         degree); returns how many newly carry it."""
@@ -99,6 +102,7 @@ class PeerNetwork:
         truth: float,
         generic_noise: float,
         rng: random.Random,
+        generic_bias: float = 0.0,
     ) -> tuple[float, str]:
         """What a peer the stakeholder knows says about (option, criterion), and what kind
         of claim it was: experience, content, hearsay or opinion."""
@@ -122,6 +126,6 @@ class PeerNetwork:
                 value = claim_value(truth, 0.0, spin + HEARSAY_NOISE * gauss)
             else:
                 kind = "opinion"
-                value = claim_value(truth, 0.0, generic_noise * gauss)
-        self.told[kind] = self.told.get(kind, 0) + 1
+                value = claim_value(truth, generic_bias, generic_noise * gauss)
+        self.record(kind)
         return value, kind

@@ -90,8 +90,8 @@ def _git_commit() -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-MODEL_SOURCES = ("config", "model", "agents", "information.py", "network.py")
-"""What decides a run's result: scenario defaults and the model's code."""
+MODEL_SOURCES = ("config", "model", "agents", "information.py", "network.py", "experiment.py")
+"""What decides a run's result: scenario defaults, the model's code, design sampling."""
 
 
 def model_fingerprint() -> str:

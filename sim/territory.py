@@ -11,7 +11,8 @@ week our seller's hours are shared out by its strategy before the accounts step:
   it works, keeps an account until it ends, and fills a free slot with the open account
   whose committee leans most towards our product.
 
-Effort on accounts that are not won is the waste the second seed document names.
+Effort on accounts that are not won is the waste that shared/seeds/day-the-funnel-broke.txt
+names.
 """
 
 from __future__ import annotations

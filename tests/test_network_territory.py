@@ -235,3 +235,27 @@ def test_territory_command(capsys) -> None:
         main(["territory", "baseline", "--sellers", "social_seller"])
     assert done.value.code == 2
     assert "network" in capsys.readouterr().err
+
+
+def test_network_settings_are_checked(tmp_path, capsys) -> None:
+    with pytest.raises(ValidationError, match="installed_base"):
+        Scenario.model_validate({"network": {"installed_base": {"ours": -1}}})
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sellers: {ours: {strategy: social_seller}}\n")
+    with pytest.raises(SystemExit) as done:
+        main(["validate", str(bad)])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert "problems" not in err, "one problem, told in one piece"
+    assert "sellers.ours.strategy: social_seller works through the peer network" in err
+
+
+def test_an_unserved_pusher_only_waits() -> None:
+    model = BuyingCommitteeModel(scenario("funnel_pusher"), 5)
+    seller = next(s for s in model.sellers if s.vendor == model.our_index)
+    seller.capacity = 0.0
+    for _ in range(seller.spec.stage_weeks + 1):
+        seller.start_week()
+        seller.act()
+    assert seller.stage == 0 and seller.hours_spent == 0
+    assert not any(e.actor == seller.name for e in model.events)

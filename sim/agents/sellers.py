@@ -161,22 +161,26 @@ class FunnelPusher(Seller):
         if self.qualified_out:
             return
         self.weeks_in_stage += 1
+        if self.hours_left <= 0:  # no time for this account this week (a territory's turns)
+            if self.weeks_in_stage >= self.spec.qualify_out_weeks:
+                self.qualify_out()
+            return
         self.pitch()
         if self.weeks_in_stage >= self.spec.stage_weeks:
             if self.responds_well() and self.stage < len(self.STAGES) - 1:
                 self.advance()
             elif self.weeks_in_stage >= self.spec.qualify_out_weeks:
-                self.qualified_out = True
-                self.model.log(
-                    self.name,
-                    "seller",
-                    self.contact.name,
-                    "qualified the deal out",
-                    self.weeks_in_stage,
-                )
+                self.qualify_out()
                 return
         if self.stage_name in self.PRESSURE_STAGES:
             self.press_to_close()
+
+    def qualify_out(self) -> None:
+        """The deal stalled too long in one stage: stop working it."""
+        self.qualified_out = True
+        self.model.log(
+            self.name, "seller", self.contact.name, "qualified the deal out", self.weeks_in_stage
+        )
 
     def pitch(self) -> None:
         """A meeting with the main contact: vendor-positive claims on the stage's theme; the
@@ -380,13 +384,16 @@ class SocialSeller(MazeGuide):
         self.network = network
         earlier = spec.prior_weeks * spec.capacity_hours * spec.network_share * spec.content_reach
         network.spread_content(vendor, round(earlier), rng)
+        self.reach_backlog = 0.0
+        """Fractions of a peer reached by past hours, carried to the next week."""
 
     def act(self) -> None:
         network_hours = min(self.hours_left, self.capacity * self.spec.network_share)
         if network_hours > 0 and self.spend(network_hours):
-            added = self.network.spread_content(
-                self.vendor, round(network_hours * self.spec.content_reach), self.draws
-            )
+            self.reach_backlog += network_hours * self.spec.content_reach
+            whole = int(self.reach_backlog)
+            self.reach_backlog -= whole
+            added = self.network.spread_content(self.vendor, whole, self.draws)
             carriers = len(self.network.carriers[self.vendor])
             self.model.log(
                 self.name, "seller", "network", f"built reach (+{added}, {carriers} peers)", added
@@ -404,8 +411,9 @@ class SocialSeller(MazeGuide):
         validators.sort(key=lambda s: s.influence, reverse=True)
         truth = self.model.truth[self.vendor]
         for member in validators[: self.REFERENCE_CALLS]:
-            if self.hours_left < 1.0 or not self.meet(
-                member, 1.0, BuyingJob.VALIDATE, "connected a reference customer"
+            hours = self.spec.session_hours
+            if self.hours_left < hours or not self.meet(
+                member, hours, BuyingJob.VALIDATE, "connected a reference customer"
             ):
                 continue
             criterion = self.most_uncertain_criterion(member)
@@ -413,6 +421,7 @@ class SocialSeller(MazeGuide):
                 truth[criterion], 0.0, SATISFIED_SPIN + EXPERIENCE_NOISE * self.draws.gauss(0, 1)
             )
             member.hear(self.vendor, criterion, value, "peers", validated=True)
+            self.network.record("experience")
 
 
 SELLER_CLASSES: dict[str, type[Seller] | None] = {

@@ -248,9 +248,13 @@ class Stakeholder(mesa.Agent):
             first if doubt_first >= p[second.criterion] * (1.0 - trust[second.source]) else second
         )
         recent.remove(claim)
-        checkers = [s for s in ("independent_research", "peers") if s != claim.source]
+        checkers = [
+            s
+            for s in model.sources_for(self, claim.option)
+            if s in ("independent_research", "peers") and s != claim.source
+        ] or ["independent_research"]
         checker = max(checkers, key=self.trust.__getitem__)
-        check = model.information.state(checker, claim.option, claim.criterion, rng.gauss(0, 1))
+        check = model.claim_from(self, checker, claim.option, claim.criterion)
         target = model.cell_name(claim.option, claim.criterion)
         claim.validated = True
         if abs(claim.value - check) > behaviour.validation_tolerance:

@@ -403,7 +403,7 @@ class Network(_Strict):
     )
     neighbours: int = Field(4, ge=0, le=50, description="Ties of each peer to other peers.")
     rewiring: Unit = Field(0.1, description="Share of peer ties rewired at random.")
-    installed_base: dict[str, int] = Field(
+    installed_base: dict[str, Annotated[int, Field(ge=0)]] = Field(
         default_factory=dict, description="Existing customers among the peers, per vendor."
     )
     satisfaction: dict[str, Unit] = Field(
@@ -532,7 +532,7 @@ class Scenario(_Strict):
                 )
             if seller.strategy == "social_seller" and self.network is None:
                 errors.append(
-                    f"sellers.{name}.strategy: social_seller works through the peer network; "
+                    f"sellers.{name}.strategy: social_seller works through the peer network - "
                     "add a `network:` section"
                 )
             if seller.strategy not in SELLER_STRATEGIES:

@@ -285,6 +285,7 @@ class BuyingCommitteeModel(mesa.Model):
                 self.truth[option][criterion],
                 self.settings.information.sources["peers"].noise,
                 rng,
+                self.settings.information.sources["peers"].bias,
             )
             return value
         return self.information.state(source, option, criterion, rng.gauss(0.0, 1.0))
