@@ -5,14 +5,16 @@ replication, seed) tasks, and returns one flat metrics row per deal (plus option
 logs and any failures). A run is a pure function of (scenario, seed), so the results are the
 same whichever executor ran them and however they were batched; callers order them by key.
 
-Executors: `SerialExecutor` (this process), a local process pool (forkserver start, model
-preloaded), or Dask distributed (an existing cluster by address, or a local one).
+Executors: `SerialExecutor` (this process), a local process pool (fork, or forkserver with
+the model preloaded when threads are running), or Dask distributed (an existing cluster by
+address, or a local one).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -81,6 +83,17 @@ class SerialExecutor(Executor):
         return future
 
 
+def _start_method() -> multiprocessing.context.BaseContext:
+    """Fork when this process has a single thread (workers start at once, with the model
+    already imported); otherwise forkserver, since forking a multi-threaded process can
+    deadlock (the explorer runs comparisons from a thread)."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sim.runner"])
+    return context
+
+
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -117,9 +130,7 @@ def open_executor(
     if workers == 1:
         yield SerialExecutor(), 1
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.runner"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_start_method()) as pool:
         yield pool, workers
 
 
