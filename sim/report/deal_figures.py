@@ -178,30 +178,22 @@ def preferences(deal: DealResult) -> go.Figure:
         row=2,
         col=1,
     )
-    figure.add_trace(
-        go.Scatter(
-            x=weeks,
-            y=[c.confidence for c in deal.committee_weekly],
-            name="supporters' confidence",
-            mode="lines",
-            line={"color": "#f0a202", "dash": "dot"},
-            hovertemplate="week %{x}: confidence %{y:.0%}<extra></extra>",
-        ),
-        row=2,
-        col=1,
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=weeks,
-            y=[c.urgency for c in deal.committee_weekly],
-            name="urgency",
-            mode="lines",
-            line={"color": "#c1292e", "dash": "dash"},
-            hovertemplate="week %{x}: urgency %{y:.2f}<extra></extra>",
-        ),
-        row=2,
-        col=1,
-    )
+    for values, name, colour, dash, shown in (
+        ([c.confidence for c in committee], "supporters' confidence", "#f0a202", "dot", ".0%"),
+        ([c.urgency for c in committee], "urgency", "#c1292e", "dash", ".2f"),
+    ):
+        figure.add_trace(
+            go.Scatter(
+                x=weeks,
+                y=values,
+                name=name,
+                mode="lines",
+                line={"color": colour, "dash": dash},
+                hovertemplate=f"week %{{x}}: {name} %{{y:{shown}}}<extra></extra>",
+            ),
+            row=2,
+            col=1,
+        )
     figure.update_yaxes(
         title_text="stakeholder",
         categoryorder="array",
