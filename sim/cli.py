@@ -528,6 +528,8 @@ def query(
         sys.stdout.write(frame.to_csv(index=False))
     elif as_json:
         sys.stdout.write(frame.to_json(orient="records") + "\n")
+    elif frame.empty:
+        out.print(f"(no rows; columns: {', '.join(map(str, frame.columns))})")
     else:
         out.print(frame.to_string(index=False, max_rows=200))
 
