@@ -9,7 +9,6 @@ run."""
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -20,13 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import CHROMIUM, chromium, unavailable
 
 from sim.app.server import free_port
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCRIPT = Path(sys.executable).parent / "b2bsim"
 HOST = "127.0.0.1"
 SERVER_SECONDS = 150
@@ -34,17 +32,6 @@ START_TIMEOUT_S = 30
 CALLBACK_TIMEOUT_MS = 20_000
 COMPARE_TIMEOUT_MS = 60_000
 REPLICATIONS = 20
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def unavailable(reason: str) -> None:
-    """Skip locally; in CI a missing browser is a failure, never a silent skip."""
-    if in_ci():
-        pytest.fail(f"CI is set but {reason}: the browser tests must run in CI", pytrace=False)
-    pytest.skip(reason)
 
 
 # ---- the server ------------------------------------------------------------------------------
@@ -111,18 +98,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser(server: Server) -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 @dataclass

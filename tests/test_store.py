@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from experiment_support import SIZES, STRATEGIES, write_experiment
 from pandas.testing import assert_frame_equal
 
 import sim.runner
@@ -26,30 +27,6 @@ from sim.sweep import SweepSummary, keeps_events, open_store, run_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = REPO / "scenarios"
-
-STRATEGIES = ["funnel_pusher", "maze_guide"]
-SIZES = [2, 4]
-
-
-def write_experiment(folder: Path, name: str = "tiny", **fields: Any) -> Path:
-    """A tiny experiment: 2 strategies x 2 committee sizes x 3 replications, 12 weeks."""
-    data: dict[str, Any] = {
-        "name": name,
-        "description": "a tiny test experiment",
-        "scenario": str(SCENARIO_DIR / "baseline.yaml"),
-        "base": {"horizon_weeks": 12},
-        "parameters": {
-            "sellers.ours.strategy": {"values": STRATEGIES},
-            "committee.size": {"values": SIZES},
-        },
-        "replications": 3,
-        "seed": 5,
-        **fields,
-    }
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
 
 
 def sweep(

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-import yaml
+from experiment_support import write_experiment
 from pandas.testing import assert_frame_equal
 
 import sim.runner
@@ -24,30 +24,6 @@ from sim.config.experiment import load_experiment
 from sim.experiment import design_points, planned_runs
 from sim.store import ResultsStore
 from sim.sweep import open_store, run_sweep
-
-REPO = Path(__file__).resolve().parent.parent
-SCENARIO_DIR = REPO / "scenarios"
-
-
-def write_experiment(folder: Path, name: str = "tiny", **fields: Any) -> Path:
-    """A tiny experiment: 2 strategies x 2 committee sizes x 3 replications, 12 weeks."""
-    data: dict[str, Any] = {
-        "name": name,
-        "description": "a tiny test experiment",
-        "scenario": str(SCENARIO_DIR / "baseline.yaml"),
-        "base": {"horizon_weeks": 12},
-        "parameters": {
-            "sellers.ours.strategy": {"values": ["funnel_pusher", "maze_guide"]},
-            "committee.size": {"values": [2, 4]},
-        },
-        "replications": 3,
-        "seed": 5,
-        **fields,
-    }
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
 
 
 def planned(path: Path) -> int:
