@@ -119,9 +119,6 @@ class Stakeholder(mesa.Agent):
         """Set this week's hours before sellers book any of them."""
         self.hours_left = self.weekly_budget()
 
-    def hours_free(self) -> float:
-        return self.hours_left
-
     def accepts_meeting(self, seller_source: str, hours: float) -> bool:
         """A stakeholder makes time for a seller it still trusts enough, if it has the time."""
         return self.hours_left >= hours and self.trust[seller_source] >= MIN_TRUST_TO_MEET

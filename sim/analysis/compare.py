@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sim.analysis.statistics import (
@@ -120,7 +119,3 @@ def attach_replications(rows: list[dict[str, Any]], seed: int) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(rows)
     frame["replication"] = frame["seed"] - seed
     return frame
-
-
-def finite(value: float) -> float | None:
-    return None if value is None or (isinstance(value, float) and not np.isfinite(value)) else value
