@@ -22,7 +22,7 @@ from sim.config import load_scenario
 from sim.model import simulate
 from sim.report.reports import compare_report
 from sim.runner import run_deals
-from sim.territory import simulate_territory
+from sim.model.territory import simulate_territory
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_SELLERS = {"sellers": {}}

@@ -44,7 +44,7 @@ from sim.runner import run_deals
 from sim.store import ResultsStore, StoreError
 from sim.story import divergence_week, outcome_sentence, tell_story, week_digest
 from sim.sweep import open_store, run_sweep, sweep_plan
-from sim.territory import simulate_territory
+from sim.model.territory import simulate_territory
 
 app = typer.Typer(
     name="b2bsim",

@@ -90,7 +90,7 @@ def _git_commit() -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-MODEL_SOURCES = ("config", "model", "agents", "information.py", "network.py", "experiment.py")
+MODEL_SOURCES = ("config", "model", "experiment.py")
 """What decides a run's result: scenario defaults, the model's code, design sampling."""
 
 

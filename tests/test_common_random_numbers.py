@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.agents import SELLER_CLASSES
+from sim.model.sellers import SELLER_CLASSES
 from sim.config import SELLER_STRATEGIES
 from sim.model import BuyingCommitteeModel, simulate
 from sim.model.exogenous import draw_exogenous_events

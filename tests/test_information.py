@@ -1,4 +1,4 @@
-"""Claims, sources and Gaussian beliefs (sim/information.py)."""
+"""Claims, sources and Gaussian beliefs (sim/model/information.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.information import Beliefs, Claim, InformationEnvironment, claim_value
+from sim.model.information import Beliefs, Claim, InformationEnvironment, claim_value
 
 PRIOR_MEAN = [[0.5, 0.5], [0.6, 0.4]]
 PRIOR_SD = [[0.03, 0.03], [0.25, 0.2]]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.agents import SELLER_CLASSES
+from sim.model.sellers import SELLER_CLASSES
 from sim.config import DEFAULT_CRITERIA, SELLER_STRATEGIES, Scenario
 from sim.model import BuyingCommitteeModel, NoDecisionCause, Outcome
 from sim.model.decision import opposing_vetoes

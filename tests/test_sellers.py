@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.agents.sellers import FunnelPusher, MazeGuide
-from sim.agents.stakeholder import JOBS, BuyingJob
+from sim.model.sellers import FunnelPusher, MazeGuide
+from sim.model.stakeholder import JOBS, BuyingJob
 from sim.config import Scenario, load_scenario
 from sim.model import simulate
 from sim.model.model import BuyingCommitteeModel
@@ -214,7 +214,7 @@ def test_consensus_meeting_lets_members_converge_who_would_otherwise_clash():
             guide.consensus_meeting([a, b])
         else:
             a.align_with(b)
-        from sim.agents.stakeholder import priority_distance
+        from sim.model.stakeholder import priority_distance
 
         return priority_distance(a.priorities, b.priorities), a.conflicts + b.conflicts
 

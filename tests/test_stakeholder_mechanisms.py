@@ -9,7 +9,7 @@ import statistics
 
 import pytest
 
-from sim.agents import BuyingJob
+from sim.model.stakeholder import BuyingJob
 from sim.model import BuyingCommitteeModel, simulate
 
 CRITERIA = ["business_value", "functional_fit", "risk_security", "implementation_effort", "cost"]

@@ -21,7 +21,7 @@ from sim.config.roles import (
 )
 
 SELLER_STRATEGIES: tuple[str, ...] = ("none", "funnel_pusher", "maze_guide", "social_seller")
-"""Strategy names a seller may have. `sim.agents.sellers` maps each to its agent class."""
+"""Strategy names a seller may have. `sim.model.sellers` maps each to its agent class."""
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 

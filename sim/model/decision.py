@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sim.config.scenario import DecisionRule
 
 if TYPE_CHECKING:
-    from sim.agents.stakeholder import Stakeholder
+    from sim.model.stakeholder import Stakeholder
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import mesa
 
-from sim.agents.sellers import SELLER_CLASSES, Seller
-from sim.agents.stakeholder import JOBS, Stakeholder, disagreements
+from sim.model.sellers import SELLER_CLASSES, Seller
+from sim.model.stakeholder import JOBS, Stakeholder, disagreements
 from sim.config.scenario import Scenario
-from sim.information import Beliefs, InformationEnvironment
+from sim.model.information import Beliefs, InformationEnvironment
 from sim.model.committee import StakeholderProfile, draw_committee
 from sim.model.decision import (
     committee_view,
@@ -33,7 +33,7 @@ from sim.model.result import (
     WeekState,
 )
 from sim.model.streams import Purpose, RandomStreams
-from sim.network import PeerNetwork
+from sim.model.network import PeerNetwork
 
 STATUS_QUO = "status_quo"
 STATUS_QUO_SD = 0.03

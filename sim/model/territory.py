@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.agents.sellers import FunnelPusher, Seller
+from sim.model.sellers import FunnelPusher, Seller
 from sim.config.scenario import Scenario, Territory
 from sim.model.model import BuyingCommitteeModel
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.information import Beliefs, Claim
+from sim.model.information import Beliefs, Claim
 
 if TYPE_CHECKING:
     from sim.model.committee import StakeholderProfile

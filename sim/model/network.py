@@ -24,7 +24,7 @@ import networkx as nx
 import numpy as np
 
 from sim.config.scenario import Network
-from sim.information import claim_value
+from sim.model.information import claim_value
 
 SATISFIED_SPIN = 0.05
 REGRETFUL_SPIN = -0.15

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 import mesa
 
-from sim.agents.stakeholder import JOBS, TRUST_FLOOR, BuyingJob
+from sim.model.stakeholder import JOBS, TRUST_FLOOR, BuyingJob
 from sim.config.scenario import SellerSpec
-from sim.information import Claim, claim_value
-from sim.network import EXPERIENCE_NOISE, SATISFIED_SPIN
+from sim.model.information import Claim, claim_value
+from sim.model.network import EXPERIENCE_NOISE, SATISFIED_SPIN
 
 if TYPE_CHECKING:
-    from sim.agents.stakeholder import Stakeholder
+    from sim.model.stakeholder import Stakeholder
     from sim.model.model import BuyingCommitteeModel
 
 
