@@ -20,9 +20,9 @@ from sim.analysis.compare import (
 )
 from sim.config import load_scenario
 from sim.model import simulate
+from sim.model.territory import simulate_territory
 from sim.report.reports import compare_report
 from sim.runner import run_deals
-from sim.model.territory import simulate_territory
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_SELLERS = {"sellers": {}}

@@ -33,6 +33,7 @@ from sim.config.experiment import load_experiment
 from sim.config.loading import describe_validation_error
 from sim.config.scenario import Territory as TerritorySettings
 from sim.model import DealResult, simulate
+from sim.model.territory import simulate_territory
 from sim.report.reports import (
     compare_report,
     deal_report,
@@ -44,7 +45,6 @@ from sim.runner import run_deals
 from sim.store import ResultsStore, StoreError
 from sim.story import divergence_week, outcome_sentence, tell_story, week_digest
 from sim.sweep import open_store, run_sweep, sweep_plan
-from sim.model.territory import simulate_territory
 
 app = typer.Typer(
     name="b2bsim",

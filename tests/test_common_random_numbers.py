@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from sim.model.sellers import SELLER_CLASSES
 from sim.config import SELLER_STRATEGIES
 from sim.model import BuyingCommitteeModel, simulate
 from sim.model.exogenous import draw_exogenous_events
+from sim.model.sellers import SELLER_CLASSES
 from sim.model.streams import Purpose, RandomStreams
 
 SEEDS = [0, 1, 2, 17]

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from sim.model.sellers import SocialSeller
 from sim.cli import main
 from sim.config import Scenario
 from sim.config.scenario import Network, Territory
 from sim.model.model import BuyingCommitteeModel
 from sim.model.network import REGRETFUL_SPIN, SATISFIED_SPIN, PeerNetwork
+from sim.model.sellers import SocialSeller
 from sim.model.territory import GoDeep, SpreadThin, account_seed, simulate_territory
 
 NETWORK = {"size": 40, "reach": 0.2, "installed_base": {"ours": 6, "rival": 6}}

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.model.sellers import SELLER_CLASSES
 from sim.config import DEFAULT_CRITERIA, SELLER_STRATEGIES, Scenario
 from sim.model import BuyingCommitteeModel, NoDecisionCause, Outcome
 from sim.model.decision import opposing_vetoes
 from sim.model.metrics import job_shares, share_with_sellers
+from sim.model.sellers import SELLER_CLASSES
 
 RUNNABLE_STRATEGIES = sorted(s for s in SELLER_STRATEGIES if s in SELLER_CLASSES)
 unit = st.floats(0.0, 1.0)

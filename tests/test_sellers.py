@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from sim.model.sellers import FunnelPusher, MazeGuide
-from sim.model.stakeholder import JOBS, BuyingJob
 from sim.config import Scenario, load_scenario
 from sim.model import simulate
 from sim.model.model import BuyingCommitteeModel
+from sim.model.sellers import FunnelPusher, MazeGuide
+from sim.model.stakeholder import JOBS, BuyingJob
 
 
 def scenario_with(ours: dict, rival: dict | None = None, **extra) -> Scenario:

@@ -9,8 +9,8 @@ import statistics
 
 import pytest
 
-from sim.model.stakeholder import BuyingJob
 from sim.model import BuyingCommitteeModel, simulate
+from sim.model.stakeholder import BuyingJob
 
 CRITERIA = ["business_value", "functional_fit", "risk_security", "implementation_effort", "cost"]
 BV = CRITERIA.index("business_value")

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import mesa
 
-from sim.model.sellers import SELLER_CLASSES, Seller
-from sim.model.stakeholder import JOBS, Stakeholder, disagreements
 from sim.config.scenario import Scenario
-from sim.model.information import Beliefs, InformationEnvironment
 from sim.model.committee import StakeholderProfile, draw_committee
 from sim.model.decision import (
     committee_view,
@@ -23,7 +20,9 @@ from sim.model.decision import (
     stall_reason,
 )
 from sim.model.exogenous import ExogenousEvent, draw_exogenous_events
+from sim.model.information import Beliefs, InformationEnvironment
 from sim.model.metrics import count_loopbacks
+from sim.model.network import PeerNetwork
 from sim.model.result import (
     CommitteeWeek,
     DealResult,
@@ -32,8 +31,9 @@ from sim.model.result import (
     Outcome,
     WeekState,
 )
+from sim.model.sellers import SELLER_CLASSES, Seller
+from sim.model.stakeholder import JOBS, Stakeholder, disagreements
 from sim.model.streams import Purpose, RandomStreams
-from sim.model.network import PeerNetwork
 
 STATUS_QUO = "status_quo"
 STATUS_QUO_SD = 0.03

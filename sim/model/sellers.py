@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 import mesa
 
-from sim.model.stakeholder import JOBS, TRUST_FLOOR, BuyingJob
 from sim.config.scenario import SellerSpec
 from sim.model.information import Claim, claim_value
 from sim.model.network import EXPERIENCE_NOISE, SATISFIED_SPIN
+from sim.model.stakeholder import JOBS, TRUST_FLOOR, BuyingJob
 
 if TYPE_CHECKING:
-    from sim.model.stakeholder import Stakeholder
     from sim.model.model import BuyingCommitteeModel
+    from sim.model.stakeholder import Stakeholder
 
 
 MAX_RISK_AVERSION = 5.0

@@ -23,9 +23,9 @@ from typing import Any
 
 import pandas as pd
 
-from sim.model.sellers import FunnelPusher, Seller
 from sim.config.scenario import Scenario, Territory
 from sim.model.model import BuyingCommitteeModel
+from sim.model.sellers import FunnelPusher, Seller
 
 
 def account_seed(seed: int, account: int) -> int:
