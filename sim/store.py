@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 from sim.config.experiment import Experiment
 from sim.experiment import DesignPoint
+from sim.files import write_atomically
 from sim.model.metrics import METRIC_TYPES
 
 FORMAT_VERSION = 1
@@ -105,15 +106,6 @@ def model_fingerprint() -> str:
             digest.update(str(file.relative_to(package)).encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def _write_atomically(path: Path, write: Any) -> None:
-    """Write via a temporary file in the same folder, fsync, then rename over `path`."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    write(temporary)
-    with open(temporary, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
 
 
 class ResultsStore:
@@ -209,7 +201,7 @@ class ResultsStore:
             "git_commit": _git_commit(),
         }
         root.mkdir(parents=True, exist_ok=True)
-        _write_atomically(
+        write_atomically(
             root / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=2))
         )
         store = cls(root, manifest)
@@ -250,11 +242,11 @@ class ResultsStore:
                 row.update(point["values"])
             table = pa.Table.from_pylist(rows, schema=self.schema)
             target = self._next_part(self.parts, "deals")
-            _write_atomically(target, lambda p: pq.write_table(table, p))
+            write_atomically(target, lambda p: pq.write_table(table, p))
         if events:
             table = pa.Table.from_pylist(events, schema=EVENT_SCHEMA)
             target = self._next_part(self.events, "events")
-            _write_atomically(target, lambda p: pq.write_table(table, p))
+            write_atomically(target, lambda p: pq.write_table(table, p))
 
     def record_failures(self, failures: list[dict[str, Any]]) -> None:
         if not failures:

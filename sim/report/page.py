@@ -8,12 +8,13 @@ JSON is written by plotly, whose encoder escapes '<', '>' and '&' inside strings
 from __future__ import annotations
 
 import html
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
+
+from sim.files import write_atomically
 
 STYLE = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0 auto;
@@ -95,13 +96,4 @@ class Page:
 
     def write(self, path: str | Path) -> Path:
         """Write atomically (temporary file, then rename) so a report is never half-written."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        try:
-            temporary.write_text(self.render(), encoding="utf-8")
-            os.replace(temporary, path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-        return path
+        return write_atomically(path, lambda p: p.write_text(self.render(), encoding="utf-8"))
