@@ -16,6 +16,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from sim.analysis.compare import (
     OUTCOME_RATES,
@@ -43,7 +44,7 @@ from sim.report.reports import (
 )
 from sim.runner import run_deals
 from sim.store import ResultsStore, StoreError
-from sim.story import divergence_week, outcome_sentence, tell_story, week_digest
+from sim.story import brief_story, divergence_week, tell_story, verdict, versus_rows
 from sim.sweep import open_store, run_sweep, sweep_plan
 
 app = typer.Typer(
@@ -142,6 +143,9 @@ def run(
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write an interactive HTML report here.")
     ] = None,
+    brief: Annotated[
+        bool, typer.Option("--brief", help="Only why the deal ended and its turning points.")
+    ] = False,
 ) -> None:
     """Simulate one deal and tell its story week by week."""
     settings = read_scenario(scenario)
@@ -160,7 +164,7 @@ def run(
             sys.stdout.write(json.dumps(payload, default=str) + "\n")
             return
         out.print(title_line(settings, seed))
-        print_side_by_side(strategies, deals)
+        print_side_by_side(strategies, deals, settings)
         if html is not None:
             out.print(f"report: {written}")
         return
@@ -174,32 +178,32 @@ def run(
         sys.stdout.write(json.dumps(deal.to_dict(), default=str) + "\n")
         return
     out.print(title_line(settings, seed))
-    out.print(f"[bold]Outcome:[/bold] {outcome_sentence(deal)}")
-    out.print(metrics_table(deal))
-    out.print("\n[bold]The story[/bold]")
-    for line in tell_story(deal):
-        out.print(line, markup=False)
+    if brief:
+        for line in brief_story(deal, settings.decision):
+            out.print(line, markup=False)
+    else:
+        out.print(verdict(deal, settings.decision), markup=False)
+        out.print(metrics_table(deal))
+        out.print("\n[bold]The story[/bold]")
+        for line in tell_story(deal):
+            out.print(line, markup=False)
     if html is not None:
         out.print(f"\nreport: {written}")
 
 
-def print_side_by_side(strategies: list[str], deals: list[DealResult]) -> None:
-    """Two deals of the same committee: where they diverged, how each went, how each ended."""
-    first, second = deals
-    diverged = divergence_week(first, second)
+def print_side_by_side(strategies: list[str], deals: list[DealResult], settings: Scenario) -> None:
+    """Two deals of the same committee: why each ended, where they diverged, and only the
+    weeks in which the committee stood differently (sim.story.versus_rows)."""
+    diverged = divergence_week(*deals)
     for strategy, deal in zip(strategies, deals, strict=True):
-        out.print(f"[bold]{strategy}:[/bold] {outcome_sentence(deal)}")
+        out.print(Text(f"{strategy}: ", style="bold") + Text(verdict(deal, settings.decision)))
     if diverged is None:
         out.print("The committee's views never differed between the two deals.")
     else:
         out.print(f"The stories diverge in week {diverged}: a stakeholder's favourite differs.")
     table = Table("week", *strategies, box=None, show_lines=False)
-    stories = [week_digest(deal) for deal in deals]
-    for week in range(1, max(d.weeks_simulated for d in deals) + 1):
-        cells = [stories[i].get(week, "") for i in range(2)]
-        if week < (diverged or 10**9) and week > 1:
-            continue
-        table.add_row(str(week), *cells)
+    for row in versus_rows(*deals):
+        table.add_row(*(Text(cell) for cell in row))
     out.print(table)
 
 

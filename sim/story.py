@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from sim.config.scenario import DecisionRule
 from sim.model.result import DealResult, Event, WeekState
 
 JOB_VERBS = {"seek": "seeking information", "validate": "validating", "align": "aligning"}
@@ -33,6 +34,35 @@ def cell_words(cell: str, labels: dict[str, str]) -> str:
     return f"the {criterion.replace('_', ' ')} of {labels.get(option, option)}"
 
 
+STALL_WORDS = {
+    "lost_urgency": "urgency faded",
+    "fatigue": "people are worn out",
+    "conflict": "conflict wore the committee down",
+}
+ENDING_WORDS = {
+    "won": "our product won",
+    "lost": "a competitor won",
+    "no_decision": "no purchase",
+}
+
+
+def event_words(event: Event, labels: dict[str, str]) -> str:
+    """Any event of the log in plain words (no codes): the hover texts and digests use it."""
+    if event.action == "seek":
+        return f"sought {cell_words(event.target, labels)} via {source_words(event.effect, labels)}"
+    if event.action == "validate":
+        verdict, _, source = event.effect.partition(":")
+        about, where = cell_words(event.target, labels), source_words(source, labels)
+        return f"{verdict} a claim on {about} from {where}"
+    if event.action == "align":
+        if event.effect == "clashed":
+            return f"clashed with {event.target} over priorities"
+        return f"{event.effect} with {event.target}"
+    if event.action == "forward":
+        return f"passed a claim on {cell_words(event.effect, labels)} on to {event.target}"
+    return _event_line(event, labels) or f"{event.actor} {event.effect.replace('_', ' ')}"
+
+
 def _event_line(event: Event, labels: dict[str, str]) -> str | None:
     actor = event.actor
     if event.action == "validate":
@@ -43,20 +73,18 @@ def _event_line(event: Event, labels: dict[str, str]) -> str | None:
             return f"{actor} checked {claim}: it did not hold up; trust in that source down"
         return None  # confirmations are summarised
     if event.action == "event":
-        return f"{event.target}: urgency {event.value:+.2f}"
+        direction = "up" if event.value >= 0 else "down"
+        return f"outside event: {event.target} (urgency {direction} by {abs(event.value):.2f})"
     if event.action == "veto":
         return f"{actor} vetoed buying {labels.get(event.target, event.target)}"
     if event.action == "decide":
+        ending = ENDING_WORDS.get(event.effect, event.effect.replace("_", " "))
         return (
             f"the committee decided on {labels.get(event.target, event.target)} "
-            f"({event.value:.0%} of influence behind it): {event.effect.replace('_', ' ')}"
+            f"({event.value:.0%} of influence behind it): {ending}"
         )
     if event.action == "stall":
-        reason = {
-            "lost_urgency": "urgency faded",
-            "fatigue": "people are worn out",
-            "conflict": "conflict wore the committee down",
-        }.get(event.effect, event.effect)
+        reason = STALL_WORDS.get(event.effect, event.effect.replace("_", " "))
         return f"the purchase stalled ({reason}): no decision"
     if event.action == "seller":
         if event.target == "committee":
@@ -187,9 +215,45 @@ def week_digest(deal: DealResult) -> dict[int, str]:
     for event in deal.events:
         if event.action == "seller":
             digest.setdefault(event.week, []).append(f"{event.actor}: {event.effect}")
-        elif event.action in ("decide", "stall", "veto"):
-            digest.setdefault(event.week, []).append(f"{event.action}: {event.effect}")
+        elif event.action in ("decide", "stall", "veto", "event"):
+            digest.setdefault(event.week, []).append(_event_line(event, labels) or "")
     return {week: "; ".join(_counted(parts)) for week, parts in digest.items()}
+
+
+def committee_digest(deal: DealResult) -> dict[int, str]:
+    """Per week, where the committee stood (its lean and the support behind it) and what
+    turned it (outside events, vetoes, the ending): the sellers' own moves differ by design
+    between two strategies, so a side-by-side compares the committee only."""
+    labels = deal.option_labels
+    digest: dict[int, list[str]] = {}
+    for state in deal.committee_weekly:
+        leaning = labels.get(state.leading_option, state.leading_option)
+        digest.setdefault(state.week, []).append(f"leans to {leaning} ({state.support:.0%})")
+    for event in deal.events:
+        if event.action in ("decide", "stall", "veto", "event"):
+            digest.setdefault(event.week, []).append(_event_line(event, labels) or "")
+    return {week: "; ".join(_counted(parts)) for week, parts in digest.items()}
+
+
+def versus_rows(a: DealResult, b: DealResult) -> list[tuple[str, str, str]]:
+    """The weeks in which two deals of the same committee differ, as (weeks, a, b): weeks
+    where both committees stand the same are left out, and a run of weeks repeating the same
+    pair of lines is one row ('20-41')."""
+    digests = committee_digest(a), committee_digest(b)
+    rows: list[tuple[int, int, str, str]] = []
+    for week in range(1, max(a.weeks_simulated, b.weeks_simulated) + 1):
+        left = digests[0].get(week, "(ended)" if week > a.weeks_simulated else "")
+        right = digests[1].get(week, "(ended)" if week > b.weeks_simulated else "")
+        if left == right:
+            continue
+        if rows and rows[-1][1] == week - 1 and rows[-1][2:] == (left, right):
+            rows[-1] = (rows[-1][0], week, left, right)
+        else:
+            rows.append((week, week, left, right))
+    return [
+        (str(first) if first == last else f"{first}-{last}", left, right)
+        for first, last, left, right in rows
+    ]
 
 
 def _counted(parts: list[str]) -> list[str]:
@@ -205,8 +269,178 @@ def outcome_sentence(deal: DealResult) -> str:
         return f"open: no decision within the {deal.horizon_weeks}-week horizon (censored)"
     if deal.outcome.value == "no_decision":
         if deal.no_decision_cause and deal.no_decision_cause.value == "stalled":
-            reason = (deal.stall_reason or "").replace("_", " ")
+            reason = STALL_WORDS.get(deal.stall_reason or "", "")
             return f"no decision: the purchase stalled ({reason}) in week {deal.cycle_weeks}"
         return f"no decision: the committee chose to do nothing in week {deal.cycle_weeks}"
     chosen = deal.option_labels.get(deal.chosen_option or "", deal.chosen_option)
     return f"{deal.outcome.value}: the committee bought {chosen} in week {deal.cycle_weeks}"
+
+
+def _names(names: list[str], most: int = 3) -> str:
+    """'a', 'a and b', 'a, b and 2 others'."""
+    if len(names) > most:
+        names = [*names[: most - 1], f"{len(names) - most + 1} others"]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def final_states(deal: DealResult) -> dict[str, WeekState]:
+    """Each stakeholder's state in the last week simulated."""
+    last: dict[str, WeekState] = {}
+    for state in deal.weekly:
+        last[state.stakeholder] = state
+    return last
+
+
+def _camps(deal: DealResult) -> str:
+    labels = deal.option_labels
+    camps: dict[str, list[str]] = defaultdict(list)
+    for state in final_states(deal).values():
+        camps[state.preferred].append(state.stakeholder)
+    ordered = sorted(camps.items(), key=lambda item: -len(item[1]))
+    parts = [f"{_names(names)} backed {labels.get(option, option)}" for option, names in ordered]
+    return "At the end " + "; ".join(parts) + "." if parts else ""
+
+
+def _against_rules(deal: DealResult, rule: DecisionRule) -> str:
+    if not deal.committee_weekly:
+        return ""
+    last = deal.committee_weekly[-1]
+    leader = deal.option_labels.get(last.leading_option, last.leading_option)
+    support = "reached" if last.support >= rule.support_threshold else "short of"
+    confidence = "reached" if last.confidence >= rule.confidence_threshold else "short of"
+    urgency = "below" if last.urgency < rule.stall_urgency else "above"
+    digits = next(
+        (d for d in (2, 3, 4) if f"{last.urgency:.{d}f}" != f"{rule.stall_urgency:.{d}f}"), 4
+    )
+    text = (
+        f"{last.support:.0%} of the committee's influence stood behind {leader} "
+        f"({support} the {rule.support_threshold:.0%} a decision needs), with "
+        f"{last.confidence:.0%} confidence ({confidence} the {rule.confidence_threshold:.0%} "
+        f"needed); urgency was {last.urgency:.{digits}f}, {urgency} the stall level of "
+        f"{rule.stall_urgency:.{digits}f}."
+    )
+    states = final_states(deal).values()
+    if deal.stall_reason in ("fatigue", "conflict") and states:
+        fatigue = sum(s.fatigue for s in states) / len(states)
+        text += (
+            f" Mean fatigue reached {fatigue:.2f} (the committee gives up at "
+            f"{rule.stall_fatigue:.2f})."
+        )
+    return text
+
+
+def _blockers(deal: DealResult, status_quo: str = "status_quo") -> str:
+    labels = deal.option_labels
+    vetoes: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for event in deal.events:
+        if event.action == "veto":
+            vetoes[event.actor, event.target].append(event.week)
+    parts = [
+        f"{actor} vetoed buying {labels.get(option, option)} "
+        f"(week{'s' * (len(weeks) > 1)} {', '.join(map(str, weeks[:4]))}"
+        f"{', ...' if len(weeks) > 4 else ''})"
+        for (actor, option), weeks in vetoes.items()
+    ]
+    if deal.outcome.value in ("no_decision", "open"):
+        nothing = [s.stakeholder for s in final_states(deal).values() if s.preferred == status_quo]
+        if nothing and not vetoes:
+            parts.append(f"{_names(nothing)} preferred doing nothing")
+    last_week = deal.weeks_simulated
+    recent = defaultdict(list)
+    for state in deal.weekly:
+        if state.week > last_week - 3:
+            recent[state.stakeholder].append(state.job)
+    idle = [name for name, jobs in recent.items() if len(jobs) >= 3 and set(jobs) == {"idle"}]
+    if idle:
+        parts.append(f"{_names(idle)} had gone idle (no buying work in the last 3 weeks)")
+    return ("Blocking: " + "; ".join(parts) + ".") if parts else ""
+
+
+TIMES = {1: "once", 2: "twice"}
+
+
+def _activity(effect: str) -> str:
+    """'pitched (qualify)' -> 'pitched': the kind of work, without its detail."""
+    return effect.split(" (")[0]
+
+
+def _seller_effort(deal: DealResult) -> str:
+    labels = deal.option_labels
+    work: dict[str, Counter[str]] = defaultdict(Counter)
+    for event in deal.events:
+        if event.action == "seller":
+            work[event.actor][_activity(event.effect)] += 1
+    parts = []
+    vendors = sorted(deal.seller_hours, key=lambda v: v != deal.our_vendor)
+    for vendor in vendors:
+        hours = deal.seller_hours[vendor]
+        strategy = deal.strategies.get(vendor, "none")
+        name = "our seller" if vendor == deal.our_vendor else f"the seller of {labels.get(vendor)}"
+        if strategy == "none" or not hours:
+            parts.append(f"{name} did nothing")
+            continue
+        acts = work.get(name, Counter())
+        done = ", ".join(f"{kind} {TIMES.get(n, f'{n} times')}" for kind, n in acts.most_common(4))
+        parts.append(
+            f"{name} ({strategy.replace('_', ' ')}) spent {hours:.0f} hours"
+            + (f": {done}" if done else " without meeting anyone")
+        )
+    if not parts:
+        return "No seller worked this deal."
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def verdict(deal: DealResult, rule: DecisionRule) -> str:
+    """Why the deal ended as it did, in one paragraph: how it ended, who backed what at the
+    end, support and confidence against the decision rule, urgency against the stall level,
+    who blocked or went idle, and what the sellers' hours went into."""
+    ending = outcome_sentence(deal)
+    sentences = [
+        ending[0].upper() + ending[1:] + ".",
+        _camps(deal),
+        _against_rules(deal, rule),
+        _blockers(deal),
+        _seller_effort(deal),
+    ]
+    return " ".join(s for s in sentences if s)
+
+
+def turning_points(deal: DealResult) -> list[str]:
+    """The weeks that changed the course of the deal: the committee's lean changing, outside
+    events, vetoes, and the ending."""
+    labels = deal.option_labels
+    leaning = None
+    told = {"event", "veto", "decide", "stall"}
+    events_by_week: dict[int, list[Event]] = defaultdict(list)
+    for event in deal.events:
+        if event.action in told:
+            events_by_week[event.week].append(event)
+    leads = {c.week: c for c in deal.committee_weekly}
+    points: list[tuple[int, int, str]] = []  # first week, last week, what happened
+    for week in range(1, deal.weeks_simulated + 1):
+        state = leads.get(week)
+        if state is not None and state.leading_option != leaning:
+            option = labels.get(state.leading_option, state.leading_option)
+            verb = "leans to" if leaning is None else "now leans to"
+            points.append((week, week, f"the committee {verb} {option} ({state.support:.0%})"))
+            leaning = state.leading_option
+        for event in events_by_week.get(week, []):
+            line = _event_line(event, labels)
+            repeated = [p for p in points[-3:] if p[2] == line and p[1] == week - 1]
+            if repeated:
+                points[points.index(repeated[0])] = (repeated[0][0], week, repeated[0][2])
+            elif line:
+                points.append((week, week, line))
+    lines = [
+        f"week {first}: {line}" if first == last else f"weeks {first}-{last}: {line}"
+        for first, last, line in points
+    ]
+    if deal.outcome.value == "open" and deal.weeks_simulated >= deal.horizon_weeks:
+        lines.append(f"week {deal.weeks_simulated}: the horizon is reached with no decision (open)")
+    return lines
+
+
+def brief_story(deal: DealResult, rule: DecisionRule) -> list[str]:
+    """The short form of a deal: its verdict, then its turning points only."""
+    return [verdict(deal, rule), "", "Turning points:", *turning_points(deal)]
