@@ -10,8 +10,19 @@ from plotly.subplots import make_subplots
 
 from sim.analysis.survival import ENDINGS, cumulative_incidence
 from sim.model.metrics import JOB_MOVES, JOB_NAMES
+from sim.report.palette import JOB_COLOURS, fill, strategy_colour, strategy_label
 
-STRATEGY_COLOURS = ["#235789", "#c1292e", "#2a9d8f", "#f0a202", "#6a4c93", "#7b8794"]
+ENDING_WORDS = {"won": "won", "lost": "lost to a competitor", "no_decision": "no decision"}
+SHORT_JOB_WORDS = {"seek": "seeking", "validate": "validating", "align": "aligning"}
+OUTCOME_WORDS = {
+    "won": "won",
+    "lost": "lost to a competitor",
+    "no_decision": "no decision",
+    "no_decision_status_quo": "no decision: status quo",
+    "no_decision_stalled": "no decision: stalled",
+    "open": "still open",
+    "high_quality": "high-quality purchase",
+}
 OUTCOME_BARS = [
     ("won", "won"),
     ("lost", "lost to a competitor"),
@@ -21,15 +32,6 @@ OUTCOME_BARS = [
 ]
 
 
-def colour(index: int) -> str:
-    return STRATEGY_COLOURS[index % len(STRATEGY_COLOURS)]
-
-
-def _fill(hex_colour: str, alpha: float) -> str:
-    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
 def outcome_mix(summary: pd.DataFrame) -> go.Figure:
     """Share of deals ending each way, per strategy, with 95% intervals."""
     figure = go.Figure()
@@ -37,10 +39,10 @@ def outcome_mix(summary: pd.DataFrame) -> go.Figure:
         values = [row[key] for key, _ in OUTCOME_BARS]
         figure.add_trace(
             go.Bar(
-                name=row["strategy"],
+                name=strategy_label(row["strategy"]),
                 x=[label for _, label in OUTCOME_BARS],
                 y=values,
-                marker_color=colour(i),
+                marker_color=strategy_colour(row["strategy"], i),
                 error_y={
                     "type": "data",
                     "symmetric": False,
@@ -69,10 +71,10 @@ def incidence_curves(rows: pd.DataFrame, strategies: list[str]) -> go.Figure:
         rows=1,
         cols=len(endings),
         shared_yaxes=True,
-        subplot_titles=[e.replace("_", " ") for e in endings],
+        subplot_titles=[ENDING_WORDS.get(e, e) for e in endings],
     )
     for i, strategy in enumerate(strategies):
-        table = cumulative_incidence(rows[rows["treatment"] == strategy])
+        table = cumulative_incidence(rows[rows["policy"] == strategy])
         for j, ending in enumerate(endings, start=1):
             curve = table[table["ending"] == ending]
             figure.add_trace(
@@ -80,7 +82,7 @@ def incidence_curves(rows: pd.DataFrame, strategies: list[str]) -> go.Figure:
                     x=list(curve["week"]) + list(curve["week"])[::-1],
                     y=list(curve["high"]) + list(curve["low"])[::-1],
                     fill="toself",
-                    fillcolor=_fill(colour(i), 0.15),
+                    fillcolor=fill(strategy_colour(strategy, i), 0.15),
                     line={"width": 0},
                     hoverinfo="skip",
                     showlegend=False,
@@ -94,26 +96,37 @@ def incidence_curves(rows: pd.DataFrame, strategies: list[str]) -> go.Figure:
                     x=curve["week"],
                     y=curve["incidence"],
                     mode="lines",
-                    line={"color": colour(i), "shape": "hv"},
-                    name=strategy,
+                    line={"color": strategy_colour(strategy, i), "shape": "hv"},
+                    name=strategy_label(strategy),
                     legendgroup=strategy,
                     showlegend=j == 1,
-                    hovertemplate=f"week %{{x:.0f}}: %{{y:.1%}} {ending.replace('_', ' ')}"
+                    hovertemplate=f"by week %{{x:.0f}}: %{{y:.1%}} of deals "
+                    f"{ENDING_WORDS.get(ending, ending)}"
                     f"<extra>{strategy}</extra>",
                 ),
                 row=1,
                 col=j,
             )
     figure.update_xaxes(title_text="weeks since the purchase started")
-    figure.update_yaxes(title_text="cumulative share of deals", tickformat=".0%", col=1)
-    figure.update_layout(title="When deals end (open deals censored at the horizon)", height=420)
+    figure.update_yaxes(title_text="share of deals ended so far", tickformat=".0%", col=1)
+    figure.update_yaxes(tickformat=".0%")
+    figure.update_layout(
+        title="When deals end: share ended by each week (cumulative incidence, Aalen-Johansen; "
+        "deals still open at the horizon count until then: censored)",
+        title_font_size=14,
+        legend_title_text="our seller",
+        height=420,
+    )
     return figure
 
 
 def forest(effects: pd.DataFrame) -> go.Figure:
     """Paired differences against the reference strategy, with 95% intervals."""
     rates = effects[effects["metric"] != "loopbacks_per_stakeholder"]
-    labels = [f"{r.strategy}: {r.metric.replace('_', ' ')}" for r in rates.itertuples()]
+    labels = [
+        f"{strategy_label(r.strategy)}: {OUTCOME_WORDS.get(r.metric, r.metric.replace('_', ' '))}"
+        for r in rates.itertuples()
+    ]
     figure = go.Figure(
         go.Scatter(
             x=rates["difference"],
@@ -129,16 +142,17 @@ def forest(effects: pd.DataFrame) -> go.Figure:
             customdata=[
                 "-" if math.isnan(r) else f"x{r:.2f}" for r in rates["relative"].astype(float)
             ],
-            hovertemplate="%{y}: %{x:+.1%} (relative risk %{customdata})<extra></extra>",
+            hovertemplate="%{y}: %{x:+.1%} of deals (risk difference; relative risk "
+            "%{customdata})<extra></extra>",
         )
     )
     figure.add_vline(x=0, line_color="#7b8794")
     reference = effects["versus"].iloc[0] if len(effects) else ""
     figure.update_layout(
-        title=f"Paired effects against {reference} on the same committees",
-        xaxis_title="risk difference (share of deals)",
+        title=f"Change in the share of deals against {strategy_label(reference)}, same committees",
+        xaxis_title="difference in share of deals (risk difference), with 95% interval",
         xaxis_tickformat="+.0%",
-        yaxis_title="strategy: outcome",
+        yaxis_title="our seller: outcome",
         height=160 + 40 * len(labels),
     )
     return figure
@@ -146,37 +160,67 @@ def forest(effects: pd.DataFrame) -> go.Figure:
 
 def job_flows(rows: pd.DataFrame, strategies: list[str]) -> go.Figure:
     """Sankey of changes of main job per deal (from -> to), one panel per strategy: a
-    funnel would flow one way; the maze loops back."""
+    funnel would flow one way; the maze loops back. Every panel has the same node order
+    and the same scale (an invisible filler brings each panel to the largest total), so
+    the panels' flows can be compared by size."""
     figure = go.Figure()
     width = 1.0 / len(strategies)
-    node_colours = ["#3e7cb1", "#f0a202", "#2a9d8f"] * 2
-    for i, strategy in enumerate(strategies):
-        deals = rows[rows["treatment"] == strategy]
+    index = {job: k for k, job in enumerate(JOB_NAMES)}
+    per_deal = {}
+    for strategy in strategies:
+        deals = rows[rows["policy"] == strategy]
         n = max(len(deals), 1)
-        index = {job: k for k, job in enumerate(JOB_NAMES)}
+        per_deal[strategy] = [float(deals[f"moves_{a}_{b}"].sum()) / n for a, b in JOB_MOVES]
+    largest = max((sum(v) for v in per_deal.values()), default=0.0) or 1.0
+    jobs = len(JOB_NAMES)
+    ys = [0.15 + 0.6 * k / max(jobs - 1, 1) for k in range(jobs)]
+    for i, strategy in enumerate(strategies):
+        values = per_deal[strategy]
+        filler = largest - sum(values)
+        loop = [index[b] < index[a] for a, b in JOB_MOVES]
+        colours = [fill("#c1292e" if back else "#7b8794", 0.45) for back in loop]
         figure.add_trace(
             go.Sankey(
-                domain={"x": [i * width + 0.02, (i + 1) * width - 0.02], "y": [0, 1]},
+                arrangement="fixed",
+                domain={"x": [i * width + 0.03, (i + 1) * width - 0.03], "y": [0, 1]},
                 node={
-                    "label": [f"from {j}" for j in JOB_NAMES] + [f"to {j}" for j in JOB_NAMES],
-                    "color": node_colours,
-                    "pad": 18,
+                    "label": [SHORT_JOB_WORDS[j] for j in JOB_NAMES] * 2 + ["", ""],
+                    "color": [JOB_COLOURS[j] for j in JOB_NAMES] * 2
+                    + ["rgba(0,0,0,0)", "rgba(0,0,0,0)"],
+                    "x": [0.01] * jobs + [0.99] * jobs + [0.01, 0.99],
+                    "y": ys + ys + [0.99, 0.99],
+                    "pad": 14,
+                    "line": {"width": 0},
+                    "hovertemplate": "%{label}<extra></extra>",
                 },
                 link={
-                    "source": [index[a] for a, _ in JOB_MOVES],
-                    "target": [3 + index[b] for _, b in JOB_MOVES],
-                    "value": [float(deals[f"moves_{a}_{b}"].sum()) / n for a, b in JOB_MOVES],
-                    "hovertemplate": "%{source.label} %{target.label}: %{value:.1f} per deal"
-                    "<extra></extra>",
+                    "source": [index[a] for a, _ in JOB_MOVES] + [2 * jobs],
+                    "target": [jobs + index[b] for _, b in JOB_MOVES] + [2 * jobs + 1],
+                    "value": [*values, max(filler, 0.0)],
+                    "color": [*colours, "rgba(0,0,0,0)"],
+                    "customdata": ["back to an earlier job" if back else "onwards" for back in loop]
+                    + [""],
+                    "hovertemplate": "from %{source.label} to %{target.label}: %{value:.1f} "
+                    "per deal "
+                    "(%{customdata})<extra></extra>",
                 },
                 name=strategy,
             )
         )
         figure.add_annotation(
-            x=(i + 0.5) * width, y=1.08, xref="paper", yref="paper", text=strategy, showarrow=False
+            x=(i + 0.5) * width,
+            y=1.08,
+            xref="paper",
+            yref="paper",
+            text=strategy_label(strategy),
+            font={"color": strategy_colour(strategy, i)},
+            showarrow=False,
         )
     figure.update_layout(
-        title="The maze: changes of main job per deal (all stakeholders)", height=420
+        title="The maze: changes of main job per deal (red: back to an earlier job); "
+        "one scale for all panels",
+        title_font_size=14,
+        height=440,
     )
     return figure
 
@@ -189,13 +233,13 @@ def distributions(rows: pd.DataFrame, strategies: list[str]) -> go.Figure:
         subplot_titles=("loop-backs per stakeholder", "share of buying time with sellers"),
     )
     for i, strategy in enumerate(strategies):
-        deals = rows[rows["treatment"] == strategy]
+        deals = rows[rows["policy"] == strategy]
         for col, metric in ((1, "loopbacks_per_stakeholder"), (2, "share_with_sellers")):
             figure.add_trace(
                 go.Box(
                     y=deals[metric],
-                    name=strategy,
-                    marker_color=colour(i),
+                    name=strategy_label(strategy),
+                    marker_color=strategy_colour(strategy, i),
                     boxmean=True,
                     showlegend=col == 1,
                     legendgroup=strategy,

@@ -7,33 +7,35 @@ from collections import defaultdict
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from sim.model.result import DealResult, Event
-from sim.story import cell_words, source_words
+from sim.config.scenario import DecisionRule
+from sim.model.result import DealResult
+from sim.report import palette
+from sim.story import event_words
 
-JOB_COLOURS = {"seek": "#3e7cb1", "validate": "#f0a202", "align": "#2a9d8f", "idle": "#d9e2ec"}
-JOB_LABELS = {"seek": "seek", "validate": "validate", "align": "align", "idle": "idle"}
-OPTION_PALETTE = ["#7b8794", "#c1292e", "#235789", "#6a4c93", "#8ac926", "#ff9f1c"]
+JOB_COLOURS = palette.JOB_COLOURS
+JOB_LABELS = {
+    "seek": "seeking information",
+    "validate": "validating",
+    "align": "aligning",
+    "idle": "idle",
+}
+TOP_LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"}
 
 
 def option_colours(deal: DealResult) -> dict[str, str]:
+    return palette.option_colours(list(deal.option_labels), deal.our_vendor)
+
+
+def week_axis(last_week: int) -> dict:
+    """A week axis fitted to the deal: whole weeks only, a tick every week for short deals."""
+    step = next(n for n in (1, 2, 4, 5, 10, 20, 50) if last_week / n <= 20)
     return {
-        option: OPTION_PALETTE[i % len(OPTION_PALETTE)]
-        for i, option in enumerate(deal.option_labels)
+        "range": [0.5, last_week + 1.0],
+        "tick0": 1 if step == 1 else 0,
+        "dtick": step,
+        "tickformat": "d",
+        "title_text": "week",
     }
-
-
-def _event_text(event: Event, labels: dict[str, str]) -> str:
-    if event.action == "seek":
-        return f"sought {cell_words(event.target, labels)} via {source_words(event.effect, labels)}"
-    if event.action == "validate":
-        verdict, _, source = event.effect.partition(":")
-        about, where = cell_words(event.target, labels), source_words(source, labels)
-        return f"{verdict} a claim on {about} from {where}"
-    if event.action == "align":
-        return f"{event.effect} with {event.target}"
-    if event.action == "forward":
-        return f"passed the seller's claim on to {event.target}"
-    return f"{event.action}: {event.effect}"
 
 
 def hover_texts(deal: DealResult) -> dict[tuple[int, str], list[str]]:
@@ -45,7 +47,7 @@ def hover_texts(deal: DealResult) -> dict[tuple[int, str], list[str]]:
             for name in event.target.split(", "):
                 texts[event.week, name].append(f"{event.actor}: {event.effect}")
         else:
-            texts[event.week, event.actor].append(_event_text(event, labels))
+            texts[event.week, event.actor].append(event_words(event, labels))
     return texts
 
 
@@ -54,29 +56,30 @@ def _hover(lines: list[str]) -> str:
     return "<br>".join(shown)
 
 
-def timeline(deal: DealResult, title: str = "", ongoing: bool = False) -> go.Figure:
-    """Swimlanes: one row per stakeholder, one cell per week coloured by its main job;
-    seller meetings marked; the decision (or the horizon, or for a deal being played back
-    the current week) as a vertical line."""
+def _swimlane_traces(deal: DealResult, legend: bool = True) -> list[go.Scatter]:
     names = [s["name"] for s in deal.stakeholders]
     texts = hover_texts(deal)
-    figure = go.Figure()
+    traces = []
     for job, colour in JOB_COLOURS.items():
         states = [s for s in deal.weekly if s.job == job]
         if not states:
             continue
-        figure.add_trace(
+        traces.append(
             go.Scatter(
                 x=[s.week for s in states],
                 y=[s.stakeholder for s in states],
                 mode="markers",
                 name=JOB_LABELS[job],
+                legendgroup=job,
+                showlegend=legend,
                 marker={"symbol": "square", "size": 11, "color": colour},
-                hovertemplate="%{y}, week %{x}<br>%{customdata}<extra>" + job + "</extra>",
+                hovertemplate="%{y}, week %{x}<br>%{customdata}<extra>"
+                + JOB_LABELS[job]
+                + "</extra>",
                 customdata=[
-                    f"{s.hours_seek:.0f} h seek, {s.hours_validate:.0f} h validate, "
-                    f"{s.hours_align:.0f} h align ({s.hours_with_sellers:.0f} h with sellers)<br>"
-                    + _hover(texts.get((s.week, s.stakeholder), []))
+                    f"{s.hours_seek:.0f} h seeking, {s.hours_validate:.0f} h validating, "
+                    f"{s.hours_align:.0f} h aligning ({s.hours_with_sellers:.0f} h with sellers)"
+                    "<br>" + _hover(texts.get((s.week, s.stakeholder), []))
                     for s in states
                 ],
             )
@@ -89,44 +92,137 @@ def timeline(deal: DealResult, title: str = "", ongoing: bool = False) -> go.Fig
         if name in names
     ]
     if touches:
-        figure.add_trace(
+        traces.append(
             go.Scatter(
                 x=[t[0] for t in touches],
                 y=[t[1] for t in touches],
                 mode="markers",
-                name="seller touch",
+                name="seller meeting",
+                legendgroup="seller",
+                showlegend=legend,
                 marker={
                     "symbol": "diamond-open",
-                    "size": 9,
+                    "size": 7,
                     "color": "#1f2933",
-                    "line": {"width": 1.5},
+                    "line": {"width": 1},
                 },
                 customdata=[f"{t[2]}: {t[3]}" for t in touches],
                 hovertemplate="%{y}, week %{x}<br>%{customdata}<extra>seller</extra>",
             )
         )
+    return traces
+
+
+def _end_label(deal: DealResult, ongoing: bool) -> tuple[int, str]:
     end = deal.cycle_weeks or deal.weeks_simulated
     if ongoing:
-        label = f"week {end}"
-    else:
-        label = deal.outcome.value.replace("_", " ") if deal.cycle_weeks else "horizon (open)"
-    figure.add_vline(x=end + 0.5, line_dash="dash", line_color="#c1292e")
-    figure.add_annotation(x=end + 0.5, y=1.02, yref="paper", text=label, showarrow=False)
+        return end, f"week {end}"
+    return end, deal.outcome.value.replace("_", " ") if deal.cycle_weeks else "horizon (open)"
+
+
+def timeline(
+    deal: DealResult, title: str = "", ongoing: bool = False, last_week: int | None = None
+) -> go.Figure:
+    """Swimlanes: one row per stakeholder, one cell per week coloured by its main job;
+    seller meetings marked; the decision (or the horizon, or for a deal being played back
+    the current week) as a vertical line. `last_week` fixes the week axis (to share it)."""
+    names = [s["name"] for s in deal.stakeholders]
+    figure = go.Figure(_swimlane_traces(deal))
+    end, label = _end_label(deal, ongoing)
+    figure.add_vline(x=end + 0.5, line_dash="dash", line_color="#1f2933")
+    figure.add_annotation(
+        x=end + 0.5,
+        y=1.0,
+        yref="paper",
+        text=label,
+        showarrow=False,
+        xanchor="right",
+        yanchor="bottom",
+        bgcolor="white",
+    )
     figure.update_layout(
         title=title or "Who worked on which buying job, week by week",
-        xaxis_title="week",
-        yaxis_title="stakeholder",
         yaxis={"categoryorder": "array", "categoryarray": list(reversed(names))},
-        height=140 + 34 * len(names),
-        legend_title_text="main job of the week",
-        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+        height=150 + 30 * len(names),
+        legend=TOP_LEGEND,
+        margin={"l": 10, "r": 10, "t": 80, "b": 40},
+    )
+    figure.update_xaxes(**week_axis(last_week or deal.weeks_simulated))
+    return figure
+
+
+def side_by_side(
+    deals: list[DealResult],
+    titles: list[str],
+    divergence: int | None,
+    ongoing: tuple[bool, bool] = (False, False),
+) -> go.Figure:
+    """Two deals of the same committee as two swimlane panels on one shared week axis and
+    one stakeholder axis, the week their stories diverge marked in both."""
+    names = [s["name"] for s in deals[0].stakeholders]
+    last = max(d.weeks_simulated for d in deals)
+    figure = make_subplots(
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        shared_xaxes=True,
+        subplot_titles=titles,
+        horizontal_spacing=0.03,
+    )
+    for col, deal in enumerate(deals, start=1):
+        for trace in _swimlane_traces(deal, legend=col == 1):
+            figure.add_trace(trace, row=1, col=col)
+        end, label = _end_label(deal, ongoing[col - 1])
+        figure.add_vline(x=end + 0.5, line_dash="dash", line_color="#1f2933", row=1, col=col)
+        figure.add_annotation(
+            x=end + 0.5,
+            y=-0.6,
+            text=label,
+            showarrow=False,
+            row=1,
+            col=col,
+            bgcolor="white",
+            yanchor="top",
+        )
+        if divergence:
+            figure.add_vrect(
+                x0=divergence - 0.5,
+                x1=divergence + 0.5,
+                fillcolor="#c1292e",
+                opacity=0.15,
+                line_width=0,
+                row=1,
+                col=col,
+            )
+    if divergence:
+        figure.add_annotation(
+            x=0.5,
+            y=1.0,
+            xref="paper",
+            yref="paper",
+            yanchor="bottom",
+            showarrow=False,
+            text=f"shaded: week {divergence}, where the two stories diverge",
+            font={"color": "#c1292e"},
+            yshift=22,
+        )
+    figure.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)))
+    figure.update_xaxes(**week_axis(last))
+    figure.update_layout(
+        height=170 + 30 * len(names),
+        legend=TOP_LEGEND | {"y": 1.12},
+        margin={"l": 10, "r": 10, "t": 100, "b": 40},
     )
     return figure
 
 
-def preferences(deal: DealResult) -> go.Figure:
+def preferences(
+    deal: DealResult, rule: DecisionRule | None = None, last_week: int | None = None
+) -> go.Figure:
     """Each stakeholder's favourite option over weeks (marker size: confidence), and the
-    committee's support for its leading option, confidence and urgency."""
+    committee's support for its leading option, confidence and urgency, with the decision
+    rule's levels drawn beside them: where support and confidence must reach to decide, and
+    where urgency falls so low that the purchase is shelved."""
     labels = deal.option_labels
     colours = option_colours(deal)
     names = [s["name"] for s in deal.stakeholders]
@@ -134,8 +230,8 @@ def preferences(deal: DealResult) -> go.Figure:
         rows=2,
         cols=1,
         shared_xaxes=True,
-        row_heights=[0.62, 0.38],
-        vertical_spacing=0.08,
+        row_heights=[0.6, 0.4],
+        vertical_spacing=0.1,
         subplot_titles=("favourite option of each stakeholder", "the committee"),
     )
     for option, label in labels.items():
@@ -163,25 +259,19 @@ def preferences(deal: DealResult) -> go.Figure:
         )
     committee = deal.committee_weekly
     weeks = [c.week for c in committee]
-    figure.add_trace(
-        go.Scatter(
-            x=weeks,
-            y=[c.support for c in deal.committee_weekly],
-            name="support for the leading option",
-            mode="lines+markers",
-            line={"color": "#235789"},
-            customdata=[
-                labels.get(c.leading_option, c.leading_option) for c in deal.committee_weekly
-            ],
-            hovertemplate="week %{x}: %{y:.0%} behind %{customdata}<extra></extra>",
+    lines = (
+        (
+            [c.support for c in committee],
+            "support for the leading option",
+            "#235789",
+            "solid",
+            ".0%",
         ),
-        row=2,
-        col=1,
-    )
-    for values, name, colour, dash, shown in (
         ([c.confidence for c in committee], "supporters' confidence", "#f0a202", "dot", ".0%"),
-        ([c.urgency for c in committee], "urgency", "#c1292e", "dash", ".2f"),
-    ):
+        ([c.urgency for c in committee], "urgency (0-1)", "#c1292e", "dash", ".2f"),
+    )
+    leaders = [labels.get(c.leading_option, c.leading_option) for c in committee]
+    for values, name, colour, dash, shown in lines:
         figure.add_trace(
             go.Scatter(
                 x=weeks,
@@ -189,11 +279,40 @@ def preferences(deal: DealResult) -> go.Figure:
                 name=name,
                 mode="lines",
                 line={"color": colour, "dash": dash},
-                hovertemplate=f"week %{{x}}: {name} %{{y:{shown}}}<extra></extra>",
+                customdata=leaders,
+                hovertemplate=f"week %{{x}}: {name} %{{y:{shown}}} (leading: %{{customdata}})"
+                "<extra></extra>",
             ),
             row=2,
             col=1,
         )
+    if rule is not None:
+        levels = (
+            (rule.support_threshold, f"support needed: {rule.support_threshold:.0%}", "#235789", 0),
+            (
+                rule.confidence_threshold,
+                f"confidence needed: {rule.confidence_threshold:.0%}",
+                "#f0a202",
+                1,
+            ),
+            (rule.stall_urgency, f"shelved below urgency {rule.stall_urgency:.2f}", "#c1292e", 1),
+        )
+        for level, text, colour, side in levels:
+            figure.add_hline(
+                y=level, line_dash="longdash", line_width=1, line_color=colour, row=2, col=1
+            )
+            figure.add_annotation(
+                x=side,
+                xref="x2 domain",
+                y=level,
+                yref="y2",
+                text=text,
+                showarrow=False,
+                xanchor="right" if side else "left",
+                yanchor="bottom",
+                font={"size": 10, "color": colour},
+                bgcolor="rgba(255,255,255,0.7)",
+            )
     figure.update_yaxes(
         title_text="stakeholder",
         categoryorder="array",
@@ -201,9 +320,12 @@ def preferences(deal: DealResult) -> go.Figure:
         row=1,
         col=1,
     )
-    figure.update_yaxes(title_text="share (0-1)", range=[0, 1.05], row=2, col=1)
-    figure.update_xaxes(title_text="week", row=2, col=1)
+    figure.update_yaxes(title_text="share", tickformat=".0%", range=[0, 1.05], row=2, col=1)
+    figure.update_xaxes(**week_axis(last_week or deal.weeks_simulated))
+    figure.update_xaxes(title_text="", row=1, col=1)
     figure.update_layout(
-        height=260 + 34 * len(names) + 220, margin={"l": 10, "r": 10, "t": 60, "b": 40}
+        height=300 + 30 * len(names) + 200,
+        legend=TOP_LEGEND,
+        margin={"l": 10, "r": 10, "t": 80, "b": 40},
     )
     return figure

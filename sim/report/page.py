@@ -30,6 +30,8 @@ h2 { font-size: 1.2rem; margin-top: 2.2rem; border-bottom: 1px solid #d9e2ec; }
 table.facts { border-collapse: collapse; font-size: .9rem; }
 table.facts td, table.facts th { border: 1px solid #d9e2ec; padding: .2rem .6rem;
                                  text-align: left; }
+pre.code { background: #f5f7fa; border: 1px solid #d9e2ec; padding: .6rem 1rem;
+           font-size: .8rem; max-height: 480px; overflow: auto; }
 footer { margin-top: 3rem; color: #7b8794; font-size: .8rem; }
 """
 
@@ -41,6 +43,7 @@ class Section:
     figure: go.Figure | None = None
     story: list[str] | None = None
     table: list[tuple[str, str]] | None = None
+    code: str | None = None  # shown verbatim (a scenario as YAML)
 
 
 @dataclass
@@ -91,6 +94,8 @@ class Page:
                     for k, v in section.table
                 )
                 parts.append(f'<table class="facts">{rows}</table>')
+            if section.code is not None:
+                parts.append(f'<pre class="code">{html.escape(section.code)}</pre>')
         parts.append(f"<footer>{html.escape(self.footer)}</footer></body></html>")
         return "\n".join(parts)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import yaml
 
 from sim.analysis.compare import OUTCOME_RATES, indicators
 from sim.analysis.sensitivity import IncompleteSweep, sensitivity_indices
@@ -14,8 +15,47 @@ from sim.config.scenario import Scenario
 from sim.model.result import DealResult
 from sim.report import compare_figures, deal_figures, sweep_figures
 from sim.report.page import Page, Section
+from sim.report.palette import strategy_label
 from sim.store import ResultsStore
-from sim.story import outcome_sentence, tell_story
+from sim.story import tell_story, verdict
+
+Changes = list[tuple[str, str]]  # (setting, value) changed from the scenario as loaded
+
+GLOSSARY = [
+    (
+        "funnel_pusher, maze_guide, social_seller, none",
+        "strategy ids of our seller: a funnel "
+        "pusher pitches and presses for a close; a maze guide helps the committee make sense, "
+        "validate and align; a social seller builds trusted reach in the buyers' peer network "
+        "first; none: no seller",
+    ),
+    (
+        "censored",
+        "a deal still open at the end of the simulated horizon: counted as open "
+        "until then, never as won or lost",
+    ),
+    (
+        "cumulative incidence (Aalen-Johansen)",
+        "the share of deals that have ended a given way "
+        "by each week, counting the other endings as competing, not as missing",
+    ),
+    (
+        "Kaplan-Meier",
+        "the estimate of the share of deals still undecided by each week, with "
+        "open deals censored; its median is the median time to decision",
+    ),
+    (
+        "risk difference",
+        "the change in the share of deals ending a given way, against the "
+        "reference strategy on the same committees (+5% = five more deals in a hundred)",
+    ),
+    ("relative risk", "the same change as a ratio (x1.20 = a fifth more often)"),
+    (
+        "95% interval",
+        "bootstrap interval: the range the share would likely fall in with "
+        "other committees of the same kind",
+    ),
+]
 
 
 def _scenario_line(scenario: Scenario) -> str:
@@ -23,15 +63,44 @@ def _scenario_line(scenario: Scenario) -> str:
     return line + (f": {scenario.description}" if scenario.description else ".")
 
 
-def deal_report(deal: DealResult, scenario: Scenario) -> Page:
+def _changes_line(changes: Changes | None) -> list[str]:
+    if changes is None:
+        return []
+    if not changes:
+        return ["Settings: as in the scenario file (nothing changed)."]
+    return ["Changed settings: " + "; ".join(f"{k} = {v}" for k, v in changes) + "."]
+
+
+def _scenario_section(scenario: Scenario, changes: Changes | None) -> Section:
+    """The full scenario as run, so a report can be re-run from itself."""
+    text = yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+    return Section(
+        "The scenario as run",
+        "Every setting of this run as YAML (save it as a .yaml file to run it again with "
+        "b2bsim or load it in the explorer)" + (", changed settings included." if changes else "."),
+        table=changes or None,
+        code=text,
+    )
+
+
+def seller_words(deal: DealResult) -> str:
+    """'a funnel pusher' or 'no seller' - never 'a none'."""
+    strategy = deal.strategies.get(deal.our_vendor, "none")
+    if strategy == "none":
+        return "no seller of ours"
+    return f"our seller as {strategy_label(strategy)}"
+
+
+def deal_report(deal: DealResult, scenario: Scenario, changes: Changes | None = None) -> Page:
     metrics = deal.metrics()
     page = Page(
         title=f"One deal: {scenario.name}, seed {deal.seed}",
         summary=[
             _scenario_line(scenario),
+            *_changes_line(changes),
             f"This report follows one simulated purchase by a committee of "
-            f"{deal.n_stakeholders}, week by week. Outcome: {outcome_sentence(deal)}. Our seller: "
-            f"{deal.strategies.get(deal.our_vendor, 'none')}.",
+            f"{deal.n_stakeholders}, week by week, with {seller_words(deal)}.",
+            "Why it ended this way: " + verdict(deal, scenario.decision),
             f"Stakeholders looped back to a job they had left {metrics['loopbacks']} times "
             f"({metrics['loopbacks_per_stakeholder']:.1f} each); "
             f"{metrics['share_with_sellers']:.0%} of their buying time was spent with sellers.",
@@ -52,42 +121,112 @@ def deal_report(deal: DealResult, scenario: Scenario) -> Page:
             "Who favours what",
             "Top: each stakeholder's favourite option each week (bigger: more confident). "
             "Bottom: the share of influence behind the leading option, its supporters' "
-            "confidence and the account's urgency (all on a 0-1 scale).",
-            deal_figures.preferences(deal),
+            "confidence and the account's urgency, with the decision rule's levels as thin "
+            "dashed lines: support and confidence must both reach theirs to decide; below the "
+            "urgency level the purchase is shelved.",
+            deal_figures.preferences(deal, scenario.decision),
         )
     )
+    page.add(_scenario_section(scenario, changes))
     return page
 
 
-def versus_report(deals: dict[str, DealResult], scenario: Scenario, divergence: int | None) -> Page:
+def versus_report(
+    deals: dict[str, DealResult],
+    scenario: Scenario,
+    divergence: int | None,
+    changes: Changes | None = None,
+) -> Page:
     strategies = list(deals)
-    ends = "; ".join(f"with {s}, {outcome_sentence(d)}" for s, d in deals.items())
     seed = next(iter(deals.values())).seed
     page = Page(
         title=f"Same committee, two sellers: {scenario.name}, seed {seed}",
         summary=[
             _scenario_line(scenario),
-            f"The same committee (seed {seed}) meets our seller acting as {strategies[0]} and "
-            f"as {strategies[1]}; everything else is identical. {ends[:1].upper() + ends[1:]}.",
+            *_changes_line(changes),
+            f"The same committee (seed {seed}) meets our seller acting as "
+            f"{strategy_label(strategies[0])} and as {strategy_label(strategies[1])}; "
+            "everything else is identical.",
+            *(
+                f"With {strategy_label(s)}: {verdict(d, scenario.decision)}"
+                for s, d in deals.items()
+            ),
             f"The stories diverge in week {divergence}."
             if divergence
             else "The two deals went exactly the same way.",
         ],
     )
-    horizon = max(d.weeks_simulated for d in deals.values())
+    page.add(
+        Section(
+            "Side by side",
+            "Swimlanes by main buying job per week on one week axis; diamonds mark seller "
+            "meetings; the shaded week is where the committee's views first differ.",
+            deal_figures.side_by_side(
+                list(deals.values()),
+                [f"with {strategy_label(s)}" for s in strategies],
+                divergence,
+            ),
+        )
+    )
+    last = max(d.weeks_simulated for d in deals.values())
     for strategy, deal in deals.items():
-        figure = deal_figures.timeline(deal, title=f"With a {strategy} as our seller")
-        figure.update_xaxes(range=[0.5, horizon + 1.5])
         page.add(
             Section(
-                f"With {strategy}",
-                "Swimlanes by main buying job per week (same week axis for both); diamonds "
-                "mark seller meetings. The story is on the right.",
-                figure,
+                f"With {strategy_label(strategy)}",
+                "Favourites and the committee against the decision rule (same week axis for "
+                "both deals). The story is on the right.",
+                deal_figures.preferences(deal, scenario.decision, last_week=last),
                 story=tell_story(deal),
             )
         )
+    page.add(_scenario_section(scenario, changes))
     return page
+
+
+def tradeoffs(summary: pd.DataFrame) -> list[str]:
+    """The comparison in plain sentences: win rate, no-decision rate, hours per win and time
+    to decision, each naming which strategy does best on it."""
+    records = summary.to_dict("records")
+
+    def best(key: str, highest: bool) -> dict:
+        usable = [
+            r
+            for r in records
+            if not math.isnan(float(r[key]))
+            and (r["seller_hours"] or key != "seller_hours_per_won")
+        ]
+        return (max if highest else min)(usable, key=lambda r: float(r[key])) if usable else {}
+
+    lines = []
+    for r in records:
+        if not r["seller_hours"]:
+            hours = "no seller hours"
+        elif math.isnan(float(r["seller_hours_per_won"])):
+            hours = "no deal won for its hours"
+        else:
+            hours = f"{r['seller_hours_per_won']:.0f} seller hours per deal won"
+        weeks = float(r["median_weeks_to_decision"])
+        timing = (
+            f"half decided within {weeks:.0f} weeks"
+            if not math.isnan(weeks)
+            else ("fewer than half decided within the horizon")
+        )
+        lines.append(
+            f"With {strategy_label(r['strategy'])}: won {r['won']:.0%}, no decision "
+            f"{r['no_decision']:.0%}, {hours}, {timing}."
+        )
+    won, stuck = best("won", True), best("no_decision", False)
+    cheap, fast = best("seller_hours_per_won", False), best("median_weeks_to_decision", False)
+    picks = [
+        (won, "wins most often"),
+        (stuck, "leaves fewest deals without a decision"),
+        (cheap, "needs the fewest seller hours per win"),
+        (fast, "reaches decisions soonest"),
+    ]
+    said = "; ".join(f"{strategy_label(r['strategy'])} {what}" for r, what in picks if r)
+    if said:
+        lines.append("Trade-offs: " + said + ".")
+    return lines
 
 
 def compare_report(
@@ -98,18 +237,19 @@ def compare_report(
     rows: pd.DataFrame,
     summary: pd.DataFrame,
     effects: pd.DataFrame,
+    changes: Changes | None = None,
 ) -> Page:
-    lines = [_scenario_line(scenario)]
+    lines = [_scenario_line(scenario), *_changes_line(changes)]
     lines.append(
-        f"Each of {', '.join(strategies)} sold to the same {replications} committees "
+        f"Each of {', '.join(strategy_label(s) for s in strategies)} sold to the same "
+        f"{replications} committees "
         f"(seeds {seed} to {seed + replications - 1}), so differences come from the seller, "
         "not from who was in the room. Intervals are 95% bootstrap intervals."
     )
-    best = summary.sort_values("won", ascending=False).iloc[0]
+    lines.extend(tradeoffs(summary))
     lines.append(
-        f"Highest win rate: {best['strategy']} ({best['won']:.0%}, interval "
-        f"{best['won_low']:.0%}-{best['won_high']:.0%}). Deals still open at the horizon are "
-        "censored in the timing figures, never counted as closed."
+        "Deals still open at the horizon are censored in the timing figures: counted as open "
+        "until then, never as closed. The words used are explained at the end."
     )
     page = Page(title=f"Seller strategies compared: {scenario.name}", summary=lines)
     page.add(
@@ -122,8 +262,9 @@ def compare_report(
     page.add(
         Section(
             "When deals end",
-            "Cumulative incidence (Aalen-Johansen) of winning, losing to a competitor and no "
-            "decision, over weeks since the purchase started, with 95% bands.",
+            "The share of deals won, lost to a competitor and ended without a decision by "
+            "each week since the purchase started (cumulative incidence, Aalen-Johansen), "
+            "with 95% bands.",
             compare_figures.incidence_curves(rows, strategies),
         )
     )
@@ -131,8 +272,9 @@ def compare_report(
         page.add(
             Section(
                 "Paired effects",
-                f"Risk differences against {strategies[0]} on the same committees, with 95% "
-                "paired bootstrap intervals; hover for the relative risk.",
+                f"How much more or less often each ending happens than with "
+                f"{strategy_label(strategies[0])} on the same committees (risk difference), "
+                "with 95% paired bootstrap intervals; hover for the ratio (relative risk).",
                 compare_figures.forest(effects),
             )
         )
@@ -140,7 +282,8 @@ def compare_report(
         Section(
             "The funnel and the maze",
             "How often stakeholders' main job changed from one buying job to another, per "
-            "deal: flows back to earlier jobs are the loops of the maze.",
+            "deal: flows back to earlier jobs (red) are the loops of the maze. All panels "
+            "share one node order and one scale.",
             compare_figures.job_flows(rows, strategies),
         )
     )
@@ -152,18 +295,23 @@ def compare_report(
             compare_figures.distributions(rows, strategies),
         )
     )
-    effort = [
-        (
-            str(r["strategy"]),
-            "-"
-            if math.isnan(r["seller_hours_per_won"])
-            else f"{r['seller_hours_per_won']:.0f} seller hours per won deal; "
-            f"{r['seller_hours_wasted_share']:.0%} of hours spent on deals not won",
-        )
-        for r in summary.to_dict("records")
-    ]
+    effort = [(strategy_label(str(r["strategy"])), _effort(r)) for r in summary.to_dict("records")]
     page.add(Section("Seller effort", "Our seller's hours against what they won.", table=effort))
+    page.add(Section("Words used", "Plain words for the technical terms.", table=GLOSSARY))
+    page.add(_scenario_section(scenario, changes))
     return page
+
+
+def _effort(record: dict) -> str:
+    """Hours per win in words; 'no seller' or 'no deal won' instead of nan."""
+    if not record["seller_hours"]:
+        return "no seller hours (no seller of ours)"
+    if math.isnan(float(record["seller_hours_per_won"])):
+        return f"{record['seller_hours']:,.0f} seller hours, no deal won"
+    return (
+        f"{record['seller_hours_per_won']:.0f} seller hours per won deal; "
+        f"{record['seller_hours_wasted_share']:.0%} of hours spent on deals not won"
+    )
 
 
 def sweep_report(store: ResultsStore, metric: str = "won") -> Page:

@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 
 from sim.analysis.compare import indicators
 from sim.analysis.statistics import rate
-from sim.report.compare_figures import _fill, colour
+from sim.report.palette import fill, strategy_colour
 
 SWEEP_METRICS = (("won", "won"), ("no_decision", "no decision"), ("high_quality", "high quality"))
 MAX_LEVELS = 12
@@ -48,7 +48,7 @@ def metric_over_parameter(deals: pd.DataFrame, parameter: str, group: str | None
                         x=xs + xs[::-1],
                         y=[e.high for e in estimates] + [e.low for e in estimates][::-1],
                         fill="toself",
-                        fillcolor=_fill(colour(i), 0.15),
+                        fillcolor=fill(strategy_colour(str(name), i), 0.15),
                         line={"width": 0},
                         hoverinfo="skip",
                         showlegend=False,
@@ -65,7 +65,7 @@ def metric_over_parameter(deals: pd.DataFrame, parameter: str, group: str | None
                     name=str(name),
                     legendgroup=str(name),
                     showlegend=col == 1,
-                    line={"color": colour(i)},
+                    line={"color": strategy_colour(str(name), i)},
                     error_y=None
                     if numeric
                     else {
