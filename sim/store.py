@@ -1,40 +1,54 @@
 """The results store of one experiment: results/<name>/.
 
     manifest.json            the experiment as run, its fingerprint, the design, the root
-                             seed, package versions, git commit, format version
-    parts/deals-NNNNNN.parquet   one row per deal (written atomically: temp file, rename)
-    events/events-NNNNNN.parquet full event logs of the sampled runs
+                             seed, package versions, git commit, format version, and the
+                             ledger of committed parts with the sha256 of each
+    parts/deals-NNNNNN.parquet   one row per deal
+    events/events-NNNNNN.parquet full event logs of the sampled runs of the same batch
     failures.jsonl           runs that raised, with their traceback
+    .lock                    held by the one sweep writing here (sim.folder_lock)
 
-A run is identified by (point, replication); resuming computes exactly the planned runs
-that no part holds. A folder made by another experiment, by a changed experiment file, or
-holding a corrupt part is refused with an explanation, never mixed in.
+A batch is committed in one step: its events part, then its deals part, are written under
+temporary names and renamed, and only then the manifest, rewritten atomically, lists both with
+their checksums. A part the manifest does not list is the leftover of a killed writer and is
+removed on the next resume; a listed part that is missing, truncated or altered is named, and a
+resuming sweep moves it (and its sibling) to `damaged/` and computes its runs again. A run is
+identified by (point, replication); a folder made by another experiment or by a changed
+experiment file is refused with an explanation, never mixed in.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.config.experiment import Experiment
-from sim.experiment import DesignPoint
-from sim.files import write_atomically
+from sim.files import TEMPORARY_SUFFIX, write_atomically
+from sim.folder_lock import LOCK_NAME, FolderBusy, FolderLock
 from sim.model.metrics import METRIC_TYPES
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+MANIFEST = "manifest.json"
+FAILURES = "failures.jsonl"
+DAMAGED = "damaged"
+MAX_MANIFEST_BYTES = 512 * 1024 * 1024
+DEALS_PART = re.compile(r"deals-\d{6,9}\.parquet")
+EVENTS_PART = re.compile(r"events-\d{6,9}\.parquet")
 KEY_COLUMNS = ("point", "point_index", "replication")
 _ARROW = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
 EVENT_SCHEMA = pa.schema(
@@ -53,6 +67,12 @@ EVENT_SCHEMA = pa.schema(
 
 class StoreError(Exception):
     """A results folder that cannot be used as asked, with the reason and the way out."""
+
+
+class _Point(Protocol):
+    index: int
+    key: str
+    values: dict[str, Any]
 
 
 def _value_type(values: Iterable[Any]) -> pa.DataType:
@@ -91,7 +111,7 @@ def _git_commit() -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-MODEL_SOURCES = ("config", "model", "experiment.py")
+MODEL_SOURCES = ("config", "model", "workflow/design.py")
 """What decides a run's result: scenario defaults, the model's code, design sampling."""
 
 
@@ -108,44 +128,116 @@ def model_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _json_safe(data: Any) -> Any:
+    return json.loads(json.dumps(data, default=str))
+
+
+def _check_manifest(manifest: Any, where: Path) -> None:
+    """Refuse a manifest whose shape this reader cannot trust (hand-edited, damaged)."""
+
+    def damaged(what: str) -> StoreError:
+        return StoreError(f"{where}: damaged manifest ({what})")
+
+    if not isinstance(manifest, dict):
+        raise damaged("not a JSON object")
+    required = ("format_version", "experiment", "fingerprint", "design", "base_scenario")
+    missing = [k for k in required if k not in manifest]
+    if missing:
+        raise damaged(f"missing {', '.join(missing)}")
+    if manifest["format_version"] != FORMAT_VERSION:
+        raise StoreError(
+            f"{where}: format version {str(manifest['format_version'])[:20]}, this b2bsim reads "
+            f"version {FORMAT_VERSION}; run the sweep again into a new --output"
+        )
+    experiment = manifest["experiment"]
+    if not (
+        isinstance(experiment, dict)
+        and isinstance(experiment.get("name"), str)
+        and isinstance(experiment.get("parameters"), dict)
+        and type(experiment.get("replications")) is int
+    ):
+        raise damaged("experiment: not a stored experiment")
+    design = manifest["design"]
+    if not isinstance(design, list) or not all(
+        isinstance(p, dict)
+        and type(p.get("index")) is int
+        and isinstance(p.get("key"), str)
+        and isinstance(p.get("values"), dict)
+        for p in design
+    ):
+        raise damaged("design: not a list of design points")
+    parts = manifest.get("parts", [])
+    if not isinstance(parts, list):
+        raise damaged("parts: not a list")
+    for number, entry in enumerate(parts):
+        ok = (
+            isinstance(entry, dict)
+            and isinstance(entry.get("deals"), str)
+            and DEALS_PART.fullmatch(entry["deals"]) is not None
+            and isinstance(entry.get("deals_sha256"), str)
+            and (
+                entry.get("events") is None
+                or (
+                    isinstance(entry["events"], str)
+                    and EVENTS_PART.fullmatch(entry["events"]) is not None
+                    and isinstance(entry.get("events_sha256"), str)
+                )
+            )
+        )
+        if not ok:
+            raise damaged(f"parts[{number}]: not a part record")
+
+
 class ResultsStore:
     """A results folder, opened for one experiment."""
 
     def __init__(self, root: Path, manifest: dict[str, Any]) -> None:
         self.root = root
         self.manifest = manifest
+        self.manifest.setdefault("parts", [])
         self.parts = root / "parts"
         self.events = root / "events"
-        self.failures_log = root / "failures.jsonl"
+        self.failures_log = root / FAILURES
         self.points = {p["key"]: p for p in manifest["design"]}
         self.parameter_names = list(manifest["experiment"]["parameters"])
         self.schema = self._deal_schema()
+        self.lock = FolderLock(root)
+        self.repaired: list[str] = []
+        self._verified = False
 
     # ---- opening ----------------------------------------------------------------------
 
     @classmethod
     def open(cls, root: str | Path) -> ResultsStore:
-        """Open an existing results folder (status, query, report)."""
+        """Open an existing results folder (status, query, report); reading needs no lock,
+        since a writer only ever adds parts and renames a complete manifest into place."""
         root = Path(root)
-        manifest_path = root / "manifest.json"
+        manifest_path = root / MANIFEST
         if not root.is_dir():
             raise StoreError(f"{root}: no such results folder")
-        if not manifest_path.exists():
-            raise StoreError(f"{root}: not a results folder (no manifest.json)")
+        if not manifest_path.is_file():
+            raise StoreError(f"{root}: not a results folder (no {MANIFEST})")
         try:
-            manifest = json.loads(manifest_path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            if manifest_path.stat().st_size > MAX_MANIFEST_BYTES:
+                raise StoreError(f"{manifest_path}: too large to be a manifest")
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
             raise StoreError(f"{manifest_path}: unreadable manifest ({error})") from error
-        required = ("format_version", "experiment", "fingerprint", "design", "base_scenario")
-        missing = [k for k in required if not isinstance(manifest, dict) or k not in manifest]
-        if missing:
-            raise StoreError(f"{manifest_path}: damaged manifest (missing {', '.join(missing)})")
-        if manifest["format_version"] != FORMAT_VERSION:
-            raise StoreError(
-                f"{manifest_path}: format version {manifest['format_version']}, this b2bsim "
-                f"reads version {FORMAT_VERSION}"
-            )
-        return cls(root, manifest)
+        except OSError as error:
+            raise StoreError(f"{manifest_path}: cannot be read ({error.strerror})") from error
+        _check_manifest(manifest, manifest_path)
+        try:
+            return cls(root, manifest)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise StoreError(f"{manifest_path}: damaged manifest ({error})") from error
 
     @classmethod
     def for_experiment(
@@ -153,39 +245,78 @@ class ResultsStore:
         root: str | Path,
         experiment: Experiment,
         base_scenario: dict[str, Any],
-        points: list[DesignPoint],
+        points: Sequence[_Point],
         fresh: bool = False,
     ) -> ResultsStore:
-        """Open `root` to store `experiment`, creating it if needed. An existing folder must
-        hold this very experiment; `fresh` empties it first (asked for explicitly)."""
+        """Open `root` to store `experiment`, creating it if needed, and hold its lock. An
+        existing folder must hold this very experiment; `fresh` removes its results first
+        (only this store's own files, and only a store of the same experiment)."""
         root = Path(root)
-        if fresh and root.exists():
-            if (root / "manifest.json").exists() or not any(root.iterdir()):
-                shutil.rmtree(root)
-            else:
-                raise StoreError(f"{root}: exists and is not a results folder; not removing it")
-        if root.exists() and any(root.iterdir()):
+        if root.exists() and not root.is_dir():
+            raise StoreError(f"{root}: exists and is not a folder; choose another --output")
+        cls._refuse_foreign(root, experiment)  # before touching anything in the folder
+        created = not root.exists()
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            reason = error.strerror
+            raise StoreError(f"{root}: cannot create the results folder ({reason})") from error
+        lock = FolderLock(root)
+        try:
+            lock.acquire()
+        except FolderBusy as busy:
+            raise StoreError(
+                f"{root}: another sweep is writing here ({busy}); wait for it to finish, or "
+                "choose another --output"
+            ) from None
+        except OSError as error:
+            raise StoreError(f"{root}: cannot lock the folder ({error.strerror})") from error
+        try:
+            store = cls._open_locked(root, experiment, base_scenario, points, fresh)
+        except BaseException:
+            if created:
+                shutil.rmtree(root, ignore_errors=True)
+            lock.release()
+            raise
+        store.lock = lock
+        return store
+
+    @staticmethod
+    def _holds_anything(root: Path) -> bool:
+        return root.is_dir() and any(p.name != LOCK_NAME for p in root.iterdir())
+
+    @classmethod
+    def _refuse_foreign(cls, root: Path, experiment: Experiment) -> None:
+        """A non-empty folder must be a readable store of the same experiment."""
+        if not cls._holds_anything(root):
+            return
+        if not (root / MANIFEST).exists():
+            raise StoreError(
+                f"{root}: exists and is not a results folder; not touching it, choose another "
+                "--output"
+            )
+        stored = cls.open(root).manifest["experiment"]["name"]
+        if stored != experiment.name:
+            raise StoreError(
+                f"{root}: holds results of experiment {stored[:64]!r}, not "
+                f"{experiment.name!r}; choose another --output"
+            )
+
+    @classmethod
+    def _open_locked(
+        cls,
+        root: Path,
+        experiment: Experiment,
+        base_scenario: dict[str, Any],
+        points: Sequence[_Point],
+        fresh: bool,
+    ) -> ResultsStore:
+        cls._refuse_foreign(root, experiment)  # again: it may have changed before the lock
+        if fresh and (root / MANIFEST).exists():
+            cls.open(root).remove_results()
+        if (root / MANIFEST).exists():
             store = cls.open(root)
-            stored = store.manifest
-            if stored["experiment"]["name"] != experiment.name:
-                raise StoreError(
-                    f"{root}: holds results of experiment {stored['experiment']['name']!r}, "
-                    f"not {experiment.name!r}; choose another --output"
-                )
-            if stored["fingerprint"] != experiment.fingerprint() or stored["base_scenario"] != (
-                json.loads(json.dumps(base_scenario, default=str))
-            ):
-                raise StoreError(
-                    f"{root}: the experiment changed since these results were stored "
-                    f"(fingerprint {stored['fingerprint']} -> {experiment.fingerprint()}); "
-                    "use --fresh to start over, or --output for a new folder"
-                )
-            if stored.get("model_fingerprint") != model_fingerprint():
-                raise StoreError(
-                    f"{root}: the model's code or defaults changed since these results were "
-                    f"stored (model {stored.get('model_fingerprint')} -> {model_fingerprint()}); "
-                    "use --fresh to start over, or --output for a new folder"
-                )
+            store._check_same_experiment(experiment, base_scenario, points)
             store.prepare()
             return store
         manifest = {
@@ -193,27 +324,151 @@ class ResultsStore:
             "experiment": experiment.model_dump(mode="json"),
             "fingerprint": experiment.fingerprint(),
             "model_fingerprint": model_fingerprint(),
-            "base_scenario": json.loads(json.dumps(base_scenario, default=str)),
+            "base_scenario": _json_safe(base_scenario),
             "root_seed": experiment.seed,
             "design": [{"index": p.index, "key": p.key, "values": p.values} for p in points],
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "packages": _package_versions(),
             "git_commit": _git_commit(),
+            "parts": [],
         }
-        root.mkdir(parents=True, exist_ok=True)
-        write_atomically(
-            root / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=2))
-        )
         store = cls(root, manifest)
         store.prepare()
+        store._save_manifest()
         return store
 
+    def _check_same_experiment(
+        self, experiment: Experiment, base_scenario: dict[str, Any], points: Sequence[_Point]
+    ) -> None:
+        """Refuse to add runs of a different experiment, design or model to this folder."""
+        stored = self.manifest
+        if stored["fingerprint"] != experiment.fingerprint() or stored[
+            "base_scenario"
+        ] != _json_safe(base_scenario):
+            raise StoreError(
+                f"{self.root}: the experiment changed since these results were stored "
+                f"(fingerprint {str(stored['fingerprint'])[:16]} -> {experiment.fingerprint()}); "
+                "use --fresh to start over, or --output for a new folder"
+            )
+        if [(p["key"], p["index"]) for p in stored["design"]] != [(p.key, p.index) for p in points]:
+            raise StoreError(
+                f"{self.root}: the design points differ from the stored ones (a parameter's "
+                "order or values changed); use --fresh to start over, or --output for a new "
+                "folder"
+            )
+        if stored.get("model_fingerprint") != model_fingerprint():
+            raise StoreError(
+                f"{self.root}: the model's code or defaults changed since these results were "
+                f"stored (model {str(stored.get('model_fingerprint'))[:16]} -> "
+                f"{model_fingerprint()}); use --fresh to start over, or --output for a new folder"
+            )
+
+    def close(self) -> None:
+        """Release the folder's lock (also released when the process ends)."""
+        self.lock.release()
+
+    # ---- keeping the folder sound (writer, under the lock) -------------------------------
+
+    def _own_files(self) -> list[Path]:
+        """Every file this store made; `--fresh` removes these and nothing else."""
+        files = [self.root / MANIFEST, self.failures_log]
+        files += [p for p in self.parts.glob("deals-*.parquet") if DEALS_PART.fullmatch(p.name)]
+        files += [p for p in self.events.glob("events-*.parquet") if EVENTS_PART.fullmatch(p.name)]
+        damaged = self.root / DAMAGED
+        files += [p for p in damaged.glob("*.parquet") if p.is_file()]
+        for folder in (self.root, self.parts, self.events, damaged):
+            files += list(folder.glob(f".*{TEMPORARY_SUFFIX}"))
+        return [p for p in files if p.is_file() or p.is_symlink()]
+
+    def remove_results(self) -> None:
+        """Delete this store's own files and its emptied folders (the caller holds the lock);
+        the manifest goes last, so an interrupted removal leaves a store that resumes."""
+        own = self._own_files()
+        manifest = self.root / MANIFEST
+        for path in [p for p in own if p != manifest] + [manifest]:
+            path.unlink(missing_ok=True)
+        for folder in (self.parts, self.events, self.root / DAMAGED):
+            # not empty (someone else's file) or absent: leave it
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
     def prepare(self) -> None:
-        """Folders exist; leftovers of a killed writer (temporary files) are removed."""
+        """Make the folder match its manifest (the caller holds the lock): leftovers of a
+        killed writer go, damaged parts move to damaged/ with their runs to be computed
+        again, and a half-written last line of the failures log is cut off."""
         for folder in (self.parts, self.events):
             folder.mkdir(exist_ok=True)
-            for leftover in folder.glob(".*.tmp"):
-                leftover.unlink()
+        for folder in (self.root, self.parts, self.events):
+            for leftover in folder.glob(f".*{TEMPORARY_SUFFIX}"):
+                leftover.unlink(missing_ok=True)
+        listed = set()
+        for entry in self.manifest["parts"]:
+            listed.add(self.parts / entry["deals"])
+            if entry.get("events"):
+                listed.add(self.events / entry["events"])
+        for path in [*self.parts.glob("deals-*.parquet"), *self.events.glob("events-*.parquet")]:
+            if path not in listed:
+                path.unlink()  # written, never committed: its runs are computed again
+        kept = []
+        for entry in self.manifest["parts"]:
+            problem = self._entry_problem(entry)
+            if problem is None:
+                kept.append(entry)
+                continue
+            self._quarantine(entry)
+            self.repaired.append(
+                f"{problem}; moved to {self.root / DAMAGED}/, its runs are computed again"
+            )
+        if len(kept) != len(self.manifest["parts"]):
+            self.manifest["parts"] = kept
+            self._save_manifest()
+        self._trim_failures_log()
+        self._verified = True
+
+    def _quarantine(self, entry: dict[str, Any]) -> None:
+        damaged = self.root / DAMAGED
+        damaged.mkdir(exist_ok=True)
+        for folder, name in ((self.parts, entry["deals"]), (self.events, entry.get("events"))):
+            if name and (folder / name).exists():
+                target = damaged / f"{time.strftime('%Y%m%d%H%M%S')}-{name}"
+                os.replace(folder / name, target)
+
+    def _trim_failures_log(self) -> None:
+        if not self.failures_log.is_file():
+            return
+        data = self.failures_log.read_bytes()
+        if data and not data.endswith(b"\n"):
+            with open(self.failures_log, "r+b") as log:
+                log.truncate(data.rfind(b"\n") + 1)
+
+    def _entry_problem(self, entry: dict[str, Any]) -> str | None:
+        """Why a committed part can no longer be trusted, or None."""
+        pairs = [(self.parts / entry["deals"], entry["deals_sha256"])]
+        if entry.get("events"):
+            pairs.append((self.events / entry["events"], entry["events_sha256"]))
+        for path, expected in pairs:
+            if not path.is_file():
+                return f"{path}: missing"
+            if file_sha256(path) != expected:
+                return f"{path}: damaged (its content differs from the checksum in the manifest)"
+        return None
+
+    def verify(self) -> None:
+        """Refuse a folder with a missing, truncated or altered part (before reading it)."""
+        if self._verified:
+            return
+        for entry in self.manifest["parts"]:
+            problem = self._entry_problem(entry)
+            if problem is not None:
+                raise StoreError(
+                    f"{problem}; run the sweep again (it moves the part aside and recomputes "
+                    "its runs)"
+                )
+        self._verified = True
+
+    def _save_manifest(self) -> None:
+        text = json.dumps(self.manifest, indent=1)
+        write_atomically(self.root / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
 
     # ---- writing ----------------------------------------------------------------------
 
@@ -224,29 +479,45 @@ class ResultsStore:
             pa.field("replication", pa.int64()),
         ]
         for name in self.parameter_names:
-            values = [p["values"][name] for p in self.manifest["design"]]
+            values = [p["values"].get(name) for p in self.manifest["design"]]
             fields.append(pa.field(name, _value_type(values)))
         fields += [pa.field(name, _ARROW[kind]) for name, kind in METRIC_TYPES.items()]
         return pa.schema(fields)
 
-    def _next_part(self, folder: Path, prefix: str) -> Path:
-        numbers = [int(p.stem.rsplit("-", 1)[1]) for p in folder.glob(f"{prefix}-*.parquet")]
-        return folder / f"{prefix}-{max(numbers, default=0) + 1:06d}.parquet"
+    def _next_number(self) -> int:
+        numbers = [
+            int(p.stem.rsplit("-", 1)[1])
+            for folder, prefix in ((self.parts, "deals"), (self.events, "events"))
+            for p in folder.glob(f"{prefix}-*.parquet")
+        ]
+        return max(numbers, default=0) + 1
 
     def write(self, rows: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
-        """Store one batch's deal rows (and sampled events) as new part files."""
-        if rows:
-            for row in rows:
-                point = self.points[row["point"]]
-                row["point_index"] = point["index"]
-                row.update(point["values"])
-            table = pa.Table.from_pylist(rows, schema=self.schema)
-            target = self._next_part(self.parts, "deals")
-            write_atomically(target, lambda p: pq.write_table(table, p))
+        """Commit one batch: its events part, its deals part, then the manifest listing both
+        with their checksums. A kill at any point leaves the batch either whole or absent."""
+        if not rows:
+            return
+        if not self.lock.held:
+            raise StoreError(f"{self.root}: writing needs the folder's lock (for_experiment)")
+        number = self._next_number()
+        entry: dict[str, Any] = {"deals": f"deals-{number:06d}.parquet", "rows": len(rows)}
+        entry["events"] = None
         if events:
             table = pa.Table.from_pylist(events, schema=EVENT_SCHEMA)
-            target = self._next_part(self.events, "events")
-            write_atomically(target, lambda p: pq.write_table(table, p))
+            entry["events"] = f"events-{number:06d}.parquet"
+            target = write_atomically(
+                self.events / entry["events"], lambda p: pq.write_table(table, p)
+            )
+            entry["events_sha256"] = file_sha256(target)
+        for row in rows:
+            point = self.points[row["point"]]
+            row["point_index"] = point["index"]
+            row.update(point["values"])
+        table = pa.Table.from_pylist(rows, schema=self.schema)
+        target = write_atomically(self.parts / entry["deals"], lambda p: pq.write_table(table, p))
+        entry["deals_sha256"] = file_sha256(target)
+        self.manifest["parts"].append(entry)
+        self._save_manifest()
 
     def record_failures(self, failures: list[dict[str, Any]]) -> None:
         if not failures:
@@ -260,19 +531,23 @@ class ResultsStore:
     # ---- reading ----------------------------------------------------------------------
 
     def part_files(self) -> list[Path]:
-        return sorted(self.parts.glob("deals-*.parquet"))
+        """The committed deals parts, in the order they were written."""
+        return [self.parts / entry["deals"] for entry in self.manifest["parts"]]
+
+    def event_files(self) -> list[Path]:
+        return [self.events / e["events"] for e in self.manifest["parts"] if e.get("events")]
 
     def _read_part(self, path: Path, columns: list[str] | None = None) -> pa.Table:
         try:
             return pq.read_table(path, columns=columns)
         except (pa.ArrowInvalid, OSError) as error:
             raise StoreError(
-                f"{path}: corrupt part file ({error}); move it out of the folder and "
-                "resume to recompute its runs"
+                f"{path}: corrupt part file ({error}); run the sweep again to recompute its runs"
             ) from error
 
     def completed(self) -> set[tuple[str, int]]:
         """(point, replication) of every stored deal; a duplicate means a damaged folder."""
+        self.verify()
         done: set[tuple[str, int]] = set()
         for path in self.part_files():
             table = self._read_part(path, ["point", "replication"])
@@ -282,28 +557,43 @@ class ResultsStore:
             unknown = [k for k in keys if k[0] not in self.points]
             if unknown:
                 raise StoreError(f"{path}: holds runs of design points this experiment lacks")
-            if done.intersection(keys):
+            if done.intersection(keys) or len(set(keys)) != len(keys):
                 raise StoreError(f"{path}: repeats runs stored in another part")
             done.update(keys)
         return done
 
     def failed(self) -> dict[tuple[str, int], dict[str, Any]]:
-        """Runs recorded as failed (the latest record per run)."""
+        """Runs recorded as failed (the latest record per run); a half-written last line (a
+        writer killed mid-record) is ignored."""
         if not self.failures_log.exists():
             return {}
+        try:
+            text = self.failures_log.read_text(encoding="utf-8", errors="replace")
+        except OSError as error:
+            raise StoreError(f"{self.failures_log}: cannot be read ({error.strerror})") from error
+        lines = text.split("\n")
+        if not text.endswith("\n"):
+            lines = lines[:-1]
         failures = {}
-        for number, line in enumerate(self.failures_log.read_text().splitlines(), 1):
+        for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
-                failures[record["point"], int(record["replication"])] = record
-            except (json.JSONDecodeError, KeyError, ValueError) as error:
-                raise StoreError(f"{self.failures_log}: line {number} is unreadable") from error
+                point, replication = record["point"], record["replication"]
+                if not isinstance(point, str) or type(replication) is not int:
+                    raise TypeError("point or replication of the wrong type")
+                failures[point, replication] = record
+            except (json.JSONDecodeError, KeyError, TypeError, RecursionError) as error:
+                raise StoreError(
+                    f"{self.failures_log}: line {number} is unreadable ({type(error).__name__});"
+                    " remove that line and run the sweep again"
+                ) from error
         return failures
 
     def deals(self) -> pd.DataFrame:
         """Every stored deal, ordered by design point and replication."""
+        self.verify()
         files = self.part_files()
         if not files:
             return self.schema.empty_table().to_pandas()
@@ -312,49 +602,66 @@ class ResultsStore:
         return frame.sort_values(["point_index", "replication"], ignore_index=True)
 
     def query(self, sql: str) -> pd.DataFrame:
-        """Run SQL (DuckDB) over views `deals`, `events`, `design` and `failures`."""
+        """Run SQL (DuckDB) over views `deals`, `events`, `design` and `failures`, read-only:
+        the connection reads the verified parts through Arrow and has no file system access
+        (no COPY TO, read_csv of other files, ATTACH or INSTALL)."""
         import duckdb
+        import pyarrow.dataset as ds
 
-        self.completed()  # refuse corrupt or foreign parts before querying them
-        connection = duckdb.connect()
+        if not sql.strip():
+            raise StoreError('query: give an SQL statement, e.g. "SELECT count(*) FROM deals"')
+        self.completed()  # refuse damaged or foreign parts before querying them
+        design = pd.DataFrame(
+            [
+                {"point": p["key"], "point_index": p["index"], **p["values"]}
+                for p in self.manifest["design"]
+            ]
+        )
+        failures = pd.DataFrame(list(self.failed().values()))
+        if failures.empty:
+            failures = pd.DataFrame(columns=["point", "replication", "seed", "error", "traceback"])
+        deals = self.part_files()
+        events = self.event_files()
+        sources = {
+            "deals": ds.dataset(deals, schema=self.schema) if deals else self.schema.empty_table(),
+            "events": ds.dataset(events, schema=EVENT_SCHEMA)
+            if events
+            else EVENT_SCHEMA.empty_table(),
+            "design": design,
+            "failures": failures,
+        }
+        connection = duckdb.connect(
+            config={
+                "enable_external_access": False,
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+                "lock_configuration": True,
+            }
+        )
         try:
-            deals = [str(p) for p in self.part_files()]
-            if deals:
-                connection.execute(f"CREATE VIEW deals AS SELECT * FROM read_parquet({deals!r})")
-            else:
-                connection.register("deals_empty", self.schema.empty_table())
-                connection.execute("CREATE VIEW deals AS SELECT * FROM deals_empty")
-            events = [str(p) for p in sorted(self.events.glob("events-*.parquet"))]
-            if events:
-                connection.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet({events!r})")
-            else:
-                connection.register("events_empty", EVENT_SCHEMA.empty_table())
-                connection.execute("CREATE VIEW events AS SELECT * FROM events_empty")
-            design = pd.DataFrame(
-                [
-                    {"point": p["key"], "point_index": p["index"], **p["values"]}
-                    for p in self.manifest["design"]
-                ]
-            )
-            connection.register("design", design)
-            failures = pd.DataFrame(list(self.failed().values()))
-            if failures.empty:
-                failures = pd.DataFrame(
-                    columns=["point", "replication", "seed", "error", "traceback"]
-                )
-            connection.register("failures", failures)
-            return connection.execute(sql).fetchdf()
+            for name, source in sources.items():
+                connection.register(f"_stored_{name}", source)
+                connection.execute(f"CREATE VIEW {name} AS SELECT * FROM _stored_{name}")
+            result = connection.execute(sql)
+            if result.description is None:
+                raise StoreError("query: the statement returns no rows (queries are read-only)")
+            return result.fetchdf()
+        except duckdb.PermissionException as error:
+            raise StoreError(
+                "query: refused, queries are read-only and cannot reach files, databases or "
+                "extensions (use `b2bsim export` to write tables out)"
+            ) from error
         except duckdb.Error as error:
-            raise StoreError(f"query failed: {error}") from error
+            raise StoreError(f"query failed: {str(error)[:500]}") from error
         finally:
             connection.close()
 
     def status(self) -> dict[str, Any]:
         replications = self.manifest["experiment"]["replications"]
         planned = len(self.manifest["design"]) * replications
-        completed = len(self.completed())
-        failed = {k for k in self.failed() if k}
-        failed_open = len(failed - self.completed())
+        completed_runs = self.completed()
+        completed = len(completed_runs)
+        failed_open = len(set(self.failed()) - completed_runs)
         return {
             "experiment": self.manifest["experiment"]["name"],
             "folder": str(self.root),
@@ -365,6 +672,6 @@ class ResultsStore:
             "failed": failed_open,
             "remaining": planned - completed,
             "parts": len(self.part_files()),
-            "created": self.manifest["created"],
-            "git_commit": self.manifest["git_commit"],
+            "created": self.manifest.get("created"),
+            "git_commit": self.manifest.get("git_commit"),
         }

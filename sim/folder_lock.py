@@ -1,0 +1,99 @@
+"""One writer per results folder: an advisory lock file that names its holder.
+
+The lock is an `flock` on `<folder>/.lock`, so the kernel releases it when its holder dies
+(a `kill -9` leaves no stale lock to clean up); the file's text (pid, host, start time) only
+serves the refusal message. Processes forked by the holder (pool workers) close their copy
+at once, so a killed sweep's workers never keep its folder locked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import socket
+import time
+from pathlib import Path
+
+LOCK_NAME = ".lock"
+
+_held: set[int] = set()
+
+
+def _close_inherited() -> None:
+    """In a forked child: drop the parent's lock descriptors (the lock stays the parent's)."""
+    for descriptor in list(_held):
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_close_inherited)
+
+
+class FolderBusy(Exception):
+    """Another process holds the folder's lock."""
+
+
+class FolderLock:
+    """The lock of one folder, held from `acquire` until `release` or the process's end."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / LOCK_NAME
+        self._descriptor: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._descriptor is not None
+
+    def acquire(self) -> None:
+        """Take the lock or raise FolderBusy naming the holder; never waits."""
+        if self._descriptor is not None:
+            return
+        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = self._describe_holder(descriptor)
+            os.close(descriptor)
+            raise FolderBusy(holder) from None
+        except OSError:
+            os.close(descriptor)
+            raise
+        os.ftruncate(descriptor, 0)
+        record = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
+        os.write(descriptor, json.dumps(record).encode())
+        self._descriptor = descriptor
+        _held.add(descriptor)
+
+    def release(self) -> None:
+        if self._descriptor is None:
+            return
+        _held.discard(self._descriptor)
+        fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+        os.close(self._descriptor)
+        self._descriptor = None
+
+    @staticmethod
+    def _describe_holder(descriptor: int) -> str:
+        try:
+            record = json.loads(os.pread(descriptor, 4096, 0) or b"{}")
+            pid, host = int(record["pid"]), str(record["host"])[:64]
+            since = time.strftime("%H:%M:%S", time.localtime(float(record["since"])))
+        except (ValueError, KeyError, TypeError, OSError, OverflowError):
+            return "an unknown process"
+        text = f"process {pid} on {host}, since {since}"
+        if host == socket.gethostname() and not _alive(pid):
+            text += "; it has ended and its workers are stopping, try again in a few seconds"
+        return text
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
