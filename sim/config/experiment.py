@@ -11,17 +11,37 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
+import re
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from sim.config.catalogue import named_scenarios, resolve
 from sim.config.loading import ConfigError, describe_validation_error, read_yaml, validate_mapping
 from sim.config.scenario import Scenario
 
+MAX_DESIGN_POINTS = 20_000
+"""Most design points an experiment may have (each is a validated scenario held in memory)."""
+MAX_PLANNED_RUNS = 2_000_000
+"""Most runs (design points x replications) a sweep may plan; larger ones are refused before
+anything is built or written. Split a larger study into several experiments."""
+MAX_SEED = 2**62
+"""Largest root seed: seed + replication stays a 64-bit integer."""
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+"""An experiment name is a folder name: letters, digits, `_`, `-`, `.`, at most 64."""
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 class Parameter(_Strict):
@@ -29,7 +49,9 @@ class Parameter(_Strict):
     whole numbers with `integer: true`). Grids need `values` or `steps`; samplers (LHS,
     Sobol, Morris) draw ranges, and map a list of values onto equal slices of [0, 1)."""
 
-    values: list[Any] | None = Field(None, min_length=1, description="Explicit levels.")
+    values: list[Any] | None = Field(
+        None, min_length=1, max_length=MAX_DESIGN_POINTS, description="Explicit levels."
+    )
     low: float | None = Field(None, description="Lower end of a range.")
     high: float | None = Field(None, description="Upper end of a range.")
     integer: bool = Field(False, description="Round range values to whole numbers.")
@@ -65,6 +87,17 @@ class Parameter(_Strict):
         levels = [round(self.low + span * i / (self.steps - 1), 10) for i in range(self.steps)]
         return [round(v) for v in levels] if self.integer else levels
 
+    def grid_size(self) -> int:
+        """How many levels `grid` gives, counted without building them (1 for a range
+        `grid` refuses, which is reported on its own)."""
+        if self.values is not None:
+            return len(self.values)
+        if self.steps is not None:
+            return self.steps
+        if self.integer and self.low is not None and self.high is not None:
+            return max(1, math.floor(self.high) - math.ceil(self.low) + 1)
+        return 1
+
 
 class Design(_Strict):
     """How design points are chosen."""
@@ -80,7 +113,9 @@ class Design(_Strict):
         "order); morris: trajectories (r*(D+1) points).",
     )
     levels: int = Field(4, ge=2, le=64, description="morris: grid levels.")
-    seed: int = Field(0, ge=0, description="Seed of the sampler (independent of run seeds).")
+    seed: int = Field(
+        0, ge=0, le=MAX_SEED, description="Seed of the sampler (independent of run seeds)."
+    )
 
 
 class Outputs(_Strict):
@@ -97,7 +132,9 @@ class Experiment(_Strict):
     name: str = Field(description="Identifier; results go to results/<name>/.")
     description: str = Field("", description="One line saying what the experiment asks.")
     scenario: str | None = Field(
-        None, description="Base scenario file, relative to the experiment file."
+        None,
+        description="Base scenario: a file relative to the experiment file, or a name "
+        "(`baseline`).",
     )
     base: dict[str, Any] = Field(
         default_factory=dict, description="Scenario fields set on top of the base file."
@@ -107,8 +144,51 @@ class Experiment(_Strict):
     )
     design: Design = Field(default_factory=Design)
     replications: int = Field(10, ge=1, le=100_000, description="Runs per design point.")
-    seed: int = Field(1, ge=0, description="Replication r of every point uses seed + r.")
+    seed: int = Field(
+        1, ge=0, le=MAX_SEED, description="Replication r of every point uses seed + r."
+    )
     outputs: Outputs = Field(default_factory=Outputs)
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, name: str) -> str:
+        if not NAME_PATTERN.fullmatch(name) or ".." in name:
+            shown = name if len(name) <= 40 else name[:37] + "..."
+            raise ValueError(
+                f"{shown!r} cannot name a results folder: use 1 to 64 letters, digits, "
+                "`_`, `-` or `.` (starting with a letter or digit, no `..`)"
+            )
+        return name
+
+    def design_size(self) -> int:
+        """How many design points the design gives, counted without building them."""
+        dimensions = len(self.parameters)
+        samples = self.design.samples
+        match self.design.kind:
+            case "grid":
+                return math.prod(p.grid_size() for p in self.parameters.values())
+            case "lhs":
+                return samples
+            case "sobol":
+                return samples * (dimensions + 2)
+            case _:
+                return samples * (dimensions + 1)
+
+    @model_validator(mode="after")
+    def _bounded_plan(self) -> Self:
+        points = self.design_size()
+        if points > MAX_DESIGN_POINTS:
+            raise ValueError(
+                f"design: {points:,} design points, more than the {MAX_DESIGN_POINTS:,} one "
+                "experiment may have (use fewer levels or samples, or split the experiment)"
+            )
+        if points * self.replications > MAX_PLANNED_RUNS:
+            raise ValueError(
+                f"replications: {points:,} design points x {self.replications:,} replications "
+                f"plan {points * self.replications:,} runs, more than {MAX_PLANNED_RUNS:,} (use "
+                "fewer replications or points, or split the experiment)"
+            )
+        return self
 
     def fingerprint(self) -> str:
         """Hash of everything that decides which runs exist and what they compute."""
@@ -154,15 +234,20 @@ class LoadedExperiment:
             ) from error
 
 
-def load_experiment(path: str | Path) -> LoadedExperiment:
-    """Read an experiment file and its base scenario; check every parameter path once."""
-    path = Path(path)
+def load_experiment(name_or_path: str | Path) -> LoadedExperiment:
+    """Read an experiment (a file, or a name such as `funnel_vs_maze`) and its base
+    scenario; check every parameter path once."""
+    path = resolve(name_or_path, "experiment")
     experiment = validate_mapping(Experiment, read_yaml(path), str(path))
     base: dict[str, Any] = {}
     if experiment.scenario is not None:
         scenario_path = (path.parent / experiment.scenario).resolve()
+        if not scenario_path.exists() and experiment.scenario in named_scenarios():
+            scenario_path = named_scenarios()[experiment.scenario]
         if not scenario_path.exists():
-            raise ConfigError(str(path), [f"scenario: file not found ({scenario_path})"])
+            raise ConfigError(
+                str(path), [f"scenario: no such file ({scenario_path}) and no named scenario"]
+            )
         base = read_yaml(scenario_path)
         validate_mapping(Scenario, base, str(scenario_path))
     for key, value in experiment.base.items():
