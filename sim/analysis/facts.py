@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.statistics import (
-    BOOTSTRAP_RESAMPLES,
-    BOOTSTRAP_SEED,
     Estimate,
+    bootstrap_interval,
     mean,
     paired_rate_effects,
     rate,
@@ -36,33 +35,12 @@ class FactData:
     guide: pd.DataFrame
 
 
-def _bootstrap(
-    samples: list[np.ndarray], statistic: Callable[..., float], paired: bool
-) -> tuple[float, float]:
-    """Percentile bootstrap that skips resamples where the statistic is undefined (NaN)."""
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
-    values = []
-    n = len(samples[0])
-    for _ in range(BOOTSTRAP_RESAMPLES):
-        if paired:
-            picks = rng.integers(n, size=n)
-            drawn = [s[picks] for s in samples]
-        else:
-            drawn = [s[rng.integers(len(s), size=len(s))] for s in samples]
-        value = statistic(*drawn)
-        if not math.isnan(value):
-            values.append(value)
-    if not values:
-        return math.nan, math.nan
-    return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))
-
-
 def _estimate(
     samples: list[np.ndarray], statistic: Callable[..., float], paired: bool = True
 ) -> Estimate:
     if any(len(s) == 0 for s in samples):
         return Estimate(math.nan, math.nan, math.nan)
-    return Estimate(statistic(*samples), *_bootstrap(samples, statistic, paired))
+    return Estimate(statistic(*samples), *bootstrap_interval(samples, statistic, paired))
 
 
 def pooled_share(part: np.ndarray, whole: np.ndarray) -> Estimate:
@@ -103,6 +81,10 @@ def f3_independent_research(d: FactData) -> Estimate:
     return pooled_share(p["share_seeking_alone"] * p["buying_hours"], p["buying_hours"])
 
 
+def f2_time_with_sellers_guide(d: FactData) -> Estimate:
+    return f2_time_with_sellers(FactData(pusher=d.guide, guide=d.guide))
+
+
 def f4_committee_size(d: FactData) -> Estimate:
     return mean(d.pusher["n_stakeholders"].to_numpy())
 
@@ -139,8 +121,8 @@ def f11_sense_making(d: FactData) -> Estimate:
     pusher = d.pusher.set_index("replication").sort_index()
     common = guide.index.intersection(pusher.index)
     _, relative = paired_rate_effects(
-        guide.loc[common, "high_quality"].astype(float).to_numpy(),
-        pusher.loc[common, "high_quality"].astype(float).to_numpy(),
+        guide.loc[common, "our_high_quality"].astype(float).to_numpy(),
+        pusher.loc[common, "our_high_quality"].astype(float).to_numpy(),
     )
     return relative
 
@@ -162,6 +144,9 @@ class Fact:
     unit: str  # share | weeks | people | ratio
     measure: Callable[[FactData], Estimate]
     definition: str
+    fitted: bool = True
+    """Whether calibration fits it; validation facts (F11, F12, F2 with a guide) are only
+    measured and printed: strategies are never fitted."""
 
 
 FACTS: tuple[Fact, ...] = (
@@ -171,6 +156,9 @@ FACTS: tuple[Fact, ...] = (
     Fact("F2", "little buying time with sellers", "17% of buying time with all suppliers",
          "Gartner, The B2B buying journey", (0.10, 0.25), "share", f2_time_with_sellers,
          "stakeholder hours in seller meetings / all buying hours, pooled over deals"),
+    Fact("F2g", "little buying time with sellers (maze-guide)", "17% of buying time with all suppliers",
+         "Gartner, The B2B buying journey", None, "share", f2_time_with_sellers_guide,
+         "F2 with a maze-guide as our seller (printed for comparison, not fitted)", fitted=False),
     Fact("F3", "independent research is a large share", "27% researching independently online",
          "Gartner, The B2B buying journey", (0.15, 0.40), "share", f3_independent_research,
          "seek hours without a seller / all buying hours, pooled over deals"),
@@ -184,7 +172,7 @@ FACTS: tuple[Fact, ...] = (
          "Dixon & McKenna (2022)", (0.40, 0.70), "share", f6_indecision_share,
          "share of no-decision deals that stalled (not a choice of the status quo)"),
     Fact("F7", "typical win rate", "~19-21% of opportunities",
-         "HubSpot; Bridge Group", (0.12, 0.30), "share", f7_win_rate,
+         "HubSpot; Bridge Group", (0.15, 0.25), "share", f7_win_rate,
          "share of deals won by our vendor"),
     Fact("F8", "few high-quality deals", "17-27% of tech purchases",
          "Gartner (Barnes) 2019-2022", (0.10, 0.35), "share", f8_high_quality,
@@ -197,10 +185,12 @@ FACTS: tuple[Fact, ...] = (
          "median cycle time in weeks of the deals that reached a decision"),
     Fact("F11", "sense-making helps", "26% more likely to close high-quality deals",
          "Gartner, Challenger research", (1.05, 2.0), "ratio", f11_sense_making,
-         "high-quality rate with a maze-guide / with a funnel-pusher, same committees"),
+         "rate of deals we win that are high quality and low regret, with a maze-guide / with "
+         "a funnel-pusher as our seller, same committees (validation only)", fitted=False),
     Fact("F12", "consensus drives quality", "2.5x more likely to report a high-quality deal",
          "Gartner 2025 survey (n = 632)", None, "ratio", f12_consensus,
-         "high-quality rate of purchases with consensus / without (agreement >= consensus level)"),
+         "high-quality rate of purchases with consensus / without (agreement >= consensus level)",
+         fitted=False),
 )  # fmt: skip
 
 
@@ -229,6 +219,7 @@ def fact_table(data: FactData) -> pd.DataFrame:
                 "tolerance_low": low,
                 "tolerance_high": high,
                 "inside": inside,
+                "fitted": fact.fitted,
                 "definition": fact.definition,
             }
         )
@@ -250,7 +241,7 @@ def misfit(table: pd.DataFrame) -> float:
     the band, each in units of the band's width (0 when every fact is inside)."""
     total = 0.0
     for row in table.itertuples():
-        if math.isnan(row.tolerance_low):
+        if math.isnan(row.tolerance_low) or not row.fitted:
             continue
         width = row.tolerance_high - row.tolerance_low
         value = row.value
@@ -267,7 +258,7 @@ def off_centre(table: pd.DataFrame) -> float:
     from the middle of its band, in band widths (0: every fact dead centre)."""
     total = 0.0
     for row in table.itertuples():
-        if math.isnan(row.tolerance_low) or math.isnan(row.value):
+        if math.isnan(row.tolerance_low) or math.isnan(row.value) or not row.fitted:
             continue
         middle = (row.tolerance_low + row.tolerance_high) / 2
         width = row.tolerance_high - row.tolerance_low

@@ -27,7 +27,8 @@ Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    # NaN and infinity are never a setting: refused here rather than simulated as nonsense.
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 class RoleOverride(_Strict):
@@ -294,14 +295,17 @@ class Behaviour(_Strict):
     """How stakeholders work: choosing jobs, absorbing claims, meeting colleagues, tiring."""
 
     choice_noise: float = Field(
-        0.25, gt=0, le=10, description="Temperature of the choice among jobs (higher: more random)."
+        0.25,
+        ge=0.01,
+        le=10,
+        description="Temperature of the choice among jobs (higher: more random).",
     )
     prior_mean: Unit = Field(
         0.6,
         description="What a stakeholder expects of any vendor on any criterion before research.",
     )
     prior_sd: float = Field(
-        0.25, gt=0, le=1, description="Initial uncertainty (sd) about every vendor criterion."
+        0.25, ge=0.01, le=1, description="Initial uncertainty (sd) about every vendor criterion."
     )
     claim_sd: float = Field(
         0.21,
@@ -313,8 +317,13 @@ class Behaviour(_Strict):
     convergence: Unit = Field(
         0.3, description="How far a successful alignment moves two views toward each other."
     )
-    validation_tolerance: Unit = Field(
-        0.2, description="Largest gap between a claim and its check that still confirms it."
+    validation_z: float = Field(
+        1.96,
+        gt=0,
+        le=10,
+        description="A check discredits a claim whose gap to an independent reading exceeds this "
+        "many sds of the two sources' known noise combined (1.96: an honest claim fails 5% of "
+        "checks).",
     )
     confirmation_boost: float = Field(
         1.5, ge=1, le=10, description="Factor on a confirmed claim's weight in beliefs."
@@ -331,6 +340,11 @@ class Behaviour(_Strict):
     )
     conflict_fatigue: Unit = Field(0.03, description="Fatigue one clash adds to each side.")
     fatigue_recovery: Unit = Field(0.02, description="Fatigue that wears off each week.")
+    seller_time_share: Unit = Field(
+        0.3,
+        description="Most of a member's weekly hours it gives sellers, all of them together; a "
+        "meeting gets what is left of it.",
+    )
 
 
 class SellerSpec(_Strict):
@@ -338,15 +352,20 @@ class SellerSpec(_Strict):
     strategies they do not concern."""
 
     strategy: str = Field("none", description=f"One of: {', '.join(SELLER_STRATEGIES)}.")
-    capacity_hours: float = Field(10.0, gt=0, le=80, description="Hours a week for this deal.")
-    meeting_hours: float = Field(
-        2.5, gt=0, le=8, description="funnel_pusher: length of a pitch, demo or proposal meeting."
+    capacity_hours: float = Field(
+        10.0, gt=0, le=80, description="Hours a week for this deal (same default for every strategy)."
     )
-    session_hours: float = Field(
+    meeting_hours: float = Field(
         1.0,
         gt=0,
         le=8,
-        description="maze_guide / social_seller: length of one help session or group meeting.",
+        description="Length of one meeting the seller asks for (a pitch, a help session, a group "
+        "meeting); same default for every strategy.",
+    )
+    discount: Unit = Field(
+        0.0,
+        description="Price concession in the vendor's offer: rise in its true cost score, from the "
+        "start, whatever the strategy (a lever of its own, not a strategy's).",
     )
     stage_weeks: int = Field(
         4, ge=1, le=52, description="funnel_pusher: weeks per stage on the sales calendar."
@@ -355,15 +374,14 @@ class SellerSpec(_Strict):
         14, ge=1, le=520, description="funnel_pusher: weeks stuck in one stage before it quits."
     )
     closing_pressure: Unit = Field(
-        0.08, description="funnel_pusher: urgency added each week of deadline pressure."
+        0.08,
+        description="funnel_pusher: deadline a member who favours our product feels each week of "
+        "pressure, x its sureness.",
     )
     reactance: Unit = Field(
         0.1,
-        description="funnel_pusher: trust in the seller a risk-averse stakeholder loses, and "
-        "risk aversion it gains (x its risk aversion above 1), each week of pressure.",
-    )
-    discount: Unit = Field(
-        0.05, description="funnel_pusher: rise in our true cost score when the discount is offered."
+        description="funnel_pusher: trust in the seller a member loses, and risk aversion it "
+        "gains, each week of pressure, x its unsureness.",
     )
     diagnosis_error: Unit = Field(
         0.27, description="maze_guide: chance of misjudging which job a stakeholder is on."

@@ -15,9 +15,15 @@ statistics of the claims it currently holds, on top of a prior:
     mean       m = (P0 m0 + sum_k w_k v_k) / P
     variance   s2 = 1 / P + kappa * D,   D = weighted variance of the held claims' values
 
-The claim weight is w = trust(source) * absorption / claim_sd^2 (`behaviour.claim_sd`).
-`D` makes contradictory claims *raise* uncertainty (information overload), and because
-the statistics are sums, a claim discredited by validation is removed exactly.
+The claim weight is w = trust(origin) * absorption * attended / claim_sd^2
+(`behaviour.claim_sd`). `D` makes contradictory claims *raise* uncertainty (information
+overload), and because the statistics are sums, a claim discredited by validation is removed
+exactly.
+
+Claims keep their provenance: `origin` is who first made the claim (the trust key of a source,
+e.g. 'seller:rival'), `channel` who delivered it (the same, or 'colleagues' when a colleague
+relays it), and `sd` the noise its origin is known to have. A relayed claim is weighed and,
+when found wrong, blamed by its origin, never by the colleague who passed it on.
 """
 
 from __future__ import annotations
@@ -37,16 +43,29 @@ def claim_value(true_quality: float, bias: float, noise_draw: float) -> float:
 
 @dataclass(slots=True)
 class Claim:
-    """One piece of information a stakeholder holds. `source` is a trust key such as
-    'independent_research', 'vendor_content:ours', 'colleagues' or 'seller:ours'."""
+    """One piece of information a stakeholder holds. `origin` and `channel` are trust keys
+    such as 'independent_research', 'vendor_content:ours', 'colleagues' or 'seller:ours'."""
 
     option: int
     criterion: int
     value: float
-    source: str
+    origin: str
     weight: float
     week: int
     validated: bool = False
+    channel: str = ""
+    """Who delivered it; empty when the origin told the stakeholder directly."""
+    sd: float = 0.0
+    """The noise the claim's origin is known to have (the claim's stated uncertainty)."""
+
+    @property
+    def relayed(self) -> bool:
+        return bool(self.channel) and self.channel != self.origin
+
+
+def vendor_of(source: str) -> str:
+    """The vendor a source speaks for ('seller:rival' -> 'rival'), '' for independent ones."""
+    return source.partition(":")[2]
 
 
 class Beliefs:
@@ -146,6 +165,10 @@ class InformationEnvironment:
     def sources_about(self, option: int) -> list[str]:
         """Where a stakeholder can look for claims about `option` on its own."""
         return ["independent_research", "peers", f"vendor_content:{self.option_names[option]}"]
+
+    def noise(self, source: str) -> float:
+        """The noise a source is known to have: what a check expects of an honest claim."""
+        return self._noise[source]
 
     def state(self, source: str, option: int, criterion: int, gauss: float) -> float:
         """What `source` says about (option, criterion), given a standard-normal draw."""

@@ -30,6 +30,7 @@ METRIC_TYPES: dict[str, type] = {
     "agreement": float,
     "consensus": bool,
     "high_quality": bool,
+    "our_high_quality": bool,
     "purchase_ease": float,
     "n_stakeholders": int,
     "loopbacks": int,
@@ -133,6 +134,8 @@ def deal_metrics(deal: DealResult) -> dict[str, Any]:
         "agreement": deal.agreement,
         "consensus": deal.consensus,
         "high_quality": deal.high_quality,
+        # Our vendor's view: a deal we won that is high quality and low regret for the buyer.
+        "our_high_quality": deal.outcome.value == "won" and deal.high_quality,
         "purchase_ease": deal.purchase_ease,
         "n_stakeholders": deal.n_stakeholders,
         "loopbacks": sum(loops),

@@ -71,6 +71,7 @@ class BuyingCommitteeModel(mesa.Model):
             [vendor.quality.get(c, DEFAULT_VENDOR_QUALITY) for c in criteria]
             for vendor in scenario.options.vendors.values()
         ]
+        self._apply_discounts(criteria)
         self.option_labels = ["doing nothing"] + [
             vendor.label or name for name, vendor in scenario.options.vendors.items()
         ]
@@ -112,6 +113,7 @@ class BuyingCommitteeModel(mesa.Model):
             seller_class = SELLER_CLASSES[spec.strategy]
             if seller_class is not None:
                 self.sellers.append(seller_class(self, vendor, spec, seller_streams[vendor]))
+        self._seller_by_vendor = {seller.vendor: seller for seller in self.sellers}
         self.outcome: Outcome | None = None
         self.no_decision_cause: NoDecisionCause | None = None
         self.stall_reason: str | None = None
@@ -122,6 +124,16 @@ class BuyingCommitteeModel(mesa.Model):
         self.committee_weekly: list[CommitteeWeek] = []
 
     # ---- set-up -----------------------------------------------------------------------
+
+    def _apply_discounts(self, criteria: list[str]) -> None:
+        """A vendor's price concession (`sellers.<vendor>.discount`) is part of its offer from
+        the start, whatever its seller's strategy: its true cost score rises by it."""
+        if "cost" not in criteria:
+            return
+        cost = criteria.index("cost")
+        for vendor in self.vendor_indices:
+            discount = self.settings.seller_for(self.option_names[vendor]).discount
+            self.truth[vendor][cost] = min(1.0, self.truth[vendor][cost] + discount)
 
     def _information_environment(self) -> InformationEnvironment:
         """Sources by key. Vendor content and sellers speak for one vendor ('kind:vendor');
@@ -271,6 +283,10 @@ class BuyingCommitteeModel(mesa.Model):
             sources = [s for s in sources if s != "peers"]
         return sources
 
+    def seller_of(self, option: int) -> Seller | None:
+        """The seller working for a vendor, if it has one."""
+        return self._seller_by_vendor.get(option)
+
     def claim_from(
         self, stakeholder: Stakeholder, source: str, option: int, criterion: int
     ) -> float:
@@ -289,10 +305,6 @@ class BuyingCommitteeModel(mesa.Model):
             )
             return value
         return self.information.state(source, option, criterion, rng.gauss(0.0, 1.0))
-
-    def improve_offer(self, vendor: int, criterion: int, amount: float) -> None:
-        """A real change to a vendor's offer (a discount): its true quality rises."""
-        self.truth[vendor][criterion] = min(1.0, self.truth[vendor][criterion] + amount)
 
     def log(self, actor: str, action: str, target: str, effect: str, value: float = 0.0) -> None:
         self.events.append(Event(self.week, actor, action, target, effect, value))

@@ -77,6 +77,12 @@ class PeerNetwork:
     def satisfied_customers(self, option: int) -> list[int]:
         return sorted(p for p, (o, happy) in self.customers.items() if o == option and happy)
 
+    experience_noise = EXPERIENCE_NOISE
+
+    def customer_experience(self, true_quality: float, rng: random.Random) -> float:
+        """What a satisfied customer reports of a criterion: the truth, a little warmly."""
+        return claim_value(true_quality, 0.0, SATISFIED_SPIN + EXPERIENCE_NOISE * rng.gauss(0, 1))
+
     def record(self, kind: str) -> None:
         self.told[kind] = self.told.get(kind, 0) + 1
 

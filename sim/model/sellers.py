@@ -1,15 +1,15 @@
 """Seller agents: one per vendor, each following one strategy within a weekly capacity.
 
 This is where strategies plug in. A strategy is a `Seller` subclass registered in
-`SELLER_CLASSES` under the name a scenario uses (`sellers.<vendor>.strategy`); the name
-must also be listed in `sim.config.scenario.SELLER_STRATEGIES` so files validate. The
+`SELLER_CLASSES` under the name a scenario uses (`sellers.<vendor>.strategy`), which must be a
+strategy of the registry (`sim.config.registry.STRATEGIES`; a test checks they agree). The
 strategy `none` means no seller agent at all for that vendor.
 
-A seller acts at the start of each week, before the stakeholders spend their own hours:
-meetings are booked into their calendars, so they come out of that week's budget. Every
-action costs the seller hours and goes into the event log; no strategy touches the
-decision rule: its effects flow only through claims, trust, overload, urgency, risk and
-alignment.
+A seller acts at the start of each week, before the stakeholders spend their own hours. It
+sees the account only through its `SellerView` (sim/model/observation.py): the org chart and
+what members told it in its meetings. It acts only through meetings and messages, which cost
+its hours; every strategy has the same capacity, meeting length and price by default, so that
+strategies differ in behaviour only (docs/ODD.md, "What a seller may touch").
 """
 
 from __future__ import annotations
@@ -21,23 +21,18 @@ from typing import TYPE_CHECKING, ClassVar
 import mesa
 
 from sim.config.scenario import SellerSpec
-from sim.model.information import Claim, claim_value
-from sim.model.network import EXPERIENCE_NOISE, SATISFIED_SPIN
-from sim.model.stakeholder import JOBS, TRUST_FLOOR, BuyingJob
+from sim.model.observation import DEADLINE_MESSAGE_HOURS, Meeting, MemberCard, SellerView
+from sim.model.stakeholder import JOBS, BuyingJob
 
 if TYPE_CHECKING:
     from sim.model.model import BuyingCommitteeModel
     from sim.model.stakeholder import Stakeholder
 
 
-MAX_RISK_AVERSION = 5.0
-"""The schema's ceiling on risk aversion, which closing pressure cannot push past."""
-
-
 class Seller(mesa.Agent):
-    """The common part of every strategy: a vendor, a capacity and the hours it spends."""
+    """The common part of every strategy: a vendor, a capacity, the hours it spends and its
+    view of the account. Strategies use `self.view`, never the model."""
 
-    model: BuyingCommitteeModel
     strategy: str = ""
     overclaims: bool = False
     """Whether its claims carry the `seller` source's bias (else it is honest)."""
@@ -46,6 +41,8 @@ class Seller(mesa.Agent):
         self, model: BuyingCommitteeModel, vendor: int, spec: SellerSpec, rng: random.Random
     ) -> None:
         super().__init__(model)
+        self.view = SellerView(model, vendor, rng)
+        self.spec = spec
         self.vendor = vendor
         self.vendor_name = model.option_names[vendor]
         ours = vendor == model.our_index
@@ -59,46 +56,47 @@ class Seller(mesa.Agent):
     def start_week(self) -> None:
         self.hours_left = self.capacity
 
-    def spend(self, hours: float) -> bool:
-        """Use `hours` of this week's capacity if they are left."""
-        if hours > self.hours_left + 1e-9:
-            return False
+    def spend(self, hours: float) -> None:
         self.hours_left -= hours
         self.hours_spent += hours
-        return True
 
     @property
     def source(self) -> str:
         """The trust key stakeholders keep for this seller."""
-        return f"seller:{self.vendor_name}"
+        return self.view.source
 
-    def meet(self, stakeholder: Stakeholder, hours: float, job: BuyingJob, action: str) -> bool:
-        """Book a meeting: it costs the seller `hours` and the stakeholder the same hours of
-        its week, counted under `job` and as time with sellers. False (and no cost) if the
-        stakeholder declines or either side lacks the time."""
-        if not stakeholder.accepts_meeting(self.source, hours) or hours > self.hours_left + 1e-9:
-            return False
+    def meet(self, member: MemberCard, job: BuyingJob, action: str) -> Meeting | None:
+        """Ask `member` for a meeting of the usual length; the meeting (None if it gave no
+        time) costs both sides the hours the member gave."""
+        meeting, hours = self.view.meet(member.id, self.spec.meeting_hours, job, self.hours_left)
+        if meeting is not None:
+            self.spend(hours)
+            self.reached.add(member.id)
+            self.view.log(self.name, member.name, action, hours)
+        return meeting
+
+    def answer_inquiry(self, member: Stakeholder, hours: float) -> None:
+        """A member asked this seller about its product (part of the member's seeking): the
+        answer costs the seller the hours; what it says is its voice, biased if it overclaims."""
         self.spend(hours)
-        stakeholder.book_seller_time(hours, job)
-        self.reached.add(stakeholder.unique_id)
-        self.model.log(self.name, "seller", stakeholder.name, action, hours)
-        return True
-
-    def tell(
-        self,
-        stakeholder: Stakeholder,
-        option: int,
-        criterion: int,
-        source: str,
-        validated: bool = False,
-    ) -> Claim:
-        """Give a stakeholder a claim from `source` (this seller, or a reference it arranged)."""
-        value = self.model.information.state(source, option, criterion, self.draws.gauss(0.0, 1.0))
-        return stakeholder.hear(option, criterion, value, source, validated=validated)
+        self.reached.add(member.seat)
 
     def criterion_index(self, name: str, fallback: int = 0) -> int:
-        criteria = self.model.settings.criteria
+        criteria = self.view.criteria
         return criteria.index(name) if name in criteria else fallback
+
+    def top_priority(self, member: MemberCard) -> int:
+        """What the member said matters most, or what its role is known to care about."""
+        seen = self.view.observed.get(member.id)
+        if seen is not None:
+            return seen.top_priority
+        weights = member.role_priorities
+        return max(range(len(weights)), key=weights.__getitem__)
+
+    def concern(self, member: MemberCard) -> int:
+        """The criterion of our product the member said it most wants to know more about."""
+        seen = self.view.observed.get(member.id)
+        return seen.concern if seen is not None else self.top_priority(member)
 
     @abstractmethod
     def act(self) -> None:
@@ -107,10 +105,11 @@ class Seller(mesa.Agent):
 
 class FunnelPusher(Seller):
     """The classic funnel: a stage machine on a sales calendar, one main contact, vendor-
-    positive messaging, closing pressure near the end, and qualifying out a stuck deal.
+    positive messaging, deadline pressure near the end, and qualifying out a stuck deal.
 
     The stage advances when the calendar says so *and* the main contact responds well (it
-    values our offer above doing nothing), whatever job the committee is on.
+    said, in the last pitch, that it values our offer above doing nothing), whatever job the
+    committee is on.
     """
 
     strategy = "funnel_pusher"
@@ -132,12 +131,14 @@ class FunnelPusher(Seller):
         "close": "cost",
     }
     PRESSURE_STAGES: ClassVar[frozenset[str]] = frozenset({"negotiation", "close"})
+    PRESENTATION_STAGES: ClassVar[frozenset[str]] = frozenset({"demo", "proposal"})
+    """Stages whose pitch is a presentation the main contact convenes for the committee (the
+    demo and the proposal are shown to the evaluating group in funnel selling)."""
 
     def __init__(
         self, model: BuyingCommitteeModel, vendor: int, spec: SellerSpec, rng: random.Random
     ) -> None:
         super().__init__(model, vendor, spec, rng)
-        self.spec = spec
         self.stage = 0
         self.weeks_in_stage = 0
         self.qualified_out = False
@@ -147,15 +148,15 @@ class FunnelPusher(Seller):
     def stage_name(self) -> str:
         return self.STAGES[self.stage]
 
-    def choose_main_contact(self) -> Stakeholder:
-        """The champion if there is one, else the most influential member."""
-        members = self.model.stakeholders
-        champions = [s for s in members if s.profile.role == "champion"]
-        return champions[0] if champions else max(members, key=lambda s: s.influence)
+    def choose_main_contact(self) -> MemberCard:
+        """From the org chart: the champion if there is one, else the most influential."""
+        members = self.view.members
+        champions = [m for m in members if m.role == "champion"]
+        return champions[0] if champions else max(members, key=lambda m: m.influence)
 
     def responds_well(self) -> bool:
-        contact = self.contact
-        return contact.utilities[self.vendor] >= contact.utilities[self.model.status_quo_index]
+        seen = self.view.observed.get(self.contact.id)
+        return seen is not None and seen.prefers_us_to_nothing
 
     def act(self) -> None:
         if self.qualified_out:
@@ -178,198 +179,164 @@ class FunnelPusher(Seller):
     def qualify_out(self) -> None:
         """The deal stalled too long in one stage: stop working it."""
         self.qualified_out = True
-        self.model.log(
-            self.name, "seller", self.contact.name, "qualified the deal out", self.weeks_in_stage
-        )
+        self.view.log(self.name, self.contact.name, "qualified the deal out", self.weeks_in_stage)
 
     def pitch(self) -> None:
         """A meeting with the main contact: vendor-positive claims on the stage's theme; the
-        contact carries one of them inside to a colleague."""
-        contact = self.contact
-        if not self.meet(
-            contact, self.spec.meeting_hours, BuyingJob.SEEK, f"pitched ({self.stage_name})"
-        ):
-            return
+        contact carries one of them to a colleague (still the seller's claim). In the demo
+        and proposal stages the pitch is a presentation to whoever of the committee comes."""
         focus = self.criterion_index(self.STAGE_FOCUS[self.stage_name])
-        other = self.draws.randrange(len(self.model.settings.criteria))
-        claim = self.tell(contact, self.vendor, focus, self.source)
-        self.tell(contact, self.vendor, other, self.source)
-        colleagues = [s for s in self.model.stakeholders if s is not contact]
-        if colleagues:
-            listener = colleagues[self.draws.randrange(len(colleagues))]
-            listener.hear(claim.option, claim.criterion, claim.value, "colleagues")
-            self.model.log(
-                contact.name,
-                "forward",
-                listener.name,
-                self.model.cell_name(claim.option, claim.criterion),
-                claim.value,
-            )
+        other = self.draws.randrange(len(self.view.criteria))
+        if self.stage_name in self.PRESENTATION_STAGES and self.present(focus):
+            return
+        meeting = self.meet(self.contact, BuyingJob.SEEK, f"pitched ({self.stage_name})")
+        if meeting is None:
+            return
+        criterion, value = meeting.tell(focus)
+        meeting.tell(other)
+        meeting.forward(criterion, value)
+
+    def present(self, focus: int) -> bool:
+        """A presentation of the stage's theme to the committee the contact convenes; False
+        if fewer than two came."""
+        meetings, hours = self.view.group_meeting(
+            [m.id for m in self.view.members],
+            self.spec.meeting_hours,
+            BuyingJob.SEEK,
+            self.hours_left,
+        )
+        if not meetings:
+            return False
+        self.spend(hours)
+        self.reached.update(m.member for m in meetings)
+        for meeting in meetings:
+            meeting.tell(focus)
+        self.view.log(self.name, "the committee", f"presented ({self.stage_name})", len(meetings))
+        return True
 
     def advance(self) -> None:
         self.stage += 1
         self.weeks_in_stage = 0
-        self.model.log(
-            self.name,
-            "seller",
-            self.contact.name,
-            f"moved the deal to {self.stage_name}",
-            self.stage,
+        self.view.log(
+            self.name, self.contact.name, f"moved the deal to {self.stage_name}", self.stage
         )
-        if self.stage_name == "proposal":
-            cost = self.criterion_index("cost", fallback=-1)
-            if cost >= 0:
-                self.model.improve_offer(self.vendor, cost, self.spec.discount)
-                self.model.log(
-                    self.name, "seller", "committee", "offered a discount", self.spec.discount
-                )
 
     def press_to_close(self) -> None:
-        """A deadline (one hour of the seller's week): urgency rises for everyone, and
-        risk-averse members push back in proportion to how risk-averse they started: they
-        trust the seller less and grow more wary of buying at all (indecision), up to the
-        schema's ceiling of risk aversion."""
-        if self.hours_left < 1.0:
+        """A deadline message to the whole committee (an hour of the seller's week); each
+        member reacts through its own state (`Stakeholder.feel_pressure`)."""
+        if self.hours_left < DEADLINE_MESSAGE_HOURS:
             return
-        self.spend(1.0)
-        model = self.model
-        model.urgency = min(1.0, model.urgency + self.spec.closing_pressure)
-        for member in model.stakeholders:
-            excess = member.profile.risk_aversion - 1.0
-            if excess > 0:
-                push_back = self.spec.reactance * excess
-                member.trust[self.source] = max(TRUST_FLOOR, member.trust[self.source] - push_back)
-                member.risk_aversion = min(MAX_RISK_AVERSION, member.risk_aversion + push_back)
-        model.log(self.name, "seller", "committee", "pressed for a close", model.urgency)
+        self.spend(DEADLINE_MESSAGE_HOURS)
+        self.view.send_deadline(self.spec.closing_pressure, self.spec.reactance)
+        self.view.log(self.name, "committee", "pressed for a close", self.spec.closing_pressure)
 
 
 class MazeGuide(Seller):
-    """A guide through the maze: each week it diagnoses (imperfectly) which job each
-    stakeholder is on and spends its hours where help matters most: sense-making for
-    seekers, proof for validators, consensus help for aligners, de-risking for the wary.
-    Everything it says is honest, which hurts where the product really is weak."""
+    """A guide through the maze: each week it diagnoses (imperfectly, from what members told
+    it) which job each member is on and helps with that job, spreading its hours over the
+    committee - influential members and those it has not seen for a while first:
+    sense-making for seekers, proof for validators, consensus help for aligners, a pilot for
+    those who lean to doing nothing. Everything it says is honest, which hurts where the
+    product really is weak."""
 
     strategy = "maze_guide"
     overclaims = False
-    RISK_AVERSE = 1.2
     GROUP_SIZE = 4
 
-    def __init__(
-        self, model: BuyingCommitteeModel, vendor: int, spec: SellerSpec, rng: random.Random
-    ) -> None:
-        super().__init__(model, vendor, spec, rng)
-        self.spec = spec
-
-    def diagnose(self, stakeholder: Stakeholder) -> BuyingJob:
-        """The job the stakeholder was mostly on last week, misjudged with some probability."""
+    def diagnose(self, member: MemberCard) -> BuyingJob:
+        """The job the member said it was on when last met (seek if never met), misjudged
+        with probability `diagnosis_error`."""
         if self.draws.random() < self.spec.diagnosis_error:
             return JOBS[self.draws.randrange(len(JOBS))]
-        last = stakeholder.jobs_by_week[-1] if stakeholder.jobs_by_week else "seek"
-        return BuyingJob(last) if last != "idle" else BuyingJob.SEEK
+        seen = self.view.observed.get(member.id)
+        return seen.job if seen is not None else BuyingJob.SEEK
 
     def act(self) -> None:
-        diagnosed = [(s, self.diagnose(s)) for s in self.model.stakeholders]
-        aligners = [s for s, job in diagnosed if job is BuyingJob.ALIGN]
+        diagnosed = [(m, self.diagnose(m)) for m in self.view.members]
+        aligners = [m for m, job in diagnosed if job is BuyingJob.ALIGN]
         if len(aligners) >= 2:
             self.consensus_meeting(aligners)
         ranked = sorted(
             (
-                (self.help_value(s, job), i, s, job)
-                for i, (s, job) in enumerate(diagnosed)
+                (-self.priority(m), m.id, m, job)
+                for m, job in diagnosed
                 if job is not BuyingJob.ALIGN
             ),
-            reverse=True,
+            key=lambda item: item[:2],
         )
         for _, _, member, job in ranked:
-            if self.hours_left < self.spec.session_hours:
+            if self.hours_left <= 1e-9:
                 break
-            if member.risk_aversion > self.RISK_AVERSE:
-                self.de_risk(member)
+            seen = self.view.observed.get(member.id)
+            if seen is not None and seen.leaning == self.view.status_quo:
+                self.pilot(member)
             elif job is BuyingJob.SEEK:
                 self.sense_making(member)
             else:
                 self.proof(member)
 
-    def help_value(self, stakeholder: Stakeholder, job: BuyingJob) -> float:
-        """Influence times the need the guide believes it can meet."""
-        seek, validate, _ = stakeholder.needs()
-        need = seek if job is BuyingJob.SEEK else validate
-        return stakeholder.influence * (need + max(0.0, stakeholder.risk_aversion - 1.0))
+    def priority(self, member: MemberCard) -> float:
+        """Influence times the weeks since the guide last met the member (multithreading:
+        nobody is left out for long)."""
+        seen = self.view.observed.get(member.id)
+        weeks_apart = self.view.week - (seen.week if seen is not None else 0)
+        return member.influence * weeks_apart
 
-    def most_uncertain_criterion(self, stakeholder: Stakeholder) -> int:
-        sd = stakeholder.beliefs.sd[self.vendor]
-        weights = stakeholder.priorities
-        return max(range(len(weights)), key=lambda c: weights[c] * sd[c])
-
-    def sense_making(self, stakeholder: Stakeholder) -> None:
-        """Curated, honest information on what matters to it, compared with the strongest
-        alternative, which also clears part of its information load."""
-        if not self.meet(stakeholder, self.spec.session_hours, BuyingJob.SEEK, "helped make sense"):
+    def sense_making(self, member: MemberCard) -> None:
+        """Curated, honest information on what matters to the member: our product on its
+        concern and its top priority, a third-party review of the rival it leans to (or any
+        rival) on that priority; curating clears part of its information load."""
+        meeting = self.meet(member, BuyingJob.SEEK, "helped make sense")
+        if meeting is None:
             return
-        criterion = self.most_uncertain_criterion(stakeholder)
-        top = stakeholder.priorities.index(max(stakeholder.priorities))
-        self.tell(stakeholder, self.vendor, criterion, self.source)
-        self.tell(stakeholder, self.vendor, top, self.source)
-        rivals = [o for o in self.model.vendor_indices if o != self.vendor]
+        top = self.top_priority(member)
+        meeting.tell(self.concern(member))
+        meeting.tell(top)
+        rivals = self.view.rivals
         if rivals:
-            rival = max(rivals, key=lambda o: stakeholder.utilities[o])
-            self.tell(stakeholder, rival, top, self.source)
-        stakeholder.load *= 1.0 - self.spec.overload_relief
+            seen = self.view.observed[member.id]
+            rival = seen.leaning if seen.leaning in rivals else rivals[0]
+            meeting.share_review(rival, top)
+        meeting.relieve_overload(self.spec.overload_relief)
 
-    def proof(self, stakeholder: Stakeholder) -> None:
-        """A reference customer on the criterion it is least sure of: true experience."""
-        if not self.meet(
-            stakeholder, self.spec.session_hours, BuyingJob.VALIDATE, "arranged a reference"
-        ):
-            return
-        self.tell(
-            stakeholder,
-            self.vendor,
-            self.most_uncertain_criterion(stakeholder),
-            "references",
-            validated=True,
+    def proof(self, member: MemberCard) -> None:
+        """A reference customer on the criterion the member is least sure of."""
+        meeting = self.meet(member, BuyingJob.VALIDATE, "arranged a reference")
+        if meeting is not None:
+            meeting.reference(self.concern(member))
+
+    def pilot(self, member: MemberCard) -> None:
+        """For a member who leans to doing nothing: a pilot on what worries it, two checked
+        results."""
+        meeting = self.meet(member, BuyingJob.VALIDATE, "ran a pilot")
+        if meeting is not None:
+            criterion = self.concern(member)
+            meeting.reference(criterion)
+            meeting.reference(criterion)
+
+    def consensus_meeting(self, aligners: list[MemberCard]) -> None:
+        """A group meeting around a shared business case for the most influential aligners."""
+        group = sorted(aligners, key=lambda m: (-m.influence, m.id))[: self.GROUP_SIZE]
+        meetings, hours = self.view.group_meeting(
+            [m.id for m in group], self.spec.meeting_hours, BuyingJob.ALIGN, self.hours_left
         )
-
-    def de_risk(self, stakeholder: Stakeholder) -> None:
-        """A pilot on the criterion that worries it most: two true, checked results."""
-        if not self.meet(stakeholder, self.spec.session_hours, BuyingJob.VALIDATE, "ran a pilot"):
+        if not meetings:
             return
-        criterion = self.most_uncertain_criterion(stakeholder)
-        for _ in range(2):
-            self.tell(stakeholder, self.vendor, criterion, "references", validated=True)
-
-    def consensus_meeting(self, aligners: list[Stakeholder]) -> None:
-        """A group meeting around a shared business case: it widens how far apart the
-        participants' priorities may be and still move together, then each aligns with the
-        next around the table."""
-        hours = self.spec.session_hours
-        group = sorted(aligners, key=lambda s: s.influence, reverse=True)[: self.GROUP_SIZE]
-        group = [s for s in group if s.accepts_meeting(self.source, hours)]
-        if len(group) < 2 or not self.spend(hours):
-            return
+        self.spend(hours)
+        self.reached.update(m.member for m in meetings)
         value = self.criterion_index("business_value")
-        for member in group:
-            member.book_seller_time(hours, BuyingJob.ALIGN)
-            member.consensus_help = self.spec.consensus_widening
-            self.reached.add(member.unique_id)
-            self.tell(member, self.vendor, value, self.source)
-        self.model.log(
-            self.name,
-            "seller",
-            ", ".join(s.name for s in group),
-            "ran a consensus meeting",
-            len(group),
-        )
-        for member, neighbour in zip(group, group[1:] + group[:1], strict=True):
-            member.align_with(neighbour)
+        for meeting in meetings:
+            meeting.tell(value)
+        self.view.log(self.name, "the committee", "ran a consensus meeting", len(meetings))
+        self.view.align_around_table(meetings, self.spec.consensus_widening)
 
 
 class SocialSeller(MazeGuide):
     """Flip the funnel: a seller who builds reach and content in the buyers' peer network
     before and during the deal, so its information arrives through channels buyers trust
-    (peers), and who connects buyers with satisfied customers; with the rest of its week it
-    guides like a maze-guide. Its content is honest, warmed a little by whoever passes it on.
-    """
+    (peers), and who connects validating buyers with satisfied customers; with the rest of its
+    week it guides like a maze-guide. Its content is honest, warmed a little by whoever passes
+    it on."""
 
     strategy = "social_seller"
     REFERENCE_CALLS = 2
@@ -378,50 +345,41 @@ class SocialSeller(MazeGuide):
         self, model: BuyingCommitteeModel, vendor: int, spec: SellerSpec, rng: random.Random
     ) -> None:
         super().__init__(model, vendor, spec, rng)
-        network = model.network
-        if network is None:
+        if not self.view.has_network:
             raise ValueError("social_seller needs a peer network (scenario `network:`)")
-        self.network = network
         earlier = spec.prior_weeks * spec.capacity_hours * spec.network_share * spec.content_reach
-        network.spread_content(vendor, round(earlier), rng)
+        self.view.spread_content(round(earlier))
         self.reach_backlog = 0.0
         """Fractions of a peer reached by past hours, carried to the next week."""
 
     def act(self) -> None:
         network_hours = min(self.hours_left, self.capacity * self.spec.network_share)
-        if network_hours > 0 and self.spend(network_hours):
+        if network_hours > 0:
+            self.spend(network_hours)
             self.reach_backlog += network_hours * self.spec.content_reach
             whole = int(self.reach_backlog)
             self.reach_backlog -= whole
-            added = self.network.spread_content(self.vendor, whole, self.draws)
-            carriers = len(self.network.carriers[self.vendor])
-            self.model.log(
-                self.name, "seller", "network", f"built reach (+{added}, {carriers} peers)", added
-            )
+            added, carriers = self.view.spread_content(whole)
+            self.view.log(self.name, "network", f"built reach (+{added}, {carriers} peers)", added)
         self.connect_references()
         super().act()
 
     def connect_references(self) -> None:
-        """Introduce the members who are validating to satisfied customers: true experience
-        through the peer channel, already checked."""
-        customers = self.network.satisfied_customers(self.vendor)
-        if not customers:
+        """Introduce the members it saw validating to satisfied customers."""
+        if not self.view.satisfied_customers():
             return
-        validators = [s for s in self.model.stakeholders if s.jobs_by_week[-1:] == ["validate"]]
-        validators.sort(key=lambda s: s.influence, reverse=True)
-        truth = self.model.truth[self.vendor]
+        validators = [
+            m
+            for m in self.view.members
+            if (seen := self.view.observed.get(m.id)) is not None and seen.job is BuyingJob.VALIDATE
+        ]
+        validators.sort(key=lambda m: (-m.influence, m.id))
         for member in validators[: self.REFERENCE_CALLS]:
-            hours = self.spec.session_hours
-            if self.hours_left < hours or not self.meet(
-                member, hours, BuyingJob.VALIDATE, "connected a reference customer"
-            ):
-                continue
-            criterion = self.most_uncertain_criterion(member)
-            value = claim_value(
-                truth[criterion], 0.0, SATISFIED_SPIN + EXPERIENCE_NOISE * self.draws.gauss(0, 1)
-            )
-            member.hear(self.vendor, criterion, value, "peers", validated=True)
-            self.network.record("experience")
+            if self.hours_left <= 1e-9:
+                break
+            meeting = self.meet(member, BuyingJob.VALIDATE, "connected a reference customer")
+            if meeting is not None:
+                meeting.customer_call(self.concern(member))
 
 
 SELLER_CLASSES: dict[str, type[Seller] | None] = {

@@ -4,14 +4,19 @@ Each week a stakeholder spends its hours, one at a time, on one of the three buy
 choosing each hour by what it needs most now (a softmax over its needs, so with noise):
 
 - **seek**: find decision-enabling information about what matters to it and is uncertain;
-- **validate**: check a claim it holds against an independent source; a claim that does not
-  hold up is discarded and costs its source trust;
+- **validate**: check a claim it holds against an independent source; a claim whose gap to
+  the check is larger than the two sources' known noise explains (a z-test) is discarded and
+  costs its origin trust - the whole vendor's, when a vendor's voice is caught;
 - **align**: meet a colleague; if their priorities are close enough (bounded confidence)
   both move toward each other, anchored to where they started (Friedkin-Johnsen), and they
   share beliefs; if too far apart they clash, which tires both.
 
 Its view of the options is an appraisal: mean-variance utility under its own priorities,
 so uncertainty makes the known status quo look safer (the mechanism behind indecision).
+
+Attention is continuous: a week holds `weekly_hours * (1 - fatigue)` hours, of which at most
+`behaviour.seller_time_share` go to sellers; a seller's meeting gets whatever part of its
+length that allowance still holds, and conveys that share of what it would have.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model.information import Beliefs, Claim
+from sim.model.information import Beliefs, Claim, vendor_of
 
 if TYPE_CHECKING:
     from sim.model.committee import StakeholderProfile
@@ -92,6 +97,10 @@ class Stakeholder(mesa.Agent):
         self.fatigue_from_conflict = 0.0
         self.fatigue_from_overload = 0.0
         self.hours_left = 0.0
+        self.seller_time_left = 0.0
+        """What is left of this week's attention for sellers (all of them together)."""
+        self.felt_deadline = 0.0
+        """Urgency this member feels beyond the account's, from a seller's deadline."""
         self.consensus_help = 0.0
         self.week_hours = dict.fromkeys(JOBS, 0.0)
         self.week_hours_with_sellers = 0.0
@@ -116,38 +125,47 @@ class Stakeholder(mesa.Agent):
     # ---- the week -------------------------------------------------------------------
 
     def start_week(self) -> None:
-        """Set this week's hours before sellers book any of them."""
+        """Set this week's hours, and the share of them sellers may have, before any seller
+        asks for a meeting."""
         self.hours_left = self.weekly_budget()
+        self.seller_time_left = self.hours_left * self.model.settings.behaviour.seller_time_share
 
-    def accepts_meeting(self, seller_source: str, hours: float) -> bool:
-        """A stakeholder makes time for a seller it still trusts enough, if it has the time."""
-        return self.hours_left >= hours and self.trust[seller_source] >= MIN_TRUST_TO_MEET
+    def grant_meeting(self, seller_source: str, hours: float) -> float:
+        """Attention: the hours of a requested meeting this member gives - as much of it as
+        its allowance for sellers still holds, none if it no longer trusts the seller enough.
+        Continuous in `hours`: a meeting's length changes its cost, never whether it happens."""
+        if self.trust[seller_source] < MIN_TRUST_TO_MEET:
+            return 0.0
+        return max(0.0, min(hours, self.seller_time_left))
 
     def book_seller_time(self, hours: float, job: str) -> None:
         """A seller meeting takes `hours` of this week, counted under `job`."""
         self.hours_left -= hours
+        self.seller_time_left -= hours
         self.week_hours[BuyingJob(job)] += hours
         self.week_hours_with_sellers += hours
 
     def step(self) -> None:
-        """Spend this week's remaining hours on buying jobs, one hour at a time."""
-        while self.hours_left >= 1.0 - 1e-9:
+        """Spend this week's remaining hours on buying jobs, an hour each; a fraction of an
+        hour left over becomes one more hour with that probability (so hours count fully on
+        average, and no threshold of whole hours decides anything)."""
+        hours = max(0.0, self.hours_left)
+        whole = math.floor(hours)
+        actions = whole + (1 if self.draws.random() < hours - whole else 0)
+        for _ in range(actions):
             job = self.choose_job()
             if job is BuyingJob.SEEK:
-                self.seek()
-                self.hours_seeking_alone += 1.0
+                self.hours_seeking_alone += 1.0 - self.seek()
             elif job is BuyingJob.VALIDATE:
                 self.validate()
             else:
                 self.align()
             self.week_hours[job] += 1.0
-            self.hours_left -= 1.0
+        self.hours_left = 0.0
 
     def weekly_budget(self) -> float:
-        """Hours available this week: fewer when tired; fractions are rounded at random."""
-        hours = self.profile.weekly_hours * (1.0 - self.fatigue)
-        whole = math.floor(hours)
-        return float(whole + (1 if self.draws.random() < hours - whole else 0))
+        """Hours available this week: fewer when tired."""
+        return self.profile.weekly_hours * (1.0 - self.fatigue)
 
     def end_week(self) -> None:
         """Overload turns into fatigue, the load clears partly, and the week is recorded."""
@@ -159,6 +177,7 @@ class Stakeholder(mesa.Agent):
         self.fatigue = min(1.0, max(0.0, self.fatigue + from_overload - behaviour.fatigue_recovery))
         self.peak_fatigue = max(self.peak_fatigue, self.fatigue)
         self.load *= 1.0 - behaviour.overload_recovery
+        self.felt_deadline *= 1.0 - self.model.settings.account.urgency_decay
         self.appraise()
         hours = self.week_hours
         busiest = max(JOBS, key=hours.__getitem__)
@@ -192,7 +211,7 @@ class Stakeholder(mesa.Agent):
         seek = uncertainty / (len(model.vendor_indices) * model.settings.behaviour.prior_sd)
         seek /= 1.0 + max(0.0, self.overload - 1.0)
         trust = self.trust
-        doubt = sum([p[k.criterion] * (1.0 - trust[k.source]) for k in self.recent_claims])
+        doubt = sum([p[k.criterion] * (1.0 - trust[k.origin]) for k in self.recent_claims])
         return seek, doubt / (doubt + 0.5), self.disagreement
 
     def choose_job(self) -> BuyingJob:
@@ -211,8 +230,11 @@ class Stakeholder(mesa.Agent):
 
     # ---- the three jobs ---------------------------------------------------------------
 
-    def seek(self) -> None:
-        """Look for claims about the vendor criterion that matters most and is least known."""
+    def seek(self) -> float:
+        """Look for claims about the vendor criterion that matters most and is least known,
+        from a source picked in proportion to trust. The vendor's seller is one of them while
+        it has hours left and this member has attention left for sellers: buyers ask sellers
+        too, and that time counts as time with sellers. Returns the hour's share spent so."""
         model = self.model
         rng = self.draws
         sd = self.beliefs.sd
@@ -223,16 +245,29 @@ class Stakeholder(mesa.Agent):
         ]
         option, criterion = weighted_pick(cells, rng)
         sources = model.sources_for(self, option)
+        seller = model.seller_of(option)
+        if seller is not None and seller.hours_left > 0 and self.grant_meeting(seller.source, 1.0):
+            sources = [*sources, seller.source]
         source = weighted_pick([(s, None, self.trust[s]) for s in sources], rng)[0]
+        attended = 1.0
+        if seller is not None and source == seller.source:
+            attended = min(1.0, seller.hours_left, self.seller_time_left)
+            seller.answer_inquiry(self, attended)
+            self.seller_time_left -= attended
+            self.week_hours_with_sellers += attended
         found = model.settings.information.claims_per_hour * model.settings.information.overload
         n_claims = int(found) + (1 if rng.random() < found - int(found) else 0)
+        noise = model.information.noise(source)
         for k in range(n_claims):
             c = criterion if k == 0 else rng.randrange(len(self.priorities))
-            self.hear(option, c, model.claim_from(self, source, option, c), source)
+            value = model.claim_from(self, source, option, c)
+            self.hear(option, c, value, source, sd=noise, attended=attended)
         model.log(self.name, "seek", model.cell_name(option, criterion), source, n_claims)
+        return attended if seller is not None and source == seller.source else 0.0
 
     def validate(self) -> None:
-        """Check a recent claim against the most trusted independent source."""
+        """Check a recent claim against the most trusted independent source (see
+        `fails_check`); a failed claim is dropped and its origin blamed (`discredit`)."""
         model = self.model
         behaviour = model.settings.behaviour
         rng = self.draws
@@ -240,33 +275,44 @@ class Stakeholder(mesa.Agent):
         # Tournament of two: the more doubtful of two recent claims, weighted by what matters.
         first, second = recent[rng.randrange(len(recent))], recent[rng.randrange(len(recent))]
         p, trust = self.priorities, self.trust
-        doubt_first = p[first.criterion] * (1.0 - trust[first.source])
+        doubt_first = p[first.criterion] * (1.0 - trust[first.origin])
         claim = (
-            first if doubt_first >= p[second.criterion] * (1.0 - trust[second.source]) else second
+            first if doubt_first >= p[second.criterion] * (1.0 - trust[second.origin]) else second
         )
         recent.remove(claim)
         checkers = [
             s
             for s in model.sources_for(self, claim.option)
-            if s in ("independent_research", "peers") and s != claim.source
+            if s in ("independent_research", "peers") and s != claim.origin
         ] or ["independent_research"]
         checker = max(checkers, key=self.trust.__getitem__)
         check = model.claim_from(self, checker, claim.option, claim.criterion)
+        check_sd = model.information.noise(checker)
         target = model.cell_name(claim.option, claim.criterion)
         claim.validated = True
-        if abs(claim.value - check) > behaviour.validation_tolerance:
-            self.beliefs.remove(claim)
-            self.trust[claim.source] = max(
-                TRUST_FLOOR, self.trust[claim.source] - behaviour.trust_loss
-            )
-            self.claims_discredited += 1
-            model.log(self.name, "validate", target, "discredited:" + claim.source, check)
+        if fails_check(claim.value, claim.sd, check, check_sd, behaviour.validation_z):
+            self.discredit(claim)
+            model.log(self.name, "validate", target, "discredited:" + claim.origin, check)
         else:
             self.beliefs.reweight(claim, behaviour.confirmation_boost)
-            trust = self.trust[claim.source]
-            self.trust[claim.source] = trust + behaviour.trust_gain * (1.0 - trust)
-            model.log(self.name, "validate", target, "confirmed:" + claim.source, check)
-        self.hear(claim.option, claim.criterion, check, checker, validated=True)
+            trust = self.trust[claim.origin]
+            self.trust[claim.origin] = trust + behaviour.trust_gain * (1.0 - trust)
+            model.log(self.name, "validate", target, "confirmed:" + claim.origin, check)
+        self.hear(claim.option, claim.criterion, check, checker, sd=check_sd, validated=True)
+
+    def discredit(self, claim: Claim) -> None:
+        """Drop a claim found wrong and blame its origin (not a colleague who relayed it). A
+        vendor caught overclaiming loses credibility in every voice it has - its seller and its
+        content alike - not only in the one that was caught."""
+        self.beliefs.remove(claim)
+        self.claims_discredited += 1
+        loss = self.model.settings.behaviour.trust_loss
+        vendor = vendor_of(claim.origin)
+        blamed = (
+            [key for key in self.trust if vendor_of(key) == vendor] if vendor else [claim.origin]
+        )
+        for key in blamed:
+            self.trust[key] = max(TRUST_FLOOR, self.trust[key] - loss)
 
     def align(self) -> None:
         """Meet a colleague, preferring those who matter and those who disagree."""
@@ -305,16 +351,28 @@ class Stakeholder(mesa.Agent):
     # ---- what the jobs do to the stakeholder ------------------------------------------
 
     def hear(
-        self, option: int, criterion: int, value: float, source: str, validated: bool = False
+        self,
+        option: int,
+        criterion: int,
+        value: float,
+        origin: str,
+        *,
+        sd: float,
+        channel: str = "",
+        validated: bool = False,
+        attended: float = 1.0,
     ) -> Claim:
-        """Take in a claim: its weight grows with trust in the source and shrinks when the
-        week's information load exceeds the stakeholder's attention (overload)."""
-        self.load += 1.0
+        """Take in a claim: its weight grows with trust in its origin (whoever relayed it),
+        with the share of it the stakeholder attended to (a shortened meeting conveys less),
+        and shrinks when the week's information load exceeds the stakeholder's attention."""
+        self.load += attended
         model = self.model
         attention = model.settings.information.attention
         absorption = 1.0 if self.load <= attention else attention / self.load
-        weight = self.trust[source] * absorption * model.claim_precision
-        claim = Claim(option, criterion, value, source, weight, model.week, validated)
+        weight = self.trust[origin] * absorption * attended * model.claim_precision
+        claim = Claim(
+            option, criterion, value, origin, weight, model.week, validated, channel or origin, sd
+        )
         self.beliefs.add(claim)
         if not validated:
             self.recent_claims.append(claim)
@@ -339,7 +397,29 @@ class Stakeholder(mesa.Agent):
         option = max(
             self.model.vendor_indices, key=lambda o: abs(mine[o][criterion] - theirs[o][criterion])
         )
-        listener.hear(option, criterion, mine[option][criterion], "colleagues")
+        listener.hear(
+            option,
+            criterion,
+            mine[option][criterion],
+            "colleagues",
+            sd=self.beliefs.sd[option][criterion],
+        )
+
+    def feel_pressure(
+        self, seller_source: str, vendor: int, pressure: float, reactance: float
+    ) -> None:
+        """A seller's deadline, through this member's own state. Its sureness
+        `2 * confidence - 1` (0: torn, 1: certain) decides the reaction: a member who favours
+        the seller's product feels the deadline in proportion to its sureness (doing nothing
+        looks costlier to it, saturating at 1); every member reacts against the pressure in
+        proportion to its unsureness - it trusts the seller less and grows warier of buying
+        at all (JOLT: pressure on indecisive buyers loses deals)."""
+        sureness = max(0.0, 2.0 * self.confidence - 1.0)
+        if self.preferred == vendor:
+            self.felt_deadline += pressure * sureness * (1.0 - self.felt_deadline)
+        push_back = reactance * (1.0 - sureness)
+        self.trust[seller_source] = max(TRUST_FLOOR, self.trust[seller_source] - push_back)
+        self.risk_aversion += push_back
 
     def appraise(self) -> None:
         """Value every option (mean-variance utility under its priorities; the status quo
@@ -357,7 +437,7 @@ class Stakeholder(mesa.Agent):
             value = sum(map(mul, p, mean[o]))
             variance = sum(map(mul, p_squared, map(mul, sd[o], sd[o])))
             if o == model.status_quo_index:
-                value -= model.pain * model.urgency
+                value -= model.pain * (model.urgency + self.felt_deadline)
             utilities.append(value - rho * math.sqrt(variance))
             variances.append(variance)
         best = utilities.index(max(utilities))
@@ -372,6 +452,14 @@ class Stakeholder(mesa.Agent):
         self.utilities = utilities
         self.preferred = best
         self.uncertainty = math.sqrt(variances[best])
+
+
+def fails_check(value: float, value_sd: float, check: float, check_sd: float, z: float) -> bool:
+    """The noise-aware check: an honest claim and an independent reading differ by noise of
+    sd sqrt(value_sd^2 + check_sd^2); a gap beyond `z` of those sds is taken for bias. So an
+    honest claim fails with probability about 2 * (1 - Phi(z)), and a bias b is caught more
+    often the larger b is against that combined noise."""
+    return abs(value - check) > z * math.sqrt(value_sd * value_sd + check_sd * check_sd)
 
 
 def priority_distance(

@@ -9,7 +9,8 @@ week our seller's hours are shared out by its strategy before the accounts step:
   and when a share would not buy a meeting it works the leads in turn, a few each week;
 - a maze-guide or social seller goes deep on fewer: it gives `focus_hours` to each account
   it works, keeps an account until it ends, and fills a free slot with the open account
-  whose committee leans most towards our product.
+  whose committee, as far as our seller has seen in its meetings, leans most towards our
+  product (accounts it has not met count as undecided).
 
 Effort on accounts that are not won is the waste that shared/seeds/day-the-funnel-broke.txt
 names.
@@ -86,7 +87,7 @@ class GoDeep(Allocation):
         self.focus = [i for i in self.focus if models[i].running]
         slots = max(1, math.floor(self.territory.capacity_hours / self.territory.focus_hours))
         candidates = [i for i, m in enumerate(models) if m.running and i not in self.focus]
-        candidates.sort(key=lambda i: (-promise(models[i]), i))
+        candidates.sort(key=lambda i: (-promise(sellers[i]), i))
         self.focus += candidates[: max(0, slots - len(self.focus))]
         if not self.focus:
             return {}
@@ -94,11 +95,10 @@ class GoDeep(Allocation):
         return dict.fromkeys(self.focus, hours)
 
 
-def promise(model: BuyingCommitteeModel) -> float:
-    """Share of the committee's influence that favours our product now."""
-    total = sum(s.influence for s in model.stakeholders)
-    ours = sum(s.influence for s in model.stakeholders if s.preferred == model.our_index)
-    return ours / total
+def promise(seller: Seller | None) -> float:
+    """How promising an account looks to our seller: the influence share it has seen favour
+    our product (never the committee's hidden preferences)."""
+    return seller.view.observed_support() if seller is not None else 0.0
 
 
 ALLOCATIONS: dict[str, type[Allocation]] = {

@@ -1,0 +1,286 @@
+"""What a seller can see of an account, and the only ways it can act on the committee.
+
+A seller never holds the model or a stakeholder. It gets a `SellerView`: the org chart
+(names, roles, influence, vetoes and what each role is known to care about), what members told
+it in its own meetings (`MemberObservation`), and meetings and messages through which it can
+tell members things, ask for their time and press them. Everything a seller does to a member
+therefore happens in a meeting or a message, costs the seller's hours (and the member's, for a
+meeting), and changes the member only through what the member hears and how it reacts (trust,
+reactance, overload); account-level state (urgency, the true offers, the decision rule) and
+members' beliefs are out of its reach (docs/ODD.md, "What a seller may touch").
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sim.model.stakeholder import BuyingJob
+
+if TYPE_CHECKING:
+    from sim.model.model import BuyingCommitteeModel
+    from sim.model.stakeholder import Stakeholder
+
+DEADLINE_MESSAGE_HOURS = 1.0
+"""Seller hours one round of deadline messages to the committee costs."""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCard:
+    """A committee member as the org chart shows them to any seller."""
+
+    id: int
+    name: str
+    role: str
+    influence: float
+    veto: bool
+    role_priorities: tuple[float, ...]
+    """What the member's role is known to care about (the role library, not the person)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberObservation:
+    """What a member tells a seller in a meeting about where it stands."""
+
+    week: int
+    job: BuyingJob
+    """The job it says it has mostly been on (seek when it has just started)."""
+    leaning: int
+    """The option it currently favours."""
+    prefers_us_to_nothing: bool
+    top_priority: int
+    """The criterion it says matters most to it now."""
+    concern: int
+    """The criterion of the seller's product it most wants to know more about."""
+
+
+def observe(member: Stakeholder, vendor: int, week: int) -> MemberObservation:
+    """A member's answers in a meeting: honest, about itself, nothing more."""
+    last = member.jobs_by_week[-1] if member.jobs_by_week else "idle"
+    job = BuyingJob(last) if last != "idle" else BuyingJob.SEEK
+    p, sd = member.priorities, member.beliefs.sd[vendor]
+    utilities = member.utilities
+    return MemberObservation(
+        week=week,
+        job=job,
+        leaning=member.preferred,
+        prefers_us_to_nothing=utilities[vendor] >= utilities[member.model.status_quo_index],
+        top_priority=max(range(len(p)), key=p.__getitem__),
+        concern=max(range(len(p)), key=lambda c: p[c] * sd[c]),
+    )
+
+
+class Meeting:
+    """A meeting a member granted: what the seller tells counts for the share of the asked
+    length the member gave (`attended`)."""
+
+    def __init__(self, view: SellerView, member: Stakeholder, attended: float) -> None:
+        self._view = view
+        self._member = member
+        self.member = member.seat
+        """Who is in the meeting (the org chart's id)."""
+        self.attended = attended
+
+    def tell(self, criterion: int) -> tuple[int, float]:
+        """The seller's own claim about its product (biased if its strategy overclaims)."""
+        view = self._view
+        return view._deliver(self._member, view.vendor, criterion, view.source, self.attended)
+
+    def share_review(self, option: int, criterion: int) -> None:
+        """Hand over a third-party review (independent research) of any option."""
+        self._view._deliver(self._member, option, criterion, "independent_research", self.attended)
+
+    def reference(self, criterion: int) -> None:
+        """A reference customer or a pilot result: true experience, already checked."""
+        self._view._deliver(
+            self._member, self._view.vendor, criterion, "references", self.attended, True
+        )
+
+    def customer_call(self, criterion: int) -> None:
+        """A call with a satisfied customer from the peer network: experience through the
+        peer channel, already checked."""
+        self._view._customer_call(self._member, criterion, self.attended)
+
+    def relieve_overload(self, share: float) -> None:
+        """Curating what the member has read clears part of its information load."""
+        self._member.load *= 1.0 - share * self.attended
+
+    def forward(self, criterion: int, value: float) -> None:
+        """The member carries the seller's claim to a colleague it picks; the claim keeps its
+        origin (the seller), so it is weighed and blamed as the seller's."""
+        view = self._view
+        colleagues = [s for s in view._model.stakeholders if s is not self._member]
+        if not colleagues:
+            return
+        listener = colleagues[view._draws.randrange(len(colleagues))]
+        listener.hear(
+            view.vendor,
+            criterion,
+            value,
+            view.source,
+            sd=view._model.information.noise(view.source),
+            channel="colleagues",
+        )
+        view._model.log(
+            self._member.name,
+            "forward",
+            listener.name,
+            view._model.cell_name(view.vendor, criterion),
+            value,
+        )
+
+
+class SellerView:
+    """One seller's window on an account (see the module docstring)."""
+
+    def __init__(self, model: BuyingCommitteeModel, vendor: int, rng: random.Random) -> None:
+        self._model = model
+        self._draws = rng
+        self.vendor = vendor
+        self.source = f"seller:{model.option_names[vendor]}"
+        """The trust key members keep for this seller."""
+        self.criteria: tuple[str, ...] = tuple(model.settings.criteria)
+        self.status_quo = model.status_quo_index
+        self.rivals = tuple(o for o in model.vendor_indices if o != vendor)
+        library = model.settings.role_library()
+        self.members = tuple(
+            MemberCard(
+                s.seat,
+                s.name,
+                s.profile.role,
+                s.influence,
+                s.veto,
+                tuple(library[s.profile.role].priorities.get(c, 0.0) for c in self.criteria),
+            )
+            for s in model.stakeholders
+        )
+        self.observed: dict[int, MemberObservation] = {}
+        """The latest observation of each member this seller has met."""
+
+    @property
+    def week(self) -> int:
+        return self._model.week
+
+    def meet(
+        self, member: int, hours: float, job: BuyingJob, hours_left: float
+    ) -> tuple[Meeting | None, float]:
+        """Ask a member for a meeting of `hours` (at most `hours_left` of the seller's week).
+        Returns the meeting (None if the member gave no time) and the hours it took."""
+        stakeholder = self._model.stakeholders[member]
+        asked = min(hours, hours_left)
+        granted = stakeholder.grant_meeting(self.source, asked) if asked > 0 else 0.0
+        if granted <= 1e-9:
+            return None, 0.0
+        stakeholder.book_seller_time(granted, job)
+        self.observed[member] = observe(stakeholder, self.vendor, self.week)
+        return Meeting(self, stakeholder, granted / hours), granted
+
+    def group_meeting(
+        self, members: list[int], hours: float, job: BuyingJob, hours_left: float
+    ) -> tuple[list[Meeting], float]:
+        """Invite members to one meeting of `hours` (at most `hours_left` of the seller's week);
+        each attends for the time it gives. Returns the attendees' meetings and the seller's
+        hours (the meeting's length, paid only when at least two attend)."""
+        asked = min(hours, hours_left)
+        if asked <= 0:
+            return [], 0.0
+        granted = {
+            m: self._model.stakeholders[m].grant_meeting(self.source, asked) for m in members
+        }
+        attending = [m for m, g in granted.items() if g > 1e-9]
+        if len(attending) < 2:
+            return [], 0.0
+        meetings = []
+        for member in attending:
+            stakeholder = self._model.stakeholders[member]
+            stakeholder.book_seller_time(granted[member], job)
+            self.observed[member] = observe(stakeholder, self.vendor, self.week)
+            meetings.append(Meeting(self, stakeholder, granted[member] / hours))
+        return meetings, asked
+
+    def align_around_table(self, meetings: list[Meeting], widening: float) -> None:
+        """A shared business case widens how far apart the attendees' priorities may be and
+        still move together (by the share of the meeting each attended); then each aligns
+        with the next around the table."""
+        members = [m._member for m in meetings]
+        for m in meetings:
+            m._member.consensus_help = widening * m.attended
+        for member, neighbour in zip(members, members[1:] + members[:1], strict=True):
+            member.align_with(neighbour)
+
+    def send_deadline(self, pressure: float, reactance: float) -> None:
+        """A deadline message to every member (no meeting): each reacts through its own
+        state (`Stakeholder.feel_pressure`)."""
+        for member in self._model.stakeholders:
+            member.feel_pressure(self.source, self.vendor, pressure, reactance)
+
+    def observed_support(self) -> float:
+        """Influence share of members last seen favouring this seller's product; members it
+        has not met count as undecided (half)."""
+        total = sum(card.influence for card in self.members)
+        backing = 0.0
+        for card in self.members:
+            seen = self.observed.get(card.id)
+            backing += card.influence * (
+                0.5 if seen is None else float(seen.leaning == self.vendor)
+            )
+        return backing / total
+
+    def log(self, actor: str, target: str, effect: str, value: float = 0.0) -> None:
+        self._model.log(actor, "seller", target, effect, value)
+
+    # ---- the peer network (social selling) -------------------------------------------
+
+    @property
+    def has_network(self) -> bool:
+        return self._model.network is not None
+
+    def spread_content(self, peers: int) -> tuple[int, int]:
+        """Put the vendor's content in front of more peers; (newly reached, all carriers)."""
+        network = self._model.network
+        added = network.spread_content(self.vendor, peers, self._draws)
+        return added, len(network.carriers[self.vendor])
+
+    def satisfied_customers(self) -> int:
+        return len(self._model.network.satisfied_customers(self.vendor))
+
+    # ---- delivery (the world draws what a source says) -------------------------------
+
+    def _deliver(
+        self,
+        member: Stakeholder,
+        option: int,
+        criterion: int,
+        origin: str,
+        attended: float,
+        validated: bool = False,
+    ) -> tuple[int, float]:
+        information = self._model.information
+        value = information.state(origin, option, criterion, self._draws.gauss(0.0, 1.0))
+        member.hear(
+            option,
+            criterion,
+            value,
+            origin,
+            sd=information.noise(origin),
+            channel=self.source,
+            validated=validated,
+            attended=attended,
+        )
+        return criterion, value
+
+    def _customer_call(self, member: Stakeholder, criterion: int, attended: float) -> None:
+        network = self._model.network
+        value = network.customer_experience(self._model.truth[self.vendor][criterion], self._draws)
+        member.hear(
+            self.vendor,
+            criterion,
+            value,
+            "peers",
+            sd=network.experience_noise,
+            channel=self.source,
+            validated=True,
+            attended=attended,
+        )
+        network.record("experience")
