@@ -318,6 +318,7 @@ class ResultsStore:
             store = cls.open(root)
             store._check_same_experiment(experiment, base_scenario, points)
             store.prepare()
+            store._extend_replications(experiment)
             return store
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -342,7 +343,11 @@ class ResultsStore:
     ) -> None:
         """Refuse to add runs of a different experiment, design or model to this folder."""
         stored = self.manifest
-        if stored["fingerprint"] != experiment.fingerprint() or stored[
+        # The replication count may grow (extending a sweep); anything else is a new study.
+        as_stored = experiment.model_copy(
+            update={"replications": stored["experiment"]["replications"]}
+        )
+        if stored["fingerprint"] != as_stored.fingerprint() or stored[
             "base_scenario"
         ] != _json_safe(base_scenario):
             raise StoreError(
@@ -362,6 +367,13 @@ class ResultsStore:
                 f"stored (model {str(stored.get('model_fingerprint'))[:16]} -> "
                 f"{model_fingerprint()}); use --fresh to start over, or --output for a new folder"
             )
+
+    def _extend_replications(self, experiment: Experiment) -> None:
+        """Record a larger replication count: the planned runs grow, stored ones stay."""
+        if experiment.replications > self.manifest["experiment"]["replications"]:
+            self.manifest["experiment"] = experiment.model_dump(mode="json")
+            self.manifest["fingerprint"] = experiment.fingerprint()
+            self._save_manifest()
 
     def close(self) -> None:
         """Release the folder's lock (also released when the process ends)."""
