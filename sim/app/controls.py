@@ -80,3 +80,50 @@ def apply_controls(base: Scenario, controls: Controls) -> Scenario:
     seller["strategy"] = controls.strategy
     seller["capacity_hours"] = controls.capacity
     return Scenario.model_validate(data)
+
+
+CONTROL_WORDS = {
+    "committee_size": "committee size",
+    "risk_aversion": "risk aversion (x)",
+    "divided": "how divided",
+    "overload": "information overload",
+    "product_strength": "our product vs as written",
+    "strategy": "our seller",
+    "capacity": "seller hours a week",
+}
+SHORT = {
+    "committee_size": "size",
+    "risk_aversion": "risk",
+    "divided": "divided",
+    "overload": "overload",
+    "product_strength": "strength",
+    "strategy": "",
+    "capacity": "hours",
+}
+
+
+def changed_settings(base: Scenario, controls: Controls) -> list[tuple[str, str]]:
+    """Every control that differs from the scenario as loaded, as (words, value)."""
+    before = controls_from(base, controls.seed)
+    return [
+        (CONTROL_WORDS[name], str(getattr(controls, name)))
+        for name in CONTROL_WORDS
+        if getattr(controls, name) != getattr(before, name)
+    ]
+
+
+def report_filename(
+    kind: str, scenario: str, seed: int, controls: Controls, base: Scenario, extra: str = ""
+) -> str:
+    """'deal-my_deal-seed3-size9-maze_guide.html': what was run, readable in a folder."""
+    before = controls_from(base, controls.seed)
+    parts = [kind, scenario, f"seed{seed}"]
+    for name, short in SHORT.items():
+        value = getattr(controls, name)
+        if value != getattr(before, name):
+            shown = f"{value:g}" if isinstance(value, float) else str(value)
+            parts.append(f"{short}{shown}")
+    if extra:
+        parts.append(extra)
+    safe = "".join(c if c.isalnum() or c in "._+-" else "_" for c in "-".join(parts))
+    return safe[:150] + ".html"

@@ -1,10 +1,19 @@
 """Comparisons that take a while run in a background thread; the page polls their progress,
-so the app never blocks."""
+so the app never blocks.
+
+Several participants share one server in a workshop, so comparisons queue: one runs at a
+time (it already uses every worker process), the next is taken from the clients in turn
+(round robin, so one busy tab cannot starve the others), each client has at most one
+comparison waiting (a newer request replaces its waiting one), and a running comparison is
+never dropped, so every comparison started finishes.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +37,9 @@ class ComparisonJob:
     summary: pd.DataFrame | None = None
     effects: pd.DataFrame | None = None
     finished: threading.Event = field(default_factory=threading.Event)
+    client: str = ""
+    started: bool = False
+    seconds: float | None = None  # how long it ran, once finished
 
     @property
     def progress(self) -> float:
@@ -54,31 +66,89 @@ class ComparisonJob:
 
 
 class JobBoard:
-    """The comparisons of this app, by id (a local, single-user app keeps the last few)."""
+    """The comparisons of this app by id, queued fairly between clients (browser tabs)."""
 
-    def __init__(self, workers: int | None = None, keep: int = 8) -> None:
+    def __init__(self, workers: int | None = None, keep: int = 32) -> None:
         self.workers = workers
         self.keep = keep
         self.jobs: dict[str, ComparisonJob] = {}
+        self.waiting: dict[str, str] = {}  # client -> its one waiting job id
+        self.turns: deque[str] = deque()  # clients in the order they will be served
         self.lock = threading.Lock()
+        self.wake = threading.Condition(self.lock)
+        self.runner: threading.Thread | None = None
 
-    def start(self, job: ComparisonJob) -> str:
+    def start(self, job: ComparisonJob, client: str = "") -> str:
+        """Queue `job` for `client`; its waiting job (if any) is replaced and marked so."""
         job_id = uuid.uuid4().hex[:12]
+        job.client = client
         with self.lock:
+            replaced = self.waiting.pop(client, None)
+            if replaced is not None:
+                old = self.jobs[replaced]
+                old.error = "replaced by a newer comparison from the same page"
+                old.finished.set()
             self.jobs[job_id] = job
-            while len(self.jobs) > self.keep:
-                self.jobs.pop(next(iter(self.jobs)))
-        threading.Thread(target=job.run, args=(self.workers,), daemon=True).start()
+            self.waiting[client] = job_id
+            if client not in self.turns:
+                self.turns.append(client)
+            self._forget_old()
+            if self.runner is None or not self.runner.is_alive():
+                self.runner = threading.Thread(target=self._serve, daemon=True)
+                self.runner.start()
+            self.wake.notify()
         return job_id
+
+    def _forget_old(self) -> None:
+        """Keep at most `keep` jobs, dropping only finished ones, oldest first."""
+        for job_id in [j for j, job in self.jobs.items() if job.finished.is_set()]:
+            if len(self.jobs) <= self.keep:
+                break
+            del self.jobs[job_id]
+
+    def _next(self) -> ComparisonJob | None:
+        """The next client's waiting job, in turn (called with the lock held)."""
+        for _ in range(len(self.turns)):
+            client = self.turns.popleft()
+            job_id = self.waiting.pop(client, None)
+            if job_id is not None:
+                self.turns.append(client)
+                job = self.jobs[job_id]
+                job.started = True
+                return job
+        return None
+
+    def _serve(self) -> None:
+        while True:
+            with self.lock:
+                job = self._next()
+                while job is None:
+                    self.wake.wait()
+                    job = self._next()
+            began = time.monotonic()
+            job.run(self.workers)
+            job.seconds = time.monotonic() - began
 
     def get(self, job_id: str | None) -> ComparisonJob | None:
         with self.lock:
             return self.jobs.get(job_id or "")
+
+    def ahead(self, job_id: str) -> int:
+        """How many comparisons run before this waiting one (the running one included)."""
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is None or job.started:
+                return 0
+            running = any(j.started and not j.finished.is_set() for j in self.jobs.values())
+            order = [c for c in self.turns if c in self.waiting]
+            return running + order.index(job.client) if job.client in order else running
 
     def status(self, job_id: str | None) -> dict[str, Any]:
         job = self.get(job_id)
         if job is None:
             return {"state": "none"}
         if not job.finished.is_set():
+            if not job.started:
+                return {"state": "waiting", "ahead": self.ahead(job_id or "")}
             return {"state": "running", "progress": job.progress}
         return {"state": "failed" if job.error else "done", "error": job.error}

@@ -1,9 +1,10 @@
-"""The explorer's Dash app: pick a scenario, move a few sliders, play a deal week by week,
-replay the same committee with another seller, run a quick comparison, download reports.
+"""The explorer's Dash app: pick or upload a scenario, move a few sliders, play a deal week by
+week, replay the same committee with another seller side by side, run a quick comparison,
+download reports that record what was run.
 
 Dash (Plotly's own app framework) serves the very Plotly figures the HTML reports use, with
-no front-end build step. Every callback turns bad input into a message in the page; the
-server never answers with a traceback.
+no front-end build step. Every callback turns bad input into a message beside the control
+that caused it; the server never answers with a traceback.
 """
 
 from __future__ import annotations
@@ -12,31 +13,41 @@ import base64
 import functools
 import logging
 import threading
-import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import dash
 import plotly.graph_objects as go
-import yaml
 from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 from pydantic import ValidationError
 
-from sim.app.controls import Controls, apply_controls, controls_from
+from sim.app.access import Access
+from sim.app.controls import (
+    Controls,
+    apply_controls,
+    changed_settings,
+    controls_from,
+    report_filename,
+)
 from sim.app.jobs import ComparisonJob, JobBoard
 from sim.app.playback import Playback, deal_until
 from sim.config import ConfigError, Scenario, load_scenario
 from sim.config.catalogue import named_scenarios
-from sim.config.loading import describe_validation_error
-from sim.config.scenario import SELLER_STRATEGIES
+from sim.config.loading import describe_validation_error, parse_yaml, validate_mapping
 from sim.model import DealResult, simulate
 from sim.report import compare_figures, deal_figures
-from sim.report.reports import compare_report, deal_report, versus_report
-from sim.story import divergence_week, tell_story
+from sim.report.palette import strategy_label
+from sim.report.reports import compare_report, deal_report, seller_words, versus_report
+from sim.story import divergence_week, tell_story, verdict
 
 log = logging.getLogger("b2bsim.explore")
-UPLOADED = "(uploaded file)"
-TICK_MS = 800
+UPLOADED = "__uploaded__"
+UPLOAD_BYTES = 200_000  # a scenario is a few kilobytes
+SPEEDS = (1, 2, 4, 8)  # weeks per second
+HIDDEN = {"display": "none"}
+SHOWN: dict[str, str] = {}
 
 
 @functools.lru_cache(maxsize=64)
@@ -57,6 +68,8 @@ def guarded(*fallback: Any) -> Callable:
         def inner(*args: Any) -> Any:
             try:
                 return callback(*args)
+            except PreventUpdate:
+                raise
             except ConfigError as error:
                 return (*fallback, _message(str(error)))
             except ValidationError as error:
@@ -77,46 +90,66 @@ def guarded(*fallback: Any) -> Callable:
 
 
 def _slider(
-    id_: str, low: float, high: float, step: float, label: str, marks: dict | None = None
+    id_: str, low: float, high: float, step: float, label: str, marks: dict, hint: str
 ) -> html.Div:
     return html.Div(
         [
-            html.Label(label, htmlFor=id_),
+            html.Label(label, htmlFor=id_, title=hint),
             dcc.Slider(
                 id=id_,
                 min=low,
                 max=high,
                 step=step,
-                marks=marks or {low: str(low), high: str(high)},
+                marks=marks,
                 tooltip={"placement": "bottom", "always_visible": False},
             ),
         ],
         className="control",
+        title=hint,
     )
 
 
+def _strategy_options(strategies: list[str]) -> list[dict[str, str]]:
+    return [{"label": strategy_label(s), "value": s} for s in strategies]
+
+
 def layout() -> html.Div:
+    """The page; a fresh client id per page load, so each browser tab queues on its own."""
     names = list(named_scenarios())
     return html.Div(
         [
-            html.H1("b2bsim explorer: the buying committee in the maze"),
+            html.Div(
+                [
+                    html.H1("b2bsim explorer"),
+                    html.Span("loaded: ", className="hint"),
+                    html.Strong(id="loaded-name"),
+                    html.Span(id="description", className="description"),
+                ],
+                className="header",
+            ),
             html.Div(
                 [
                     html.Div(
                         [
                             html.Label("Scenario", htmlFor="scenario"),
-                            dcc.Dropdown(
-                                id="scenario",
-                                options=[{"label": n, "value": n} for n in names],
-                                value="baseline" if "baseline" in names else names[0],
-                                clearable=False,
+                            html.Div(
+                                [
+                                    dcc.Dropdown(
+                                        id="scenario",
+                                        options=[{"label": n, "value": n} for n in names],
+                                        value="baseline" if "baseline" in names else names[0],
+                                        clearable=False,
+                                        className="scenario-pick",
+                                    ),
+                                    dcc.Upload(
+                                        id="upload",
+                                        children=html.Button("Load a file (YAML)"),
+                                        accept=".yaml,.yml",
+                                    ),
+                                ],
+                                className="inline",
                             ),
-                            html.P(id="description", className="description"),
-                            dcc.Upload(
-                                id="upload",
-                                children=html.Button("or load a scenario file (YAML)"),
-                                accept=".yaml,.yml",
-                            ),
+                            html.Div(id="upload-message", **{"aria-live": "polite"}),
                         ],
                         className="control wide",
                     ),
@@ -127,6 +160,7 @@ def layout() -> html.Div:
                         1,
                         "Committee size",
                         {1: "1", 7: "7", 20: "20", 50: "50"},
+                        "how many stakeholders take part in the purchase",
                     ),
                     _slider(
                         "risk-aversion",
@@ -134,10 +168,17 @@ def layout() -> html.Div:
                         5.0,
                         0.05,
                         "How risk-averse",
-                        {0: "bold", 1: "1", 5: "wary"},
+                        {0: "bold", 1: "as written", 5: "wary"},
+                        "multiplies every member's risk aversion (1: as the scenario says)",
                     ),
                     _slider(
-                        "divided", 0.0, 5.0, 0.05, "How divided", {0: "aligned", 1: "1", 5: "split"}
+                        "divided",
+                        0.0,
+                        5.0,
+                        0.05,
+                        "How divided",
+                        {0: "aligned", 1: "1", 5: "split"},
+                        "how far members' priorities stray from their roles' (divergence)",
                     ),
                     _slider(
                         "overload",
@@ -145,7 +186,8 @@ def layout() -> html.Div:
                         10.0,
                         0.1,
                         "Information overload",
-                        {0.1: "little", 1: "1", 10: "flood"},
+                        {0.1: "little", 5: "5", 10: "flood"},
+                        "how much information buyers face (1: normal)",
                     ),
                     _slider(
                         "strength",
@@ -153,86 +195,83 @@ def layout() -> html.Div:
                         0.3,
                         0.05,
                         "Our product vs as written",
-                        {-0.3: "weaker", 0: "0", 0.3: "stronger"},
+                        {-0.3: "weaker", 0: "as written", 0.3: "stronger"},
+                        "shift of our product's true quality on every criterion",
                     ),
                     html.Div(
                         [
                             html.Label("Our seller", htmlFor="strategy"),
-                            dcc.RadioItems(
-                                id="strategy",
-                                options=[{"label": s, "value": s} for s in SELLER_STRATEGIES],
-                                inline=True,
-                            ),
+                            dcc.RadioItems(id="strategy", inline=True, className="radios"),
                         ],
-                        className="control",
+                        className="control wide",
                     ),
                     _slider(
-                        "capacity", 1, 80, 1, "Seller hours a week", {1: "1", 10: "10", 80: "80"}
-                    ),
-                    html.Div(
-                        [
-                            html.Label("Committee (seed)", htmlFor="seed"),
-                            dcc.Input(
-                                id="seed",
-                                type="number",
-                                value=1,
-                                min=0,
-                                step=1,
-                                style={"width": "9rem"},
-                            ),
-                        ],
-                        className="control",
+                        "capacity",
+                        1,
+                        80,
+                        1,
+                        "Seller hours a week",
+                        {1: "1", 10: "10", 40: "40", 80: "80"},
+                        "our seller's working hours a week for this account",
                     ),
                 ],
                 className="controls",
             ),
-            html.Div(id="message", **{"aria-live": "polite"}),
-            html.H2("One deal, week by week"),
             html.Div(
                 [
+                    html.Label("Committee no.", htmlFor="seed", title="the replication seed"),
+                    dcc.Input(id="seed", type="number", value=1, min=0, step=1, className="num"),
                     html.Button("Run the deal", id="run-deal", className="primary"),
                     html.Button("Play / pause", id="play"),
-                    html.Button("Step one week", id="step"),
+                    dcc.Dropdown(
+                        id="speed",
+                        options=[{"label": f"{n} wk/s", "value": n} for n in SPEEDS],
+                        value=2,
+                        clearable=False,
+                        searchable=False,
+                        className="speed",
+                    ),
+                    html.Button("Step", id="step"),
                     html.Button("Reset", id="reset"),
                     html.Span("no deal yet", id="week-label", className="week"),
-                    html.Span(" replay the same committee with ", className="hint"),
+                    html.Span("replay with", className="hint"),
                     dcc.Dropdown(
                         id="replay-strategy",
-                        options=[{"label": s, "value": s} for s in SELLER_STRATEGIES],
-                        value="maze_guide",
                         clearable=False,
-                        style={
-                            "width": "170px",
-                            "display": "inline-block",
-                            "verticalAlign": "middle",
-                        },
+                        searchable=False,
+                        className="replay-pick",
                     ),
                     html.Button("Replay side by side", id="replay"),
-                    html.Button("Download deal report", id="download-deal"),
+                    html.Button("Download report", id="download-deal"),
                 ],
                 className="toolbar",
             ),
+            html.Div(id="deal-message", **{"aria-live": "polite"}),
             html.Div(
                 [
                     html.Div(
                         [
-                            dcc.Graph(
-                                id="timeline", figure=_empty("Run a deal to see its swimlanes")
+                            html.P(
+                                "Choose the settings above, then Run the deal.",
+                                id="deal-hint",
+                                className="hint placeholder",
                             ),
-                            dcc.Graph(
-                                id="timeline-replay", figure=_empty(""), style={"display": "none"}
-                            ),
-                            dcc.Graph(id="preferences", figure=_empty("")),
+                            dcc.Graph(id="timeline", style=HIDDEN),
+                            dcc.Graph(id="preferences", style=HIDDEN),
                         ]
                     ),
-                    html.Div(id="story", className="story"),
+                    html.Div(
+                        [html.P(id="verdict", className="verdict"), html.Div(id="story")],
+                        className="story",
+                    ),
                 ],
                 className="with-story",
             ),
-            html.H2("Quick comparison of seller strategies"),
             html.Div(
                 [
-                    html.Label("Committees per strategy", htmlFor="replications"),
+                    html.Label(
+                        "Committees per strategy", htmlFor="replications", title="replications"
+                    ),
                     dcc.Input(
                         id="replications",
                         type="number",
@@ -240,91 +279,102 @@ def layout() -> html.Div:
                         min=10,
                         max=2000,
                         step=10,
-                        style={"width": "9rem"},
+                        className="num",
                     ),
                     html.Button("Compare", id="compare", className="primary"),
                     html.Progress(id="compare-progress", value="0", max="1"),
                     html.Span(id="compare-status"),
-                    html.Button("Download comparison report", id="download-compare"),
+                    html.Button("Download report", id="download-compare"),
                 ],
                 className="toolbar",
             ),
+            html.Div(id="compare-message", **{"aria-live": "polite"}),
             html.Div(
                 [
-                    dcc.Graph(id="outcome-mix", figure=_empty("")),
-                    dcc.Graph(id="incidence", figure=_empty("")),
+                    dcc.Graph(id="outcome-mix", style=HIDDEN),
+                    dcc.Graph(id="incidence", style=HIDDEN),
                 ],
             ),
+            dcc.Store(id="client", data=uuid.uuid4().hex),
             dcc.Store(id="base-scenario"),
             dcc.Store(id="deal"),
             dcc.Store(id="comparison"),
-            dcc.Interval(id="ticker", interval=TICK_MS, disabled=True),
+            dcc.Interval(id="ticker", interval=500, disabled=True),
             dcc.Interval(id="poll", interval=500, disabled=True),
-            dcc.Download(id="download"),
+            dcc.Download(id="deal-file"),
+            dcc.Download(id="compare-file"),
         ],
         className="page",
     )
 
 
-def _empty(title: str) -> go.Figure:
-    figure = go.Figure()
-    figure.update_layout(
-        title=title,
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        height=220,
-        annotations=[],
-    )
-    return figure
-
-
-def create_app(workers: int | None = None) -> dash.Dash:
+def create_app(workers: int | None = None, access: Access | None = None) -> dash.Dash:
     board = JobBoard(workers=workers)
     # assets/explorer.css beside this module is served by Dash itself.
     app = dash.Dash(__name__, title="b2bsim explorer", update_title=None)
-    app.layout = layout()
+    (access or Access.for_host("127.0.0.1")).install(app.server)
+    app.layout = layout
 
     # ---- scenario and controls --------------------------------------------------------
 
     @app.callback(
         Output("base-scenario", "data"),
+        Output("loaded-name", "children"),
         Output("description", "children"),
+        Output("scenario", "options"),
+        Output("scenario", "value"),
         Output("committee-size", "value"),
         Output("risk-aversion", "value"),
         Output("divided", "value"),
         Output("overload", "value"),
         Output("strength", "value"),
+        Output("strategy", "options"),
         Output("strategy", "value"),
         Output("capacity", "value"),
-        Output("message", "children", allow_duplicate=True),
+        Output("replay-strategy", "options"),
+        Output("replay-strategy", "value"),
+        Output("upload-message", "children"),
         Input("scenario", "value"),
         Input("upload", "contents"),
         State("upload", "filename"),
-        prevent_initial_call="initial_duplicate",
     )
-    @guarded(*([no_update] * 9))
+    @guarded(*([no_update] * 15))
     def choose_scenario(name: str, contents: str | None, filename: str | None) -> tuple:
+        names = list(named_scenarios())
+        options = [{"label": n, "value": n} for n in names]
         if ctx.triggered_id == "upload" and contents:
-            scenario = _read_upload(contents, filename or "uploaded file")
-            note = _message(f"loaded {filename}", "info")
+            source = filename or "uploaded file"
+            scenario = _read_upload(contents, source)
+            options.append({"label": f"{scenario.name} (from {source})", "value": UPLOADED})
+            chosen, note = UPLOADED, _message(f"loaded {source}", "info")
+        elif name == UPLOADED:
+            raise PreventUpdate
         else:
             scenario = load_scenario(named_scenarios()[name])
-            note = None
+            chosen, note = name, None
         c = controls_from(scenario)
+        strategies = scenario.available_strategies()
+        replay = next((s for s in ("maze_guide", *strategies) if s != c.strategy), c.strategy)
         return (
             scenario.model_dump_json(),
-            scenario.description or "(no description)",
+            scenario.name,
+            f" - {scenario.description}" if scenario.description else "",
+            options,
+            chosen,
             c.committee_size,
             c.risk_aversion,
             c.divided,
             c.overload,
             c.product_strength,
+            _strategy_options(strategies),
             c.strategy,
             c.capacity,
+            _strategy_options(strategies),
+            replay if replay in strategies else strategies[0],
             note,
         )
 
-    def current_scenario(base: str | None, *values: Any) -> tuple[Scenario, Controls]:
+    def current_scenario(base: str | None, *values: Any) -> tuple[Scenario, Controls, Scenario]:
         if not base:
             raise ValueError("choose a scenario first")
         size, risk, divided, overload, strength, strategy, capacity, seed = values
@@ -336,9 +386,10 @@ def create_app(workers: int | None = None) -> dash.Dash:
             product_strength=strength,
             strategy=strategy,
             capacity=capacity,
-            seed=_whole_number(seed, "Committee (seed)"),
+            seed=_whole_number(seed, "Committee no."),
         )
-        return apply_controls(Scenario.model_validate_json(base), controls), controls
+        loaded = Scenario.model_validate_json(base)
+        return apply_controls(loaded, controls), controls, loaded
 
     control_states = [
         State("base-scenario", "data"),
@@ -357,7 +408,7 @@ def create_app(workers: int | None = None) -> dash.Dash:
     @app.callback(
         Output("deal", "data"),
         Output("ticker", "disabled"),
-        Output("message", "children", allow_duplicate=True),
+        Output("deal-message", "children"),
         Input("run-deal", "n_clicks"),
         Input("replay", "n_clicks"),
         Input("play", "n_clicks"),
@@ -374,11 +425,13 @@ def create_app(workers: int | None = None) -> dash.Dash:
         deal_state, replay_strategy, *controls = args[6:]
         trigger = ctx.triggered_id
         if trigger == "run-deal":
-            scenario, chosen = current_scenario(*controls)
+            scenario, chosen, loaded = current_scenario(*controls)
             deal = _simulate(scenario.model_dump_json(), chosen.seed)
             state = {
                 "scenario": scenario.model_dump_json(),
                 "seed": chosen.seed,
+                "changes": changed_settings(loaded, chosen),
+                "filename": report_filename("deal", scenario.name, chosen.seed, chosen, loaded),
                 "replay": None,
                 "week": 1,
                 "last_week": deal.weeks_simulated,
@@ -389,11 +442,20 @@ def create_app(workers: int | None = None) -> dash.Dash:
             return no_update, True, _message("run a deal first", "info")
         if trigger == "replay":
             scenario = Scenario.model_validate_json(deal_state["scenario"])
+            if replay_strategy not in scenario.available_strategies():
+                raise ValueError(f"{replay_strategy} cannot sell in this scenario")
             other = scenario.with_strategy(replay_strategy)
             first = _simulate(deal_state["scenario"], deal_state["seed"])
             second = _simulate(other.model_dump_json(), deal_state["seed"])
             last = max(first.weeks_simulated, second.weeks_simulated)
-            state = {**deal_state, "replay": other.model_dump_json(), "last_week": last}
+            filename = deal_state["filename"].removesuffix(".html") + f"-vs-{replay_strategy}.html"
+            state = {
+                **deal_state,
+                "replay": other.model_dump_json(),
+                "last_week": last,
+                "week": min(deal_state["week"], last),
+                "vs_filename": filename,
+            }
             return state, not state["playing"], None
         playback = Playback(deal_state["week"], deal_state["last_week"], deal_state["playing"])
         playback = {
@@ -405,44 +467,46 @@ def create_app(workers: int | None = None) -> dash.Dash:
         state = {**deal_state, "week": playback.week, "playing": playback.playing}
         return state, not playback.playing, None
 
+    @app.callback(Output("ticker", "interval"), Input("speed", "value"))
+    def set_speed(speed: Any) -> int:
+        return int(1000 / speed) if speed in SPEEDS else 500
+
     @app.callback(
         Output("timeline", "figure"),
-        Output("timeline-replay", "figure"),
-        Output("timeline-replay", "style"),
+        Output("timeline", "style"),
         Output("preferences", "figure"),
+        Output("preferences", "style"),
+        Output("deal-hint", "style"),
+        Output("verdict", "children"),
         Output("story", "children"),
         Output("week-label", "children"),
-        Output("message", "children", allow_duplicate=True),
+        Output("deal-message", "children", allow_duplicate=True),
         Input("deal", "data"),
         prevent_initial_call=True,
     )
-    @guarded(no_update, no_update, no_update, no_update, no_update, no_update)
+    @guarded(*([no_update] * 8))
     def show_deal(state: dict | None) -> tuple:
         if not state:
-            return (no_update,) * 7
-        week = state["week"]
+            raise PreventUpdate
+        week, last = state["week"], state["last_week"]
+        scenario = Scenario.model_validate_json(state["scenario"])
         deal = _simulate(state["scenario"], state["seed"])
         shown = deal_until(deal, week)
         ongoing = week < deal.weeks_simulated
-        strategy = deal.strategies.get(deal.our_vendor, "none")
-        timeline = deal_figures.timeline(
-            shown, title=f"With a {strategy} as our seller", ongoing=ongoing
-        )
-        timeline.update_xaxes(range=[0.5, state["last_week"] + 1.5])
-        replay_figure, replay_style = _empty(""), {"display": "none"}
-        story = _story_lines(shown, week)
+        title = f"With {seller_words(deal)}"
         if state["replay"]:
             other = _simulate(state["replay"], state["seed"])
             other_shown = deal_until(other, week)
-            other_strategy = other.strategies.get(other.our_vendor, "none")
-            replay_figure = deal_figures.timeline(
-                other_shown,
-                title=f"The same committee with a {other_strategy}",
-                ongoing=week < other.weeks_simulated,
-            )
-            replay_figure.update_xaxes(range=[0.5, state["last_week"] + 1.5])
-            replay_style = {}
             diverged = divergence_week(deal, other)
+            timeline = deal_figures.side_by_side(
+                [shown, other_shown],
+                [f"our seller: {_words(deal)}", f"our seller: {_words(other)}"],
+                diverged if diverged is not None and diverged <= week else None,
+                (ongoing, week < other.weeks_simulated),
+                last_week=last,
+                rule=scenario.decision,
+            )
+            preferences, preferences_style = go.Figure(), HIDDEN
             story = [
                 html.P(
                     f"The stories diverge in week {diverged}."
@@ -450,19 +514,32 @@ def create_app(workers: int | None = None) -> dash.Dash:
                     else "The two deals go exactly the same way.",
                     className="now",
                 ),
-                html.H4(f"with {strategy}"),
-                *story,
-                html.H4(f"with {other_strategy}"),
+                html.H4(f"with {strategy_label(_strategy(deal))}"),
+                *_story_lines(shown, week),
+                html.H4(f"with {strategy_label(_strategy(other))}"),
                 *_story_lines(other_shown, week),
             ]
-        label = f"week {week} of {state['last_week']}"
+            ended = [d for d, s in ((deal, shown), (other, other_shown)) if s is d]
+            why = " ".join(
+                f"With {strategy_label(_strategy(d))}: {verdict(d, scenario.decision)}"
+                for d in ended
+            )
+        else:
+            timeline = deal_figures.timeline(shown, title=title, ongoing=ongoing, last_week=last)
+            preferences = deal_figures.preferences(shown, scenario.decision, last_week=last)
+            preferences_style = SHOWN
+            story = _story_lines(shown, week)
+            why = "" if ongoing else verdict(deal, scenario.decision)
+        label = f"week {week} of {last}"
         if not ongoing:
             label += f": {deal.outcome.value.replace('_', ' ')}"
         return (
             timeline,
-            replay_figure,
-            replay_style,
-            deal_figures.preferences(shown),
+            SHOWN,
+            preferences,
+            preferences_style,
+            HIDDEN,
+            why,
             story,
             label,
             None,
@@ -473,49 +550,68 @@ def create_app(workers: int | None = None) -> dash.Dash:
     @app.callback(
         Output("comparison", "data"),
         Output("poll", "disabled"),
-        Output("message", "children", allow_duplicate=True),
+        Output("compare-message", "children"),
         Input("compare", "n_clicks"),
         State("replications", "value"),
+        State("client", "data"),
         *control_states,
         prevent_initial_call=True,
     )
     @guarded(no_update, no_update)
-    def start_comparison(_: int, replications: Any, *controls: Any) -> tuple:
+    def start_comparison(_: int, replications: Any, client: Any, *controls: Any) -> tuple:
         if not isinstance(replications, int | float) or not 10 <= replications <= 2000:
             raise ValueError("committees per strategy must be a number from 10 to 2000")
-        scenario, chosen = current_scenario(*controls)
+        scenario, chosen, loaded = current_scenario(*controls)
         job = ComparisonJob(
             scenario, scenario.available_strategies(), int(replications), chosen.seed
         )
-        return {"job": board.start(job)}, False, None
+        data = {
+            "job": board.start(job, str(client or "")),
+            "changes": changed_settings(loaded, chosen),
+            "filename": report_filename(
+                "compare", scenario.name, chosen.seed, chosen, loaded, f"n{int(replications)}"
+            ),
+        }
+        return data, False, None
 
     @app.callback(
         Output("compare-progress", "value"),
         Output("compare-status", "children"),
         Output("outcome-mix", "figure"),
+        Output("outcome-mix", "style"),
         Output("incidence", "figure"),
+        Output("incidence", "style"),
         Output("poll", "disabled", allow_duplicate=True),
-        Output("message", "children", allow_duplicate=True),
+        Output("compare-message", "children", allow_duplicate=True),
         Input("poll", "n_intervals"),
         State("comparison", "data"),
         prevent_initial_call=True,
     )
-    @guarded(no_update, no_update, no_update, no_update, True)
+    @guarded(no_update, no_update, no_update, no_update, no_update, no_update, True)
     def poll_comparison(_: int, data: dict | None) -> tuple:
-        job = board.get((data or {}).get("job"))
+        job_id = (data or {}).get("job")
+        job = board.get(job_id)
+        unchanged = (no_update,) * 4
         if job is None:
-            return no_update, "", no_update, no_update, True, None
+            return no_update, "", *unchanged, True, None
         if not job.finished.is_set():
+            if not job.started:
+                ahead = board.ahead(job_id)
+                text = f"waiting: {ahead} comparison{'s' * (ahead != 1)} ahead"
+                return "0", text, *unchanged, False, None
             text = f"{job.done} of {job.total or '...'} deals simulated"
-            return str(job.progress), text, no_update, no_update, False, None
+            return str(job.progress), text, *unchanged, False, None
         if job.error:
-            return "0", "", no_update, no_update, True, _message(f"comparison failed: {job.error}")
+            return "0", "", *unchanged, True, _message(f"comparison failed: {job.error}")
         assert job.rows is not None and job.summary is not None
+        took = f" in {job.seconds:.0f} s" if job.seconds is not None else ""
         return (
             "1",
-            f"done: {job.total} deals",
+            f"done: {job.total} deals{took}",
             compare_figures.outcome_mix(job.summary),
+            SHOWN,
             compare_figures.incidence_curves(job.rows, job.strategies),
+            SHOWN,
             True,
             None,
         )
@@ -523,35 +619,41 @@ def create_app(workers: int | None = None) -> dash.Dash:
     # ---- downloads ------------------------------------------------------------------------
 
     @app.callback(
-        Output("download", "data"),
-        Output("message", "children", allow_duplicate=True),
+        Output("deal-file", "data"),
+        Output("deal-message", "children", allow_duplicate=True),
         Input("download-deal", "n_clicks"),
-        Input("download-compare", "n_clicks"),
         State("deal", "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(no_update)
+    def download_deal(_: int, state: dict | None) -> tuple:
+        if not state:
+            return no_update, _message("run a deal first", "info")
+        scenario = Scenario.model_validate_json(state["scenario"])
+        deal = _simulate(state["scenario"], state["seed"])
+        changes = [tuple(c) for c in state["changes"]]
+        if state["replay"]:
+            other = _simulate(state["replay"], state["seed"])
+            deals = {_strategy(deal): deal, _strategy(other): other}
+            if len(deals) < 2:
+                page = deal_report(deal, scenario, changes)
+            else:
+                page = versus_report(deals, scenario, divergence_week(deal, other), changes)
+            return dcc.send_string(page.render(), state["vs_filename"]), None
+        page = deal_report(deal, scenario, changes)
+        return dcc.send_string(page.render(), state["filename"]), None
+
+    @app.callback(
+        Output("compare-file", "data"),
+        Output("compare-message", "children", allow_duplicate=True),
+        Input("download-compare", "n_clicks"),
         State("comparison", "data"),
         prevent_initial_call=True,
     )
     @guarded(no_update)
-    def download(_: int, __: int, deal_state: dict | None, comparison: dict | None) -> tuple:
-        if ctx.triggered_id == "download-deal":
-            if not deal_state:
-                return no_update, _message("run a deal first", "info")
-            scenario = Scenario.model_validate_json(deal_state["scenario"])
-            deal = _simulate(deal_state["scenario"], deal_state["seed"])
-            if deal_state["replay"]:
-                other = _simulate(deal_state["replay"], deal_state["seed"])
-                strategies = [deal.strategies[deal.our_vendor], other.strategies[other.our_vendor]]
-                page = versus_report(
-                    dict(zip(strategies, [deal, other], strict=True)),
-                    scenario,
-                    divergence_week(deal, other),
-                )
-            else:
-                page = deal_report(deal, scenario)
-            filename = f"deal-{scenario.name}-seed{deal.seed}.html"
-            return dcc.send_string(page.render(), filename), None
-        job = board.get((comparison or {}).get("job"))
-        if job is None or not job.finished.is_set() or job.error:
+    def download_comparison(_: int, data: dict | None) -> tuple:
+        job = board.get((data or {}).get("job"))
+        if data is None or job is None or not job.finished.is_set() or job.error:
             return no_update, _message("run a comparison first and let it finish", "info")
         assert job.rows is not None and job.summary is not None and job.effects is not None
         page = compare_report(
@@ -562,10 +664,20 @@ def create_app(workers: int | None = None) -> dash.Dash:
             job.rows,
             job.summary,
             job.effects,
+            [tuple(c) for c in data["changes"]],
         )
-        return dcc.send_string(page.render(), f"compare-{job.scenario.name}.html"), None
+        return dcc.send_string(page.render(), data["filename"]), None
 
     return app
+
+
+def _words(deal: DealResult) -> str:
+    """'funnel pusher', 'no seller': short enough for a panel title."""
+    return strategy_label(_strategy(deal)).partition(" (")[0]
+
+
+def _strategy(deal: DealResult) -> str:
+    return deal.strategies.get(deal.our_vendor, "none")
 
 
 def _whole_number(value: Any, label: str) -> int:
@@ -584,17 +696,16 @@ def _story_lines(deal: DealResult, week: int) -> list[html.P]:
 
 
 def _read_upload(contents: str, filename: str) -> Scenario:
-    from sim.config.loading import validate_mapping
-
+    """An uploaded scenario, read within bounds: its size is checked before decoding, and
+    the YAML reader refuses alias bombs, deep nesting and huge numbers."""
+    _, _, encoded = contents.partition(",")
+    if len(encoded) * 3 // 4 > UPLOAD_BYTES:
+        raise ConfigError(filename, [f"larger than {UPLOAD_BYTES:,} bytes; a scenario is smaller"])
     try:
-        _, encoded = contents.split(",", 1)
-        text = base64.b64decode(encoded).decode("utf-8")
-        data = yaml.safe_load(text)
-    except (ValueError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise ConfigError(filename, [f"not a readable YAML file ({error})"]) from error
-    if not isinstance(data, dict):
-        raise ConfigError(filename, ["the top level must be a mapping of fields"])
-    return validate_mapping(Scenario, data, filename)
+        raw = base64.b64decode(encoded, validate=True)
+    except ValueError as error:
+        raise ConfigError(filename, ["the upload arrived damaged; try again"]) from error
+    return validate_mapping(Scenario, parse_yaml(raw, filename), filename)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -606,14 +717,28 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """Why the explorer cannot listen on (host, port), or None if it can."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return f"cannot listen on {host}:{port} ({error.strerror or error})"
+    return None
+
+
 def serve(
-    host: str = "127.0.0.1",
+    access: Access,
     port: int = 8050,
     max_seconds: float | None = None,
     workers: int | None = None,
 ) -> None:
     """Serve the explorer; with `max_seconds` the server stops by itself (tests)."""
-    app = create_app(workers)
+    app = create_app(workers, access)
     if max_seconds is not None:
         import os
 
@@ -621,6 +746,4 @@ def serve(
         timer.daemon = True
         timer.start()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    started = time.strftime("%H:%M:%S")
-    log.info("serving from %s", started)
-    app.run(host=host, port=port, debug=False)
+    app.run(host=access.bind, port=port, debug=False)

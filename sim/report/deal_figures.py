@@ -151,67 +151,142 @@ def timeline(
     return figure
 
 
+def _committee_traces(deal: DealResult, legend: bool) -> list[go.Scatter]:
+    committee = deal.committee_weekly
+    weeks = [c.week for c in committee]
+    leaders = [deal.option_labels.get(c.leading_option, c.leading_option) for c in committee]
+    lines = (
+        (
+            [c.support for c in committee],
+            "support for the leading option",
+            "#235789",
+            "solid",
+            ".0%",
+        ),
+        ([c.confidence for c in committee], "supporters' confidence", "#f0a202", "dot", ".0%"),
+        ([c.urgency for c in committee], "urgency (0-1)", "#c1292e", "dash", ".2f"),
+    )
+    return [
+        go.Scatter(
+            x=weeks,
+            y=values,
+            name=name,
+            mode="lines",
+            legendgroup=name,
+            showlegend=legend,
+            line={"color": colour, "dash": dash},
+            customdata=leaders,
+            hovertemplate=f"week %{{x}}: {name} %{{y:{shown}}} (leading: %{{customdata}})"
+            "<extra></extra>",
+        )
+        for values, name, colour, dash, shown in lines
+    ]
+
+
+def _rule_levels(figure: go.Figure, rule: DecisionRule, row: int, col: int, axis: str) -> None:
+    """The decision rule's levels as thin dashed lines, labelled in words."""
+    levels = (
+        (rule.support_threshold, f"support needed: {rule.support_threshold:.0%}", "#235789", 0),
+        (
+            rule.confidence_threshold,
+            f"confidence needed: {rule.confidence_threshold:.0%}",
+            "#f0a202",
+            1,
+        ),
+        (rule.stall_urgency, f"shelved below urgency {rule.stall_urgency:.2f}", "#c1292e", 1),
+    )
+    for level, text, colour, side in levels:
+        figure.add_hline(
+            y=level, line_dash="longdash", line_width=1, line_color=colour, row=row, col=col
+        )
+        figure.add_annotation(
+            x=side,
+            xref=f"x{axis} domain",
+            y=level,
+            yref=f"y{axis}",
+            text=text,
+            showarrow=False,
+            xanchor="right" if side else "left",
+            yanchor="bottom",
+            font={"size": 10, "color": colour},
+            bgcolor="rgba(255,255,255,0.7)",
+        )
+
+
 def side_by_side(
     deals: list[DealResult],
     titles: list[str],
     divergence: int | None,
     ongoing: tuple[bool, bool] = (False, False),
+    last_week: int | None = None,
+    rule: DecisionRule | None = None,
 ) -> go.Figure:
-    """Two deals of the same committee as two swimlane panels on one shared week axis and
-    one stakeholder axis, the week their stories diverge marked in both."""
+    """Two deals of the same committee in two columns on one week axis: swimlanes above,
+    the committee against the decision rule below, the week their stories diverge shaded."""
     names = [s["name"] for s in deals[0].stakeholders]
-    last = max(d.weeks_simulated for d in deals)
+    last = last_week or max(d.weeks_simulated for d in deals)
+    lanes = 30 * len(names)
     figure = make_subplots(
-        rows=1,
+        rows=2,
         cols=2,
         shared_yaxes=True,
         shared_xaxes=True,
         subplot_titles=titles,
         horizontal_spacing=0.03,
+        vertical_spacing=0.06,
+        row_heights=[lanes, 170],
     )
     for col, deal in enumerate(deals, start=1):
         for trace in _swimlane_traces(deal, legend=col == 1):
             figure.add_trace(trace, row=1, col=col)
+        for trace in _committee_traces(deal, legend=col == 1):
+            figure.add_trace(trace, row=2, col=col)
         end, label = _end_label(deal, ongoing[col - 1])
         figure.add_vline(x=end + 0.5, line_dash="dash", line_color="#1f2933", row=1, col=col)
         figure.add_annotation(
             x=end + 0.5,
-            y=-0.6,
+            y=names[-1],
             text=label,
             showarrow=False,
             row=1,
             col=col,
             bgcolor="white",
+            xanchor="right",
             yanchor="top",
+            yshift=-8,
         )
+        if rule is not None:
+            _rule_levels(figure, rule, 2, col, str(2 + col))
         if divergence:
-            figure.add_vrect(
-                x0=divergence - 0.5,
-                x1=divergence + 0.5,
-                fillcolor="#c1292e",
-                opacity=0.15,
-                line_width=0,
-                row=1,
-                col=col,
-            )
-    if divergence:
-        figure.add_annotation(
-            x=0.5,
-            y=1.0,
-            xref="paper",
-            yref="paper",
-            yanchor="bottom",
-            showarrow=False,
-            text=f"shaded: week {divergence}, where the two stories diverge",
-            font={"color": "#c1292e"},
-            yshift=22,
-        )
-    figure.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)))
+            for row in (1, 2):
+                figure.add_vrect(
+                    x0=divergence - 0.5,
+                    x1=divergence + 0.5,
+                    fillcolor="#c1292e",
+                    opacity=0.15,
+                    line_width=0,
+                    row=row,
+                    col=col,
+                )
+    figure.update_yaxes(
+        categoryorder="array",
+        categoryarray=list(reversed(names)),
+        range=[-0.6, len(names) - 0.4],
+        row=1,
+    )
+    figure.update_yaxes(tickformat=".0%", range=[0, 1.05], row=2)
     figure.update_xaxes(**week_axis(last))
+    figure.update_xaxes(title_text="", row=1)
     figure.update_layout(
-        height=170 + 30 * len(names),
-        legend=TOP_LEGEND | {"y": 1.12},
-        margin={"l": 10, "r": 10, "t": 100, "b": 40},
+        title={
+            "text": f"Shaded: week {divergence}, where the two stories diverge"
+            if divergence
+            else "The same committee, two sellers",
+            "font": {"size": 14, "color": "#c1292e" if divergence else "#1f2933"},
+        },
+        height=190 + lanes + 170,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.1, "x": 0, "xanchor": "left"},
+        margin={"l": 10, "r": 10, "t": 70, "b": 90},
     )
     return figure
 
@@ -257,62 +332,10 @@ def preferences(
             row=1,
             col=1,
         )
-    committee = deal.committee_weekly
-    weeks = [c.week for c in committee]
-    lines = (
-        (
-            [c.support for c in committee],
-            "support for the leading option",
-            "#235789",
-            "solid",
-            ".0%",
-        ),
-        ([c.confidence for c in committee], "supporters' confidence", "#f0a202", "dot", ".0%"),
-        ([c.urgency for c in committee], "urgency (0-1)", "#c1292e", "dash", ".2f"),
-    )
-    leaders = [labels.get(c.leading_option, c.leading_option) for c in committee]
-    for values, name, colour, dash, shown in lines:
-        figure.add_trace(
-            go.Scatter(
-                x=weeks,
-                y=values,
-                name=name,
-                mode="lines",
-                line={"color": colour, "dash": dash},
-                customdata=leaders,
-                hovertemplate=f"week %{{x}}: {name} %{{y:{shown}}} (leading: %{{customdata}})"
-                "<extra></extra>",
-            ),
-            row=2,
-            col=1,
-        )
+    for trace in _committee_traces(deal, legend=True):
+        figure.add_trace(trace, row=2, col=1)
     if rule is not None:
-        levels = (
-            (rule.support_threshold, f"support needed: {rule.support_threshold:.0%}", "#235789", 0),
-            (
-                rule.confidence_threshold,
-                f"confidence needed: {rule.confidence_threshold:.0%}",
-                "#f0a202",
-                1,
-            ),
-            (rule.stall_urgency, f"shelved below urgency {rule.stall_urgency:.2f}", "#c1292e", 1),
-        )
-        for level, text, colour, side in levels:
-            figure.add_hline(
-                y=level, line_dash="longdash", line_width=1, line_color=colour, row=2, col=1
-            )
-            figure.add_annotation(
-                x=side,
-                xref="x2 domain",
-                y=level,
-                yref="y2",
-                text=text,
-                showarrow=False,
-                xanchor="right" if side else "left",
-                yanchor="bottom",
-                font={"size": 10, "color": colour},
-                bgcolor="rgba(255,255,255,0.7)",
-            )
+        _rule_levels(figure, rule, 2, 1, "2")
     figure.update_yaxes(
         title_text="stakeholder",
         categoryorder="array",

@@ -165,6 +165,7 @@ def versus_report(
                 list(deals.values()),
                 [f"with {strategy_label(s)}" for s in strategies],
                 divergence,
+                rule=scenario.decision,
             ),
         )
     )

@@ -1,0 +1,105 @@
+"""Who may use the explorer: a Host-header check against DNS rebinding, an access token
+whenever it listens beyond this machine (as Jupyter's server does), and a cap on request
+bodies so no client can send the server more than a scenario's worth of data.
+
+On loopback only loopback host names are answered and no token is needed. Bound to any
+other address, every request must carry the token once (`?token=...` in the printed URL);
+the server then remembers it in a cookie for that browser.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import secrets
+import socket
+from dataclasses import dataclass, field
+
+import flask
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+MAX_REQUEST_BYTES = 1_000_000  # a callback with an uploaded scenario (base64) fits easily
+COOKIE = "b2bsim_token"
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_wildcard(host: str) -> bool:
+    return host in ("0.0.0.0", "::", "")
+
+
+def host_name(header: str) -> str:
+    """'example.org:8050' -> 'example.org'; '[::1]:8050' -> '::1'."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].partition("]")[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+@dataclass(frozen=True)
+class Access:
+    """The rules for one server: which Host names it answers to and its token (None on
+    loopback)."""
+
+    bind: str
+    token: str | None = None
+    names: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def for_host(cls, bind: str) -> Access:
+        if is_loopback(bind):
+            return cls(bind, None, LOOPBACK_NAMES)
+        if is_wildcard(bind):
+            return cls(bind, secrets.token_urlsafe(24), frozenset())  # any name; token needed
+        names = {bind.lower(), socket.gethostname().lower(), socket.getfqdn().lower()}
+        return cls(bind, secrets.token_urlsafe(24), LOOPBACK_NAMES | names)
+
+    def url(self, port: int) -> str:
+        shown = self.bind
+        if is_wildcard(shown):
+            shown = socket.gethostname()
+        if ":" in shown:
+            shown = f"[{shown}]"
+        return f"http://{shown}:{port}/" + (f"?token={self.token}" if self.token else "")
+
+    def refusal(self, request: flask.Request) -> str | None:
+        """Why this request is refused, or None to let it through."""
+        if self.names and host_name(request.host or "") not in self.names:
+            return "unknown Host header: open the explorer by the address it printed"
+        if self.token is None:
+            return None
+        given = request.args.get("token") or request.cookies.get(COOKIE) or ""
+        if not hmac.compare_digest(given.encode(), self.token.encode()):
+            return "this explorer needs its access token: open the full URL it printed"
+        return None
+
+    def install(self, server: flask.Flask) -> None:
+        """Check every request before Dash sees it; cap request bodies."""
+        server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+
+        @server.before_request
+        def check() -> flask.Response | None:
+            problem = self.refusal(flask.request)
+            if problem is not None:
+                return flask.Response(problem + "\n", status=403, mimetype="text/plain")
+            length = flask.request.content_length
+            if length is not None and length > MAX_REQUEST_BYTES:
+                return flask.Response(
+                    f"request larger than {MAX_REQUEST_BYTES:,} bytes\n",
+                    status=413,
+                    mimetype="text/plain",
+                )
+            return None
+
+        @server.after_request
+        def remember(response: flask.Response) -> flask.Response:
+            if self.token and flask.request.args.get("token") == self.token:
+                response.set_cookie(COOKIE, self.token, httponly=True, samesite="Strict")
+            return response
