@@ -138,11 +138,15 @@ def test_social_seller_connects_validators_with_reference_customers() -> None:
     seller = next(s for s in model.sellers if s.vendor == model.our_index)
     member = model.stakeholders[0]
     member.jobs_by_week.append("validate")
-    member.hours_left = 10
+    member.hours_left = member.seller_time_left = 10
     seller.start_week()
+    seller.connect_references()
+    assert member.week_hours_with_sellers == 0.0, "it has not seen anyone validating yet"
+    seller.view.meet(member.seat, 1.0, "validate", 10.0)  # the member says it is validating
+    with_sellers = member.week_hours_with_sellers
     recent = list(member.recent_claims)
     seller.connect_references()
-    assert member.week_hours_with_sellers == 1.0
+    assert member.week_hours_with_sellers == with_sellers + seller.spec.meeting_hours
     assert member.recent_claims == recent, "a reference call arrives already checked"
     assert any(e.effect == "connected a reference customer" for e in model.events)
 

@@ -7,8 +7,9 @@ import pytest
 from sim.config import Scenario, load_scenario
 from sim.model import simulate
 from sim.model.model import BuyingCommitteeModel
+from sim.model.observation import DEADLINE_MESSAGE_HOURS, MemberCard
 from sim.model.sellers import FunnelPusher, MazeGuide
-from sim.model.stakeholder import JOBS, BuyingJob
+from sim.model.stakeholder import JOBS, BuyingJob, Stakeholder, priority_distance
 
 
 def scenario_with(ours: dict, rival: dict | None = None, **extra) -> Scenario:
@@ -22,15 +23,34 @@ def our_seller(model: BuyingCommitteeModel):
     return next(s for s in model.sellers if s.vendor == model.our_index)
 
 
+def member_of(model: BuyingCommitteeModel, card: MemberCard) -> Stakeholder:
+    return model.stakeholders[card.id]
+
+
 def give_time(model: BuyingCommitteeModel, hours: float = 100.0) -> None:
+    """Every member has a long week and all of it free for sellers."""
     for member in model.stakeholders:
         member.hours_left = hours
+        member.seller_time_left = hours
 
 
 def make_contact_respond(model, seller, well: bool) -> None:
-    utilities = seller.contact.utilities
+    utilities = member_of(model, seller.contact).utilities
     utilities[seller.vendor] = 1.0 if well else -1.0
     utilities[model.status_quo_index] = 0.0
+
+
+def one_on_one_meetings(seller) -> list[int]:
+    """Record the members a seller asks for a meeting of its own (not group meetings)."""
+    asked: list[int] = []
+    meet = seller.view.meet
+
+    def spy(member, *args, **kwargs):
+        asked.append(member)
+        return meet(member, *args, **kwargs)
+
+    seller.view.meet = spy
+    return asked
 
 
 # ---- funnel-pusher ------------------------------------------------------------------
@@ -48,6 +68,23 @@ def test_pusher_advances_by_the_calendar_when_the_contact_responds_well():
         expected = week // 3
         assert seller.stage == expected, f"week {week}"
     assert seller.stage_name == "demo"
+
+
+def test_pusher_advances_on_what_the_contact_said_not_on_what_it_thinks_now():
+    """The stage gate reads the seller's observation from the last meeting: a contact who
+    turns cold after the meeting still counts as responding well until it is met again."""
+    model = BuyingCommitteeModel(scenario_with({"strategy": "funnel_pusher", "stage_weeks": 1}), 1)
+    seller = our_seller(model)
+    give_time(model)
+    seller.start_week()
+    make_contact_respond(model, seller, well=True)
+    seller.pitch()
+    make_contact_respond(model, seller, well=False)
+    assert seller.responds_well(), "it goes by what it heard in the meeting"
+    give_time(model)
+    seller.start_week()
+    seller.pitch()
+    assert not seller.responds_well(), "a new meeting brings the new answer"
 
 
 def test_pusher_waits_on_a_cold_contact_then_qualifies_out():
@@ -70,13 +107,21 @@ def test_pusher_waits_on_a_cold_contact_then_qualifies_out():
 
 
 def test_pusher_is_single_threaded_through_its_main_contact():
+    """Its only one-on-one meetings are with the main contact (the champion); anyone else
+    hears it only in the committee presentations of the demo and proposal stages."""
     model = BuyingCommitteeModel(scenario_with({"strategy": "funnel_pusher"}), 3)
     seller = our_seller(model)
-    assert seller.contact.profile.role == "champion"
+    assert seller.contact.role == "champion"
+    asked = one_on_one_meetings(seller)
     model.run()
-    assert seller.reached == {seller.contact.unique_id}
+    assert asked and set(asked) == {seller.contact.id}
     targets = {e.target for e in model.events if e.actor == seller.name}
-    assert targets <= {seller.contact.name, "committee"}
+    assert targets <= {seller.contact.name, "committee", "the committee"}
+    presented = [e for e in model.events if e.actor == seller.name and "presented" in e.effect]
+    assert all(
+        any(f"({stage})" in e.effect for stage in FunnelPusher.PRESENTATION_STAGES)
+        for e in presented
+    )
 
 
 def test_pusher_message_is_carried_inside_by_the_contact():
@@ -88,30 +133,36 @@ def test_pusher_message_is_carried_inside_by_the_contact():
     forwards = [e for e in model.events if e.action == "forward"]
     assert len(forwards) == 1 and forwards[0].actor == seller.contact.name
     listener = next(s for s in model.stakeholders if s.name == forwards[0].target)
-    assert listener.recent_claims[-1].source == "colleagues"
+    relayed = listener.recent_claims[-1]
+    assert relayed.channel == "colleagues", "a colleague delivered it"
+    assert relayed.origin == seller.source, "but it is still the seller's claim"
+    assert relayed.relayed
 
 
-def test_closing_pressure_raises_urgency_and_reactance_in_the_risk_averse():
+def test_closing_pressure_never_touches_the_account_and_reaches_every_member():
+    """The deadline message goes to every member through `feel_pressure`; the account's
+    urgency is not the seller's to set."""
     model = BuyingCommitteeModel(scenario_with({"strategy": "funnel_pusher"}), 5)
     seller = our_seller(model)
     seller.stage = FunnelPusher.STAGES.index("negotiation")
     model.urgency = 0.5
-    before = {s.unique_id: (s.risk_aversion, s.trust[seller.source]) for s in model.stakeholders}
+    pressed: list[str] = []
+    for member in model.stakeholders:
+        feel = member.feel_pressure
+
+        def spy(*args, _feel=feel, _name=member.name):
+            pressed.append(_name)
+            return _feel(*args)
+
+        member.feel_pressure = spy
     seller.start_week()
     seller.press_to_close()
-    assert model.urgency == pytest.approx(0.5 + seller.spec.closing_pressure)
-    averse = [s for s in model.stakeholders if before[s.unique_id][0] > 1.0]
-    bold = [s for s in model.stakeholders if before[s.unique_id][0] <= 1.0]
-    assert averse and bold
-    for s in averse:
-        risk, trust = before[s.unique_id]
-        assert s.risk_aversion > risk, "indecision: more wary of buying"
-        assert s.trust[seller.source] < trust, "reactance: trusts the seller less"
-    for s in bold:
-        assert (s.risk_aversion, s.trust[seller.source]) == before[s.unique_id]
+    assert model.urgency == 0.5
+    assert sorted(pressed) == sorted(s.name for s in model.stakeholders)
+    assert seller.hours_left == pytest.approx(seller.capacity - DEADLINE_MESSAGE_HOURS)
 
 
-def test_pusher_overclaims_and_once_validated_they_cost_it_trust():
+def test_pusher_overclaims_and_once_validated_they_cost_the_vendor_trust():
     weak = {
         "options": {
             "vendors": {
@@ -124,16 +175,23 @@ def test_pusher_overclaims_and_once_validated_they_cost_it_trust():
     }
     model = BuyingCommitteeModel(scenario_with({"strategy": "funnel_pusher"}, **weak), 6)
     seller = our_seller(model)
-    member = seller.contact
+    member = member_of(model, seller.contact)
     member.recent_claims.clear()
     criterion = model.settings.criteria.index("business_value")
     stated = model.information.state(seller.source, seller.vendor, criterion, 0.0)
     assert stated == pytest.approx(0.2 + 0.9 * 0.8), "overclaims most where the product is weak"
-    member.hear(seller.vendor, criterion, stated, seller.source)
-    trust_before = member.trust[seller.source]
+    member.hear(
+        seller.vendor, criterion, stated, seller.source, sd=model.information.noise(seller.source)
+    )
+    content = f"vendor_content:{seller.vendor_name}"
+    trust_before = dict(member.trust)
     member.validate()
     assert member.claims_discredited == 1
-    assert member.trust[seller.source] < trust_before
+    assert member.trust[seller.source] < trust_before[seller.source]
+    assert member.trust[content] < trust_before[content], "the vendor's other voice pays too"
+    rival = f"seller:{model.option_names[2]}"
+    assert member.trust[rival] == trust_before[rival]
+    assert member.trust["colleagues"] == trust_before["colleagues"]
 
 
 # ---- maze-guide ---------------------------------------------------------------------
@@ -156,31 +214,37 @@ def test_guide_is_honest_and_the_pusher_is_not():
 
 def test_guide_diagnosis_is_right_without_error_and_random_with_full_error():
     exact = BuyingCommitteeModel(scenario_with({"strategy": "maze_guide", "diagnosis_error": 0}), 8)
+    guide = our_seller(exact)
+    assert all(guide.diagnose(m) is BuyingJob.SEEK for m in guide.view.members), "never met"
     for member in exact.stakeholders:
         member.jobs_by_week.append("validate")
-    guide = our_seller(exact)
-    assert all(guide.diagnose(m) is BuyingJob.VALIDATE for m in exact.stakeholders)
+    assert all(guide.diagnose(m) is BuyingJob.SEEK for m in guide.view.members), "not seen yet"
+    give_time(exact)
+    for card in guide.view.members:
+        meeting, _ = guide.view.meet(card.id, 1.0, BuyingJob.SEEK, 10.0)
+        assert meeting is not None
+    assert all(guide.diagnose(m) is BuyingJob.VALIDATE for m in guide.view.members)
 
     noisy = BuyingCommitteeModel(scenario_with({"strategy": "maze_guide", "diagnosis_error": 1}), 8)
     guide = our_seller(noisy)
     member = noisy.stakeholders[0]
     member.jobs_by_week.append("validate")
-    seen = [guide.diagnose(member) for _ in range(600)]
+    give_time(noisy)
+    guide.view.meet(member.seat, 1.0, BuyingJob.SEEK, 10.0)
+    seen = [guide.diagnose(guide.view.members[0]) for _ in range(600)]
     shares = [seen.count(job) / len(seen) for job in JOBS]
     assert all(0.25 < share < 0.42 for share in shares), shares
 
 
 def test_guide_is_multithreaded():
-    reached = [
-        simulate(scenario_with({"strategy": "maze_guide"}), seed).stakeholders_reached["ours"]
-        for seed in range(5)
-    ]
-    pushed = [
-        simulate(scenario_with({"strategy": "funnel_pusher"}), seed).stakeholders_reached["ours"]
-        for seed in range(5)
-    ]
-    assert min(reached) >= 3
-    assert max(pushed) == 1
+    def met_alone(strategy: str, seed: int) -> int:
+        model = BuyingCommitteeModel(scenario_with({"strategy": strategy}), seed)
+        asked = one_on_one_meetings(our_seller(model))
+        model.run()
+        return len(set(asked))
+
+    assert min(met_alone("maze_guide", seed) for seed in range(5)) >= 3
+    assert max(met_alone("funnel_pusher", seed) for seed in range(5)) == 1
 
 
 def test_consensus_meeting_lets_members_converge_who_would_otherwise_clash():
@@ -211,11 +275,10 @@ def test_consensus_meeting_lets_members_converge_who_would_otherwise_clash():
         guide = our_seller(model)
         guide.start_week()
         if with_help:
-            guide.consensus_meeting([a, b])
+            guide.consensus_meeting(list(guide.view.members))
+            assert guide.hours_left == pytest.approx(guide.capacity - guide.spec.meeting_hours)
         else:
             a.align_with(b)
-        from sim.model.stakeholder import priority_distance
-
         return priority_distance(a.priorities, b.priorities), a.conflicts + b.conflicts
 
     helped, helped_clashes = distance_after(True)
@@ -228,15 +291,16 @@ def test_guide_proof_and_pilots_are_true_checked_information():
     model = BuyingCommitteeModel(scenario_with({"strategy": "maze_guide"}), 10)
     guide = our_seller(model)
     assert isinstance(guide, MazeGuide)
-    member = model.stakeholders[0]
+    card = guide.view.members[0]
+    member = member_of(model, card)
     give_time(model)
     guide.start_week()
     recent_before, load_before = list(member.recent_claims), member.load
-    guide.proof(member)
-    guide.de_risk(member)
+    guide.proof(card)
+    guide.pilot(card)
     assert member.load == load_before + 3, "one reference and two pilot results"
     assert member.recent_claims == recent_before, "they arrive already checked"
-    assert member.week_hours_with_sellers == 2 * guide.spec.session_hours
+    assert member.week_hours_with_sellers == 2 * guide.spec.meeting_hours
     for criterion, truth in enumerate(model.truth[guide.vendor]):
         stated = model.information.state("references", guide.vendor, criterion, 0.0)
         assert stated == pytest.approx(truth)

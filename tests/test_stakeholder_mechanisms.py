@@ -71,7 +71,7 @@ def test_validation_discredits_a_strongly_biased_claim(validator) -> None:
     model, s, heard = validator
     o, source = model.our_index, f"vendor_content:{model.option_names[model.our_index]}"
     before = copy.deepcopy(s.beliefs)
-    biased = s.hear(o, BV, 0.99, source)
+    biased = s.hear(o, BV, 0.99, source, sd=model.information.noise(source))
     assert s.recent_claims == [biased]
     assert s.beliefs.mean[o][BV] > before.mean[o][BV]
     trust_before, discredited_before = s.trust[source], s.claims_discredited
@@ -80,7 +80,8 @@ def test_validation_discredits_a_strongly_biased_claim(validator) -> None:
 
     check = heard[-1]
     assert check is not biased and check.validated
-    assert check.source in ("independent_research", "peers")
+    assert check.origin in ("independent_research", "peers")
+    assert check.sd == model.information.noise(check.origin)
     assert check.value == pytest.approx(OUR_TRUE_BV)
     # The biased claim is gone from beliefs entirely: they are the old ones plus the check.
     expected = copy.deepcopy(before)
@@ -97,7 +98,7 @@ def test_validation_confirms_an_accurate_claim(validator) -> None:
     model, s, heard = validator
     o, source = model.our_index, f"vendor_content:{model.option_names[model.our_index]}"
     before = copy.deepcopy(s.beliefs)
-    accurate = s.hear(o, BV, OUR_TRUE_BV, source)
+    accurate = s.hear(o, BV, OUR_TRUE_BV, source, sd=model.information.noise(source))
     weight = accurate.weight
     trust_before, discredited_before = s.trust[source], s.claims_discredited
 
@@ -122,7 +123,7 @@ def test_discredited_sources_lose_trust_repeatedly_but_stay_positive(validator) 
     source = f"vendor_content:{model.option_names[model.our_index]}"
     trusts = [s.trust[source]]
     for _ in range(12):
-        s.hear(model.our_index, BV, 0.99, source)
+        s.hear(model.our_index, BV, 0.99, source, sd=model.information.noise(source))
         s.validate()
         trusts.append(s.trust[source])
     assert all(b <= a for a, b in itertools.pairwise(trusts))
@@ -139,8 +140,8 @@ def test_hearing_weight_grows_with_trust(make_scenario) -> None:
     s = model.stakeholders[0]
     s.trust["peers"], s.trust["independent_research"] = 0.9, 0.2
     o = model.our_index
-    trusted = s.hear(o, 0, 0.9, "peers")
-    doubted = s.hear(o, 1, 0.9, "independent_research")
+    trusted = s.hear(o, 0, 0.9, "peers", sd=0.1)
+    doubted = s.hear(o, 1, 0.9, "independent_research", sd=0.1)
     assert trusted.weight > doubted.weight > 0
 
 
@@ -150,7 +151,7 @@ def test_overload_dilutes_claims_beyond_attention(make_scenario) -> None:
         make_scenario(committee={"size": 1}, information={"attention": attention}), 0
     )
     s = model.stakeholders[0]
-    weights = [s.hear(model.our_index, 0, 0.5, "peers").weight for _ in range(10)]
+    weights = [s.hear(model.our_index, 0, 0.5, "peers", sd=0.16).weight for _ in range(10)]
     assert weights[:attention] == pytest.approx([weights[0]] * attention)
     later = weights[attention:]
     assert all(b < a for a, b in zip([weights[attention - 1], *later], later, strict=False))
