@@ -15,12 +15,17 @@ from sim.model.result import DealResult, Event, WeekState
 JOB_VERBS = {"seek": "seeking information", "validate": "validating", "align": "aligning"}
 
 
+def option_words(option: str, labels: dict[str, str]) -> str:
+    """An option in the scenario's words ('our product'), never its id."""
+    return labels.get(option, option.replace("_", " "))
+
+
 def source_words(source: str, labels: dict[str, str]) -> str:
     kind, _, vendor = source.partition(":")
     if kind == "vendor_content":
-        return f"{labels.get(vendor, vendor)}'s marketing content"
+        return f"{option_words(vendor, labels)}'s marketing content"
     if kind == "seller":
-        return f"the seller of {labels.get(vendor, vendor)}"
+        return f"the seller of {option_words(vendor, labels)}"
     return {
         "independent_research": "independent research",
         "peers": "peers at other companies",
@@ -31,7 +36,7 @@ def source_words(source: str, labels: dict[str, str]) -> str:
 def cell_words(cell: str, labels: dict[str, str]) -> str:
     """'ours.business_value' -> 'the business value of our product'."""
     option, _, criterion = cell.partition(".")
-    return f"the {criterion.replace('_', ' ')} of {labels.get(option, option)}"
+    return f"the {criterion.replace('_', ' ')} of {option_words(option, labels)}"
 
 
 STALL_WORDS = {
@@ -76,11 +81,11 @@ def _event_line(event: Event, labels: dict[str, str]) -> str | None:
         direction = "up" if event.value >= 0 else "down"
         return f"outside event: {event.target} (urgency {direction} by {abs(event.value):.2f})"
     if event.action == "veto":
-        return f"{actor} vetoed buying {labels.get(event.target, event.target)}"
+        return f"{actor} vetoed buying {option_words(event.target, labels)}"
     if event.action == "decide":
         ending = ENDING_WORDS.get(event.effect, event.effect.replace("_", " "))
         return (
-            f"the committee decided on {labels.get(event.target, event.target)} "
+            f"the committee decided on {option_words(event.target, labels)} "
             f"({event.value:.0%} of influence behind it): {ending}"
         )
     if event.action == "stall":
@@ -144,7 +149,7 @@ def _state_lines(
                 lines.append(f"{state.stakeholder} moved on to {verb}")
         if before is not None and state.preferred != before.preferred:
             lines.append(
-                f"{state.stakeholder} now favours {labels.get(state.preferred, state.preferred)} "
+                f"{state.stakeholder} now favours {option_words(state.preferred, labels)} "
                 f"(confidence {state.confidence:.0%})"
             )
         if state.job != "idle":
@@ -210,7 +215,7 @@ def week_digest(deal: DealResult) -> dict[int, str]:
     digest: dict[int, list[str]] = {}
     labels = deal.option_labels
     for state in deal.committee_weekly:
-        leaning = labels.get(state.leading_option, state.leading_option)
+        leaning = option_words(state.leading_option, labels)
         digest.setdefault(state.week, []).append(f"leans to {leaning} ({state.support:.0%})")
     for event in deal.events:
         if event.action == "seller":
@@ -227,7 +232,7 @@ def committee_digest(deal: DealResult) -> dict[int, str]:
     labels = deal.option_labels
     digest: dict[int, list[str]] = {}
     for state in deal.committee_weekly:
-        leaning = labels.get(state.leading_option, state.leading_option)
+        leaning = option_words(state.leading_option, labels)
         digest.setdefault(state.week, []).append(f"leans to {leaning} ({state.support:.0%})")
     for event in deal.events:
         if event.action in ("decide", "stall", "veto", "event"):
@@ -272,7 +277,7 @@ def outcome_sentence(deal: DealResult) -> str:
             reason = STALL_WORDS.get(deal.stall_reason or "", "")
             return f"no decision: the purchase stalled ({reason}) in week {deal.cycle_weeks}"
         return f"no decision: the committee chose to do nothing in week {deal.cycle_weeks}"
-    chosen = deal.option_labels.get(deal.chosen_option or "", deal.chosen_option)
+    chosen = option_words(deal.chosen_option or "", deal.option_labels)
     return f"{deal.outcome.value}: the committee bought {chosen} in week {deal.cycle_weeks}"
 
 
@@ -297,7 +302,7 @@ def _camps(deal: DealResult) -> str:
     for state in final_states(deal).values():
         camps[state.preferred].append(state.stakeholder)
     ordered = sorted(camps.items(), key=lambda item: -len(item[1]))
-    parts = [f"{_names(names)} backed {labels.get(option, option)}" for option, names in ordered]
+    parts = [f"{_names(names)} backed {option_words(option, labels)}" for option, names in ordered]
     return "At the end " + "; ".join(parts) + "." if parts else ""
 
 
@@ -305,7 +310,7 @@ def _against_rules(deal: DealResult, rule: DecisionRule) -> str:
     if not deal.committee_weekly:
         return ""
     last = deal.committee_weekly[-1]
-    leader = deal.option_labels.get(last.leading_option, last.leading_option)
+    leader = option_words(last.leading_option, deal.option_labels)
     support = "reached" if last.support >= rule.support_threshold else "short of"
     confidence = "reached" if last.confidence >= rule.confidence_threshold else "short of"
     urgency = "below" if last.urgency < rule.stall_urgency else "above"
@@ -336,7 +341,7 @@ def _blockers(deal: DealResult, status_quo: str = "status_quo") -> str:
         if event.action == "veto":
             vetoes[event.actor, event.target].append(event.week)
     parts = [
-        f"{actor} vetoed buying {labels.get(option, option)} "
+        f"{actor} vetoed buying {option_words(option, labels)} "
         f"(week{'s' * (len(weeks) > 1)} {', '.join(map(str, weeks[:4]))}"
         f"{', ...' if len(weeks) > 4 else ''})"
         for (actor, option), weeks in vetoes.items()
@@ -375,7 +380,11 @@ def _seller_effort(deal: DealResult) -> str:
     for vendor in vendors:
         hours = deal.seller_hours[vendor]
         strategy = deal.strategies.get(vendor, "none")
-        name = "our seller" if vendor == deal.our_vendor else f"the seller of {labels.get(vendor)}"
+        name = (
+            "our seller"
+            if vendor == deal.our_vendor
+            else f"the seller of {option_words(vendor, labels)}"
+        )
         if strategy == "none" or not hours:
             parts.append(f"{name} did nothing")
             continue
@@ -421,7 +430,7 @@ def turning_points(deal: DealResult) -> list[str]:
     for week in range(1, deal.weeks_simulated + 1):
         state = leads.get(week)
         if state is not None and state.leading_option != leaning:
-            option = labels.get(state.leading_option, state.leading_option)
+            option = option_words(state.leading_option, labels)
             verb = "leans to" if leaning is None else "now leans to"
             points.append((week, week, f"the committee {verb} {option} ({state.support:.0%})"))
             leaning = state.leading_option

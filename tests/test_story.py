@@ -5,9 +5,21 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from sim.config.scenario import DecisionRule
 from sim.model import DealResult, Event, NoDecisionCause, Outcome, WeekState, simulate
-from sim.story import tell_story
+from sim.model.result import CommitteeWeek
+from sim.story import (
+    brief_story,
+    event_words,
+    tell_story,
+    turning_points,
+    verdict,
+    versus_rows,
+    week_digest,
+)
 
 LINE = re.compile(r"^week (\d+): \S")
 
@@ -156,3 +168,181 @@ def test_hand_made_story() -> None:
     assert any("Bob now favours the rival's product" in line for line in by_week[4])
     assert any("Ann vetoed buying the rival's product" in line for line in by_week[4])
     assert "open" in lines[-1]
+
+
+# ---- the verdict: why a deal ended -----------------------------------------------------------
+
+RULE = DecisionRule(support_threshold=0.6, confidence_threshold=0.64, stall_urgency=0.12)
+
+
+def with_committee(deal: DealResult, support: float, confidence: float, urgency: float):
+    deal.committee_weekly = [
+        CommitteeWeek(week, 0.9 if week < 4 else urgency, "ours", 0.5, 0.5) for week in (1, 2, 3)
+    ] + [CommitteeWeek(4, urgency, "rival", support, confidence)]
+    return deal
+
+
+def test_verdict_names_each_camp_and_the_rule_levels() -> None:
+    deal = with_committee(hand_made_deal(), support=0.55, confidence=0.7, urgency=0.3)
+    text = verdict(deal, RULE)
+    assert text.startswith("Open: no decision within the 4-week horizon")
+    assert "Ann backed our product" in text and "Bob backed the rival's product" in text
+    assert "55% of the committee's influence stood behind the rival's product" in text
+    assert "short of the 60% a decision needs" in text
+    assert "70% confidence (reached the 64% needed)" in text
+    assert "urgency was 0.30, above the stall level of 0.12" in text
+    assert "Ann vetoed buying the rival's product (week 4)" in text
+    assert "No seller worked this deal." in text
+
+
+def test_verdict_tells_urgency_below_the_stall_level_apart_from_it() -> None:
+    deal = with_committee(hand_made_deal(), support=0.7, confidence=0.5, urgency=0.1185)
+    text = verdict(deal, RULE)
+    assert "reached the 60%" in text and "short of the 64%" in text
+    assert "below the stall level" in text
+    shown = text.split("urgency was ")[1].split(",")[0]
+    assert shown != "0.12", "the urgency must not print as the level it fell below"
+
+
+def test_verdict_says_what_the_sellers_hours_went_into() -> None:
+    deal = hand_made_deal()
+    deal.our_vendor, deal.strategies = "ours", {"ours": "maze_guide", "rival": "none"}
+    deal.seller_hours = {"rival": 0.0, "ours": 42.0}
+    deal.events = [
+        *deal.events,
+        Event(1, "our seller", "seller", "Ann", "ran a pilot", 0),
+        Event(2, "our seller", "seller", "Bob", "ran a pilot", 0),
+        Event(2, "our seller", "seller", "Ann", "pitched (demo)", 0),
+    ]
+    text = verdict(deal, RULE)
+    assert "Our seller (maze guide) spent 42 hours: ran a pilot twice, pitched once" in text
+    assert "the seller of the rival's product did nothing" in text
+    assert text.index("Our seller") < text.index("the seller of the rival")
+
+
+def test_every_simulated_deal_gets_a_verdict(named_scenario) -> None:
+    for name in ("baseline", "skeptical_finance_veto", "low_urgency", "one_person"):
+        scenario = named_scenario(name)
+        for seed in range(3):
+            deal = simulate(scenario, seed)
+            text = verdict(deal, scenario.decision)
+            first = text.split(".")[0].lower()
+            assert first.startswith(deal.outcome.value.replace("_", " ")), text
+            assert "nan" not in text and "_" not in text.replace(deal.scenario, "")
+            assert f"{scenario.decision.support_threshold:.0%}" in text
+
+
+# ---- brief stories and turning points --------------------------------------------------------
+
+
+def test_turning_points_merge_a_repeated_veto_into_one_line() -> None:
+    deal = hand_made_deal()
+    deal.events = [Event(w, "Ann", "veto", "rival", "blocked", 0.7) for w in (5, 6, 7)]
+    deal.weeks_simulated = deal.horizon_weeks = 7
+    points = turning_points(deal)
+    vetoes = [p for p in points if "vetoed" in p]
+    assert vetoes == ["weeks 5-7: Ann vetoed buying the rival's product"]
+
+
+def test_turning_points_follow_the_committees_lean() -> None:
+    deal = with_committee(hand_made_deal(), support=0.55, confidence=0.7, urgency=0.3)
+    points = turning_points(deal)
+    assert points[0] == "week 1: the committee leans to our product (50%)"
+    assert "week 4: the committee now leans to the rival's product (55%)" in points
+    assert "week 2: outside event: budget freeze (urgency down by 0.40)" in points
+
+
+def test_brief_story_is_the_verdict_then_turning_points_only(named_scenario) -> None:
+    scenario = named_scenario("baseline")
+    deal = simulate(scenario, 1)
+    brief = brief_story(deal, scenario.decision)
+    assert brief[0] == verdict(deal, scenario.decision)
+    assert brief[2] == "Turning points:"
+    assert brief[3:] == turning_points(deal)
+    assert len(brief) < len(tell_story(deal))
+
+
+# ---- human words for every event code ---------------------------------------------------------
+
+CODES = re.compile(r"\b[a-z]+_[a-z_]+\b")
+
+
+def test_no_event_code_reaches_a_story_or_digest(named_scenario) -> None:
+    for name in ("baseline", "skeptical_finance_veto", "low_urgency", "flip_the_funnel"):
+        scenario = named_scenario(name)
+        deal = simulate(scenario, 2)
+        labels = deal.option_labels
+        texts = [
+            *tell_story(deal),
+            *week_digest(deal).values(),
+            *turning_points(deal),
+            *(event_words(e, labels) for e in deal.events),
+        ]
+        leaks = {m for text in texts for m in CODES.findall(text)}
+        assert not leaks, f"codes in {name}: {sorted(leaks)[:5]}"
+
+
+VOCABULARY = {  # what the model logs: action -> (targets, effects)
+    "seek": (["ours.cost", "rival.business_value"], ["independent_research", "peers",
+             "vendor_content:ours", "seller:rival", "colleagues"]),
+    "validate": (["ours.functional_fit"], ["confirmed:peers", "discredited:vendor_content:rival",
+                 "discredited:seller:ours"]),
+    "align": (["Bob"], ["clashed", "converged"]),
+    "forward": (["Bob"], ["ours.cost", "rival.risk_security"]),
+    "event": (["budget freeze", "incident makes the problem worse"], ["urgency"]),
+    "veto": (["rival", "ours"], ["blocked"]),
+    "decide": (["ours", "rival", "status_quo"], ["won", "lost", "no_decision"]),
+    "stall": (["committee"], ["lost_urgency", "fatigue", "conflict"]),
+    "seller": (["Ann", "committee"], ["pitched (qualify)", "ran a pilot"]),
+}  # fmt: skip
+
+
+@st.composite
+def logged_events(draw: st.DrawFn) -> Event:
+    action = draw(st.sampled_from(sorted(VOCABULARY)))
+    targets, effects = VOCABULARY[action]
+    value = draw(st.floats(-1, 1, allow_nan=False))
+    return Event(3, "Ann", action, draw(st.sampled_from(targets)), draw(st.sampled_from(effects)),
+                 value)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(event=logged_events())
+def test_event_words_never_print_a_raw_code(event: Event) -> None:
+    labels = {"ours": "our product", "rival": "the rival's product", "status_quo": "doing nothing"}
+    words = event_words(event, labels)
+    assert words and "_" not in words and ":" not in words.split(": ", 1)[-1][:1]
+
+
+# ---- two deals side by side ---------------------------------------------------------------------
+
+
+def test_versus_rows_leave_out_weeks_where_both_committees_stand_alike() -> None:
+    a, b = hand_made_deal(), hand_made_deal()
+    with_committee(a, support=0.55, confidence=0.7, urgency=0.3)
+    with_committee(b, support=0.65, confidence=0.7, urgency=0.3)
+    assert versus_rows(a, a) == []
+    rows = versus_rows(a, b)
+    assert [r[0] for r in rows] == ["4"]
+    assert "55%" in rows[0][1] and "65%" in rows[0][2]
+
+
+def test_versus_rows_fold_a_run_of_identical_weeks_into_one_row() -> None:
+    a, b = hand_made_deal(), hand_made_deal()
+    b.weeks_simulated = 1
+    b.committee_weekly = [CommitteeWeek(1, 0.5, "ours", 0.5, 0.5)]
+    a.committee_weekly = [CommitteeWeek(w, 0.5, "ours", 0.5, 0.5) for w in (1,)] + [
+        CommitteeWeek(w, 0.5, "rival", 0.7, 0.5) for w in (2, 3, 4)
+    ]
+    a.events = b.events = []
+    rows = versus_rows(a, b)
+    assert rows == [("2-4", "leans to the rival's product (70%)", "(ended)")]
+
+
+def test_versus_rows_of_real_deals_are_fewer_than_their_weeks(named_scenario) -> None:
+    scenario = named_scenario("baseline")
+    a = simulate(scenario.with_strategy("funnel_pusher"), 7)
+    b = simulate(scenario.with_strategy("maze_guide"), 7)
+    rows = versus_rows(a, b)
+    assert len(rows) <= max(a.weeks_simulated, b.weeks_simulated)
+    assert all(left != right for _, left, right in rows)
