@@ -45,7 +45,7 @@ def experiment_file(
 
 def timed_sweep(path: Path, output: Path, **executor: object) -> float:
     from sim.config.experiment import load_experiment
-    from sim.sweep import open_store, run_sweep
+    from sim.workflow.sweep import open_store, run_sweep
 
     loaded = load_experiment(path)
     store = open_store(loaded, str(output), fresh=True)
@@ -76,7 +76,7 @@ def throughput(runs: int, folder: Path) -> None:
 MEMORY_PROBE = """
 import json, resource, sys, time
 from sim.config.experiment import load_experiment
-from sim.sweep import open_store, run_sweep
+from sim.workflow.sweep import open_store, run_sweep
 loaded = load_experiment(sys.argv[1])
 store = open_store(loaded, sys.argv[2], fresh=True)
 start = time.perf_counter()

@@ -1,7 +1,9 @@
-"""The `b2bsim` command: one thin verb per job, no logic of its own.
+"""The `b2bsim` command: one thin verb per job. Commands parse their arguments, call the
+workflow (`sim.workflow`) or the store, and present the result (`sim.terminal`).
 
-Every user-facing error is one message naming the file and field, exit status 2, no
-traceback; `--debug` anywhere on the command line shows the traceback instead.
+Every user-facing error is one line `error: <file or option>: <field>: <message>`, exit
+status 2, no traceback; `--debug` anywhere on the command line shows the traceback instead.
+Ctrl-C stops with exit status 130.
 """
 
 from __future__ import annotations
@@ -9,32 +11,26 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
+import click
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from typer import rich_utils
 
-from sim.analysis.compare import (
-    OUTCOME_RATES,
-    attach_replications,
-    comparison_tasks,
-    paired_effects,
-    summarize,
-)
-from sim.analysis.facts import GUIDE, REFERENCE_SELLER, fact_table, format_value
-from sim.calibration import calibrate as calibrate_candidates
-from sim.calibration import run_battery
-from sim.config import SELLER_STRATEGIES, ConfigError, Scenario, load_scenario
-from sim.config.catalogue import named_scenarios, resolve
+from sim.analysis.compare import OUTCOME_RATES
+from sim.analysis.facts import GUIDE, REFERENCE_SELLER, fact_table
+from sim.config import ConfigError, Scenario, load_scenario
+from sim.config.catalogue import named_scenarios
 from sim.config.experiment import load_experiment
-from sim.config.loading import describe_validation_error
+from sim.config.registry import STRATEGIES, STRATEGY_NAMES
 from sim.config.scenario import Territory as TerritorySettings
+from sim.files import OutputError, write_atomically
 from sim.model import DealResult, simulate
-from sim.model.territory import simulate_territory
 from sim.report.reports import (
     compare_report,
     deal_report,
@@ -42,10 +38,30 @@ from sim.report.reports import (
     sweep_report,
     versus_report,
 )
-from sim.runner import run_deals
+from sim.runner import Executors
 from sim.store import ResultsStore, StoreError
 from sim.story import brief_story, divergence_week, tell_story, verdict, versus_rows
-from sim.sweep import open_store, run_sweep, sweep_plan
+from sim.terminal import (
+    comparison_table,
+    effects_table,
+    err,
+    facts_table,
+    metrics_table,
+    out,
+    progress,
+    territory_table,
+)
+from sim.workflow.calibration import calibrate as calibrate_candidates
+from sim.workflow.calibration import run_battery
+from sim.workflow.compare import compare as compare_strategies
+from sim.workflow.export import FORMATS, export_results
+from sim.workflow.results import open_results
+from sim.workflow.study import strategy_policies
+from sim.workflow.sweep import open_store, run_sweep, sweep_plan, with_replications
+from sim.workflow.territory import territory_scenario, work_territory
+
+HELP_WIDTH = 100
+"""Help is laid out at least this wide, so option names and defaults are never cut."""
 
 app = typer.Typer(
     name="b2bsim",
@@ -53,59 +69,51 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 150)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class UsageError(Exception):
     """Bad input from the command line itself (not from a file)."""
 
 
-def resolve_scenario(name_or_path: str) -> Path:
-    return resolve(name_or_path, "scenario")
+def version_callback(value: bool) -> None:
+    if value:
+        out.print(f"b2bsim {package_version()}")
+        raise typer.Exit()
 
 
-def read_scenario(name_or_path: str) -> Scenario:
-    return load_scenario(resolve_scenario(name_or_path))
+def package_version() -> str:
+    try:
+        return metadata.version("b2bsim")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
-
-
-def metrics_table(deal: DealResult) -> Table:
-    m = deal.metrics()
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column()
-    rows: list[tuple[str, str]] = [
-        ("cycle time", f"{m['cycle_weeks']} weeks" if m["cycle_weeks"] else "censored"),
-        ("regret", "-" if m["regret"] is None else "yes" if m["regret"] else "no"),
-        ("agreement at decision", _percent(m["agreement"])),
-        ("high-quality deal", "yes" if m["high_quality"] else "no"),
-        ("purchase ease", f"{m['purchase_ease']:.2f}"),
-        ("loop-backs per stakeholder", f"{m['loopbacks_per_stakeholder']:.1f}"),
-        (
-            "buying time: seek / validate / align",
-            f"{_percent(m['share_seek'])} / {_percent(m['share_validate'])} / "
-            f"{_percent(m['share_align'])}",
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Print the version."
         ),
-        ("buying time with sellers", _percent(m["share_with_sellers"])),
-        ("claims discredited", str(m["claims_discredited"])),
-        ("clashes", str(m["conflicts"])),
-    ]
-    for label, value in rows:
-        table.add_row(label, value)
-    return table
+    ] = False,
+) -> None:
+    """Agent-based simulation of B2B buying committees: the maze, not the funnel.
+
+    Scenarios and experiments are files or names (`b2bsim scenarios` lists them). Add
+    --debug anywhere to see a traceback instead of a one-line error."""
+
+
+SCENARIO_HELP = "Scenario file, or a name from `b2bsim scenarios`."
 
 
 def parse_strategies(text: str, option: str) -> list[str]:
     strategies = [s.strip() for s in text.split(",") if s.strip()]
-    unknown = [s for s in strategies if s not in SELLER_STRATEGIES]
+    unknown = [s for s in strategies if s not in STRATEGIES]
     if not strategies or unknown:
         raise UsageError(
-            f"{option}: unknown strategy {unknown[0]!r} (available: {', '.join(SELLER_STRATEGIES)})"
+            f"{option}: unknown strategy {unknown[0]!r} (available: {', '.join(STRATEGY_NAMES)})"
             if unknown
             else f"{option}: give at least one strategy"
         )
@@ -114,11 +122,9 @@ def parse_strategies(text: str, option: str) -> list[str]:
     return strategies
 
 
-def with_strategy(settings: Scenario, strategy: str, option: str = "--seller") -> Scenario:
-    try:
-        return settings.with_strategy(strategy)
-    except ValidationError as error:
-        raise ConfigError(option, describe_validation_error(error)) from error
+def strategy_scenarios(settings: Scenario, strategies: list[str], option: str) -> list[Scenario]:
+    """`settings` with each strategy, checked (a social seller needs a network) up front."""
+    return [policy.apply(settings, option) for policy in strategy_policies(strategies)]
 
 
 def title_line(settings: Scenario, seed: int) -> str:
@@ -128,7 +134,9 @@ def title_line(settings: Scenario, seed: int) -> str:
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Argument(help="Scenario file, or a name from scenarios/.")],
+    scenario: Annotated[
+        str | None, typer.Argument(help=f"{SCENARIO_HELP} Not with --from.")
+    ] = None,
     seed: Annotated[int, typer.Option(min=0, help="Replication seed.")] = 1,
     seller: Annotated[
         str | None, typer.Option(help="Override our seller's strategy for this run.")
@@ -139,6 +147,16 @@ def run(
             help="Two strategies, e.g. funnel_pusher,maze_guide: the same committee twice."
         ),
     ] = None,
+    from_results: Annotated[
+        Path | None,
+        typer.Option("--from", help="Replay a run stored in this results folder (a sweep's)."),
+    ] = None,
+    point: Annotated[
+        int | None, typer.Option(min=0, help="With --from: the design point index.")
+    ] = None,
+    replication: Annotated[
+        int | None, typer.Option(min=0, help="With --from: the replication.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write an interactive HTML report here.")
@@ -147,38 +165,71 @@ def run(
         bool, typer.Option("--brief", help="Only why the deal ended and its turning points.")
     ] = False,
 ) -> None:
-    """Simulate one deal and tell its story week by week."""
-    settings = read_scenario(scenario)
+    """Simulate one deal and tell its story week by week (or replay a stored one)."""
+    telling = Telling(as_json, html, brief)
+    if from_results is not None:
+        replay(from_results, scenario, point, replication, seller or vs, telling)
+        return
+    if scenario is None:
+        raise UsageError("give a scenario (file or name), or --from RESULTS")
+    settings = load_scenario(scenario)
     if vs is not None:
         strategies = parse_strategies(vs, "--vs")
         if len(strategies) != 2:
             raise UsageError("--vs: give exactly two strategies, e.g. funnel_pusher,maze_guide")
-        deals = [simulate(with_strategy(settings, s), seed) for s in strategies]
-        if html is not None:
-            report = versus_report(
-                dict(zip(strategies, deals, strict=True)), settings, divergence_week(*deals)
-            )
-            written = report.write(html)
-        if as_json:
-            payload = {s: d.to_dict() for s, d in zip(strategies, deals, strict=True)}
-            sys.stdout.write(json.dumps(payload, default=str) + "\n")
-            return
-        out.print(title_line(settings, seed))
-        print_side_by_side(strategies, deals, settings)
-        if html is not None:
-            out.print(f"report: {written}")
+        deals = [simulate(s, seed) for s in strategy_scenarios(settings, strategies, "--vs")]
+        tell_versus(settings, seed, strategies, deals, telling)
         return
     if seller is not None:
-        parse_strategies(seller, "--seller")
-        settings = with_strategy(settings, seller)
-    deal = simulate(settings, seed)
-    if html is not None:
-        written = deal_report(deal, settings).write(html)
-    if as_json:
+        settings = strategy_scenarios(settings, parse_strategies(seller, "--seller"), "--seller")[0]
+    tell_deal(settings, seed, simulate(settings, seed), telling)
+
+
+@dataclass(frozen=True)
+class Telling:
+    """How `run` presents a deal."""
+
+    as_json: bool = False
+    html: Path | None = None
+    brief: bool = False
+
+
+def replay(
+    results: Path,
+    scenario: str | None,
+    point: int | None,
+    replication: int | None,
+    override: str | None,
+    telling: Telling,
+) -> None:
+    """`run --from`: the stored run's scenario and seed, simulated again."""
+    if scenario is not None or override is not None:
+        raise UsageError("--from: replays the stored run as it was; give no scenario or seller")
+    if point is None or replication is None:
+        raise UsageError("--from: give --point and --replication (see `b2bsim query`)")
+    results_folder = open_results(results)
+    stored = results_folder.run(point, replication)
+    deal = simulate(stored.scenario, stored.seed)
+    same = results_folder.matches(point, replication, deal)
+    if same is not None and not telling.as_json:
+        err.print(
+            "replayed: identical to the stored row"
+            if same
+            else "replayed: differs from the stored row (the model changed since the sweep)",
+            markup=False,
+        )
+    tell_deal(stored.scenario, stored.seed, deal, telling)
+
+
+def tell_deal(settings: Scenario, seed: int, deal: DealResult, telling: Telling) -> None:
+    written = None
+    if telling.html is not None:
+        written = deal_report(deal, settings).write(telling.html)
+    if telling.as_json:
         sys.stdout.write(json.dumps(deal.to_dict(), default=str) + "\n")
         return
     out.print(title_line(settings, seed))
-    if brief:
+    if telling.brief:
         for line in brief_story(deal, settings.decision):
             out.print(line, markup=False)
     else:
@@ -187,8 +238,25 @@ def run(
         out.print("\n[bold]The story[/bold]")
         for line in tell_story(deal):
             out.print(line, markup=False)
-    if html is not None:
+    if written is not None:
         out.print(f"\nreport: {written}")
+
+
+def tell_versus(
+    settings: Scenario, seed: int, strategies: list[str], deals: list[DealResult], telling: Telling
+) -> None:
+    written = None
+    if telling.html is not None:
+        pairs = dict(zip(strategies, deals, strict=True))
+        written = versus_report(pairs, settings, divergence_week(*deals)).write(telling.html)
+    if telling.as_json:
+        payload = {s: d.to_dict() for s, d in zip(strategies, deals, strict=True)}
+        sys.stdout.write(json.dumps(payload, default=str) + "\n")
+        return
+    out.print(title_line(settings, seed))
+    print_side_by_side(strategies, deals, settings)
+    if written is not None:
+        out.print(f"report: {written}")
 
 
 def print_side_by_side(strategies: list[str], deals: list[DealResult], settings: Scenario) -> None:
@@ -215,7 +283,7 @@ def validate(
     failures = []
     for name in files:
         try:
-            settings = read_scenario(name)
+            settings = load_scenario(name)
         except ConfigError as error:
             failures.append(str(error))
             continue
@@ -247,7 +315,7 @@ def scenarios() -> None:
 
 @app.command()
 def compare(
-    scenario: Annotated[str, typer.Argument(help="Scenario file, or a name from scenarios/.")],
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)],
     sellers: Annotated[
         str, typer.Option(help="Our seller's strategies to compare; the first is the reference.")
     ] = "none,funnel_pusher,maze_guide",
@@ -263,18 +331,19 @@ def compare(
     ] = None,
 ) -> None:
     """Run every strategy on the same committees and compare outcomes, speed and quality."""
-    settings = read_scenario(scenario)
+    settings = load_scenario(scenario)
     strategies = parse_strategies(sellers, "--sellers")
-    treatments = {s: with_strategy(settings, s, "--sellers") for s in strategies}
-    tasks = comparison_tasks(strategies, replications, seed)
-    with progress_bar(len(tasks), "simulating deals") as advance:
-        rows = run_deals(treatments, tasks, workers=workers, on_progress=advance)
-    frame = attach_replications(rows, seed)
-    summary = summarize(frame, strategies)
-    effects = paired_effects(frame, strategies)
+    strategy_scenarios(settings, strategies, "--sellers")
+    with progress("simulating deals") as advance:
+        result = compare_strategies(
+            settings, strategies, replications, seed, Executors(workers), advance
+        )
+    summary, effects = result.summary, result.effects
     written = None
     if html is not None:
-        report = compare_report(settings, strategies, replications, seed, frame, summary, effects)
+        report = compare_report(
+            settings, strategies, replications, seed, result.deals, summary, effects
+        )
         written = report.write(html)
     if as_json:
         payload = {
@@ -317,106 +386,6 @@ def report(
     out.print(f"report: {written}")
 
 
-def progress_bar(total: int, label: str) -> Any:
-    """A rich progress bar on a terminal; nothing when output is piped."""
-    from contextlib import contextmanager
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    @contextmanager
-    def bar():  # type: ignore[no-untyped-def]
-        if not err.is_terminal:
-            yield lambda n: None
-            return
-        with Progress(
-            label, BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
-        ) as progress:
-            task = progress.add_task(label, total=total)
-            yield lambda n: progress.advance(task, n)
-
-    return bar()
-
-
-def _interval(row: Any, name: str, percent: bool = True) -> str:
-    value, low, high = row[name], row[f"{name}_low"], row[f"{name}_high"]
-    if value != value:  # NaN
-        return "-"
-    if percent:
-        return f"{value:.0%} [{low:.0%}, {high:.0%}]"
-    if value == float("inf"):
-        return "not reached (most deals still open)"
-    high_text = "not reached" if high == float("inf") else f"{high:.0f}"
-    return f"{value:.0f} [{low:.0f}, {high_text}]"
-
-
-def comparison_table(summary: Any) -> Table:
-    table = Table(title="Outcomes per strategy (95% intervals)", show_lines=False)
-    table.add_column("metric", style="bold")
-    for strategy in summary["strategy"]:
-        table.add_column(strategy)
-    rows: list[tuple[str, Any]] = [
-        ("won", lambda r: _interval(r, "won")),
-        ("lost", lambda r: _interval(r, "lost")),
-        ("no decision", lambda r: _interval(r, "no_decision")),
-        ("  chose the status quo", lambda r: _interval(r, "no_decision_status_quo")),
-        ("  stalled", lambda r: _interval(r, "no_decision_stalled")),
-        ("open at horizon (censored)", lambda r: _interval(r, "open")),
-        (
-            "median weeks to a decision (KM)",
-            lambda r: _interval(r, "median_weeks_to_decision", False),
-        ),
-        ("high-quality deals", lambda r: _interval(r, "high_quality")),
-        ("regret (of purchases)", lambda r: _interval(r, "regret")),
-        (
-            "loop-backs per stakeholder",
-            lambda r: f"{r['loopbacks']:.1f} [{r['loopbacks_low']:.1f}, {r['loopbacks_high']:.1f}]",
-        ),
-        ("buying time with sellers", lambda r: _interval(r, "share_with_sellers")),
-        (
-            "our seller hours per won deal",
-            lambda r: (
-                "-"
-                if r["seller_hours_per_won"] != r["seller_hours_per_won"]
-                else f"{r['seller_hours_per_won']:.0f} h"
-            ),
-        ),
-        (
-            "  share on deals not won (waste)",
-            lambda r: (
-                "-"
-                if r["seller_hours_wasted_share"] != r["seller_hours_wasted_share"]
-                else f"{r['seller_hours_wasted_share']:.0%}"
-            ),
-        ),
-    ]
-    records = summary.to_dict("records")
-    for label, render in rows:
-        table.add_row(label, *(render(r) for r in records))
-    return table
-
-
-def effects_table(effects: Any) -> Table:
-    table = Table(title="Paired differences on the same committees (95% intervals)")
-    for column in ("strategy", "vs", "metric", "difference", "relative"):
-        table.add_column(column)
-    for r in effects.to_dict("records"):
-        percent = r["metric"] != "loopbacks_per_stakeholder"
-        fmt = (lambda v: f"{v:+.1%}") if percent else (lambda v: f"{v:+.2f}")
-        relative = "-" if r["relative"] != r["relative"] else f"x{r['relative']:.2f}"
-        table.add_row(
-            r["strategy"],
-            r["versus"],
-            r["metric"].replace("_", " "),
-            f"{fmt(r['difference'])} [{fmt(r['difference_low'])}, {fmt(r['difference_high'])}]",
-            relative,
-        )
-    return table
-
-
-def experiment_path(name_or_path: str) -> Path:
-    return resolve(name_or_path, "experiment")
-
-
 @app.command()
 def sweep(
     experiment: Annotated[
@@ -430,6 +399,14 @@ def sweep(
     ] = None,
     dask_local: Annotated[
         int | None, typer.Option(min=1, help="Start a local Dask cluster of N workers.")
+    ] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Replications per design point instead of the file's; more than are stored "
+            "extends a finished sweep, computing only the new runs.",
+        ),
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume/--fresh", help="Reuse stored runs, or start over.")
@@ -445,66 +422,40 @@ def sweep(
     """Run an experiment's design points x replications into a resumable results folder."""
     if scheduler is not None and dask_local is not None:
         raise UsageError("give --scheduler or --dask-local, not both")
-    loaded = load_experiment(experiment_path(experiment))
+    loaded = load_experiment(experiment)
+    if replications is not None:
+        loaded = with_replications(loaded, replications)
     root = output or Path("results") / loaded.experiment.name
-    store = open_store(loaded, str(root), fresh=not resume)
-    with sweep_progress() as advance:
-        summary = run_sweep(
-            loaded,
-            store,
-            workers=workers,
-            scheduler=scheduler,
-            dask_local=dask_local,
-            retry_failed=retry_failed,
-            batch_size=batch_size,
-            on_progress=advance,
+    store = open_store(loaded, root, fresh=not resume)
+    try:
+        with progress("sweeping") as advance:
+            summary = run_sweep(
+                loaded,
+                store,
+                workers=workers,
+                scheduler=scheduler,
+                dask_local=dask_local,
+                retry_failed=retry_failed,
+                batch_size=batch_size,
+                on_progress=advance,
+            )
+    except KeyboardInterrupt:
+        done = store.status()
+        again = f"b2bsim sweep {experiment}" + (f" --output {root}" if output else "")
+        if replications is not None:
+            again += f" --replications {replications}"
+        err.print(
+            f"interrupted: {done['completed']} of {done['planned']} runs are stored in {root}/; "
+            f"resume with: {again}",
+            markup=False,
         )
+        raise typer.Exit(130) from None
+    finally:
+        store.close()
     out.print(f"{loaded.experiment.name}: {summary.line()} in {summary.seconds:.1f} s")
     out.print(f'results in {root}/ (query with: b2bsim query {root} "SELECT ...")')
     if summary.failed:
         out.print(f"{summary.failed} runs failed; their tracebacks are in {root}/failures.jsonl")
-
-
-def sweep_progress() -> Any:
-    """A progress bar with ETA on a terminal; a log line every 10 s otherwise."""
-    from contextlib import contextmanager
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    @contextmanager
-    def bar():  # type: ignore[no-untyped-def]
-        if err.is_terminal:
-            with Progress(
-                "sweeping", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
-            ) as progress:
-                task = progress.add_task("sweep", total=None)
-
-                def advance(done: int, total: int, failed: int) -> None:
-                    progress.update(task, completed=done, total=total)
-
-                yield advance
-            return
-        import time
-
-        started = last = time.monotonic()
-
-        def log(done: int, total: int, failed: int) -> None:
-            nonlocal last
-            now = time.monotonic()
-            if now - last < 10 and done < total:
-                return
-            last = now
-            rate = done / max(now - started, 1e-9)
-            eta = (total - done) / rate if rate > 0 else float("inf")
-            err.print(
-                f"[sweep] {done}/{total} runs ({done / total:.0%}), {failed} failed, "
-                f"{rate:.1f} runs/s, ETA {eta:.0f} s",
-                markup=False,
-            )
-
-        yield log
-
-    return bar()
 
 
 @app.command()
@@ -522,12 +473,22 @@ def status(
 @app.command()
 def query(
     results: Annotated[Path, typer.Argument(help="A results folder.")],
-    sql: Annotated[str, typer.Argument(help="SQL over views deals, events, design, failures.")],
+    sql: Annotated[
+        str,
+        typer.Argument(
+            help="SQL over views deals, events, design, failures; quote dotted column names: "
+            '"committee.size".'
+        ),
+    ],
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON records.")] = False,
 ) -> None:
     """Query stored results with SQL (DuckDB)."""
-    frame = ResultsStore.open(results).query(sql)
+    store = ResultsStore.open(results)
+    try:
+        frame = store.query(sql)
+    except StoreError as error:
+        raise StoreError(f"{error}{quoting_hint(sql, store.parameter_names)}") from error
     if as_csv:
         sys.stdout.write(frame.to_csv(index=False))
     elif as_json:
@@ -538,11 +499,40 @@ def query(
         out.print(frame.to_string(index=False, max_rows=200))
 
 
+def quoting_hint(sql: str, columns: list[str]) -> str:
+    """A hint when the SQL names a dotted column without the double quotes SQL needs."""
+    unquoted = [c for c in columns if "." in c and c in sql and f'"{c}"' not in sql]
+    if not unquoted:
+        return ""
+    return f' (hint: a column name with dots needs double quotes in SQL: "{unquoted[0]}")'
+
+
+@app.command()
+def export(
+    results: Annotated[Path, typer.Argument(help="A results folder.")],
+    to: Annotated[str, typer.Option("--to", help=f"File format: {' or '.join(FORMATS)}.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="File to write (default: <folder name>-<table>.<to>)."),
+    ] = None,
+    table: Annotated[
+        str, typer.Option(help="What to export: deals (one row per deal) or events.")
+    ] = "deals",
+) -> None:
+    """Write stored results as one Parquet or CSV file, for pandas, R or a spreadsheet."""
+    if to not in FORMATS:
+        raise UsageError(f"--to: unknown format {to!r} (known: {', '.join(FORMATS)})")
+    if table not in ("deals", "events"):
+        raise UsageError(f"--table: unknown table {table!r} (known: deals, events)")
+    stored = open_results(results)
+    target = output or Path(f"{stored.root.name}-{table}.{to}")
+    rows = export_results(stored, target, to, table)
+    out.print(f"{rows} {table} rows: {target}")
+
+
 @app.command()
 def facts(
-    scenario: Annotated[
-        str, typer.Argument(help="Scenario file or name (default: the baseline).")
-    ] = "baseline",
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)] = "baseline",
     replications: Annotated[int, typer.Option(min=10, help="Committees per seller.")] = 300,
     seed: Annotated[int, typer.Option(min=0, help="Replication r uses seed S + r.")] = 1,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes.")] = None,
@@ -552,9 +542,9 @@ def facts(
     ] = None,
 ) -> None:
     """Compare the model with published figures of B2B buying (the stylized facts)."""
-    settings = read_scenario(scenario)
-    with progress_bar(2 * replications, "simulating deals") as advance:
-        data = run_battery(settings, replications, seed, workers, on_progress=advance)
+    settings = load_scenario(scenario)
+    with progress("simulating deals") as advance:
+        data = run_battery(settings, replications, seed, Executors(workers), advance)
     table = fact_table(data)
     written = facts_report(settings, replications, seed, table).write(html) if html else None
     if as_json:
@@ -564,23 +554,7 @@ def facts(
         f"[bold]{settings.name}[/bold]: stylized facts, {replications} committees, our seller a "
         f"{REFERENCE_SELLER} (F11 also as a {GUIDE}); 95% bootstrap intervals"
     )
-    grid = Table(show_lines=False)
-    for column in ("", "pattern", "published", "model [95% interval]", "tolerance", "inside"):
-        grid.add_column(column)
-    for r in table.itertuples():
-        unit = r.unit
-        model = (
-            f"{format_value(r.value, unit)} [{format_value(r.low, unit)}, "
-            f"{format_value(r.high, unit)}]"
-        )
-        tolerance = (
-            "-"
-            if r.inside is None and r.tolerance_low != r.tolerance_low
-            else f"{format_value(r.tolerance_low, unit)}-{format_value(r.tolerance_high, unit)}"
-        )
-        verdict = "-" if r.inside is None else "[green]yes[/green]" if r.inside else "[red]no[/red]"
-        grid.add_row(r.id, r.pattern, f"{r.published} ({r.source})", model, tolerance, verdict)
-    out.print(grid)
+    out.print(facts_table(table))
     inside = table["inside"].dropna()
     out.print(f"{int(inside.sum())} of {len(inside)} facts with a tolerance are inside it.")
     if written is not None:
@@ -600,22 +574,19 @@ def calibrate(
     top: Annotated[int, typer.Option(min=1, help="Candidates to print.")] = 5,
 ) -> None:
     """Search the free parameters for the values that best reproduce the stylized facts."""
-    loaded = load_experiment(experiment_path(experiment))
-    total = len(sweep_plan(loaded)[0]) * loaded.experiment.replications * 2
-    with progress_bar(total, "calibrating") as advance:
-        ranked = calibrate_candidates(loaded, workers=workers, on_progress=advance)
+    loaded = load_experiment(experiment)
+    sweep_plan(loaded)  # every candidate is a valid scenario before any run starts
+    with progress("calibrating") as advance:
+        ranked = calibrate_candidates(loaded, Executors(workers), advance)
     output = output or Path("results") / f"{loaded.experiment.name}.csv"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    temporary = output.with_name(f".{output.name}.tmp")
-    ranked.to_csv(temporary, index=False)
-    os.replace(temporary, output)
+    write_atomically(output, lambda path: ranked.to_csv(path, index=False))
     out.print(ranked.head(top).to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     out.print(f"all {len(ranked)} candidates: {output}")
 
 
 @app.command()
 def territory(
-    scenario: Annotated[str, typer.Argument(help="Scenario file or name.")] = "territory",
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)] = "territory",
     sellers: Annotated[
         str, typer.Option(help="Strategies of our seller to compare on the same accounts.")
     ] = "funnel_pusher,maze_guide",
@@ -626,18 +597,9 @@ def territory(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """One seller, many accounts, one weekly capacity: deals won, revenue and waste."""
-    settings = read_scenario(scenario)
+    settings = territory_scenario(load_scenario(scenario), accounts)
     strategies = parse_strategies(sellers, "--sellers")
-    if accounts is not None:
-        territory_settings = (settings.territory or TerritorySettings()).model_copy(
-            update={"accounts": accounts}
-        )
-        settings = settings.model_copy(update={"territory": territory_settings})
-    results = []
-    for strategy in strategies:
-        with_strategy(settings, strategy, "--sellers")  # a strategy this scenario cannot run
-        results.append(simulate_territory(settings, seed, strategy))
-    summaries = [r.summary() for r in results]
+    summaries = [r.summary() for r in work_territory(settings, strategies, seed, "--sellers")]
     if as_json:
         payload = {"scenario": settings.name, "seed": seed, "sellers": summaries}
         sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
@@ -647,37 +609,19 @@ def territory(
         f"[bold]{settings.name}[/bold]: a territory of {setup.accounts} accounts, our seller "
         f"{setup.capacity_hours:.0f} h a week across them (seed {seed})"
     )
-    table = Table("", *strategies)
-    rows = [
-        ("accounts worked", lambda x: f"{x['accounts_worked']} of {x['accounts']}"),
-        ("deals won", lambda x: str(x["won"])),
-        ("lost / no decision / open", lambda x: f"{x['lost']} / {x['no_decision']} / {x['open']}"),
-        ("revenue", lambda x: f"{x['revenue']:,.0f}"),
-        ("seller hours", lambda x: f"{x['seller_hours']:,.0f}"),
-        (
-            "hours per won deal",
-            lambda x: "-" if x["won"] == 0 else f"{x['hours_per_won_deal']:,.0f}",
-        ),
-        (
-            "hours on deals not won (waste)",
-            lambda x: (
-                f"{x['hours_on_deals_not_won']:,.0f} ({x['share_wasted']:.0%})"
-                if x["seller_hours"]
-                else "-"
-            ),
-        ),
-    ]
-    for label, render in rows:
-        table.add_row(label, *(render(x) for x in summaries))
-    out.print(table)
+    out.print(territory_table(strategies, summaries))
 
 
 @app.command()
 def explore(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free one).")] = 8050,
-    host: Annotated[str, typer.Option(help="Address to bind (default: this machine only).")] = (
-        "127.0.0.1"
-    ),
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to bind: 127.0.0.1 is this machine only; another address (e.g. "
+            "0.0.0.0) serves a workshop network and prints a URL with an access token."
+        ),
+    ] = "127.0.0.1",
     max_seconds: Annotated[
         float | None, typer.Option(min=1, help="Stop by itself after this many seconds.")
     ] = None,
@@ -685,35 +629,45 @@ def explore(
         int | None, typer.Option(min=1, help="Processes for comparisons (default: all cores).")
     ] = None,
 ) -> None:
-    """Serve the interactive scenario explorer for trainers on this machine."""
-    from sim.app.server import free_port, serve
+    """Serve the interactive scenario explorer for trainers (and a workshop with --host)."""
+    from sim.app.access import Access
+    from sim.app.server import free_port, port_problem, serve
 
-    chosen = port or free_port(host)
-    out.print(f"b2bsim explorer: open http://{host}:{chosen}/ in a browser (Ctrl+C to stop)")
+    try:
+        chosen = port or free_port(host)
+    except OSError as error:
+        raise UsageError(f"--host {host}: cannot listen there ({error})") from error
+    problem = port_problem(host, chosen)
+    if problem is not None:
+        raise UsageError(f"--port {chosen}: {problem}; is another explorer running?")
+    access = Access.for_host(host)
+    out.print(f"b2bsim explorer: open {access.url(chosen)} in a browser (Ctrl+C to stop)")
     sys.stdout.flush()
-    serve(host=host, port=chosen, max_seconds=max_seconds, workers=workers)
+    serve(access, port=chosen, max_seconds=max_seconds, workers=workers)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: strip `--debug`, run the command, turn bad input into exit status 2.
-
-    Usage errors (unknown option, bad number) are reported by Typer itself, also with exit
-    status 2; `standalone_mode` makes every path end in SystemExit."""
+    """Entry point: strip `--debug`, run the command, and end every path in one exit status:
+    0 done, 1 internal error, 2 bad input (`error: ...` on one line), 130 interrupted."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
+    rich_utils.MAX_WIDTH = max(rich_utils.MAX_WIDTH or err.width, HELP_WIDTH)
     try:
-        app(args=args, prog_name="b2bsim", standalone_mode=True)
+        code = app(args=args, prog_name="b2bsim", standalone_mode=False)
     except BrokenPipeError:
         # The reader went away (`b2bsim run ... | head`): stop quietly, like other tools.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
-    except (ConfigError, UsageError, StoreError) as error:
-        if debug:
-            raise
-        err.print(f"error: {error}", markup=False)
-        sys.exit(2)
+    except click.UsageError as error:
+        command = error.ctx.command_path if error.ctx else "b2bsim"
+        fail(f"{error.format_message()} (see: {command} --help)", error, debug)
+    except (ConfigError, UsageError, StoreError, OutputError) as error:
+        fail(str(error), error, debug)
+    except (KeyboardInterrupt, click.Abort):
+        err.print("interrupted", markup=False)
+        sys.exit(130)
     except Exception as error:
         if debug:
             raise
@@ -722,3 +676,12 @@ def main(argv: list[str] | None = None) -> None:
             markup=False,
         )
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def fail(message: str, error: Exception, debug: bool) -> None:
+    """Bad input: one line on stderr, exit status 2 (the traceback only with --debug)."""
+    if debug:
+        raise error
+    err.print(f"error: {message}", markup=False)
+    sys.exit(2)

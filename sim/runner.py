@@ -1,9 +1,10 @@
 """Running many deals: one code path over interchangeable `concurrent.futures` executors.
 
-Work travels in batches: a batch carries the scenarios it needs and a list of (key,
-replication, seed) tasks, and returns one flat metrics row per deal (plus optional event
-logs and any failures). A run is a pure function of (scenario, seed), so the results are the
-same whichever executor ran them and however they were batched; callers order them by key.
+Work travels in batches: a batch carries the scenarios it needs and a list of runs, each a
+(policy, design point, replication, seed), and returns one flat metrics row per deal (plus
+the event logs asked for, and any failures). A run is a pure function of (scenario, seed),
+so the results are the same whichever executor ran them and however they were batched.
+Which runs exist and which seed each gets is decided by the caller (`sim.workflow`).
 
 Executors: `SerialExecutor` (this process), a local process pool (fork, or forkserver with
 the model preloaded when threads are running), or Dask distributed (an existing cluster by
@@ -26,13 +27,32 @@ from sim.config.scenario import Scenario
 from sim.model import simulate
 
 Row = dict[str, Any]
+ScenarioKey = tuple[str, int]
+"""(policy name, design point index): which scenario a run simulates."""
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One deal to simulate: replication `replication` of `policy` at design point `point`."""
+
+    policy: str
+    point: int
+    replication: int
+    seed: int
+
+    @property
+    def scenario_key(self) -> ScenarioKey:
+        return (self.policy, self.point)
+
+    def labels(self) -> Row:
+        return {"policy": self.policy, "point": self.point, "replication": self.replication}
 
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    scenarios: dict[str, Scenario]
-    tasks: list[tuple[str, int, int]]  # (key, replication, seed)
-    keep_events: frozenset[tuple[str, int]] = frozenset()
+    scenarios: dict[ScenarioKey, Scenario]
+    runs: list[Run]
+    keep_events: frozenset[Run] = frozenset()
 
 
 @dataclass(slots=True)
@@ -45,29 +65,23 @@ class BatchResult:
 def run_batch(batch: Batch) -> BatchResult:
     """Simulate a batch; a run that raises is recorded with its traceback, not re-raised."""
     result = BatchResult()
-    for key, replication, seed in batch.tasks:
+    for run in batch.runs:
         try:
-            deal = simulate(batch.scenarios[key], seed)
+            deal = simulate(batch.scenarios[run.scenario_key], run.seed)
         except Exception as error:
             result.failures.append(
                 {
-                    "point": key,
-                    "replication": replication,
-                    "seed": seed,
+                    **run.labels(),
+                    "seed": run.seed,
                     "error": f"{type(error).__name__}: {error}",
                     "traceback": traceback.format_exc(),
                 }
             )
             continue
-        row = deal.metrics()
-        row["point"] = key
-        row["replication"] = replication
-        result.rows.append(row)
-        if (key, replication) in batch.keep_events:
-            result.events.extend(
-                {"point": key, "replication": replication, **event._asdict()}
-                for event in deal.events
-            )
+        result.rows.append({**run.labels(), **deal.metrics()})
+        if run in batch.keep_events:
+            labels = run.labels()
+            result.events.extend({**labels, **event._asdict()} for event in deal.events)
     return result
 
 
@@ -98,102 +112,101 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-@contextmanager
-def open_executor(
-    workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None
-) -> Iterator[tuple[Executor, int]]:
-    """The executor to use and how many batches it runs at once."""
-    if scheduler is not None or dask_local is not None:
-        from distributed import Client, LocalCluster
+@dataclass(frozen=True, slots=True)
+class Executors:
+    """Where runs are computed: a ready `concurrent.futures` executor (with `workers` slots),
+    a Dask cluster (`scheduler` address, or `dask_local` workers started here), or local
+    processes (`workers`, default all cores; 1 runs in this process)."""
 
-        if scheduler is not None:
-            client = Client(scheduler)
-            cluster = None
-        else:
-            cluster = LocalCluster(
-                n_workers=dask_local,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
-            client = Client(cluster)
-        try:
-            slots = max(1, sum(client.nthreads().values()))
-            yield client.get_executor(pure=False), slots
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+    workers: int | None = None
+    scheduler: str | None = None
+    dask_local: int | None = None
+    executor: Executor | None = None
+
+
+@contextmanager
+def open_executor(choice: Executors) -> Iterator[tuple[Executor, int]]:
+    """The executor to use and how many batches it runs at once."""
+    if choice.executor is not None:
+        yield choice.executor, choice.workers or default_workers()
         return
-    workers = workers or default_workers()
+    if choice.scheduler is not None or choice.dask_local is not None:
+        yield from _dask(choice.scheduler, choice.dask_local)
+        return
+    workers = choice.workers or default_workers()
     if workers == 1:
         yield SerialExecutor(), 1
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_start_method()) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_start_method())
+    try:
         yield pool, workers
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: do not wait for the queue
+        raise
+    pool.shutdown()
+
+
+def _dask(scheduler: str | None, dask_local: int | None) -> Iterator[tuple[Executor, int]]:
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        client = Client(scheduler)
+        cluster = None
+    else:
+        cluster = LocalCluster(
+            n_workers=dask_local,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    try:
+        slots = max(1, sum(client.nthreads().values()))
+        yield client.get_executor(pure=False), slots
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def execute(
     executor: Executor,
     slots: int,
     batches: Sequence[Batch],
-    on_result: Callable[[int, Batch, BatchResult], None],
+    on_result: Callable[[Batch, BatchResult], None],
 ) -> None:
     """Run every batch, at most 2 x slots in flight (memory stays flat), handing each result
-    to `on_result` as it arrives."""
+    to `on_result` as it arrives. On an interrupt the batches not started are cancelled."""
     pending: dict[Future, int] = {}
     next_batch = 0
     limit = 2 * slots
-    while next_batch < len(batches) or pending:
-        while next_batch < len(batches) and len(pending) < limit:
-            pending[executor.submit(run_batch, batches[next_batch])] = next_batch
-            next_batch += 1
-        done, _ = wait(pending, return_when=FIRST_COMPLETED)
-        for future in done:
-            index = pending.pop(future)
-            on_result(index, batches[index], future.result())
+    try:
+        while next_batch < len(batches) or pending:
+            while next_batch < len(batches) and len(pending) < limit:
+                pending[executor.submit(run_batch, batches[next_batch])] = next_batch
+                next_batch += 1
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = pending.pop(future)
+                on_result(batches[index], future.result())
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        raise
 
 
 def make_batches(
-    scenarios: dict[str, Scenario],
-    tasks: Sequence[tuple[str, int, int]],
+    scenarios: dict[ScenarioKey, Scenario],
+    runs: Sequence[Run],
     size: int,
-    keep_events: frozenset[tuple[str, int]] = frozenset(),
+    keep_events: frozenset[Run] = frozenset(),
 ) -> list[Batch]:
+    """Consecutive runs in batches of `size`, each carrying only the scenarios it needs."""
     batches = []
-    for start in range(0, len(tasks), size):
-        chunk = list(tasks[start : start + size])
-        keys = {key for key, _, _ in chunk}
-        kept = frozenset(k for k in keep_events if k[0] in keys)
+    for start in range(0, len(runs), size):
+        chunk = list(runs[start : start + size])
+        keys = {run.scenario_key for run in chunk}
+        kept = frozenset(run for run in chunk if run in keep_events)
         batches.append(Batch({k: scenarios[k] for k in keys}, chunk, kept))
     return batches
-
-
-def run_deals(
-    scenarios: dict[str, Scenario],
-    tasks: Sequence[tuple[str, int]],
-    workers: int | None = None,
-    batch_size: int = 25,
-    on_progress: Callable[[int], None] | None = None,
-) -> list[Row]:
-    """Simulate (key, seed) tasks in memory and return their rows in task order, each with a
-    `treatment` column naming its key (used by `b2bsim compare`)."""
-    indexed = [(key, i, seed) for i, (key, seed) in enumerate(tasks)]
-    batches = make_batches(scenarios, indexed, batch_size)
-    collected: dict[int, list[Row]] = {}
-
-    def keep(index: int, batch: Batch, result: BatchResult) -> None:
-        if result.failures:
-            raise RuntimeError(result.failures[0]["traceback"])
-        collected[index] = result.rows
-        if on_progress:
-            on_progress(len(batch.tasks))
-
-    with open_executor(workers) as (executor, slots):
-        execute(executor, slots, batches, keep)
-    rows = [row for index in sorted(collected) for row in collected[index]]
-    for row in rows:
-        row["treatment"] = row.pop("point")
-        row.pop("replication")
-    return rows

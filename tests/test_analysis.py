@@ -16,9 +16,9 @@ from sim.analysis.sensitivity import IncompleteSweep, sensitivity_indices
 from sim.analysis.statistics import paired_rate_effects, rate
 from sim.analysis.survival import ENDINGS, cumulative_incidence, time_to_decision
 from sim.config.experiment import Design, Experiment, Parameter
-from sim.experiment import design_points
 from sim.model import simulate
 from sim.model.metrics import JOB_MOVES, count_loopbacks, deal_job_moves, job_moves
+from sim.workflow.design import design_points
 
 # ---- statistics.rate ------------------------------------------------------------------
 

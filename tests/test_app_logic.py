@@ -367,7 +367,7 @@ def test_a_crash_while_simulating_is_reported_as_failed(
     def explode(*_: Any, **__: Any) -> None:
         raise RuntimeError("the simulation broke")
 
-    monkeypatch.setattr("sim.app.jobs.run_deals", explode)
+    monkeypatch.setattr("sim.app.jobs.compare", explode)
     scenario = named_scenario("one_person")
     strategies = scenario.available_strategies()
     assert "social_seller" not in strategies, "one_person has no peer network"

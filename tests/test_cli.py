@@ -24,9 +24,8 @@ def test_run_named_scenario_prints_outcome_and_story(run_cli, named_scenario) ->
     assert result.code == 0, result.err
     assert result.err == ""
     deal = simulate(named_scenario("baseline"), 1)
-    outcome_line = next(line for line in result.out.splitlines() if "Outcome:" in line)
-    stated = outcome_line.split("Outcome:")[1].strip()
-    assert stated.startswith(deal.outcome.value.replace("_", " "))
+    verdict_line = result.out.splitlines()[1]  # after the title: why the deal ended
+    assert verdict_line.lower().startswith(deal.outcome.value.replace("_", " "))
     story = [line for line in result.out.splitlines() if re.match(r"week \d+: ", line)]
     assert story and story[0].startswith("week 1:")
     assert max(int(line.split()[1].rstrip(":")) for line in story) == deal.weeks_simulated

@@ -16,7 +16,8 @@ import yaml
 from sim.config.experiment import Design, Experiment, Parameter, load_experiment
 from sim.config.loading import ConfigError
 from sim.config.scenario import Scenario
-from sim.experiment import design_points, planned_runs, point_key, unit_samples
+from sim.workflow.design import design_points, point_key, unit_samples
+from sim.workflow.study import Policy, Study
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = REPO / "scenarios"
@@ -229,16 +230,18 @@ def test_planned_runs_use_common_random_numbers() -> None:
         replications=4,
         seed=17,
     )
-    points = design_points(exp)
-    runs = planned_runs(exp, points)
-    assert len(runs) == len(points) * 4
-    assert len({(r.point, r.replication) for r in runs}) == len(runs)
+    points = tuple(design_points(exp))
+    policies = (Policy("a"), Policy.strategy("maze_guide"))
+    runs = Study(Scenario(), policies, points, exp.replications, exp.seed).runs()
+    assert len(runs) == len(points) * 4 * len(policies)
+    assert len({(r.policy, r.point, r.replication) for r in runs}) == len(runs)
     for run in runs:
         assert run.seed == exp.seed + run.replication
-    by_point = {p.key: [r for r in runs if r.point == p.key] for p in points}
-    for point_runs in by_point.values():
-        assert [r.replication for r in point_runs] == [0, 1, 2, 3]
-        assert [r.seed for r in point_runs] == [17, 18, 19, 20]
+    for policy in policies:
+        for point in points:
+            mine = [r for r in runs if r.point == point.index and r.policy == policy.name]
+            assert [r.replication for r in mine] == [0, 1, 2, 3]
+            assert [r.seed for r in mine] == [17, 18, 19, 20]
 
 
 def test_fingerprint_changes_with_what_decides_the_runs() -> None:
@@ -395,7 +398,7 @@ def test_shipped_experiment_loads_and_plans(path: Path) -> None:
     assert exp.description.strip()
     points = design_points(exp)
     assert len(points) > 0
-    assert len(planned_runs(exp, points)) == len(points) * exp.replications
+    assert exp.design_size() == len(points)
     # every design point is a valid scenario
     for point in points:
         loaded.scenario_for(point.values)

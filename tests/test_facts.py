@@ -12,9 +12,9 @@ import pytest
 
 from sim.analysis import facts as f
 from sim.analysis.facts import FACTS, FactData, fact_table, misfit, off_centre
-from sim.calibration import run_battery
 from sim.cli import main
 from sim.config import load_scenario
+from sim.workflow.calibration import run_battery
 
 
 def deal(replication: int, outcome: str, **fields: object) -> dict[str, object]:

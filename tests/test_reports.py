@@ -21,22 +21,18 @@ import yaml
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
-from sim.analysis.compare import (
-    attach_replications,
-    comparison_tasks,
-    paired_effects,
-    summarize,
-)
+from sim.analysis.compare import paired_effects, summarize
 from sim.cli import main
 from sim.config import Scenario, load_scenario
 from sim.config.experiment import load_experiment
 from sim.model import simulate
 from sim.report.page import Page, Section
 from sim.report.reports import compare_report, deal_report, sweep_report, versus_report
-from sim.runner import run_deals
+from sim.runner import Executors
 from sim.store import ResultsStore
 from sim.story import divergence_week, tell_story
-from sim.sweep import open_store, run_sweep
+from sim.workflow.study import evaluate, strategy_policies
+from sim.workflow.sweep import open_store, run_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.yaml"
@@ -177,12 +173,12 @@ def pages(reports: Reports) -> dict[str, Page]:
     one_person = load_scenario(ONE_PERSON)
     deals = {s: simulate(baseline.with_strategy(s), DEAL_SEED) for s in VS}
     strategies = list(COMPARE_SELLERS)
-    rows = run_deals(
-        {s: one_person.with_strategy(s) for s in strategies},
-        comparison_tasks(strategies, COMPARE_REPLICATIONS, 1),
-        workers=1,
+    frame = evaluate(
+        one_person,
+        strategy_policies(strategies),
+        replications=COMPARE_REPLICATIONS,
+        executors=Executors(workers=1),
     )
-    frame = attach_replications(rows, 1)
     return {
         "deal": deal_report(simulate(baseline, DEAL_SEED), baseline),
         "vs": versus_report(deals, baseline, divergence_week(*deals.values())),

@@ -19,11 +19,11 @@ from pandas.testing import assert_frame_equal
 
 import sim.runner
 from sim.config.experiment import LoadedExperiment, load_experiment
-from sim.experiment import design_points, planned_runs
 from sim.model import simulate
 from sim.model.metrics import METRIC_TYPES
 from sim.store import KEY_COLUMNS, ResultsStore, StoreError
-from sim.sweep import SweepSummary, keeps_events, open_store, run_sweep
+from sim.workflow.design import design_points
+from sim.workflow.sweep import SweepSummary, keeps_events, open_store, run_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = REPO / "scenarios"
@@ -40,7 +40,7 @@ def sweep(
 
 def planned(path: Path) -> int:
     exp = load_experiment(path).experiment
-    return len(planned_runs(exp, design_points(exp)))
+    return len(design_points(exp)) * exp.replications
 
 
 def digests(folder: Path) -> dict[str, str]:

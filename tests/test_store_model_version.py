@@ -9,7 +9,7 @@ import pytest
 import sim.store
 from sim.config.experiment import load_experiment
 from sim.store import StoreError, model_fingerprint
-from sim.sweep import open_store, run_sweep
+from sim.workflow.sweep import open_store, run_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -21,14 +21,14 @@ from pandas.testing import assert_frame_equal
 
 import sim.runner
 from sim.config.experiment import load_experiment
-from sim.experiment import design_points, planned_runs
 from sim.store import ResultsStore
-from sim.sweep import open_store, run_sweep
+from sim.workflow.design import design_points
+from sim.workflow.sweep import open_store, run_sweep
 
 
 def planned(path: Path) -> int:
     exp = load_experiment(path).experiment
-    return len(planned_runs(exp, design_points(exp)))
+    return len(design_points(exp)) * exp.replications
 
 
 def api_sweep(path: Path, output: Path, **options: Any) -> ResultsStore:

@@ -1,6 +1,7 @@
 """Comparing seller strategies on the same committees (common random numbers).
 
-Input: one metrics row per deal with `treatment` (the strategy) and `replication` columns.
+Input: one metrics row per deal with `policy` (the strategy) and `replication` columns
+(`sim.workflow.study.evaluate`).
 Replication r of every strategy meets the same committee and the same exogenous events, so
 differences are taken per replication (paired), which removes the committee-to-committee
 variance from the comparison.
@@ -48,7 +49,7 @@ def summarize(rows: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
     data = indicators(rows)
     records = []
     for strategy in strategies:
-        deals = data[data["treatment"] == strategy]
+        deals = data[data["policy"] == strategy]
         n = len(deals)
         record: dict[str, Any] = {"strategy": strategy, "deals": n}
         for name in OUTCOME_RATES:
@@ -79,10 +80,10 @@ def paired_effects(rows: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
     the mean paired difference with a t interval."""
     data = indicators(rows)
     reference = strategies[0]
-    base = data[data["treatment"] == reference].set_index("replication").sort_index()
+    base = data[data["policy"] == reference].set_index("replication").sort_index()
     records = []
     for strategy in strategies[1:]:
-        other = data[data["treatment"] == strategy].set_index("replication").sort_index()
+        other = data[data["policy"] == strategy].set_index("replication").sort_index()
         common = base.index.intersection(other.index)
         for metric in PAIRED_METRICS:
             a = other.loc[common, metric].astype(float).to_numpy()
@@ -100,22 +101,3 @@ def paired_effects(rows: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
                 record.update(relative=math.nan, relative_low=math.nan, relative_high=math.nan)
             records.append(record)
     return pd.DataFrame.from_records(records)
-
-
-def replication_seed(root_seed: int, replication: int) -> int:
-    """Replication r of a comparison with seed S is the deal `b2bsim run --seed S+r`."""
-    return root_seed + replication
-
-
-def comparison_tasks(strategies: list[str], replications: int, seed: int) -> list[tuple[str, int]]:
-    return [
-        (strategy, replication_seed(seed, r))
-        for r in range(replications)
-        for strategy in strategies
-    ]
-
-
-def attach_replications(rows: list[dict[str, Any]], seed: int) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(rows)
-    frame["replication"] = frame["seed"] - seed
-    return frame

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.experiment import Experiment
-from sim.experiment import salib_problem, unit_samples
+from sim.workflow.design import salib_problem, unit_samples
 
 
 class IncompleteSweep(ValueError):

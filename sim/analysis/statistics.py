@@ -1,8 +1,9 @@
 """Interval estimates used across the analysis layer, from scipy and lifelines.
 
-- rates: percentile bootstrap intervals (scipy.stats.bootstrap, fixed seed so reports are
-  reproducible); when every deal has the same value the bootstrap collapses to a point, so
-  the Wilson score interval (scipy's `binomtest(...).proportion_ci`) is used instead;
+- rates: percentile bootstrap intervals (`bootstrap_interval`, the one bootstrap of the
+  package: fixed seed so reports are reproducible); when every deal has the same value the
+  bootstrap collapses to a point, so the Wilson score interval (scipy's
+  `binomtest(...).proportion_ci`) is used instead;
 - paired effects on common random numbers: bootstrap over replications of the risk
   difference and the relative risk;
 - means: Student t intervals;
@@ -15,8 +16,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -49,22 +50,29 @@ BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20240601
 
 
-def _bootstrap(
-    data: tuple[np.ndarray, ...], statistic: Any, paired: bool = False
+def bootstrap_interval(
+    samples: Sequence[np.ndarray], statistic: Callable[..., float], paired: bool = True
 ) -> tuple[float, float]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # degenerate resamples (e.g. 0/0 in a ratio) are NaN
-        result = stats.bootstrap(
-            data,
-            statistic,
-            paired=paired,
-            vectorized=True,
-            n_resamples=BOOTSTRAP_RESAMPLES,
-            method="percentile",
-            rng=np.random.default_rng(BOOTSTRAP_SEED),
-        )
-    interval = result.confidence_interval
-    return float(interval.low), float(interval.high)
+    """Percentile 95% bootstrap interval of `statistic(*samples)`, from a fixed seed so
+    reports are reproducible. Paired samples are resampled together (same picks, e.g. the
+    same replications); resamples where the statistic is undefined (NaN, e.g. a ratio over
+    a zero) are left out."""
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    arrays = [np.asarray(s, dtype=float) for s in samples]
+    values = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(BOOTSTRAP_RESAMPLES):
+            if paired:
+                picks = rng.integers(len(arrays[0]), size=len(arrays[0]))
+                drawn = [a[picks] for a in arrays]
+            else:
+                drawn = [a[rng.integers(len(a), size=len(a))] for a in arrays]
+            value = statistic(*drawn)
+            if not math.isnan(value):
+                values.append(value)
+    if not values:
+        return math.nan, math.nan
+    return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))
 
 
 def rate(indicator: np.ndarray) -> Estimate:
@@ -74,21 +82,12 @@ def rate(indicator: np.ndarray) -> Estimate:
         return NAN
     if np.all(values == values[0]):
         return proportion(int(values.sum()), len(values))
-    low, high = _bootstrap((values,), lambda x, axis: x.mean(axis=axis))
-    return Estimate(float(values.mean()), low, high)
+    return Estimate(float(values.mean()), *bootstrap_interval([values], np.mean))
 
 
-def _relative_risk_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """Paired percentile bootstrap of mean(a) / mean(b). Resamples whose reference rate is
-    zero have no ratio and are left out (scipy's bootstrap cannot skip them)."""
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
-    picks = rng.integers(len(a), size=(BOOTSTRAP_RESAMPLES, len(a)))
-    reference = b[picks].mean(axis=1)
-    usable = reference > 0
-    if not usable.any():
-        return math.nan, math.nan
-    ratios = a[picks][usable].mean(axis=1) / reference[usable]
-    return float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))
+def _ratio_of_means(a: np.ndarray, b: np.ndarray) -> float:
+    reference = b.mean()
+    return float(a.mean() / reference) if reference > 0 else math.nan
 
 
 def paired_rate_effects(treatment: np.ndarray, reference: np.ndarray) -> tuple[Estimate, Estimate]:
@@ -102,19 +101,14 @@ def paired_rate_effects(treatment: np.ndarray, reference: np.ndarray) -> tuple[E
     if np.all(a - b == (a - b)[0]):
         rd = Estimate(difference, difference, difference)
     else:
-        rd = Estimate(
-            difference,
-            *_bootstrap(
-                (a, b), lambda x, y, axis: x.mean(axis=axis) - y.mean(axis=axis), paired=True
-            ),
-        )
+        rd = Estimate(difference, *bootstrap_interval([a, b], lambda x, y: x.mean() - y.mean()))
     if b.mean() == 0:
         rr = NAN
     elif np.all(a == a[0]) and np.all(b == b[0]):
         value = float(a.mean() / b.mean())
         rr = Estimate(value, value, value)
     else:
-        rr = Estimate(float(a.mean() / b.mean()), *_relative_risk_interval(a, b))
+        rr = Estimate(float(a.mean() / b.mean()), *bootstrap_interval([a, b], _ratio_of_means))
     return rd, rr
 
 

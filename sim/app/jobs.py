@@ -19,9 +19,9 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.compare import attach_replications, comparison_tasks, paired_effects, summarize
 from sim.config.scenario import Scenario
-from sim.runner import run_deals
+from sim.runner import Executors
+from sim.workflow.compare import compare
 
 
 @dataclass
@@ -47,18 +47,19 @@ class ComparisonJob:
 
     def run(self, workers: int | None) -> None:
         try:
-            treatments = {s: self.scenario.with_strategy(s) for s in self.strategies}
-            tasks = comparison_tasks(self.strategies, self.replications, self.seed)
-            self.total = len(tasks)
 
-            def advance(n: int) -> None:
-                self.done += n
+            def advance(done: int, total: int, failed: int) -> None:
+                self.done, self.total = done, total
 
-            rows = run_deals(treatments, tasks, workers=workers, on_progress=advance)
-            frame = attach_replications(rows, self.seed)
-            self.summary = summarize(frame, self.strategies)
-            self.effects = paired_effects(frame, self.strategies)
-            self.rows = frame
+            result = compare(
+                self.scenario,
+                self.strategies,
+                self.replications,
+                self.seed,
+                Executors(workers),
+                advance,
+            )
+            self.summary, self.effects, self.rows = result.summary, result.effects, result.deals
         except Exception as error:  # shown in the page, not as a server traceback
             self.error = f"{type(error).__name__}: {error}"
         finally:

@@ -1,6 +1,7 @@
 """Scenario configuration: pydantic models, the role library and file loading."""
 
-from sim.config.loading import ConfigError, load_scenario, read_yaml, validate_mapping
+from sim.config.catalogue import load_scenario
+from sim.config.loading import ConfigError, read_yaml, validate_mapping
 from sim.config.roles import DEFAULT_CRITERIA, ROLE_LIBRARY, SOURCE_KINDS, Role
 from sim.config.scenario import SELLER_STRATEGIES, Scenario, SellerSpec
 

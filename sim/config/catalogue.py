@@ -1,15 +1,29 @@
-"""The named scenarios and experiments shipped in the repository's scenarios/ and
-experiments/ folders, so users can say `baseline` instead of a path."""
+"""The named scenarios and experiments, so users can say `baseline` instead of a path.
+
+The repository's top-level scenarios/ and experiments/ folders are the source of truth. An
+installed package carries copies of them as package data, `sim/scenarios/` and
+`sim/experiments/` (pyproject.toml maps the folders into the package at build time), so a
+plain `pip install .` finds them from any working directory. A source checkout, editable
+install included, reads the top-level folders themselves.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from sim.config.loading import ConfigError
+from sim.config.loading import load_scenario as load_scenario_file
+from sim.config.scenario import Scenario
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-SCENARIO_DIR = ROOT / "scenarios"
-EXPERIMENT_DIR = ROOT / "experiments"
+PACKAGE = Path(__file__).resolve().parent.parent
+CHECKOUT = PACKAGE.parent
+
+
+def shipped_folder(kind: str) -> Path:
+    """Where the named `kind` files ("scenarios" or "experiments") are: inside the installed
+    package, else in the source checkout."""
+    installed = PACKAGE / kind
+    return installed if installed.is_dir() else CHECKOUT / kind
 
 
 def _named(folder: Path) -> dict[str, Path]:
@@ -17,22 +31,27 @@ def _named(folder: Path) -> dict[str, Path]:
 
 
 def named_scenarios() -> dict[str, Path]:
-    return _named(SCENARIO_DIR)
+    return _named(shipped_folder("scenarios"))
 
 
 def named_experiments() -> dict[str, Path]:
-    return _named(EXPERIMENT_DIR)
+    return _named(shipped_folder("experiments"))
 
 
-def resolve(name_or_path: str, kind: str = "scenario") -> Path:
+def resolve(name_or_path: str | Path, kind: str = "scenario") -> Path:
     """A file path as given, or the path of a named scenario / experiment."""
     path = Path(name_or_path)
-    if path.exists() or path.suffix in (".yaml", ".yml") or "/" in name_or_path:
+    text = str(name_or_path)
+    if path.exists() or path.suffix in (".yaml", ".yml") or "/" in text or "\\" in text:
         return path
     named = named_scenarios() if kind == "scenario" else named_experiments()
-    if name_or_path in named:
-        return named[name_or_path]
+    if text in named:
+        return named[text]
     raise ConfigError(
-        name_or_path,
-        [f"no such file, and no named {kind} of that name (named: {', '.join(named)})"],
+        text, [f"no such file, and no named {kind} of that name (named: {', '.join(named)})"]
     )
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """A scenario by name (`baseline`) or by file path, validated."""
+    return load_scenario_file(resolve(name_or_path, "scenario"))

@@ -1,41 +1,32 @@
-"""The facts battery and the calibration search.
+"""The facts battery and the calibration search, as studies.
 
 `run_battery` simulates a scenario with our seller as a funnel-pusher and as a maze-guide on
-the same committees and returns the rows the facts are computed from. `calibrate` runs the
-battery for every candidate parameter set of a calibration experiment (a Latin hypercube
-over the free parameters, experiments/calibration.yaml) and ranks the candidates by how far
-their facts fall outside the published tolerances. The chosen values are then written into
-the scenario defaults by hand, with the command that found them recorded in
-docs/calibration.md, so anyone can re-run the search and check the choice.
+the same committees (two policies) and returns the rows the facts are computed from.
+`calibrate` runs the battery at every candidate parameter set of a calibration experiment
+(design points: a Latin hypercube over the free parameters, experiments/calibration.yaml)
+and ranks the candidates by how far their facts fall outside the published tolerances. The
+chosen values are then written into the scenario defaults by hand, with the command that
+found them recorded in docs/calibration.md, so anyone can re-run the search and check it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 
-from sim.analysis.compare import attach_replications, comparison_tasks
-from sim.analysis.facts import (
-    GUIDE,
-    REFERENCE_SELLER,
-    FactData,
-    fact_table,
-    misfit,
-    off_centre,
-)
+from sim.analysis.facts import GUIDE, REFERENCE_SELLER, FactData, fact_table, misfit, off_centre
 from sim.config.experiment import LoadedExperiment
 from sim.config.scenario import Scenario
-from sim.experiment import design_points
-from sim.runner import run_deals
+from sim.runner import Executors
+from sim.workflow.design import design_points
+from sim.workflow.study import Progress, evaluate, strategy_policies
 
-BATTERY = (REFERENCE_SELLER, GUIDE)
+BATTERY = strategy_policies([REFERENCE_SELLER, GUIDE])
 
 
 def battery_data(rows: pd.DataFrame) -> FactData:
     return FactData(
-        pusher=rows[rows["treatment"] == REFERENCE_SELLER].reset_index(drop=True),
-        guide=rows[rows["treatment"] == GUIDE].reset_index(drop=True),
+        pusher=rows[rows["policy"] == REFERENCE_SELLER].reset_index(drop=True),
+        guide=rows[rows["policy"] == GUIDE].reset_index(drop=True),
     )
 
 
@@ -43,44 +34,44 @@ def run_battery(
     scenario: Scenario,
     replications: int,
     seed: int = 1,
-    workers: int | None = None,
-    on_progress: Callable[[int], None] | None = None,
+    executors: Executors | None = None,
+    progress: Progress | None = None,
 ) -> FactData:
-    treatments = {s: scenario.with_strategy(s) for s in BATTERY}
-    tasks = comparison_tasks(list(BATTERY), replications, seed)
-    rows = run_deals(treatments, tasks, workers=workers, on_progress=on_progress)
-    return battery_data(attach_replications(rows, seed))
+    rows = evaluate(
+        scenario,
+        BATTERY,
+        replications=replications,
+        seed=seed,
+        executors=executors,
+        progress=progress,
+        batch_size=25,
+    )
+    return battery_data(rows)
 
 
 def calibrate(
     loaded: LoadedExperiment,
-    workers: int | None = None,
-    on_progress: Callable[[int], None] | None = None,
+    executors: Executors | None = None,
+    progress: Progress | None = None,
 ) -> pd.DataFrame:
     """One row per candidate: its parameter values, every fact's value, the misfit and the
-    off-centre tie-break, best first. All candidates' runs go through one pool (replication
-    r of every candidate meets the same committee)."""
+    off-centre tie-break, best first. Replication r of every candidate meets the same
+    committee."""
     experiment = loaded.experiment
     points = design_points(experiment)
-    treatments: dict[str, Scenario] = {}
-    tasks: list[tuple[str, int]] = []
-    for point in points:
-        scenario = loaded.scenario_for(point.values)
-        for strategy in BATTERY:
-            key = f"{point.index}:{strategy}"
-            treatments[key] = scenario.with_strategy(strategy)
-    for r in range(experiment.replications):
-        for point in points:
-            for strategy in BATTERY:
-                tasks.append((f"{point.index}:{strategy}", experiment.seed + r))
-    rows = attach_replications(
-        run_deals(treatments, tasks, workers=workers, on_progress=on_progress), experiment.seed
+    rows = evaluate(
+        loaded,
+        BATTERY,
+        points,
+        experiment.replications,
+        seed=experiment.seed,
+        executors=executors,
+        progress=progress,
+        batch_size=25,
     )
-    split = rows["treatment"].str.split(":", expand=True)
-    rows["candidate"], rows["treatment"] = split[0].astype(int), split[1]
     records = []
     for point in points:
-        table = fact_table(battery_data(rows[rows["candidate"] == point.index]))
+        table = fact_table(battery_data(rows[rows["point"] == point.index]))
         record = {
             "candidate": point.index,
             **point.values,

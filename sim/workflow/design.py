@@ -1,8 +1,8 @@
-"""From an experiment to its runs: design points (grid, LHS, Sobol, Morris) x replications.
+"""The uncertainties of an experiment: its design points (grid, LHS, Sobol, Morris).
 
-Replication r of every design point uses seed `experiment.seed + r`, so every setting and
-strategy meets the same committees (common random numbers). Sampler designs keep SALib's
-sample order: point i is row i of the sample matrix, which is what SALib's analysers expect.
+Sampler designs keep SALib's sample order: point i is row i of the sample matrix, which is
+what SALib's analysers expect. A design point is a set of scenario paths and values; the
+base scenario with those values set is that point's scenario (`scenario_at`).
 """
 
 from __future__ import annotations
@@ -23,13 +23,6 @@ class DesignPoint:
     index: int
     values: dict[str, Any]
     key: str  # stable id of (index, values): the store's key with the replication
-
-
-@dataclass(frozen=True, slots=True)
-class RunTask:
-    point: str
-    replication: int
-    seed: int
 
 
 def point_key(index: int, values: dict[str, Any]) -> str:
@@ -76,10 +69,6 @@ def design_points(experiment: Experiment) -> list[DesignPoint]:
     return [DesignPoint(i, values, point_key(i, values)) for i, values in enumerate(value_rows)]
 
 
-def planned_runs(experiment: Experiment, points: list[DesignPoint]) -> list[RunTask]:
-    """Every run of the experiment, point by point."""
-    return [
-        RunTask(point.key, r, experiment.seed + r)
-        for point in points
-        for r in range(experiment.replications)
-    ]
+def base_point() -> DesignPoint:
+    """The one design point of a study without uncertainties: the scenario as written."""
+    return DesignPoint(0, {}, point_key(0, {}))

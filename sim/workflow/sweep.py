@@ -1,32 +1,23 @@
-"""A sweep: the planned runs of an experiment, minus those already stored, computed in
-batches of about a second on any executor and stored as they arrive."""
+"""A sweep: an experiment's design points x replications as a study, stored as the runs
+arrive, minus the runs already stored (resume), on any executor."""
 
 from __future__ import annotations
 
 import hashlib
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from sim.config.experiment import LoadedExperiment
-from sim.config.scenario import Scenario
-from sim.experiment import DesignPoint, design_points, planned_runs
-from sim.model import simulate
-from sim.runner import Batch, BatchResult, execute, make_batches, open_executor
+from sim.config.experiment import Experiment, LoadedExperiment
+from sim.config.loading import validate_mapping
+from sim.runner import BatchResult, Executors, Row, Run
 from sim.store import ResultsStore
-
-TARGET_BATCH_SECONDS = 1.0
+from sim.workflow.design import DesignPoint, design_points
+from sim.workflow.study import Progress, Study, Tally, execute_study
 
 
 @dataclass
-class SweepSummary:
-    planned: int
-    computed: int = 0
-    reused: int = 0
-    failed: int = 0
-    skipped_failed: int = 0
-    seconds: float = 0.0
-
+class SweepSummary(Tally):
     def line(self) -> str:
         text = f"computed {self.computed}, reused {self.reused}, failed {self.failed}"
         if self.skipped_failed:
@@ -42,19 +33,30 @@ def keeps_events(point: str, replication: int, fraction: float) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
 
 
-def sweep_plan(loaded: LoadedExperiment) -> tuple[list[DesignPoint], dict[str, Scenario]]:
-    """The design points and the validated scenario of each (computed once per experiment):
-    every point is checked before any folder is created or any run is started."""
+def sweep_plan(loaded: LoadedExperiment) -> Study:
+    """The experiment as a study; every design point's scenario is checked (by building
+    them all once) before any folder is created or any run is started."""
     cached = getattr(loaded, "_sweep_plan", None)
     if cached is None:
-        points = design_points(loaded.experiment)
-        cached = (points, {p.key: loaded.scenario_for(p.values) for p in points})
+        experiment = loaded.experiment
+        points = tuple(design_points(experiment))
+        cached = Study(
+            loaded, points=points, replications=experiment.replications, seed=experiment.seed
+        )
+        cached.scenarios()
         loaded._sweep_plan = cached  # type: ignore[attr-defined]
     return cached
 
 
-def open_store(loaded: LoadedExperiment, root: str, fresh: bool) -> ResultsStore:
-    points, _ = sweep_plan(loaded)
+def with_replications(loaded: LoadedExperiment, replications: int) -> LoadedExperiment:
+    """The experiment with another replication count (validated like the file's)."""
+    data = {**loaded.experiment.model_dump(), "replications": replications}
+    experiment = validate_mapping(Experiment, data, loaded.source)
+    return LoadedExperiment(experiment, loaded.base_scenario, loaded.source)
+
+
+def open_store(loaded: LoadedExperiment, root: str | Path, fresh: bool) -> ResultsStore:
+    points = list(sweep_plan(loaded).points)
     return ResultsStore.for_experiment(root, loaded.experiment, loaded.base_scenario, points, fresh)
 
 
@@ -66,47 +68,47 @@ def run_sweep(
     dask_local: int | None = None,
     retry_failed: bool = False,
     batch_size: int | None = None,
-    on_progress: Callable[[int, int, int], None] | None = None,
+    on_progress: Progress | None = None,
 ) -> SweepSummary:
-    """Compute every planned run not stored yet; `on_progress(done, total, failed)`."""
-    started = time.perf_counter()
-    experiment = loaded.experiment
-    points, scenarios = sweep_plan(loaded)
-    plan = planned_runs(experiment, points)
-    stored = store.completed()
-    failed_before = set(store.failed()) - stored
-    todo = []
-    summary = SweepSummary(planned=len(plan))
-    for task in plan:
-        key = (task.point, task.replication)
-        if key in stored:
-            summary.reused += 1
-        elif key in failed_before and not retry_failed:
-            summary.skipped_failed += 1
-        else:
-            todo.append((task.point, task.replication, task.seed))
-    if not todo:
-        summary.seconds = time.perf_counter() - started
-        return summary
-    if batch_size is None:
-        point, _, seed = todo[0]
-        pilot = time.perf_counter()
-        simulate(scenarios[point], seed)
-        per_run = max(time.perf_counter() - pilot, 1e-4)
-        batch_size = max(1, min(1000, round(TARGET_BATCH_SECONDS / per_run)))
-    fraction = experiment.outputs.event_log_fraction
-    kept = frozenset((p, r) for p, r, _ in todo if keeps_events(p, r, fraction))
-    batches = make_batches(scenarios, todo, batch_size, kept)
+    """Compute every planned run not stored yet into `store`."""
+    study = sweep_plan(loaded)
+    by_key = {p.key: p for p in study.points}
+    stored = {(by_key[key].index, r) for key, r in store.completed()}
+    failed = set() if retry_failed else {(by_key[k].index, r) for k, r in store.failed()} - stored
+    fraction = loaded.experiment.outputs.event_log_fraction
+    keys = [p.key for p in study.points]
 
-    def store_result(_: int, batch: Batch, result: BatchResult) -> None:
-        store.write(result.rows, result.events)
-        store.record_failures(result.failures)
-        summary.computed += len(result.rows)
-        summary.failed += len(result.failures)
-        if on_progress:
-            on_progress(summary.computed + summary.failed, len(todo), summary.failed)
+    def keep_events(run: Run) -> bool:
+        return keeps_events(keys[run.point], run.replication, fraction)
 
-    with open_executor(workers, scheduler, dask_local) as (executor, slots):
-        execute(executor, slots, batches, store_result)
-    summary.seconds = time.perf_counter() - started
-    return summary
+    tally = execute_study(
+        study,
+        StoreSink(store, list(study.points)),
+        Executors(workers, scheduler, dask_local),
+        on_progress,
+        stored,
+        failed,
+        batch_size,
+        keep_events,
+    )
+    return SweepSummary(**vars(tally))
+
+
+class StoreSink:
+    """Writes a study's batches into a results store, where a run is (point key,
+    replication): sweeps have one policy, the scenario's own seller."""
+
+    def __init__(self, store: ResultsStore, points: list[DesignPoint]) -> None:
+        self.store = store
+        self.keys = [p.key for p in points]
+
+    def _stored(self, row: Row) -> dict[str, Any]:
+        labelled = {k: v for k, v in row.items() if k != "policy"}
+        labelled["point"] = self.keys[row["point"]]
+        return labelled
+
+    def __call__(self, result: BatchResult) -> None:
+        self.store.write(
+            [self._stored(r) for r in result.rows], [self._stored(e) for e in result.events]
+        )
+        self.store.record_failures([self._stored(f) for f in result.failures])

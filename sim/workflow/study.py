@@ -1,0 +1,255 @@
+"""The one experiment path: policies x design points x replications.
+
+As EMA Workbench separates levers from uncertainties, a study crosses *policies* (what our
+seller does: its strategy and settings) with *design points* (what the world is like:
+scenario parameters) and *replications* (which committee). Compare, the facts battery,
+calibration, robustness and sweeps are all studies; this module alone decides which runs
+exist and which seed each one gets:
+
+    replication r of every policy at every point uses seed `seed + r`
+
+so replication r of every policy meets the same committee and the same exogenous events
+(common random numbers), and replication r of a comparison with seed S is the deal
+`b2bsim run --seed S+r`. The replication index travels with each run to its row; it is
+never recovered from a seed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from pydantic import ValidationError
+
+from sim.config.experiment import Experiment, LoadedExperiment
+from sim.config.loading import ConfigError, describe_validation_error
+from sim.config.scenario import Scenario, SellerSpec
+from sim.model import simulate
+from sim.runner import (
+    Batch,
+    BatchResult,
+    Executors,
+    Row,
+    Run,
+    ScenarioKey,
+    execute,
+    make_batches,
+    open_executor,
+)
+from sim.workflow.design import DesignPoint, base_point
+
+TARGET_BATCH_SECONDS = 1.0
+LABELS = ("policy", "point", "replication", "seed")
+"""The columns that identify a run, first in every table of runs."""
+
+Progress = Callable[[int, int, int], None]
+"""`progress(done, total, failed)`: called once with done=0 before any run, then per batch."""
+
+
+def replication_seed(root_seed: int, replication: int) -> int:
+    """The seed of replication `replication` in a study with root seed `root_seed`."""
+    return root_seed + replication
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A lever: settings of our seller (`sellers.<our vendor>` fields, e.g. `strategy`,
+    `capacity_hours`), under a name that labels its runs."""
+
+    name: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def strategy(cls, name: str, **settings: Any) -> Policy:
+        """Our seller following strategy `name` (the policy's name), other settings kept."""
+        return cls(name, {"strategy": name, **settings})
+
+    def apply(self, scenario: Scenario, source: str | None = None) -> Scenario:
+        """`scenario` with our seller's settings changed; a ConfigError names `source`."""
+        if not self.settings:
+            return scenario
+        data = scenario.model_dump()
+        seller = data["sellers"].setdefault(scenario.our_vendor, SellerSpec().model_dump())
+        seller.update(self.settings)
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as error:
+            raise ConfigError(
+                source or f"policy {self.name}", describe_validation_error(error)
+            ) from error
+
+
+AS_WRITTEN = Policy("as_written")
+"""The scenario's own seller, unchanged (sweeps vary the seller, if at all, as a parameter)."""
+
+
+def strategy_policies(strategies: Sequence[str]) -> list[Policy]:
+    return [Policy.strategy(s) for s in strategies]
+
+
+@dataclass(frozen=True)
+class Study:
+    """Which runs exist: `policies` x `points` x `replications`, on `base` (a scenario, or
+    an experiment that builds each design point's scenario)."""
+
+    base: Scenario | LoadedExperiment
+    policies: tuple[Policy, ...] = (AS_WRITTEN,)
+    points: tuple[DesignPoint, ...] = (base_point(),)
+    replications: int = 1
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        names = [p.name for p in self.policies]
+        if not names or len(set(names)) != len(names):
+            raise ValueError(f"policies need distinct names, got {names}")
+        if self.replications < 1 or self.seed < 0:
+            raise ValueError("replications must be >= 1 and the seed >= 0")
+
+    def point_scenario(self, point: DesignPoint) -> Scenario:
+        if isinstance(self.base, Scenario):
+            if point.values:
+                return as_experiment(self.base).scenario_for(point.values)
+            return self.base
+        return self.base.scenario_for(point.values)
+
+    def scenarios(self) -> dict[ScenarioKey, Scenario]:
+        """Every (policy, point) scenario, validated before any run starts."""
+        scenarios = {}
+        for point in self.points:
+            at_point = self.point_scenario(point)
+            for policy in self.policies:
+                scenarios[policy.name, point.index] = policy.apply(at_point)
+        return scenarios
+
+    def runs(self) -> list[Run]:
+        """Every run, point by point, then replication by replication."""
+        return [
+            Run(policy.name, point.index, r, replication_seed(self.seed, r))
+            for point in self.points
+            for r in range(self.replications)
+            for policy in self.policies
+        ]
+
+
+def as_experiment(scenario: Scenario) -> LoadedExperiment:
+    """A scenario as the base of design points (values set by scenario path)."""
+    return LoadedExperiment(
+        Experiment(name=scenario.name), scenario.model_dump(mode="json"), scenario.name
+    )
+
+
+@dataclass
+class Tally:
+    """What executing a study did."""
+
+    planned: int
+    computed: int = 0
+    reused: int = 0
+    failed: int = 0
+    skipped_failed: int = 0
+    seconds: float = 0.0
+
+
+Sink = Callable[[BatchResult], None]
+
+
+def execute_study(
+    study: Study,
+    sink: Sink,
+    executors: Executors | None = None,
+    progress: Progress | None = None,
+    stored: Collection[tuple[int, int]] = (),
+    failed_before: Collection[tuple[int, int]] = (),
+    batch_size: int | None = None,
+    keep_events: Callable[[Run], bool] | None = None,
+) -> Tally:
+    """Compute every run of `study` except those `stored` (and those that `failed_before`),
+    as (point index, replication), handing each batch's rows to `sink` as it arrives."""
+    started = time.perf_counter()
+    scenarios = study.scenarios()
+    runs = study.runs()
+    tally = Tally(planned=len(runs))
+    todo = []
+    for run in runs:
+        if (run.point, run.replication) in stored:
+            tally.reused += 1
+        elif (run.point, run.replication) in failed_before:
+            tally.skipped_failed += 1
+        else:
+            todo.append(run)
+    if progress:
+        progress(0, len(todo), 0)
+    if todo:
+        size = batch_size or _batch_size(scenarios, todo[0])
+        kept = frozenset(r for r in todo if keep_events(r)) if keep_events else frozenset()
+
+        def collect(batch: Batch, result: BatchResult) -> None:
+            sink(result)
+            tally.computed += len(result.rows)
+            tally.failed += len(result.failures)
+            if progress:
+                progress(tally.computed + tally.failed, len(todo), tally.failed)
+
+        with open_executor(executors or Executors()) as (executor, slots):
+            execute(executor, slots, make_batches(scenarios, todo, size, kept), collect)
+    tally.seconds = time.perf_counter() - started
+    return tally
+
+
+def _batch_size(scenarios: dict[ScenarioKey, Scenario], first: Run) -> int:
+    """Runs per batch for about a second of work, timed on one pilot run."""
+    pilot = time.perf_counter()
+    simulate(scenarios[first.scenario_key], first.seed)
+    per_run = max(time.perf_counter() - pilot, 1e-4)
+    return max(1, min(1000, round(TARGET_BATCH_SECONDS / per_run)))
+
+
+class RunFailed(RuntimeError):
+    """A run raised inside the model; the message carries its traceback."""
+
+
+def evaluate(
+    base: Scenario | LoadedExperiment,
+    policies: Sequence[Policy] = (AS_WRITTEN,),
+    points: Sequence[DesignPoint] = (base_point(),),
+    replications: int = 1,
+    *,
+    seed: int = 1,
+    executors: Executors | None = None,
+    progress: Progress | None = None,
+    batch_size: int | None = None,
+) -> pd.DataFrame:
+    """Simulate policies x design points x replications in memory: one tidy row per deal,
+    columns policy, point (design point index), replication, seed, the point's parameter
+    values, then every metric; ordered by policy (as given), point and replication.
+    Results do not depend on the executor. A run that raises raises `RunFailed`."""
+    study = Study(base, tuple(policies), tuple(points), replications, seed)
+    rows: list[Row] = []
+
+    def keep(result: BatchResult) -> None:
+        if result.failures:
+            raise RunFailed(result.failures[0]["traceback"])
+        rows.extend(result.rows)
+
+    execute_study(study, keep, executors, progress, batch_size=batch_size)
+    return tidy(rows, study)
+
+
+def tidy(rows: list[Row], study: Study) -> pd.DataFrame:
+    """Rows in the study's order, labels and parameter values first."""
+    frame = pd.DataFrame.from_records(rows)
+    values = pd.DataFrame.from_records(
+        [{"point": p.index, **p.values} for p in study.points]
+    ).set_index("point")
+    parameters = [c for c in values.columns if c not in frame.columns]
+    if parameters:
+        frame = frame.join(values[parameters], on="point")
+    order = {p.name: i for i, p in enumerate(study.policies)}
+    frame = frame.sort_values(
+        ["policy", "point", "replication"], key=lambda c: c.map(order) if c.name == "policy" else c
+    )
+    metrics = [c for c in frame.columns if c not in LABELS and c not in parameters]
+    return frame[[*LABELS, *parameters, *metrics]].reset_index(drop=True)
