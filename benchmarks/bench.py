@@ -12,17 +12,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.analysis.compare import (
-    attach_replications,
-    comparison_tasks,
-    paired_effects,
-    summarize,
-)
 from sim.config import load_scenario
 from sim.model import simulate
 from sim.model.territory import simulate_territory
 from sim.report.reports import compare_report
-from sim.runner import run_deals
+from sim.runner import Executors
+from sim.workflow.compare import compare
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_SELLERS = {"sellers": {}}
@@ -55,26 +50,24 @@ def bench_compare(scenario_path: Path, replications: int, workers: int) -> None:
     the time and size of its HTML report."""
     scenario = load_scenario(scenario_path)
     strategies = ["none", "funnel_pusher", "maze_guide"]
-    treatments = {s: scenario.with_strategy(s) for s in strategies}
-    tasks = comparison_tasks(strategies, replications, 1)
+    runs = replications * len(strategies)
     start = time.perf_counter()
-    rows = run_deals(treatments, tasks, workers=workers)
+    result = compare(scenario, strategies, replications, 1, Executors(workers))
     elapsed = time.perf_counter() - start
     print(
-        f"compare {len(tasks)} runs ({replications} x 3 strategies) on {workers} worker(s): "
-        f"{elapsed:6.1f} s, {len(tasks) / elapsed:6.1f} runs/s"
+        f"compare {runs} runs ({replications} x 3 strategies, with the summary) on {workers} "
+        f"worker(s): {elapsed:6.1f} s, {runs / elapsed:6.1f} runs/s"
     )
     start = time.perf_counter()
-    frame = attach_replications(rows, 1)
-    summary = summarize(frame, strategies)
-    effects = paired_effects(frame, strategies)
-    page = compare_report(scenario, strategies, replications, 1, frame, summary, effects)
+    page = compare_report(
+        scenario, strategies, replications, 1, result.deals, result.summary, result.effects
+    )
     with tempfile.TemporaryDirectory() as folder:
         path = page.write(Path(folder) / "compare.html")
         size = path.stat().st_size
     elapsed = time.perf_counter() - start
     print(
-        f"compare report of {len(tasks)} deals (statistics + HTML): {elapsed:5.2f} s, "
+        f"compare report of {runs} deals (HTML): {elapsed:5.2f} s, "
         f"{size / 1e6:5.1f} MB"
     )
 

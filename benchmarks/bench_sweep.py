@@ -111,7 +111,8 @@ def memory(sizes: list[int], folder: Path) -> None:
 def versus_batch_run(runs: int) -> None:
     """The same runs through mesa.batch_run (2 processes) and through our runner."""
     from sim.config import load_scenario
-    from sim.runner import run_deals
+    from sim.runner import Executors
+    from sim.workflow.study import evaluate
 
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     start = time.perf_counter()
@@ -125,7 +126,7 @@ def versus_batch_run(runs: int) -> None:
     )
     theirs = time.perf_counter() - start
     start = time.perf_counter()
-    run_deals({"baseline": scenario}, [("baseline", seed) for seed in range(runs)], workers=2)
+    evaluate(scenario, replications=runs, seed=0, executors=Executors(workers=2))
     ours = time.perf_counter() - start
     print(f"{runs} baseline runs on 2 processes:")
     print(f"  mesa.batch_run    {theirs:7.1f} s  {runs / theirs:7.1f} runs/s")
