@@ -1,0 +1,173 @@
+"""The observation view: sellers see the org chart and what members told them in meetings,
+never the model or a member's hidden state (sim/model/observation.py, sim/model/sellers.py)."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from sim.config import Scenario
+from sim.model.model import BuyingCommitteeModel
+from sim.model.observation import MemberCard, MemberObservation
+from sim.model.stakeholder import BuyingJob
+
+SELLERS_SOURCE = Path(__file__).resolve().parent.parent / "sim" / "model" / "sellers.py"
+
+HIDDEN = frozenset(
+    {
+        "model",
+        "truth",
+        "beliefs",
+        "priorities",
+        "utilities",
+        "risk_aversion",
+        "trust",
+        "stakeholders",
+        "confidence",
+        "preferred",
+    }
+)
+"""Attributes that would let a seller read what it could not know, or reach past its view."""
+
+RUNTIME_FORBIDDEN_IMPORTS = frozenset({"Stakeholder", "BuyingCommitteeModel"})
+
+NETWORK = {"size": 30, "reach": 0.2, "installed_base": {"ours": 5, "rival": 5}}
+
+
+def is_type_checking_block(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+
+
+def peeks(source: str) -> list[str]:
+    """Every way `source` reaches past a seller's view: a hidden attribute, a private one of
+    another object (`view._model`), or a runtime import of the model or a stakeholder."""
+    tree = ast.parse(source)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            private = node.attr.startswith("_") and not node.attr.startswith("__")
+            if node.attr in HIDDEN or private:
+                found.append(f"line {node.lineno}: .{node.attr}")
+    runtime = [n for n in tree.body if not is_type_checking_block(n)]
+    for statement in runtime:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                for alias in node.names:
+                    if alias.name.rpartition(".")[2] in RUNTIME_FORBIDDEN_IMPORTS:
+                        found.append(f"line {node.lineno}: import {alias.name}")
+    return found
+
+
+def test_the_peek_detector_finds_every_kind_of_peek() -> None:
+    """The AST check below can fail: each forbidden pattern is caught in a sample."""
+    sample = (
+        "from sim.model.stakeholder import Stakeholder\n"
+        "def act(self):\n"
+        "    a = self.model.truth\n"
+        "    b = self.view._model\n"
+        "    c = member.beliefs.mean, member.preferred, member.trust['x']\n"
+    )
+    found = " ".join(peeks(sample))
+    for name in ("Stakeholder", ".model", ".truth", "._model", ".beliefs", ".preferred", ".trust"):
+        assert name in found
+    typed_only = (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from x import Stakeholder\n"
+    )
+    assert peeks(typed_only) == []
+    assert peeks("def f(self):\n    return self.view.observed, super().__init__\n") == []
+
+
+def test_sellers_never_touch_the_model_or_hidden_state() -> None:
+    assert peeks(SELLERS_SOURCE.read_text()) == []
+
+
+def test_an_org_chart_card_shows_the_role_not_the_person() -> None:
+    """A member's own priorities are hidden; the card carries its role's known ones."""
+    scenario = Scenario.model_validate(
+        {
+            "committee": {
+                "stakeholders": [
+                    {"role": "champion", "priorities": {"cost": 1.0}},
+                    {"role": "finance"},
+                ]
+            },
+            "sellers": {"ours": {"strategy": "maze_guide"}},
+        }
+    )
+    model = BuyingCommitteeModel(scenario, 1)
+    view = model.sellers[0].view
+    assert {f.name for f in dataclasses.fields(MemberCard)} == {
+        "id", "name", "role", "influence", "veto", "role_priorities"
+    }  # fmt: skip
+    champion = view.members[0]
+    library = scenario.role_library()["champion"].priorities
+    assert champion.role_priorities == tuple(library.get(c, 0.0) for c in scenario.criteria)
+    assert list(champion.role_priorities) != model.stakeholders[0].priorities
+    assert view.observed == {}, "nothing is known of anyone before a meeting"
+
+
+def expected_job(member) -> BuyingJob:
+    last = member.jobs_by_week[-1] if member.jobs_by_week else "idle"
+    return BuyingJob.SEEK if last == "idle" else BuyingJob(last)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "network"),
+    [("maze_guide", None), ("funnel_pusher", None), ("social_seller", NETWORK)],
+)
+def test_observations_change_only_in_weeks_the_seller_met_the_member(strategy, network) -> None:
+    scenario = Scenario.model_validate(
+        {
+            "committee": {"size": 6},
+            "network": network,
+            "sellers": {"ours": {"strategy": strategy}, "rival": {"strategy": "maze_guide"}},
+        }
+    )
+    model = BuyingCommitteeModel(scenario, 12)
+    seller = next(s for s in model.sellers if s.vendor == model.our_index)
+    view = seller.view
+    met: set[int] = set()
+    meet, group_meeting = view.meet, view.group_meeting
+
+    def check_report(member_id: int) -> None:
+        """What the member said in the meeting is true of it at that moment."""
+        member = model.stakeholders[member_id]
+        seen = view.observed[member_id]
+        assert seen.week == model.week
+        assert seen.leaning == member.preferred
+        assert seen.job is expected_job(member)
+        utilities = member.utilities
+        assert seen.prefers_us_to_nothing == (
+            utilities[seller.vendor] >= utilities[model.status_quo_index]
+        )
+        assert seen.top_priority == member.priorities.index(max(member.priorities))
+
+    def spy_meet(member, *args):
+        meeting, hours = meet(member, *args)
+        if meeting is not None:
+            met.add(member)
+            check_report(member)
+        return meeting, hours
+
+    def spy_group(members, *args):
+        meetings, hours = group_meeting(members, *args)
+        for meeting in meetings:
+            met.add(meeting.member)
+            check_report(meeting.member)
+        return meetings, hours
+
+    view.meet, view.group_meeting = spy_meet, spy_group
+    weeks_with_meetings = 0
+    while model.running:
+        before: dict[int, MemberObservation] = dict(view.observed)
+        met.clear()
+        model.step()
+        weeks_with_meetings += bool(met)
+        for member_id, seen in view.observed.items():
+            if member_id not in met:
+                assert before.get(member_id) is seen, f"week {model.week}: unmet member changed"
+        assert set(view.observed) <= set(before) | met
+    assert weeks_with_meetings >= 2, "the seller met members in several weeks"
