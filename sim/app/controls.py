@@ -10,6 +10,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sim.config.registry import (
+    COMMITTEE_SIZE,
+    DIVERGENCE,
+    OVERLOAD,
+    PRODUCT_STRENGTH,
+    RISK_AVERSION,
+    SELLER_CAPACITY_HOURS,
+)
 from sim.config.scenario import SELLER_STRATEGIES, Scenario
 
 
@@ -19,19 +27,15 @@ class Controls(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    committee_size: int = Field(ge=1, le=50, description="Stakeholders in the committee.")
-    risk_aversion: float = Field(
-        ge=0.0, le=5.0, description="Multiplies every member's risk aversion."
-    )
-    divided: float = Field(
-        ge=0.0, le=5.0, description="How far members' priorities stray from their roles'."
-    )
-    overload: float = Field(ge=0.1, le=10.0, description="Information overload (1: normal).")
-    product_strength: float = Field(
-        ge=-0.3, le=0.3, description="Shift of our product's true quality on every criterion."
+    committee_size: int = COMMITTEE_SIZE.field(..., "Stakeholders in the committee.")
+    risk_aversion: float = RISK_AVERSION.field(..., "Multiplies every member's risk aversion.")
+    divided: float = DIVERGENCE.field(..., "How far members' priorities stray from their roles'.")
+    overload: float = OVERLOAD.field(..., "Information overload (1: normal).")
+    product_strength: float = PRODUCT_STRENGTH.field(
+        ..., "Shift of our product's true quality on every criterion."
     )
     strategy: str = Field(description="Our seller's strategy.")
-    capacity: float = Field(gt=0.0, le=80.0, description="Our seller's hours a week.")
+    capacity: float = SELLER_CAPACITY_HOURS.field(..., "Our seller's hours a week.")
     seed: int = Field(ge=0, le=10**9, description="Which committee (replication seed).")
 
     def model_post_init(self, _: Any) -> None:

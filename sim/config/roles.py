@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from sim.config.registry import RISK_AVERSION
+
 DEFAULT_CRITERIA: tuple[str, ...] = (
     "business_value",
     "functional_fit",
@@ -49,8 +51,8 @@ class Role(BaseModel):
     priorities: dict[str, float] = Field(
         description="Relative weight of each decision criterion (normalised to sum to 1)."
     )
-    risk_aversion: float = Field(
-        1.0, ge=0, le=5, description="How much uncertainty about an option lowers its value."
+    risk_aversion: float = RISK_AVERSION.field(
+        1.0, "How much uncertainty about an option lowers its value."
     )
     stubbornness: float = Field(
         0.2, ge=0, le=1, description="Friedkin-Johnsen anchoring to the role's starting view."

@@ -12,6 +12,15 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from sim.config.registry import (
+    COMMITTEE_SIZE,
+    DIVERGENCE,
+    OVERLOAD,
+    RISK_AVERSION,
+    SELLER_CAPACITY_HOURS,
+    STRATEGY_NAMES,
+    strategies_for,
+)
 from sim.config.roles import (
     DEFAULT_CRITERIA,
     ROLE_LIBRARY,
@@ -20,8 +29,8 @@ from sim.config.roles import (
     check_trust_keys,
 )
 
-SELLER_STRATEGIES: tuple[str, ...] = ("none", "funnel_pusher", "maze_guide", "social_seller")
-"""Strategy names a seller may have. `sim.model.sellers` maps each to its agent class."""
+SELLER_STRATEGIES: tuple[str, ...] = STRATEGY_NAMES
+"""Strategy names a seller may have (sim.config.registry.STRATEGIES)."""
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -39,7 +48,7 @@ class RoleOverride(_Strict):
     influence: float | None = Field(None, gt=0)
     veto: bool | None = None
     priorities: dict[str, float] | None = None
-    risk_aversion: float | None = Field(None, ge=0, le=5)
+    risk_aversion: float | None = RISK_AVERSION.field(None)
     stubbornness: Unit | None = None
     open_mindedness: float | None = Field(None, gt=0, le=1)
     weekly_hours: float | None = Field(None, gt=0, le=40)
@@ -59,8 +68,8 @@ class Committee(_Strict):
     """Who is in the room: either an explicit list of stakeholders, or a size and a mix of
     roles to draw from (required roles first, the rest drawn by `role_mix` weights)."""
 
-    size: int | None = Field(
-        None, ge=1, le=50, description="Number of stakeholders drawn (default 7 when no list)."
+    size: int | None = COMMITTEE_SIZE.field(
+        None, "Number of stakeholders drawn (default 7 when no list)."
     )
     stakeholders: list[StakeholderSpec] | None = Field(
         None, min_length=1, description="Explicit members; replaces size and role_mix."
@@ -81,14 +90,11 @@ class Committee(_Strict):
         },
         description="Relative weights of the roles drawn after the required ones.",
     )
-    divergence: float = Field(
-        1.0,
-        ge=0,
-        le=5,
-        description="How far members' priorities stray from their role's (0: exactly the role).",
+    divergence: float = DIVERGENCE.field(
+        1.0, "How far members' priorities stray from their role's (0: exactly the role)."
     )
-    risk_aversion_scale: float = Field(
-        1.0, ge=0, le=5, description="Multiplies every member's risk aversion."
+    risk_aversion_scale: float = RISK_AVERSION.field(
+        1.0, "Multiplies every member's risk aversion (the product stays within the same bounds)."
     )
 
     @model_validator(mode="after")
@@ -218,11 +224,8 @@ class Information(_Strict):
         default_factory=_default_sources,
         description=f"Source kinds ({', '.join(SOURCE_KINDS)}); missing kinds keep defaults.",
     )
-    overload: float = Field(
-        1.0,
-        ge=0.1,
-        le=10,
-        description="Multiplies the number of claims a seek hour brings in (1: normal).",
+    overload: float = OVERLOAD.field(
+        1.0, "Multiplies the number of claims a seek hour brings in (1: normal)."
     )
     claims_per_hour: float = Field(2.0, gt=0, le=20, description="Claims found per seek hour.")
     attention: float = Field(
@@ -352,8 +355,8 @@ class SellerSpec(_Strict):
     strategies they do not concern."""
 
     strategy: str = Field("none", description=f"One of: {', '.join(SELLER_STRATEGIES)}.")
-    capacity_hours: float = Field(
-        10.0, gt=0, le=80, description="Hours a week for this deal (same default for every strategy)."
+    capacity_hours: float = SELLER_CAPACITY_HOURS.field(
+        10.0, "Hours a week for this deal (same default for every strategy)."
     )
     meeting_hours: float = Field(
         1.0,
@@ -595,7 +598,7 @@ class Scenario(_Strict):
     def available_strategies(self) -> list[str]:
         """The strategies a seller can follow in this scenario (a social seller needs a
         peer network)."""
-        return [s for s in SELLER_STRATEGIES if s != "social_seller" or self.network is not None]
+        return strategies_for(has_network=self.network is not None)
 
     def seller_for(self, vendor: str) -> SellerSpec:
         """The seller working for `vendor` (strategy 'none' when the scenario names none)."""
