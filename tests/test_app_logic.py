@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,10 +16,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from sim.app.controls import Controls, apply_controls, controls_from
+from sim.app.access import COOKIE, MAX_REQUEST_BYTES, Access
+from sim.app.controls import (
+    Controls,
+    apply_controls,
+    changed_settings,
+    controls_from,
+    report_filename,
+)
 from sim.app.jobs import ComparisonJob, JobBoard
 from sim.app.playback import Playback, deal_until
-from sim.app.server import create_app
+from sim.app.server import UPLOAD_BYTES, create_app, layout
 from sim.config import Scenario
 from sim.config.scenario import SELLER_STRATEGIES
 from sim.model import DealResult, simulate
@@ -33,9 +42,11 @@ SHIPPED = [
     "weak_product",
 ]
 LAYOUT_IDS = [
+    "loaded-name",
+    "description",
     "scenario",
     "upload",
-    "description",
+    "upload-message",
     "committee-size",
     "risk-aversion",
     "divided",
@@ -44,26 +55,29 @@ LAYOUT_IDS = [
     "strategy",
     "capacity",
     "seed",
-    "message",
     "run-deal",
     "play",
+    "speed",
     "step",
     "reset",
     "week-label",
     "replay-strategy",
     "replay",
     "download-deal",
+    "deal-message",
     "timeline",
-    "timeline-replay",
     "preferences",
+    "verdict",
     "story",
     "replications",
     "compare",
     "compare-progress",
     "compare-status",
     "download-compare",
+    "compare-message",
     "outcome-mix",
     "incidence",
+    "client",
 ]
 JOB_TIMEOUT_S = 60
 
@@ -336,7 +350,7 @@ def test_job_board_runs_a_comparison_to_completion(named_scenario: Callable) -> 
     assert job.progress == 0.0
     job_id = board.start(job)
     assert board.get(job_id) is job
-    assert board.status(job_id)["state"] in ("running", "done")
+    assert board.status(job_id)["state"] in ("waiting", "running", "done")
     assert job.finished.wait(JOB_TIMEOUT_S), "the comparison did not finish"
     assert board.status(job_id) == {"state": "done", "error": None}
     assert job.error is None
@@ -357,7 +371,7 @@ def test_a_failing_comparison_reports_failed_not_an_exception(named_scenario: Ca
     status = board.status(job_id)
     assert status["state"] == "failed"
     assert "hard_sell" in status["error"]
-    assert "ValidationError" in status["error"]
+    assert "strategy" in status["error"]
     assert job.summary is None and job.rows is None
 
 
@@ -377,14 +391,68 @@ def test_a_crash_while_simulating_is_reported_as_failed(
     assert job.error == "RuntimeError: the simulation broke"
 
 
-def test_the_board_keeps_only_the_last_few_jobs(named_scenario: Callable) -> None:
+def test_the_board_forgets_only_finished_jobs_beyond_its_size(named_scenario: Callable) -> None:
     board = JobBoard(workers=1, keep=2)
     jobs = [ComparisonJob(named_scenario("one_person"), ["none"], 1, seed=s) for s in (1, 2, 3)]
-    ids = [board.start(job) for job in jobs]
+    ids = [board.start(job, client=f"tab{i}") for i, job in enumerate(jobs)]
     for job in jobs:
         assert job.finished.wait(JOB_TIMEOUT_S)
-    assert board.get(ids[0]) is None
-    assert board.get(ids[1]) is jobs[1] and board.get(ids[2]) is jobs[2]
+    later = ComparisonJob(named_scenario("one_person"), ["none"], 1, seed=4)
+    last = board.start(later, client="tab9")
+    assert board.get(last) is later, "a new job is never the one forgotten"
+    assert board.get(ids[0]) is None and board.get(ids[1]) is None
+    assert board.get(ids[2]) is jobs[2]
+
+
+class HeldJob(ComparisonJob):
+    """A job that records when it runs and waits until the test releases it."""
+
+    def __init__(self, name: str, order: list[str], release: threading.Event) -> None:
+        super().__init__(None, [], 1, 1)  # type: ignore[arg-type]
+        self.name, self.order, self.release = name, order, release
+
+    def run(self, workers: int | None) -> None:
+        self.order.append(self.name)
+        self.release.wait(JOB_TIMEOUT_S)
+        self.finished.set()
+
+
+def started(order: list[str], count: int) -> list[str]:
+    deadline = time.monotonic() + JOB_TIMEOUT_S
+    while len(order) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return order
+
+
+def test_comparisons_from_several_tabs_take_turns_and_all_finish() -> None:
+    board, order, release = JobBoard(workers=1), [], threading.Event()
+    first = HeldJob("A1", order, release)
+    board.start(first, client="A")
+    assert started(order, 1) == ["A1"], "the first comparison starts at once"
+    second, third = HeldJob("A2", order, release), HeldJob("B1", order, release)
+    a2 = board.start(second, client="A")
+    b1 = board.start(third, client="B")
+    assert board.status(a2) == {"state": "waiting", "ahead": 2}
+    assert board.status(b1) == {"state": "waiting", "ahead": 1}, "B has not had a turn yet"
+    release.set()
+    for job in (first, second, third):
+        assert job.finished.wait(JOB_TIMEOUT_S)
+    assert order == ["A1", "B1", "A2"]
+
+
+def test_a_tab_has_one_waiting_comparison_and_a_newer_one_replaces_it() -> None:
+    board, order, release = JobBoard(workers=1), [], threading.Event()
+    running = HeldJob("A1", order, release)
+    board.start(running, client="A")
+    assert started(order, 1) == ["A1"]
+    old, new = HeldJob("A2", order, release), HeldJob("A3", order, release)
+    old_id = board.start(old, client="A")
+    board.start(new, client="A")
+    assert old.finished.is_set() and "replaced" in (old.error or "")
+    assert board.status(old_id)["state"] == "failed"
+    release.set()
+    assert running.finished.wait(JOB_TIMEOUT_S) and new.finished.wait(JOB_TIMEOUT_S)
+    assert order == ["A1", "A3"]
 
 
 # ---- the Dash app ------------------------------------------------------------------------
@@ -395,14 +463,18 @@ def app() -> Any:
     return create_app(workers=1)
 
 
+def layout_ids() -> set[Any]:
+    return {getattr(c, "id", None) for c in layout()._traverse()}
+
+
 def test_layout_has_every_element(app: Any) -> None:
-    ids = {getattr(c, "id", None) for c in app.layout._traverse()}
+    ids = layout_ids()
     missing = [i for i in LAYOUT_IDS if i not in ids]
     assert not missing, f"missing from the layout: {missing}"
 
 
 def test_every_callback_reads_and_writes_elements_of_the_layout(app: Any) -> None:
-    ids = {getattr(c, "id", None) for c in app.layout._traverse()}
+    ids = layout_ids()
     for key, spec in app.callback_map.items():
         for item in [*spec["inputs"], *spec["state"]]:
             assert item["id"] in ids, f"{key}: {item['id']}"
@@ -457,8 +529,10 @@ def callbacks(app: Any) -> Callbacks:
     return Callbacks(app)
 
 
-def message_text(response: dict[str, dict[str, Any]]) -> str:
-    return json.dumps(response.get("message", {}).get("children"))
+def message_text(response: dict[str, dict[str, Any]], where: str | None = None) -> str:
+    """The message the callback put beside its control (`where`: that message's id)."""
+    keys = [where] if where else [k for k in response if k.endswith("-message")]
+    return json.dumps([response.get(k, {}).get("children") for k in keys])
 
 
 def controls_state(base: str, **changes: Any) -> dict[str, Any]:
@@ -482,7 +556,8 @@ def test_choosing_a_scenario_sets_description_and_controls(
 ) -> None:
     response = callbacks.call("base-scenario", {"scenario.value": "large_committee"})
     scenario = named_scenario("large_committee")
-    assert response["description"]["children"] == scenario.description
+    assert response["loaded-name"]["children"] == "large_committee"
+    assert response["description"]["children"] == f" - {scenario.description}"
     assert response["committee-size"]["value"] == 12
     assert response["divided"]["value"] == 1.5
     assert response["strength"]["value"] == 0.0
@@ -501,8 +576,8 @@ def test_a_bad_upload_is_a_message(callbacks: Callbacks) -> None:
         changed="upload.contents",
     )
     assert "base-scenario" not in response
-    assert "broken.yaml" in message_text(response)
-    assert "alert" in message_text(response)
+    assert "broken.yaml" in message_text(response, "upload-message")
+    assert "alert" in message_text(response, "upload-message")
 
 
 def test_a_good_upload_loads_the_scenario(callbacks: Callbacks) -> None:
@@ -513,9 +588,13 @@ def test_a_good_upload_loads_the_scenario(callbacks: Callbacks) -> None:
         {"scenario.value": "baseline", "upload.contents": contents, "upload.filename": "u.yaml"},
         changed="upload.contents",
     )
-    assert response["description"]["children"] == "three people"
+    assert response["description"]["children"] == " - three people"
     assert response["committee-size"]["value"] == 3
-    assert "loaded u.yaml" in message_text(response)
+    assert "loaded u.yaml" in message_text(response, "upload-message")
+    assert response["loaded-name"]["children"] == "uploaded", "the page names what is loaded"
+    assert response["scenario"]["value"] == "__uploaded__"
+    labels = [o["label"] for o in response["scenario"]["options"]]
+    assert "uploaded (from u.yaml)" in labels
 
 
 def test_run_and_step_a_deal_through_the_callbacks(
@@ -531,8 +610,11 @@ def test_run_and_step_a_deal_through_the_callbacks(
     assert stepped["deal"]["data"]["week"] == 2
     shown = callbacks.call("timeline", {"deal.data": stepped["deal"]["data"]})
     assert shown["week-label"]["children"].startswith("week 2 of ")
-    assert shown["timeline-replay"]["style"] == {"display": "none"}
+    assert shown["timeline"]["style"] == {} and shown["preferences"]["style"] == {}
     assert shown["timeline"]["figure"]["data"]
+    last = state["last_week"]
+    assert shown["timeline"]["figure"]["layout"]["xaxis"]["range"] == [0.5, last + 1.0]
+    assert state["filename"] == "deal-baseline-seed2.html", "nothing changed, seed 2"
 
 
 @pytest.mark.parametrize(
@@ -572,10 +654,10 @@ def test_bad_replications_are_a_message(
 
 
 def test_downloads_before_anything_ran_ask_for_a_run(callbacks: Callbacks) -> None:
-    deal = callbacks.call("download", {}, changed="download-deal.n_clicks")
-    assert "run a deal first" in message_text(deal)
-    compare = callbacks.call("download", {}, changed="download-compare.n_clicks")
-    assert "run a comparison first" in message_text(compare)
+    deal = callbacks.call("deal-file", {}, changed="download-deal.n_clicks")
+    assert "run a deal first" in message_text(deal, "deal-message")
+    compare = callbacks.call("compare-file", {}, changed="download-compare.n_clicks")
+    assert "run a comparison first" in message_text(compare, "compare-message")
 
 
 def test_an_empty_or_rejected_seed_is_not_reported_as_minus_one(
@@ -603,3 +685,140 @@ def test_any_valid_scenario_file_can_be_loaded(callbacks: Callbacks) -> None:
     )
     assert "base-scenario" in response
     assert response["committee-size"]["value"] == 30
+
+
+# ---- what a downloaded report records ---------------------------------------------------
+
+
+def test_changed_settings_name_every_control_moved_and_nothing_else(
+    named_scenario: Callable,
+) -> None:
+    base = named_scenario("baseline")
+    same = controls_from(base, seed=4)
+    assert changed_settings(base, same) == []
+    moved = same.model_copy(update={"committee_size": 9, "strategy": "maze_guide"})
+    assert changed_settings(base, moved) == [
+        ("committee size", "9"),
+        ("our seller", "maze_guide"),
+    ]
+    assert report_filename("deal", base.name, 4, same, base) == "deal-baseline-seed4.html"
+    named = report_filename("compare", "my deal/..", 4, moved, base, "n200")
+    assert named == "compare-my_deal_..-seed4-size9-maze_guide-n200.html"
+    assert "/" not in named
+
+
+def test_a_downloaded_deal_report_records_name_settings_and_yaml(
+    callbacks: Callbacks,
+) -> None:
+    text = b"name: my_deal\ndescription: uploaded for the workshop\ncommittee: {size: 4}\n"
+    contents = "data:text/yaml;base64," + base64.b64encode(text).decode()
+    loaded = callbacks.call(
+        "base-scenario",
+        {"scenario.value": "baseline", "upload.contents": contents, "upload.filename": "m.yaml"},
+        changed="upload.contents",
+    )
+    base = loaded["base-scenario"]["data"]
+    values = controls_state(base, committee_size=5, strategy="maze_guide")
+    state = callbacks.call("deal", values, changed="run-deal.n_clicks")["deal"]["data"]
+    assert state["filename"] == "deal-my_deal-seed2-size5-maze_guide.html"
+    sent = callbacks.call("deal-file", {"deal.data": state}, changed="download-deal.n_clicks")
+    page = sent["deal-file"]["data"]
+    assert page["filename"] == state["filename"]
+    html = page["content"]
+    assert "One deal: my_deal, seed 2" in html
+    assert "uploaded for the workshop" in html
+    assert "committee size = 5" in html and "our seller = maze_guide" in html
+    assert "name: my_deal" in html and "strategy: maze_guide" in html
+    assert "baseline" not in html.split("<body>", 1)[1].split("Made with b2bsim")[0]
+
+
+def test_replay_offers_only_strategies_the_scenario_can_run(callbacks: Callbacks) -> None:
+    response = callbacks.call("base-scenario", {"scenario.value": "one_person"})
+    offered = {o["value"] for o in response["replay-strategy"]["options"]}
+    assert "social_seller" not in offered and "maze_guide" in offered
+    assert {o["value"] for o in response["strategy"]["options"]} == offered
+    network = callbacks.call("base-scenario", {"scenario.value": "flip_the_funnel"})
+    assert "social_seller" in {o["value"] for o in network["replay-strategy"]["options"]}
+
+
+# ---- bounded uploads ---------------------------------------------------------------------
+
+ALIAS_BOMB = b"""name: bomb
+a: &a ["x","x","x","x","x","x","x","x","x"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+description: *h
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("bomb.yaml", ALIAS_BOMB, "bomb.yaml"),
+        ("big.yaml", b"# " + b"x" * (UPLOAD_BYTES + 10) + b"\n", "larger than"),
+        ("deep.yaml", b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n", "deep.yaml"),
+        ("binary.yaml", b"\xff\xfe\x00garbage", "binary.yaml"),
+    ],
+)
+def test_hostile_uploads_are_refused_quickly(
+    callbacks: Callbacks, name: str, content: bytes, expected: str
+) -> None:
+    contents = "data:text/yaml;base64," + base64.b64encode(content).decode()
+    started = time.monotonic()
+    response = callbacks.call(
+        "base-scenario",
+        {"scenario.value": "baseline", "upload.contents": contents, "upload.filename": name},
+        changed="upload.contents",
+    )
+    assert time.monotonic() - started < 5
+    assert "base-scenario" not in response
+    assert expected in message_text(response, "upload-message")
+
+
+# ---- who may use the explorer ------------------------------------------------------------
+
+
+def test_on_loopback_only_loopback_host_names_are_answered() -> None:
+    client = create_app(workers=1).server.test_client()
+    for host in ("127.0.0.1:8050", "localhost:8050", "[::1]:8050", "LOCALHOST"):
+        assert client.get("/", headers={"Host": host}).status_code == 200, host
+    for host in ("evil.example", "evil.example:8050", "127.0.0.1.evil.example", ""):
+        answer = client.get("/", headers={"Host": host})
+        assert answer.status_code == 403, host
+        assert b"Host" in answer.data
+
+
+def test_beyond_loopback_every_request_needs_the_token() -> None:
+    access = Access.for_host("0.0.0.0")
+    assert access.token and len(access.token) >= 24
+    assert access.url(8050).endswith(f":8050/?token={access.token}")
+    client = create_app(workers=1, access=access).server.test_client()
+    assert client.get("/").status_code == 403
+    assert client.get("/?token=wrong").status_code == 403
+    assert client.get("/_dash-layout").status_code == 403
+    first = client.get(f"/?token={access.token}")
+    assert first.status_code == 200
+    assert COOKIE in first.headers.get("Set-Cookie", "")
+    assert client.get("/_dash-layout").status_code == 200, "the cookie carries the token"
+    other = create_app(workers=1, access=access).server.test_client()
+    assert other.get("/_dash-layout").status_code == 403, "a browser without it is refused"
+
+
+def test_tokens_differ_between_servers() -> None:
+    assert Access.for_host("0.0.0.0").token != Access.for_host("0.0.0.0").token
+    assert Access.for_host("127.0.0.1").token is None
+
+
+def test_request_bodies_are_capped() -> None:
+    client = create_app(workers=1).server.test_client()
+    answer = client.post(
+        "/_dash-update-component",
+        data=b"x" * (MAX_REQUEST_BYTES + 1),
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 413

@@ -2,10 +2,10 @@
 so the app never blocks.
 
 Several participants share one server in a workshop, so comparisons queue: one runs at a
-time (it already uses every worker process), the next is taken from the clients in turn
-(round robin, so one busy tab cannot starve the others), each client has at most one
-comparison waiting (a newer request replaces its waiting one), and a running comparison is
-never dropped, so every comparison started finishes.
+time (it already uses every worker process), the next comes from the waiting client served
+longest ago (a newcomer first), so one busy tab cannot starve the others; each client has at
+most one comparison waiting (a newer request replaces its waiting one), and a running
+comparison is never dropped, so every comparison started finishes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,8 +72,9 @@ class JobBoard:
         self.workers = workers
         self.keep = keep
         self.jobs: dict[str, ComparisonJob] = {}
-        self.waiting: dict[str, str] = {}  # client -> its one waiting job id
-        self.turns: deque[str] = deque()  # clients in the order they will be served
+        self.waiting: dict[str, str] = {}  # client -> its one waiting job id, oldest first
+        self.served: dict[str, int] = {}  # client -> when it was last served (a counter)
+        self.turn = 0
         self.lock = threading.Lock()
         self.wake = threading.Condition(self.lock)
         self.runner: threading.Thread | None = None
@@ -91,8 +91,6 @@ class JobBoard:
                 old.finished.set()
             self.jobs[job_id] = job
             self.waiting[client] = job_id
-            if client not in self.turns:
-                self.turns.append(client)
             self._forget_old()
             if self.runner is None or not self.runner.is_alive():
                 self.runner = threading.Thread(target=self._serve, daemon=True)
@@ -107,17 +105,22 @@ class JobBoard:
                 break
             del self.jobs[job_id]
 
+    def _queue(self) -> list[str]:
+        """Waiting clients in the order they will be served (called with the lock held)."""
+        arrival = {client: i for i, client in enumerate(self.waiting)}
+        return sorted(self.waiting, key=lambda c: (self.served.get(c, -1), arrival[c]))
+
     def _next(self) -> ComparisonJob | None:
-        """The next client's waiting job, in turn (called with the lock held)."""
-        for _ in range(len(self.turns)):
-            client = self.turns.popleft()
-            job_id = self.waiting.pop(client, None)
-            if job_id is not None:
-                self.turns.append(client)
-                job = self.jobs[job_id]
-                job.started = True
-                return job
-        return None
+        """The next client's waiting job (called with the lock held)."""
+        queue = self._queue()
+        if not queue:
+            return None
+        client = queue[0]
+        self.turn += 1
+        self.served[client] = self.turn
+        job = self.jobs[self.waiting.pop(client)]
+        job.started = True
+        return job
 
     def _serve(self) -> None:
         while True:
@@ -138,11 +141,10 @@ class JobBoard:
         """How many comparisons run before this waiting one (the running one included)."""
         with self.lock:
             job = self.jobs.get(job_id)
-            if job is None or job.started:
+            if job is None or job.started or job.client not in self.waiting:
                 return 0
             running = any(j.started and not j.finished.is_set() for j in self.jobs.values())
-            order = [c for c in self.turns if c in self.waiting]
-            return running + order.index(job.client) if job.client in order else running
+            return int(running) + self._queue().index(job.client)
 
     def status(self, job_id: str | None) -> dict[str, Any]:
         job = self.get(job_id)

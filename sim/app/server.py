@@ -386,7 +386,7 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
             product_strength=strength,
             strategy=strategy,
             capacity=capacity,
-            seed=_whole_number(seed, "Committee no."),
+            seed=_whole_number(seed, "Committee no. (seed)"),
         )
         loaded = Scenario.model_validate_json(base)
         return apply_controls(loaded, controls), controls, loaded
