@@ -16,14 +16,21 @@ from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.table import Table
 from rich.text import Text
 from typer import rich_utils
 
+# Typer ships its own copy of click; its usage errors are caught to print them in our style.
+from typer._click.exceptions import NoArgsIsHelpError
+from typer._click.exceptions import UsageError as CommandLineError
+
 from sim.analysis.compare import OUTCOME_RATES
 from sim.analysis.facts import GUIDE, REFERENCE_SELLER, fact_table
+from sim.analysis.robustness import OUTCOMES
+from sim.analysis.robustness import base_rates as robustness_base_rates
+from sim.analysis.robustness import contrasts as robustness_contrasts
+from sim.analysis.robustness import effects as robustness_effects
 from sim.config import ConfigError, Scenario, load_scenario
 from sim.config.catalogue import named_scenarios
 from sim.config.experiment import load_experiment
@@ -38,7 +45,9 @@ from sim.report.reports import (
     sweep_report,
     versus_report,
 )
+from sim.report.robustness_report import flip_lines, robustness_report
 from sim.runner import Executors
+from sim.safe_text import safe_text
 from sim.store import ResultsStore, StoreError
 from sim.story import brief_story, divergence_week, tell_story, verdict, versus_rows
 from sim.terminal import (
@@ -56,6 +65,7 @@ from sim.workflow.calibration import run_battery
 from sim.workflow.compare import compare as compare_strategies
 from sim.workflow.export import FORMATS, export_results
 from sim.workflow.results import open_results
+from sim.workflow.robustness import run_robustness
 from sim.workflow.study import strategy_policies
 from sim.workflow.sweep import open_store, run_sweep, sweep_plan, with_replications
 from sim.workflow.territory import territory_scenario, work_territory
@@ -585,6 +595,75 @@ def calibrate(
 
 
 @app.command()
+def robustness(
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)] = "baseline",
+    replications: Annotated[
+        int, typer.Option(min=10, help="Committees per change and strategy.")
+    ] = 100,
+    seed: Annotated[int, typer.Option(min=0, help="Replication r uses seed S + r.")] = 1,
+    sellers: Annotated[
+        str | None,
+        typer.Option(help="Strategies of our seller (default: every one the scenario allows)."),
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write an HTML report here.")
+    ] = None,
+) -> None:
+    """Move every parameter by -25%/+25% (role hours by -1/+1 h), one at a time: what changes
+    for each strategy, and where guide vs pusher flips."""
+    settings = load_scenario(scenario)
+    strategies = (
+        parse_strategies(sellers, "--sellers") if sellers else settings.available_strategies()
+    )
+    with progress("simulating changes") as advance:
+        changes, rows = run_robustness(
+            settings,
+            strategies,
+            replications,
+            seed=seed,
+            executors=Executors(workers),
+            progress=advance,
+        )
+    rates, effects, contrast = (
+        robustness_base_rates(rows),
+        robustness_effects(rows, changes),
+        robustness_contrasts(rows, changes),
+    )
+    written = (
+        robustness_report(settings, replications, seed, rates, effects, contrast).write(html)
+        if html
+        else None
+    )
+    if as_json:
+        document = {
+            "scenario": settings.name,
+            "replications": replications,
+            "seed": seed,
+            "base": rates.to_dict(orient="index"),
+            "effects": effects.to_dict(orient="records"),
+            "contrasts": contrast.to_dict(orient="records"),
+            "flips": flip_lines(contrast) if not contrast.empty else [],
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        return
+    out.print(
+        f"[bold]{safe_text(settings.name)}[/bold]: {len(changes)} one-at-a-time changes x "
+        f"{len(strategies)} strategies x {replications} committees (paired with the base)"
+    )
+    for policy in rates.index:
+        values = ", ".join(f"{OUTCOMES[o]} {rates.loc[policy, o]:.0%}" for o in OUTCOMES)
+        out.print(f"  base, {policy}: {values}")
+    flips = flip_lines(contrast) if not contrast.empty else []
+    out.print(f"sign flips of maze_guide - funnel_pusher: {len(flips)}")
+    for line in flips:
+        out.print(f"  {line}", markup=False)
+    if written is not None:
+        out.print(f"report: {written}")
+
+
+@app.command()
 def territory(
     scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)] = "territory",
     sellers: Annotated[
@@ -660,12 +739,15 @@ def main(argv: list[str] | None = None) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
-    except click.UsageError as error:
+    except NoArgsIsHelpError as error:
+        out.print(error.format_message(), markup=False)
+        sys.exit(2)
+    except CommandLineError as error:
         command = error.ctx.command_path if error.ctx else "b2bsim"
         fail(f"{error.format_message()} (see: {command} --help)", error, debug)
     except (ConfigError, UsageError, StoreError, OutputError) as error:
         fail(str(error), error, debug)
-    except (KeyboardInterrupt, click.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         err.print("interrupted", markup=False)
         sys.exit(130)
     except Exception as error:
