@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 import yaml
@@ -25,12 +26,21 @@ from sim.analysis.compare import paired_effects, summarize
 from sim.cli import main
 from sim.config import Scenario, load_scenario
 from sim.config.experiment import load_experiment
+from sim.files import OutputError
 from sim.model import simulate
+from sim.report import deal_figures, palette
 from sim.report.page import Page, Section
-from sim.report.reports import compare_report, deal_report, sweep_report, versus_report
+from sim.report.palette import strategy_label
+from sim.report.reports import (
+    compare_report,
+    deal_report,
+    sweep_report,
+    tradeoffs,
+    versus_report,
+)
 from sim.runner import Executors
 from sim.store import ResultsStore
-from sim.story import divergence_week, tell_story
+from sim.story import divergence_week, tell_story, verdict
 from sim.workflow.study import evaluate, strategy_policies
 from sim.workflow.sweep import open_store, run_sweep
 
@@ -48,7 +58,7 @@ HOSTILE_NAME = f"Tom & Jerry {SCRIPT}"
 HOSTILE_DESCRIPTION = f"Cats & mice {SCRIPT}"
 HOSTILE_LABEL = f"Acme & Co {SCRIPT}"
 HOSTILE_PERSON = f"Ann & Bob {SCRIPT}"
-HOSTILE_EXPERIMENT = f"tiny & hostile {SCRIPT}"
+HOSTILE_EXPERIMENT = "tiny_hostile"  # a folder name: only safe characters are allowed
 
 
 # ---- making the reports ------------------------------------------------------------------
@@ -358,7 +368,7 @@ def test_a_failed_write_leaves_the_previous_report_intact(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(Path, "write_text", disk_full)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OutputError, match="No space"):
         Page("second", ["the second report"]).write(target)
     monkeypatch.undo()
     assert target.read_text(encoding="utf-8") == before
@@ -376,7 +386,7 @@ def test_a_failed_write_leaves_no_temporary_file(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(Path, "write_text", disk_full)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OutputError, match="No space"):
         Page("report", ["a report"]).write(target)
     monkeypatch.undo()
     assert not target.exists()
@@ -518,7 +528,7 @@ def test_deal_report_tells_the_story(reports: Reports) -> None:
     deal = simulate(load_scenario(BASELINE), DEAL_SEED)
     report = parse(reports.text["deal"])
     assert report.stories == [tell_story(deal)]
-    assert report.sections == ["The maze, week by week", "Who favours what"]
+    assert report.sections == ["The maze, week by week", "Who favours what", "The scenario as run"]
     assert f"seed {DEAL_SEED}" in report.h1
     assert any(f"committee of {deal.n_stakeholders}" in line for line in report.summary)
 
@@ -526,12 +536,14 @@ def test_deal_report_tells_the_story(reports: Reports) -> None:
 def test_vs_report_shows_both_strategies(reports: Reports) -> None:
     baseline = load_scenario(BASELINE)
     report = parse(reports.text["vs"])
-    assert report.sections == [f"With {s}" for s in VS]
+    labels = [strategy_label(s) for s in VS]
+    assert report.sections == ["Side by side", *(f"With {s}" for s in labels), SCENARIO_SECTION]
     assert all(s in report.summary[1] for s in VS), report.summary
     stories = [tell_story(simulate(baseline.with_strategy(s), DEAL_SEED)) for s in VS]
     assert report.stories == stories
-    assert len(report.figures) == 2
-    assert re.search(r"diverge in week \d+|went exactly the same way", report.summary[2])
+    assert len(report.figures) == 3
+    assert [line.split(":")[0] for line in report.summary[2:4]] == [f"With {s}" for s in labels]
+    assert re.search(r"diverge in week \d+|went exactly the same way", report.summary[-1])
 
 
 def test_vs_summary_keeps_vendor_labels_as_written() -> None:
@@ -555,14 +567,20 @@ def test_vs_summary_keeps_vendor_labels_as_written() -> None:
     page = versus_report(deals, scenario, divergence_week(*deals.values()))
     for deal in bought:
         label = deal.option_labels[deal.chosen_option or ""]
-        assert f"bought {label} in week {deal.cycle_weeks}" in page.summary[1], page.summary[1]
+        said = " ".join(page.summary)
+        assert f"bought {label} in week {deal.cycle_weeks}" in said, said
 
 
 def test_vs_timelines_share_one_week_axis(pages: dict[str, Page]) -> None:
-    ranges = [tuple(f.layout.xaxis.range) for _, f in figures(pages["vs"])]
-    assert len(ranges) == 2 and ranges[0] == ranges[1]
+    shown = figures(pages["vs"])
+    ranges = {tuple(axis.range) for _, f in shown for axis in f.select_xaxes()}
+    assert len(shown) == 3 and len(ranges) == 1, ranges
+    deals = [simulate(load_scenario(BASELINE).with_strategy(s), DEAL_SEED) for s in VS]
+    assert ranges == {(0.5, max(d.weeks_simulated for d in deals) + 1.0)}
 
 
+SCENARIO_SECTION = "The scenario as run"
+COMPARE_TAIL = ("Seller effort", "Words used", SCENARIO_SECTION)
 COMPARE_SECTIONS = {
     "Outcome mix": {"bar"},
     "When deals end": {"scatter"},
@@ -574,7 +592,7 @@ COMPARE_SECTIONS = {
 
 def test_compare_report_sections(reports: Reports, pages: dict[str, Page]) -> None:
     report = parse(reports.text["compare"])
-    assert report.sections == [*COMPARE_SECTIONS, "Seller effort"]
+    assert report.sections == [*COMPARE_SECTIONS, *COMPARE_TAIL]
     kinds = {title: {t.type for t in f.data} for title, f in figures(pages["compare"])}
     assert kinds == COMPARE_SECTIONS
     sankey = dict(figures(pages["compare"]))["The funnel and the maze"]
@@ -582,21 +600,21 @@ def test_compare_report_sections(reports: Reports, pages: dict[str, Page]) -> No
     assert '"type":"sankey"' in reports.text["compare"]
     assert all(s in report.summary[1] for s in COMPARE_SELLERS)
     forest = dict(figures(pages["compare"]))["Paired effects"]
-    assert "against none" in forest.layout.title.text
+    assert "against no seller (none)" in forest.layout.title.text
 
 
 def test_compare_report_of_one_strategy_has_no_paired_effects(reports: Reports) -> None:
     report = parse(reports.text["compare_single"])
     assert "Paired effects" not in report.sections
-    assert report.sections == [t for t in COMPARE_SECTIONS if t != "Paired effects"] + [
-        "Seller effort"
-    ]
+    assert report.sections == [t for t in COMPARE_SECTIONS if t != "Paired effects"] + list(
+        COMPARE_TAIL
+    )
 
 
 def test_compare_incidence_has_a_panel_per_ending(pages: dict[str, Page]) -> None:
     incidence = dict(figures(pages["compare"]))["When deals end"]
     titles = [a.text for a in incidence.layout.annotations]
-    assert titles == ["won", "lost", "no decision"]
+    assert titles == ["won", "lost to a competitor", "no decision"]
     for trace in incidence.data:
         if trace.fill is None:  # the curves, not their bands
             assert all(0 <= y <= 1 for y in trace.y)
@@ -714,3 +732,130 @@ def test_scenario_name_round_trips(reports: Reports) -> None:
     scenario: Scenario = load_scenario(reports.hostile_scenario)
     assert scenario.description == HOSTILE_DESCRIPTION
     assert scenario.options.vendors["ours"].label == HOSTILE_LABEL
+
+
+# ---- why a deal ended, and the rule it was judged by ----------------------------------------
+
+
+def test_deal_report_opens_with_the_verdict(reports: Reports) -> None:
+    scenario = load_scenario(BASELINE)
+    deal = simulate(scenario, DEAL_SEED)
+    report = parse(reports.text["deal"])
+    assert f"Why it ended this way: {verdict(deal, scenario.decision)}" in report.summary
+
+
+def test_the_committee_chart_draws_the_decision_rule(pages: dict[str, Page]) -> None:
+    rule = load_scenario(BASELINE).decision
+    committee = dict(figures(pages["deal"]))["Who favours what"]
+    levels = sorted(shape.y0 for shape in committee.layout.shapes if shape.y0 == shape.y1)
+    assert levels == sorted([rule.support_threshold, rule.confidence_threshold, rule.stall_urgency])
+    words = " ".join(a.text for a in committee.layout.annotations)
+    assert f"support needed: {rule.support_threshold:.0%}" in words
+    assert f"confidence needed: {rule.confidence_threshold:.0%}" in words
+    assert f"urgency {rule.stall_urgency:.2f}" in words
+
+
+def test_week_axes_fit_the_deal_in_whole_weeks() -> None:
+    scenario = Scenario.model_validate({"name": "short", "horizon_weeks": 8})
+    deal = simulate(scenario, 1)
+    figure = deal_figures.timeline(deal)
+    assert tuple(figure.layout.xaxis.range) == (0.5, deal.weeks_simulated + 1.0)
+    assert figure.layout.xaxis.dtick == 1 and figure.layout.xaxis.tickformat == "d"
+    committee = deal_figures.preferences(deal, scenario.decision)
+    assert all(axis.dtick == 1 for axis in committee.select_xaxes())
+    long = deal_figures.week_axis(78)
+    assert long["dtick"] >= 4 and 78 / long["dtick"] <= 20
+
+
+def test_no_report_says_nan_or_a_none_seller(reports: Reports) -> None:
+    for kind, text in reports.text.items():
+        body = text.split("<body>", 1)[1]
+        shown = re.sub(r"<script.*?</script>", "", body, flags=re.S)
+        assert not re.search(r"\bnan\b", shown, re.I), kind
+        assert "a none" not in shown, kind
+
+
+def test_comparison_opens_with_the_trade_offs(pages: dict[str, Page]) -> None:
+    summary = pages["compare"].summary
+    per_strategy = [line for line in summary if line.startswith("With ")]
+    assert len(per_strategy) == len(COMPARE_SELLERS)
+    for line in per_strategy:
+        assert "won " in line and "no decision " in line
+        assert "hours" in line and ("decided within" in line or "fewer than half" in line)
+    said = [line for line in summary if line.startswith("Trade-offs: ")]
+    assert len(said) == 1 and "wins most often" in said[0]
+    assert "no seller (none) needs the fewest seller hours" not in said[0]
+
+
+def test_trade_offs_name_the_best_strategy_on_each_measure() -> None:
+    summary = pd.DataFrame(
+        [
+            {"strategy": "funnel_pusher", "won": 0.3, "no_decision": 0.4, "seller_hours": 900.0,
+             "seller_hours_per_won": 100.0, "median_weeks_to_decision": 20.0},
+            {"strategy": "maze_guide", "won": 0.2, "no_decision": 0.1, "seller_hours": 3000.0,
+             "seller_hours_per_won": 500.0, "median_weeks_to_decision": 12.0},
+            {"strategy": "none", "won": 0.05, "no_decision": 0.5, "seller_hours": 0.0,
+             "seller_hours_per_won": 0.0, "median_weeks_to_decision": float("nan")},
+        ]
+    )  # fmt: skip
+    lines = tradeoffs(summary)
+    assert lines[-1] == (
+        "Trade-offs: funnel pusher (funnel_pusher) wins most often; maze guide (maze_guide) "
+        "leaves fewest deals without a decision; funnel pusher (funnel_pusher) needs the fewest "
+        "seller hours per win; maze guide (maze_guide) reaches decisions soonest."
+    )
+    assert "no seller hours" in lines[2] and "fewer than half decided" in lines[2]
+
+
+# ---- one colour per strategy and per product -----------------------------------------------
+
+
+def trace_colours(figure: go.Figure) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for trace in figure.data:
+        colour = None
+        if getattr(trace, "marker", None) is not None and isinstance(trace.marker.color, str):
+            colour = trace.marker.color
+        if getattr(trace, "line", None) is not None and isinstance(trace.line.color, str):
+            colour = colour or trace.line.color
+        if colour and trace.name:
+            found.setdefault(trace.name, set()).add(colour)
+    return found
+
+
+def test_a_strategy_has_one_colour_in_every_comparison_figure(pages: dict[str, Page]) -> None:
+    for title, figure in figures(pages["compare"]):
+        if title in ("Paired effects", "The funnel and the maze"):
+            continue
+        for name, colours in trace_colours(figure).items():
+            strategy = name.split(" (")[-1].rstrip(")")
+            assert colours == {palette.STRATEGY_COLOURS[strategy]}, (title, name, colours)
+
+
+def test_our_product_and_doing_nothing_keep_their_colours(pages: dict[str, Page]) -> None:
+    favourites = dict(figures(pages["deal"]))["Who favours what"]
+    colours = trace_colours(favourites)
+    assert colours["our product"] == {palette.OUR_PRODUCT_COLOUR}
+    assert colours["doing nothing"] == {palette.STATUS_QUO_COLOUR}
+    strategy_colours = set(palette.STRATEGY_COLOURS.values())
+    assert palette.OUR_PRODUCT_COLOUR not in strategy_colours
+    assert not set(palette.RIVAL_COLOURS) & strategy_colours
+
+
+def test_sankey_panels_share_one_node_order_and_one_scale(pages: dict[str, Page]) -> None:
+    sankey = dict(figures(pages["compare"]))["The funnel and the maze"]
+    panels = list(sankey.data)
+    assert len({tuple(p.node.label) for p in panels}) == 1
+    assert len({(tuple(p.node.x), tuple(p.node.y)) for p in panels}) == 1
+    totals = {round(sum(p.link.value), 9) for p in panels}
+    assert len(totals) == 1, "every panel is filled up to the same total: one scale"
+    for panel in panels:
+        assert panel.link.color[-1] == "rgba(0,0,0,0)", "the filler is invisible"
+
+
+def test_jargon_has_plain_words_beside_it(reports: Reports) -> None:
+    text = parse(reports.text["compare"])
+    words = " ".join(text.summary) + reports.text["compare"]
+    for term in ("Aalen-Johansen", "Kaplan-Meier", "risk difference", "censored"):
+        assert term in words
+    assert "funnel pusher (funnel_pusher)" in words

@@ -142,7 +142,11 @@ def timeline(
     )
     figure.update_layout(
         title=title or "Who worked on which buying job, week by week",
-        yaxis={"categoryorder": "array", "categoryarray": list(reversed(names))},
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": list(reversed(names)),
+            "title_text": "stakeholder",
+        },
         height=150 + 30 * len(names),
         legend=TOP_LEGEND,
         margin={"l": 10, "r": 10, "t": 80, "b": 40},
@@ -275,6 +279,8 @@ def side_by_side(
         row=1,
     )
     figure.update_yaxes(tickformat=".0%", range=[0, 1.05], row=2)
+    figure.update_yaxes(title_text="stakeholder", row=1, col=1)
+    figure.update_yaxes(title_text="share", row=2, col=1)
     figure.update_xaxes(**week_axis(last))
     figure.update_xaxes(title_text="", row=1)
     figure.update_layout(
