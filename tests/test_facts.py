@@ -28,6 +28,7 @@ def deal(replication: int, outcome: str, **fields: object) -> dict[str, object]:
         "buying_hours": 100.0,
         "n_stakeholders": 7,
         "high_quality": False,
+        "our_high_quality": False,
         "regret": None,
         "consensus": None,
         "cycle_weeks": None,
@@ -42,7 +43,8 @@ def hand_made() -> FactData:
     pusher = pd.DataFrame(
         [
             deal(0, "won", cycle_weeks=10, weeks_simulated=10, high_quality=True, regret=False,
-                 consensus=True, share_with_sellers=0.2, buying_hours=50.0),
+                 our_high_quality=True, consensus=True, share_with_sellers=0.2,
+                 buying_hours=50.0),
             deal(1, "lost", cycle_weeks=20, weeks_simulated=20, regret=True, consensus=False,
                  any_loopback=False),
             deal(2, "no_decision", cycle_weeks=30, weeks_simulated=30,
@@ -53,7 +55,11 @@ def hand_made() -> FactData:
         ]
     )  # fmt: skip
     guide = pusher.copy()
-    guide["high_quality"] = [True, True, False, False, False]
+    # F11 counts only our high-quality wins: the rival's high-quality purchase (row 1) is
+    # the buyer's good deal, not ours.
+    guide.loc[2, "outcome"] = "won"
+    guide["high_quality"] = [True, True, True, False, False]
+    guide["our_high_quality"] = [True, False, True, False, False]
     return FactData(pusher=pusher, guide=guide)
 
 
@@ -71,6 +77,8 @@ def test_each_fact_definition_on_hand_made_deals(hand_made: FactData) -> None:
     assert f.f9_regret(hand_made).value == pytest.approx(1 / 2)
     # decided deals end in weeks 10, 20, 30, 40: the open one is not a cycle time
     assert f.f10_cycle_time(hand_made).value == pytest.approx(25.0)
+    # our high-quality wins: guide 2 of 5, pusher 1 of 5 (all the guide's buyer-side
+    # high-quality purchases would make it 3)
     assert f.f11_sense_making(hand_made).value == pytest.approx(2.0)
     # purchases: with consensus 1 high-quality of 1, without 0 of 1: the ratio is undefined
     assert math.isnan(f.f12_consensus(hand_made).value)
