@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.information import Beliefs, Claim, InformationEnvironment, claim_value
+from sim.model.information import (
+    Beliefs,
+    Claim,
+    InformationEnvironment,
+    claim_value,
+    vendor_of,
+)
 
 PRIOR_MEAN = [[0.5, 0.5], [0.6, 0.4]]
 PRIOR_SD = [[0.03, 0.03], [0.25, 0.2]]
@@ -68,6 +74,37 @@ def test_vendor_voice_is_biased_only_about_its_own_vendor() -> None:
     assert env.state("independent_research", 1, 1, 1.0) == pytest.approx(0.4 + 0.1)
     assert "vendor_content:ours" in env.sources_about(1)
     assert "vendor_content:rival" in env.sources_about(2)
+
+
+def test_every_source_states_its_known_noise() -> None:
+    env = InformationEnvironment(
+        ["status_quo", "ours"],
+        [[0.5], [0.5]],
+        [1],
+        {"independent_research": (0.0, 0.12), "seller:ours": (0.3, 0.06)},
+    )
+    assert env.noise("independent_research") == 0.12
+    assert env.noise("seller:ours") == 0.06
+
+
+# ---- provenance ---------------------------------------------------------------------------
+
+
+def test_a_claim_is_relayed_only_when_delivered_by_someone_other_than_its_origin() -> None:
+    def told(origin: str, channel: str) -> Claim:
+        return Claim(1, 0, 0.5, origin, 1.0, week=1, channel=channel, sd=0.06)
+
+    assert not told("seller:ours", "").relayed, "told directly"
+    assert not told("seller:ours", "seller:ours").relayed
+    assert told("seller:ours", "colleagues").relayed
+    assert told("independent_research", "seller:ours").relayed, "a review a seller handed over"
+
+
+def test_vendor_of_names_the_vendor_a_voice_speaks_for() -> None:
+    assert vendor_of("seller:rival") == "rival"
+    assert vendor_of("vendor_content:ours") == "ours"
+    assert vendor_of("independent_research") == ""
+    assert vendor_of("colleagues") == ""
 
 
 # ---- beliefs ------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ def scenario_data(draw) -> dict:
         sellers[vendor] = {
             "strategy": draw(st.sampled_from(RUNNABLE_STRATEGIES)),
             "capacity_hours": draw(st.floats(0.5, 40.0)),
+            "meeting_hours": draw(st.floats(0.1, 8.0)),
+            "discount": draw(unit),
         }
     network = None
     social = any(spec["strategy"] == "social_seller" for spec in sellers.values())
@@ -68,6 +70,7 @@ def scenario_data(draw) -> dict:
         },
         "our_vendor": draw(st.sampled_from(vendors)),
         "information": {"overload": draw(st.floats(0.1, 10.0))},
+        "behaviour": {"seller_time_share": draw(unit)},
         "decision": {
             "support_threshold": draw(st.floats(0.05, 1.0)),
             "confidence_threshold": draw(unit),
@@ -88,7 +91,21 @@ def on_simplex(vector) -> bool:
 def test_generated_scenarios_run_and_keep_the_invariants(data: dict, seed: int) -> None:
     scenario = Scenario.model_validate(data)
     model = BuyingCommitteeModel(scenario, seed)
-    deal = model.run()
+    share = scenario.behaviour.seller_time_share
+    while model.running:
+        budgets = [s.weekly_budget() for s in model.stakeholders]
+        urgency = model.urgency
+        model.step()
+        # Attention: sellers together get at most their share of each member's week.
+        for s, budget in zip(model.stakeholders, budgets, strict=True):
+            assert s.last_week_hours["with_sellers"] <= share * budget + 1e-9
+        # Urgency only fades or moves with exogenous events, never with sellers.
+        if model.week not in model.exogenous_events:
+            decay = scenario.account.urgency_decay
+            assert model.urgency == pytest.approx(urgency * (1.0 - decay))
+        for seller in model.sellers:
+            assert seller.hours_left >= -1e-9
+    deal = model.result()
     horizon = scenario.horizon_weeks
     n = scenario.committee.effective_size
 
