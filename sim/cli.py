@@ -450,7 +450,7 @@ def sweep(
                 on_progress=advance,
             )
     except KeyboardInterrupt:
-        done = store.status()
+        done = ResultsStore.open(root).status()  # what is on disk, not in this process
         again = f"b2bsim sweep {experiment}" + (f" --output {root}" if output else "")
         if replications is not None:
             again += f" --replications {replications}"
@@ -655,9 +655,13 @@ def robustness(
     for policy in rates.index:
         values = ", ".join(f"{OUTCOMES[o]} {rates.loc[policy, o]:.0%}" for o in OUTCOMES)
         out.print(f"  base, {policy}: {values}")
-    flips = flip_lines(contrast) if not contrast.empty else []
-    out.print(f"sign flips of maze_guide - funnel_pusher: {len(flips)}")
-    for line in flips:
+    flipped = contrast[contrast["flip"]] if not contrast.empty else contrast
+    clear = flipped[flipped["clear"]] if not flipped.empty else flipped
+    out.print(
+        f"sign flips of maze_guide - funnel_pusher: {len(flipped)}, of which {len(clear)} "
+        "clear (the new difference's 95% interval excludes zero); the others are within noise"
+    )
+    for line in flip_lines(clear) if not clear.empty else []:
         out.print(f"  {line}", markup=False)
     if written is not None:
         out.print(f"report: {written}")

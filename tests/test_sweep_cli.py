@@ -59,7 +59,7 @@ def digests(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != ".lock"
     }
 
 
@@ -153,7 +153,8 @@ def test_sweep_killed_with_sigkill_resumes_to_the_same_results(
 
     partial = ResultsStore.open(out).status()
     assert partial["planned"] == n
-    assert 4 <= partial["completed"] < n, "the sweep must be killed part-way"
+    # a part on disk counts once the manifest lists it: the newest may not be listed yet
+    assert 3 <= partial["completed"] < n, "the sweep must be killed part-way"
     assert partial["remaining"] == n - partial["completed"]
 
     resumed = run_cli("sweep", str(path), "--workers", "1", "--output", str(out))
@@ -200,25 +201,19 @@ def test_sweep_defaults_to_results_named_after_the_experiment(
     assert len(ResultsStore.open(tmp_path / "results" / "defaulted").deals()) == 12
 
 
-def test_status_reports_progress_part_way(run_cli, tmp_path: Path) -> None:
+def test_status_reports_progress_and_a_missing_part(run_cli, tmp_path: Path) -> None:
     path = write_experiment(tmp_path)
     out = tmp_path / "out"
     assert run_cli("sweep", str(path), "--workers", "1", "--batch-size", "5", "--output",
                    str(out)).code == 0  # fmt: skip
-    complete = status_counts(run_cli("status", str(out)).out)
-    assert complete == {"planned": 12, "completed": 12, "failed": 0, "remaining": 0, "parts": 3}
+    complete = run_cli("status", str(out))
+    assert "tiny" in complete.out
+    counts = status_counts(complete.out)
+    assert counts == {"planned": 12, "completed": 12, "failed": 0, "remaining": 0, "parts": 3}
     parts = sorted((out / "parts").glob("deals-*.parquet"))
     parts[0].unlink()  # 5 runs
     result = run_cli("status", str(out))
-    assert result.code == 0, result.err
-    assert "tiny" in result.out
-    assert status_counts(result.out) == {
-        "planned": 12,
-        "completed": 7,
-        "failed": 0,
-        "remaining": 5,
-        "parts": 2,
-    }
+    assert result.code == 2 and str(parts[0]) in result.err
     resumed = run_cli("sweep", str(path), "--workers", "1", "--output", str(out))
     assert summary_counts(resumed.out) == {"computed": 5, "reused": 7, "failed": 0}
     assert status_counts(run_cli("status", str(out)).out)["remaining"] == 0
@@ -275,16 +270,16 @@ def test_changed_experiment_needs_fresh(run_cli, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run_cli("sweep", str(path), "--workers", "1", "--output", str(out)).code == 0
     before = digests(out)
-    path = write_experiment(folder, replications=2)
+    path = write_experiment(folder, seed=6)
     refused = run_cli("sweep", str(path), "--workers", "1", "--output", str(out))
     assert refused.code == 2
     assert "changed" in refused.err and "--fresh" in refused.err
     assert digests(out) == before
     fresh = run_cli("sweep", str(path), "--workers", "1", "--fresh", "--output", str(out))
     assert fresh.code == 0, fresh.err
-    assert summary_counts(fresh.out) == {"computed": 8, "reused": 0, "failed": 0}
-    assert status_counts(run_cli("status", str(out)).out)["planned"] == 8
-    assert len(ResultsStore.open(out).deals()) == 8
+    assert summary_counts(fresh.out) == {"computed": 12, "reused": 0, "failed": 0}
+    assert status_counts(run_cli("status", str(out)).out)["planned"] == 12
+    assert set(ResultsStore.open(out).deals()["seed"]) == {6, 7, 8}
 
 
 @pytest.mark.parametrize("command", ["sweep", "status", "query"])
@@ -302,9 +297,14 @@ def test_corrupt_part_exits_2_naming_the_part(run_cli, tmp_path: Path, command: 
         "query": ("query", str(out), "SELECT count(*) AS n FROM deals"),
     }[command]
     result = run_cli(*args)
+    assert "Traceback" not in result.err + result.out
+    if command == "sweep":  # a resuming sweep moves the damaged part aside and recomputes it
+        assert result.code == 0, result.err
+        assert summary_counts(result.out) == {"computed": 4, "reused": 8, "failed": 0}
+        assert len(ResultsStore.open(out).deals()) == 12
+        return
     assert result.code == 2, result.out + result.err
     assert str(bad) in result.err
-    assert "Traceback" not in result.err + result.out
     assert digests(out) == before
 
 

@@ -1,0 +1,5 @@
+"""`python -m sim ...` is the `b2bsim` command (useful where the script is not on PATH)."""
+
+from sim.cli import main
+
+main()
