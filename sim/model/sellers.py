@@ -36,6 +36,8 @@ class Seller(mesa.Agent):
     strategy: str = ""
     overclaims: bool = False
     """Whether its claims carry the `seller` source's bias (else it is honest)."""
+    SETTINGS: ClassVar[frozenset[str]] = frozenset({"capacity_hours", "meeting_hours", "discount"})
+    """The `SellerSpec` fields this strategy reads (the rest are ignored by it)."""
 
     def __init__(
         self, model: BuyingCommitteeModel, vendor: int, spec: SellerSpec, rng: random.Random
@@ -114,6 +116,12 @@ class FunnelPusher(Seller):
 
     strategy = "funnel_pusher"
     overclaims = True
+    SETTINGS = Seller.SETTINGS | {
+        "stage_weeks",
+        "qualify_out_weeks",
+        "closing_pressure",
+        "reactance",
+    }
     STAGES: ClassVar[tuple[str, ...]] = (
         "qualify",
         "discovery",
@@ -241,6 +249,7 @@ class MazeGuide(Seller):
 
     strategy = "maze_guide"
     overclaims = False
+    SETTINGS = Seller.SETTINGS | {"diagnosis_error", "consensus_widening", "overload_relief"}
     GROUP_SIZE = 4
 
     def diagnose(self, member: MemberCard) -> BuyingJob:
@@ -339,6 +348,7 @@ class SocialSeller(MazeGuide):
     it on."""
 
     strategy = "social_seller"
+    SETTINGS = MazeGuide.SETTINGS | {"network_share", "prior_weeks", "content_reach"}
     REFERENCE_CALLS = 2
 
     def __init__(
