@@ -13,6 +13,7 @@ from sim.config.loading import validate_mapping
 from sim.runner import BatchResult, Executors, Row, Run
 from sim.store import ResultsStore
 from sim.workflow.design import DesignPoint, design_points
+from sim.workflow.results import Results
 from sim.workflow.study import Progress, Study, Tally, execute_study
 
 
@@ -92,6 +93,34 @@ def run_sweep(
         keep_events,
     )
     return SweepSummary(**vars(tally))
+
+
+def sweep_experiment(
+    loaded: LoadedExperiment,
+    output: str | Path | None = None,
+    replications: int | None = None,
+    executors: Executors | None = None,
+    fresh: bool = False,
+    progress: Progress | None = None,
+) -> Results:
+    """Run `loaded` into its results folder (default results/<name>) and open the results."""
+    if replications is not None:
+        loaded = with_replications(loaded, replications)
+    root = Path(output) if output is not None else Path("results") / loaded.experiment.name
+    store = open_store(loaded, root, fresh)
+    choice = executors or Executors()
+    try:
+        run_sweep(
+            loaded,
+            store,
+            choice.workers,
+            choice.scheduler,
+            choice.dask_local,
+            on_progress=progress,
+        )
+    finally:
+        store.close()
+    return Results(root)
 
 
 class StoreSink:

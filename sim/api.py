@@ -1,0 +1,90 @@
+"""The Python API for researchers, re-exported by `import sim`: every function takes a
+scenario or experiment by name (`"baseline"`) as well as by path or object, and returns
+plain results (a DealResult, pandas tables, a results folder).
+
+    import sim
+    scenario = sim.load_scenario("baseline")
+    deal = sim.simulate(scenario, seed=1)
+    comparison = sim.compare(scenario, ["funnel_pusher", "maze_guide"], replications=100)
+    results = sim.sweep("funnel_vs_maze", replications=5, output="results/fvm")
+    results.deals()  # one row per deal, a pandas DataFrame
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.config.catalogue import load_scenario, named_experiments, named_scenarios
+from sim.config.experiment import LoadedExperiment, load_experiment
+from sim.config.scenario import Scenario
+from sim.model import DealResult
+from sim.model import simulate as simulate_scenario
+from sim.runner import Executors
+from sim.workflow.compare import DEFAULT_STRATEGIES, Comparison
+from sim.workflow.compare import compare as compare_scenario
+from sim.workflow.results import Results, open_results
+from sim.workflow.study import AS_WRITTEN, Policy, Progress, evaluate
+from sim.workflow.sweep import sweep_experiment
+
+__all__ = [
+    "AS_WRITTEN",
+    "Comparison",
+    "DealResult",
+    "Executors",
+    "Policy",
+    "Results",
+    "Scenario",
+    "compare",
+    "evaluate",
+    "load_experiment",
+    "load_scenario",
+    "named_experiments",
+    "named_scenarios",
+    "open_results",
+    "simulate",
+    "sweep",
+]
+
+
+def as_scenario(scenario: Scenario | str | Path) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def simulate(scenario: Scenario | str | Path, seed: int = 1) -> DealResult:
+    """One deal: the same scenario and seed always give the same deal."""
+    return simulate_scenario(as_scenario(scenario), seed)
+
+
+def compare(
+    scenario: Scenario | str | Path,
+    strategies: Sequence[str] = DEFAULT_STRATEGIES,
+    replications: int = 200,
+    seed: int = 1,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Comparison:
+    """Our seller's strategies on the same committees: `.deals` (one row per deal),
+    `.summary` (per strategy, with 95% intervals) and `.effects` (paired, against the first)."""
+    executors = Executors(workers)
+    return compare_scenario(
+        as_scenario(scenario), strategies, replications, seed, executors, progress
+    )
+
+
+def sweep(
+    experiment: LoadedExperiment | str | Path,
+    output: str | Path | None = None,
+    replications: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    fresh: bool = False,
+    progress: Progress | None = None,
+) -> Results:
+    """Run an experiment into a results folder (default results/<name>), resuming what is
+    stored; `replications` overrides the file's (more extends a finished sweep)."""
+    loaded = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
+    return sweep_experiment(
+        loaded, output, replications, Executors(workers, scheduler, dask_local), fresh, progress
+    )
