@@ -126,11 +126,16 @@ def test_social_seller_builds_reach_before_and_during_the_deal() -> None:
     )
     assert before == min(expected, NETWORK["size"])
     model.step()
-    assert len(model.network.carriers[seller.vendor]) >= before
     spent = [
         e for e in model.events if e.actor == seller.name and e.effect.startswith("built reach")
     ]
     assert spent, "network work is logged"
+    # the peers the log says were reached are exactly the new carriers, no more, no fewer
+    after = len(model.network.carriers[seller.vendor])
+    added = sum(e.value for e in spent)
+    assert after == min(before + added, NETWORK["size"])
+    assert spent[-1].effect.endswith(f", {after} peers)")
+    assert added <= spec.capacity_hours * spec.network_share * spec.content_reach + 1
 
 
 def test_social_seller_connects_validators_with_reference_customers() -> None:
