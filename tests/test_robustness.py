@@ -133,7 +133,7 @@ def test_a_flip_within_noise_is_not_called_clear() -> None:
         {
             ("maze_guide", 0): [1] * 40,
             ("funnel_pusher", 0): [0] * 40,
-            ("maze_guide", 1): pattern[:38] + [0, 0],  # slightly behind, by one deal
+            ("maze_guide", 1): [*pattern[:38], 0, 0],  # slightly behind, by one deal
             ("funnel_pusher", 1): shifted,
             ("maze_guide", 2): [1] * 40,
             ("funnel_pusher", 2): [0] * 40,
