@@ -8,6 +8,8 @@ plain results (a DealResult, pandas tables, a results folder).
     comparison = sim.compare(scenario, ["funnel_pusher", "maze_guide"], replications=100)
     results = sim.sweep("funnel_vs_maze", replications=5, output="results/fvm")
     results.deals()  # one row per deal, a pandas DataFrame
+
+The names `sim` exports are listed once, in `sim.__all__`.
 """
 
 from __future__ import annotations
@@ -15,36 +17,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.config.catalogue import load_scenario, named_experiments, named_scenarios
-from sim.config.experiment import LoadedExperiment, load_experiment
-from sim.config.scenario import Scenario
-from sim.model import DealResult
+from sim.config.catalogue import load_scenario as load_scenario
+from sim.config.catalogue import named_experiments as named_experiments
+from sim.config.catalogue import named_scenarios as named_scenarios
+from sim.config.experiment import LoadedExperiment
+from sim.config.experiment import load_experiment as load_experiment
+from sim.config.scenario import Scenario as Scenario
+from sim.model import DealResult as DealResult
 from sim.model import simulate as simulate_scenario
-from sim.runner import Executors
-from sim.workflow.compare import DEFAULT_STRATEGIES, Comparison
+from sim.runner import Executors as Executors
+from sim.workflow.compare import DEFAULT_STRATEGIES
+from sim.workflow.compare import Comparison as Comparison
 from sim.workflow.compare import compare as compare_scenario
-from sim.workflow.results import Results, open_results
-from sim.workflow.study import AS_WRITTEN, Policy, Progress, evaluate
+from sim.workflow.results import Results as Results
+from sim.workflow.results import open_results as open_results
+from sim.workflow.study import AS_WRITTEN as AS_WRITTEN
+from sim.workflow.study import Policy as Policy
+from sim.workflow.study import Progress
+from sim.workflow.study import evaluate as evaluate
 from sim.workflow.sweep import sweep_experiment
-
-__all__ = [
-    "AS_WRITTEN",
-    "Comparison",
-    "DealResult",
-    "Executors",
-    "Policy",
-    "Results",
-    "Scenario",
-    "compare",
-    "evaluate",
-    "load_experiment",
-    "load_scenario",
-    "named_experiments",
-    "named_scenarios",
-    "open_results",
-    "simulate",
-    "sweep",
-]
 
 
 def as_scenario(scenario: Scenario | str | Path) -> Scenario:

@@ -116,6 +116,12 @@ def main_options(
 
 
 SCENARIO_HELP = "Scenario file, or a name from `b2bsim scenarios`."
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+HtmlFile = Annotated[
+    Path | None, typer.Option("--html", help="Also write an interactive HTML report here.")
+]
+Workers = Annotated[int | None, typer.Option(min=1, help="Processes (default: all cores).")]
+RootSeed = Annotated[int, typer.Option(min=0, help="Replication r uses seed S + r.")]
 
 
 def parse_strategies(text: str, option: str) -> list[str]:
@@ -168,9 +174,7 @@ def run(
         int | None, typer.Option(min=0, help="With --from: the replication.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-    html: Annotated[
-        Path | None, typer.Option("--html", help="Also write an interactive HTML report here.")
-    ] = None,
+    html: HtmlFile = None,
     brief: Annotated[
         bool, typer.Option("--brief", help="Only why the deal ended and its turning points.")
     ] = False,
@@ -330,15 +334,11 @@ def compare(
         str, typer.Option(help="Our seller's strategies to compare; the first is the reference.")
     ] = "none,funnel_pusher,maze_guide",
     replications: Annotated[int, typer.Option(min=1, help="Committees per strategy.")] = 200,
-    seed: Annotated[int, typer.Option(min=0, help="Replication r uses seed S + r.")] = 1,
-    workers: Annotated[
-        int | None, typer.Option(min=1, help="Processes (default: all cores).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    seed: RootSeed = 1,
+    workers: Workers = None,
+    as_json: AsJson = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the summary as CSV.")] = False,
-    html: Annotated[
-        Path | None, typer.Option("--html", help="Also write an interactive HTML report here.")
-    ] = None,
+    html: HtmlFile = None,
 ) -> None:
     """Run every strategy on the same committees and compare outcomes, speed and quality."""
     settings = load_scenario(scenario)
@@ -544,12 +544,10 @@ def export(
 def facts(
     scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)] = "baseline",
     replications: Annotated[int, typer.Option(min=10, help="Committees per seller.")] = 300,
-    seed: Annotated[int, typer.Option(min=0, help="Replication r uses seed S + r.")] = 1,
-    workers: Annotated[int | None, typer.Option(min=1, help="Processes.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    html: Annotated[
-        Path | None, typer.Option("--html", help="Also write an HTML report here.")
-    ] = None,
+    seed: RootSeed = 1,
+    workers: Workers = None,
+    as_json: AsJson = False,
+    html: HtmlFile = None,
 ) -> None:
     """Compare the model with published figures of B2B buying (the stylized facts)."""
     settings = load_scenario(scenario)
@@ -576,7 +574,7 @@ def calibrate(
     experiment: Annotated[
         str, typer.Argument(help="Calibration experiment (default: experiments/calibration.yaml).")
     ] = "calibration",
-    workers: Annotated[int | None, typer.Option(min=1, help="Processes.")] = None,
+    workers: Workers = None,
     output: Annotated[
         Path | None,
         typer.Option(help="CSV of every candidate, best first (default: results/<name>.csv)."),
@@ -600,16 +598,14 @@ def robustness(
     replications: Annotated[
         int, typer.Option(min=10, help="Committees per change and strategy.")
     ] = 100,
-    seed: Annotated[int, typer.Option(min=0, help="Replication r uses seed S + r.")] = 1,
+    seed: RootSeed = 1,
     sellers: Annotated[
         str | None,
         typer.Option(help="Strategies of our seller (default: every one the scenario allows)."),
     ] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Processes.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    html: Annotated[
-        Path | None, typer.Option("--html", help="Also write an HTML report here.")
-    ] = None,
+    workers: Workers = None,
+    as_json: AsJson = False,
+    html: HtmlFile = None,
 ) -> None:
     """Move every parameter by -25%/+25% (role hours by -1/+1 h), one at a time: what changes
     for each strategy, and where guide vs pusher flips."""
@@ -677,7 +673,7 @@ def territory(
         int | None, typer.Option(min=1, max=1000, help="Accounts (default: the scenario's).")
     ] = None,
     seed: Annotated[int, typer.Option(min=0, help="Territory seed.")] = 1,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """One seller, many accounts, one weekly capacity: deals won, revenue and waste."""
     settings = territory_scenario(load_scenario(scenario), accounts)
