@@ -1,45 +1,58 @@
-"""The trainers' explorer in a real browser: `b2bsim explore` serves the Dash app on
+"""The explorer in a real browser, run as a workshop: `b2bsim explore` serves the Dash app on
 127.0.0.1 (a free port, stopping by itself), and Debian's /usr/bin/chromium, driven by
-Playwright, picks a scenario, plays a deal week by week, replays it with another seller,
-runs a quick comparison, types bad input and downloads the deal report. No page may log an
-error and the server may never print a traceback.
+Playwright at 1280x720, uploads a scenario, moves sliders, runs, plays and steps a deal,
+replays it side by side, compares strategies and downloads both reports; three browser tabs
+compare at once and each finishes. No page may log an error and the server may never print
+a traceback. The timings of each action are written to the test log (`-s` shows them).
 
 Without chromium the tests are skipped locally, but fail in CI (CI=true), where they must
 run."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import CHROMIUM, chromium, unavailable
+from browser_support import (
+    CHROMIUM,
+    COMPARE_TIMEOUT_MS,
+    HOST,
+    Explorer,
+    chromium,
+    listening,
+    unavailable,
+)
 
 from sim.app.server import free_port
 
 pytestmark = pytest.mark.browser
 
 SCRIPT = Path(sys.executable).parent / "b2bsim"
-HOST = "127.0.0.1"
-SERVER_SECONDS = 150
+SERVER_SECONDS = 300
 START_TIMEOUT_S = 30
-CALLBACK_TIMEOUT_MS = 20_000
-COMPARE_TIMEOUT_MS = 60_000
 REPLICATIONS = 20
-
-
-# ---- the server ------------------------------------------------------------------------------
+VIEWPORT = {"width": 1280, "height": 720}
+MY_DEAL = """name: my_deal
+description: Five people from the workshop's own account.
+committee:
+  size: 5
+sellers:
+  ours: {strategy: funnel_pusher, capacity_hours: 12}
+"""
 
 
 @dataclass
 class Server:
     url: str
+    port: int
     process: subprocess.Popen
     stdout: Path
     stderr: Path
@@ -51,14 +64,6 @@ class Server:
         text = self.errors()
         assert "Traceback" not in text, f"the server printed a traceback:\n{text[-3000:]}"
         assert self.process.poll() is None, "the server stopped early"
-
-
-def listening(port: int) -> bool:
-    try:
-        socket.create_connection((HOST, port), timeout=0.2).close()
-    except OSError:
-        return False
-    return True
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +78,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     out, err = logs / "stdout.txt", logs / "stderr.txt"
     with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, text=True)
-    started = Server(f"http://{HOST}:{port}/", process, out, err)
+    started = Server(f"http://{HOST}:{port}/", port, process, out, err)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not listening(port):
@@ -82,7 +87,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             if time.monotonic() > deadline:
                 pytest.fail(f"b2bsim explore did not listen on {port}:\n{started.errors()}")
             time.sleep(0.1)
-        assert f"open http://{HOST}:{port}/" in out.read_text()
+        assert f"open http://{HOST}:{port}/ in a browser" in out.read_text()
         yield started
     finally:
         process.terminate()
@@ -93,208 +98,223 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.wait(timeout=10)
 
 
-# ---- the browser -----------------------------------------------------------------------------
-
-
 @pytest.fixture(scope="module")
 def browser(server: Server) -> Iterator[Any]:
     with chromium() as launched:
         yield launched
 
 
-@dataclass
-class Visit:
-    page: Any
-    server: Server
-    folder: Path
-    errors: list[str] = field(default_factory=list)
-
-    def shot(self, name: str) -> Path:
-        path = self.folder / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        assert path.exists() and path.stat().st_size > 1000, path
-        return path
-
-    def wait_text(self, selector: str, js_test: str, timeout: float = CALLBACK_TIMEOUT_MS) -> str:
-        """Wait until the element's text `t` passes `js_test`; return the text."""
-        self.page.wait_for_function(
-            f"""() => {{
-                const e = document.querySelector({selector!r});
-                const t = e ? e.innerText : null;
-                return t !== null && ({js_test});
-            }}""",
-            timeout=timeout,
-        )
-        return self.page.inner_text(selector)
-
-    def choose(self, dropdown: str, option: str) -> None:
-        self.page.click(f"#{dropdown}")
-        self.page.get_by_role("dialog").get_by_role("option", name=option, exact=True).click()
-        self.wait_text(f"#{dropdown}", f"t.includes({option!r})")
-        self.page.keyboard.press("Escape")
-
-    def figure_points(self, graph: str) -> int:
-        return self.page.evaluate(
-            """(id) => {
-                const g = document.querySelector(`#${id} .js-plotly-plot`);
-                return g.data.reduce((n, t) => n + (t.x ? t.x.length : 0), 0);
-            }""",
-            graph,
-        )
-
-    def svg(self, graph: str) -> str:
-        return self.page.inner_html(f"#{graph} svg.main-svg")
-
-    def message(self) -> str:
-        return self.page.inner_text("#message")
-
-    def assert_clean(self) -> None:
-        assert not self.errors, f"the page logged errors: {self.errors}"
-        self.server.assert_no_traceback()
-
-
 @pytest.fixture
-def visit(browser: Any, server: Server, tmp_path: Path) -> Iterator[Visit]:
-    context = browser.new_context(viewport={"width": 1360, "height": 1800}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(CALLBACK_TIMEOUT_MS)
-    opened = Visit(page, server, tmp_path)
-    page.on(
-        "console",
-        lambda m: opened.errors.append(f"console: {m.text}") if m.type == "error" else None,
-    )
-    page.on("pageerror", lambda e: opened.errors.append(f"page error: {e}"))
-    page.on(
-        "response",
-        lambda r: opened.errors.append(f"HTTP {r.status} {r.url}") if r.status >= 500 else None,
-    )
-    page.goto(server.url)
-    opened.wait_text("#description", "t.trim().length > 0")
+def tab(browser: Any, server: Server) -> Iterator[Explorer]:
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    explorer = Explorer(context.new_page())
+    explorer.timed("open the page", lambda: explorer.open(server.url))
     try:
-        yield opened
+        yield explorer
     finally:
         context.close()
 
 
-def run_deal(visit: Visit) -> str:
-    visit.page.click("#run-deal")
-    return visit.wait_text("#week-label", "t.startsWith('week 1 of ')")
+def assert_clean(tab: Explorer, server: Server) -> None:
+    assert not tab.errors, f"the page logged errors: {tab.errors}"
+    server.assert_no_traceback()
 
 
-# ---- the acceptance --------------------------------------------------------------------------
+def report_timings(name: str, timings: dict[str, float]) -> None:
+    print(f"\n{name}: " + "; ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
 
 
-def test_a_trainer_explores_a_scenario(visit: Visit) -> None:
-    page = visit.page
+# ---- the workshop --------------------------------------------------------------------------
+
+
+def test_a_workshop_from_upload_to_both_downloads(
+    tab: Explorer, server: Server, tmp_path: Path
+) -> None:
+    page = tab.page
     assert page.title() == "b2bsim explorer"
-    assert page.inner_text("#week-label") == "no deal yet"
-    baseline = page.inner_text("#description")
-    assert "seven" in baseline
-    visit.shot("loaded")
+    assert page.inner_text("#loaded-name") == "baseline"
+    assert not page.locator("#timeline").is_visible(), "no empty placeholder chart"
 
-    # another scenario: its description and its settings
-    visit.choose("scenario", "weak_product")
-    described = visit.wait_text("#description", f"t !== {baseline!r}")
-    assert "weaker" in described
-    assert page.locator("#scenario").inner_text().strip() == "weak_product"
+    # upload: the page names what is loaded, the dropdown too
+    scenario = tmp_path / "my_deal.yaml"
+    scenario.write_text(MY_DEAL)
+    tab.timed("upload a scenario", lambda: tab.upload(scenario))
+    assert page.inner_text("#loaded-name") == "my_deal"
+    assert "my_deal (from my_deal.yaml)" in page.inner_text("#scenario")
+    assert "Five people" in page.inner_text("#description")
+    assert page.get_attribute("#committee-size [role=slider]", "aria-valuenow") == "5"
+    offered = page.locator("#strategy label").all_inner_texts()
+    assert not any("social" in o for o in offered), "no peer network: no social seller"
 
-    # one deal, three steps
-    assert run_deal(visit).startswith("week 1 of ")
-    first_points, first_svg = visit.figure_points("timeline"), visit.svg("timeline")
-    assert first_points > 0
-    visit.shot("week1")
-    for week in (2, 3, 4):
-        page.click("#step")
-        visit.wait_text("#week-label", f"t.startsWith('week {week} of ')")
-    label = page.inner_text("#week-label")
-    assert label.startswith("week 4 of ")
+    # sliders: two more people, two more seller hours
+    tab.nudge("committee-size", 2)
+    tab.nudge("capacity", 2)
     page.wait_for_function(
-        """(n) => {
-            const g = document.querySelector('#timeline .js-plotly-plot');
-            return g.data.reduce((s, t) => s + (t.x ? t.x.length : 0), 0) !== n;
-        }""",
-        arg=first_points,
+        "() => document.querySelector('#committee-size [role=slider]')"
+        ".getAttribute('aria-valuenow') === '7'"
     )
-    assert visit.figure_points("timeline") > first_points
-    assert visit.svg("timeline") != first_svg
-    assert page.locator("#story p").count() > 0
-    visit.shot("week4")
+    page.fill("#seed", "3")
 
-    # the same committee with another seller, side by side
-    assert not page.locator("#timeline-replay").is_visible()
-    visit.choose("replay-strategy", "funnel_pusher")
-    page.click("#replay")
-    page.wait_for_selector("#timeline-replay svg.main-svg", state="visible")
-    assert page.locator("#timeline-replay").is_visible()
-    visit.wait_text("#timeline-replay", "t.includes('funnel_pusher')")
-    assert visit.figure_points("timeline-replay") > 0
-    assert page.inner_text("#week-label").startswith("week 4 of ")
-    assert "diverge" in page.inner_text("#story") or "same way" in page.inner_text("#story")
-    visit.shot("replay")
+    # run, play at 8 weeks a second, pause, step
+    label = tab.timed("run the deal", tab.run_deal)
+    last = int(label.split(" of ")[1].split(":")[0])
+    axis = page.evaluate(
+        "() => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range"
+    )
+    assert axis == [0.5, last + 1.0], "the week axis fits the deal"
+    tab.choose("speed", "8 wk/s")
+    started = time.monotonic()
+    page.click("#play")
+    target = min(last, 6)
+    tab.wait_text("#week-label", f"parseInt(t.split(' ')[1]) >= {target}")
+    tab.timings[f"play {target - 1} weeks at 8 wk/s"] = time.monotonic() - started
+    if tab.week() < last:
+        page.click("#play")  # pause
+    page.click("#reset")
+    tab.wait_text("#week-label", "t.startsWith('week 1 of ')")
+    tab.timed(
+        "step one week",
+        lambda: (page.click("#step"), tab.wait_text("#week-label", "t.startsWith('week 2 of')")),
+    )
+    assert tab.points("timeline") > 0 and tab.points("preferences") > 0
 
-    # a quick comparison
-    page.fill("#replications", str(REPLICATIONS))
-    page.click("#compare")
-    status = visit.wait_text("#compare-status", "t.startsWith('done')", COMPARE_TIMEOUT_MS)
-    assert status == f"done: {3 * REPLICATIONS} deals"
-    assert page.get_attribute("#compare-progress", "value") == "1"
-    page.wait_for_selector("#outcome-mix svg.main-svg .barlayer .point", state="attached")
-    assert page.locator("#outcome-mix .barlayer .point").count() > 0
-    page.wait_for_selector("#incidence svg.main-svg .scatterlayer .js-line", state="attached")
-    assert page.locator("#incidence .scatterlayer .js-line").count() > 0
-    assert visit.message() == ""
-    visit.shot("comparison")
+    # side by side: one figure, two panels on one week axis
+    said = tab.timed("replay side by side", lambda: tab.replay("maze guide (maze_guide)"))
+    assert "with funnel pusher (funnel_pusher)" in said and "with maze guide (maze_guide)" in said
+    titles = page.evaluate(
+        "() => document.querySelector('#timeline .js-plotly-plot').layout.annotations"
+        ".map(a => a.text)"
+    )
+    assert "our seller: funnel pusher" in titles and "our seller: maze guide" in titles
+    ranges = page.evaluate(
+        """() => { const l = document.querySelector('#timeline .js-plotly-plot').layout;
+                   return Object.keys(l).filter(k => k.startsWith('xaxis'))
+                                .map(k => JSON.stringify(l[k].range)); }"""
+    )
+    assert len(ranges) == 4 and len(set(ranges)) == 1, ranges
+    assert not page.locator("#preferences").is_visible()
 
-    visit.assert_clean()
-    assert len(list(visit.folder.glob("*.png"))) == 5
+    # a comparison, then both reports
+    status = tab.timed("compare 3 strategies x 20", lambda: tab.compare(REPLICATIONS))
+    assert status.startswith(f"done: {3 * REPLICATIONS} deals")
+    page.wait_for_selector("#outcome-mix .barlayer .point", state="attached")
+    deal_report = tab.timed(
+        "download the deal report", lambda: tab.download("download-deal", tmp_path)
+    )
+    compare_report = tab.timed(
+        "download the comparison report", lambda: tab.download("download-compare", tmp_path)
+    )
+    assert deal_report.name == "deal-my_deal-seed3-size7-hours14-vs-maze_guide.html"
+    assert compare_report.name == "compare-my_deal-seed3-size7-hours14-n20.html"
+    for saved in (deal_report, compare_report):
+        html = saved.read_text(encoding="utf-8")
+        assert "my_deal" in html.split("<title>")[1].split("</title>")[0]
+        assert "Five people from the workshop" in html
+        assert "committee size = 7" in html and "seller hours a week = 14.0" in html
+        assert "name: my_deal" in html and "capacity_hours: 14.0" in html
+    report_timings("workshop", tab.timings)
+    assert_clean(tab, server)
 
 
-def test_bad_input_is_a_clear_message(visit: Visit) -> None:
-    page = visit.page
+def test_errors_appear_beside_the_control_that_caused_them(
+    tab: Explorer, server: Server, tmp_path: Path
+) -> None:
+    page = tab.page
     page.fill("#seed", "-5")
     page.click("#run-deal")
-    alert = page.locator("#message [role=alert]")
+    alert = page.locator("#deal-message [role=alert]")
     alert.wait_for()
     text = alert.inner_text()
-    assert "check the settings" in text and "seed" in text, text
-    assert "whole number, 0 or more" in text, text
-    assert "-1" not in text, "never a value the trainer did not type"
+    assert "whole number, 0 or more" in text and "seed" in text and "-1" not in text
     assert page.inner_text("#week-label") == "no deal yet"
-    visit.shot("bad-seed")
-
-    # a good seed clears the message
     page.fill("#seed", "3")
-    assert run_deal(visit).startswith("week 1 of ")
-    visit.wait_text("#message", "t.trim() === ''")
+    tab.run_deal()
+    tab.wait_text("#deal-message", "t.trim() === ''")
 
     page.fill("#replications", "5")
     page.click("#compare")
-    alert.wait_for()
-    text = alert.inner_text()
-    assert "committees per strategy must be a number from 10 to 2000" in text, text
-    assert page.inner_text("#compare-status") == ""
-    visit.shot("bad-replications")
+    page.locator("#compare-message [role=alert]").wait_for()
+    assert "from 10 to 2000" in page.inner_text("#compare-message")
 
-    visit.assert_clean()
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("committee: [1, 2\n")
+    page.set_input_files("#upload input[type=file]", str(broken))
+    page.locator("#upload-message [role=alert]").wait_for()
+    assert "broken.yaml" in page.inner_text("#upload-message")
+    assert "YAML" in page.inner_text("#upload-message")
+    for elsewhere in ("#deal-message", "#compare-message"):
+        assert "broken.yaml" not in page.inner_text(elsewhere)
+    assert_clean(tab, server)
 
 
-def test_download_the_deal_report(visit: Visit) -> None:
-    page = visit.page
-    page.click("#download-deal")
-    visit.wait_text("#message", "t.includes('run a deal first')")
+def test_the_first_screen_at_1280x720_holds_controls_and_the_deal(
+    tab: Explorer, server: Server
+) -> None:
+    page = tab.page
+    tab.run_deal()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= VIEWPORT["width"], "no sideways scrolling"
+    for selector in ("#scenario", "#run-deal", "#play", "#speed", "#replay", "#download-deal"):
+        box = page.locator(selector).bounding_box()
+        assert box and box["y"] + box["height"] <= VIEWPORT["height"], selector
+    timeline = page.locator("#timeline").bounding_box()
+    assert timeline and timeline["y"] < VIEWPORT["height"] * 0.6, "the deal starts on screen"
+    assert_clean(tab, server)
 
-    page.fill("#seed", "2")
-    run_deal(visit)
-    with page.expect_download(timeout=CALLBACK_TIMEOUT_MS) as download_info:
-        page.click("#download-deal")
-    download = download_info.value
-    assert download.suggested_filename == "deal-baseline-seed2.html"
-    saved = visit.folder / download.suggested_filename
-    download.save_as(str(saved))
-    html = saved.read_text(encoding="utf-8")
-    assert html.lstrip().lower().startswith("<!doctype html") or "<html" in html[:500].lower()
-    assert "plotly" in html.lower()
-    assert "</html>" in html.lower()
-    visit.shot("downloaded")
 
-    visit.assert_clean()
+# ---- several participants at once ----------------------------------------------------------
+
+
+def test_three_tabs_compare_at_once_and_each_finishes(browser: Any, server: Server) -> None:
+    contexts = [browser.new_context(viewport=VIEWPORT) for _ in range(3)]
+    tabs = [Explorer(context.new_page()) for context in contexts]
+    try:
+        for tab in tabs:
+            tab.open(server.url)
+            tab.page.fill("#replications", str(REPLICATIONS))
+        started = time.monotonic()
+        for tab in tabs:
+            tab.page.click("#compare")
+        seen_waiting = any(
+            "waiting" in tab.wait_text("#compare-status", "t.length > 0") for tab in tabs[1:]
+        )
+        finished = {}
+        for number, tab in enumerate(tabs, start=1):
+            status = tab.wait_text("#compare-status", "t.startsWith('done')", COMPARE_TIMEOUT_MS)
+            finished[f"tab {number} done after"] = time.monotonic() - started
+            assert status.startswith(f"done: {3 * REPLICATIONS} deals")
+        report_timings("three tabs", finished)
+        assert seen_waiting, "the later tabs wait their turn, and say so"
+        for tab in tabs:
+            assert not tab.errors, tab.errors
+        server.assert_no_traceback()
+    finally:
+        for context in contexts:
+            context.close()
+
+
+# ---- the server's own refusals ---------------------------------------------------------------
+
+
+def test_a_foreign_host_header_is_refused(server: Server) -> None:
+    request = urllib.request.Request(server.url, headers={"Host": "attacker.example"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 403
+    with urllib.request.urlopen(server.url, timeout=10) as answer:
+        assert answer.status == 200
+
+
+def test_a_busy_port_is_a_clear_error(server: Server) -> None:
+    started = time.monotonic()
+    done = subprocess.run(
+        [str(SCRIPT), "explore", "--host", HOST, "--port", str(server.port), "--max-seconds", "5"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2, done
+    assert f"--port {server.port}" in done.stderr and "Traceback" not in done.stderr
+    assert "open http" not in done.stdout, "no URL for a server that never started"
+    assert time.monotonic() - started < 10

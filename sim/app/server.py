@@ -300,7 +300,7 @@ def layout() -> html.Div:
             dcc.Store(id="deal"),
             dcc.Store(id="comparison"),
             dcc.Interval(id="ticker", interval=500, disabled=True),
-            dcc.Interval(id="poll", interval=500, disabled=True),
+            dcc.Interval(id="poll", interval=1000, disabled=True),
             dcc.Download(id="deal-file"),
             dcc.Download(id="compare-file"),
         ],
@@ -603,18 +603,24 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
             return str(job.progress), text, *unchanged, False, None
         if job.error:
             return "0", "", *unchanged, True, _message(f"comparison failed: {job.error}")
-        assert job.rows is not None and job.summary is not None
         took = f" in {job.seconds:.0f} s" if job.seconds is not None else ""
-        return (
-            "1",
-            f"done: {job.total} deals{took}",
-            compare_figures.outcome_mix(job.summary),
-            SHOWN,
-            compare_figures.incidence_curves(job.rows, job.strategies),
-            SHOWN,
-            True,
-            None,
-        )
+        mix, incidence = comparison_figures(job_id, job)
+        return "1", f"done: {job.total} deals{took}", mix, SHOWN, incidence, SHOWN, True, None
+
+    finished_figures: dict[str, tuple[go.Figure, go.Figure]] = {}
+
+    def comparison_figures(job_id: str, job: ComparisonJob) -> tuple[go.Figure, go.Figure]:
+        """Built once per comparison: a poll answered late is superseded by the next one, so
+        the answer that ends polling must be quick even on a busy server."""
+        if job_id not in finished_figures:
+            assert job.rows is not None and job.summary is not None
+            finished_figures[job_id] = (
+                compare_figures.outcome_mix(job.summary),
+                compare_figures.incidence_curves(job.rows, job.strategies),
+            )
+            while len(finished_figures) > board.keep:
+                finished_figures.pop(next(iter(finished_figures)))
+        return finished_figures[job_id]
 
     # ---- downloads ------------------------------------------------------------------------
 
