@@ -16,6 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -108,6 +109,48 @@ def _start_method() -> multiprocessing.context.BaseContext:
     return context
 
 
+def _exit_with(parent: int) -> None:
+    """Pool worker initializer: end this worker when the process that started the pool dies
+    (a `kill -9` of a sweep must not leave its workers computing, ~150 MB each)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+class SchedulerUnreachable(Exception):
+    """A Dask scheduler address where nothing answers."""
+
+
+def check_scheduler(address: str, timeout: float = 5.0) -> None:
+    """Fail fast, before anything is written, when nothing listens at a Dask address."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError as error:
+        raise SchedulerUnreachable(f"--scheduler {address}: not an address ({error})") from None
+    if not host or port is None:
+        raise SchedulerUnreachable(f"--scheduler {address}: give host and port, e.g. tcp://h:8786")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise SchedulerUnreachable(
+            f"--scheduler {address}: no scheduler answers ({reason})"
+        ) from None
+
+
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -137,7 +180,12 @@ def open_executor(choice: Executors) -> Iterator[tuple[Executor, int]]:
     if workers == 1:
         yield SerialExecutor(), 1
         return
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_start_method())
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_start_method(),
+        initializer=_exit_with,
+        initargs=(os.getpid(),),
+    )
     try:
         yield pool, workers
     except BaseException:
@@ -150,7 +198,8 @@ def _dask(scheduler: str | None, dask_local: int | None) -> Iterator[tuple[Execu
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        client = Client(scheduler)
+        check_scheduler(scheduler)
+        client = Client(scheduler, timeout="10s")
         cluster = None
     else:
         cluster = LocalCluster(
