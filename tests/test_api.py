@@ -70,7 +70,7 @@ def test_evaluate_crosses_policies_points_and_replications(make_scenario) -> Non
     assert set(deals.loc[deals["point"] == 1, "n_stakeholders"]) == {5}
     # the policy's settings reach the run: replay one row by hand
     row = deals[(deals["policy"] == "busy guide") & (deals["point"] == 1)].iloc[2]
-    by_hand = Study(base, tuple(policies), tuple(points)).scenarios()["busy guide", 1]
+    by_hand = Study(base, tuple(policies), tuple(points)).scenarios["busy guide", 1]
     assert by_hand.seller_for(by_hand.our_vendor).capacity_hours == 20
     again = sim.simulate(by_hand, int(row["seed"])).metrics()
     assert again["weeks_simulated"] == row["weeks_simulated"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -115,8 +116,9 @@ class Study:
             return self.base
         return self.base.scenario_for(point.values)
 
+    @cached_property
     def scenarios(self) -> dict[ScenarioKey, Scenario]:
-        """Every (policy, point) scenario, validated before any run starts."""
+        """Every (policy, point) scenario, validated (once) before any run starts."""
         scenarios = {}
         for point in self.points:
             at_point = self.point_scenario(point)
@@ -169,7 +171,6 @@ def execute_study(
     """Compute every run of `study` except those `stored` (and those that `failed_before`),
     as (point index, replication), handing each batch's rows to `sink` as it arrives."""
     started = time.perf_counter()
-    scenarios = study.scenarios()
     runs = study.runs()
     tally = Tally(planned=len(runs))
     todo = []
@@ -182,6 +183,7 @@ def execute_study(
             todo.append(run)
     if progress:
         progress(0, len(todo), 0)
+    scenarios = study.scenarios
     if todo:
         size = batch_size or _batch_size(scenarios, todo[0])
         kept = frozenset(r for r in todo if keep_events(r)) if keep_events else frozenset()

@@ -44,7 +44,7 @@ def sweep_plan(loaded: LoadedExperiment) -> Study:
         cached = Study(
             loaded, points=points, replications=experiment.replications, seed=experiment.seed
         )
-        cached.scenarios()
+        _ = cached.scenarios
         loaded._sweep_plan = cached  # type: ignore[attr-defined]
     return cached
 
