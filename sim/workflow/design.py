@@ -2,7 +2,7 @@
 
 Sampler designs keep SALib's sample order: point i is row i of the sample matrix, which is
 what SALib's analysers expect. A design point is a set of scenario paths and values; the
-base scenario with those values set is that point's scenario (`scenario_at`).
+base scenario with those values set is that point's scenario (`Study.point_scenario`).
 """
 
 from __future__ import annotations
