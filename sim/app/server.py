@@ -36,6 +36,14 @@ from sim.app.playback import Playback, deal_until
 from sim.config import ConfigError, Scenario, load_scenario
 from sim.config.catalogue import named_scenarios
 from sim.config.loading import describe_validation_error, parse_yaml, validate_mapping
+from sim.config.registry import (
+    COMMITTEE_SIZE,
+    DIVERGENCE,
+    OVERLOAD,
+    PRODUCT_STRENGTH,
+    RISK_AVERSION,
+    SELLER_CAPACITY_HOURS,
+)
 from sim.model import DealResult, simulate
 from sim.report import compare_figures, deal_figures
 from sim.report.palette import strategy_label
@@ -155,8 +163,8 @@ def layout() -> html.Div:
                     ),
                     _slider(
                         "committee-size",
-                        1,
-                        50,
+                        COMMITTEE_SIZE.low,
+                        COMMITTEE_SIZE.high,
                         1,
                         "Committee size",
                         {1: "1", 7: "7", 20: "20", 50: "50"},
@@ -164,8 +172,8 @@ def layout() -> html.Div:
                     ),
                     _slider(
                         "risk-aversion",
-                        0.0,
-                        5.0,
+                        RISK_AVERSION.low,
+                        RISK_AVERSION.high,
                         0.05,
                         "How risk-averse",
                         {0: "bold", 1: "as written", 5: "wary"},
@@ -173,8 +181,8 @@ def layout() -> html.Div:
                     ),
                     _slider(
                         "divided",
-                        0.0,
-                        5.0,
+                        DIVERGENCE.low,
+                        DIVERGENCE.high,
                         0.05,
                         "How divided",
                         {0: "aligned", 1: "1", 5: "split"},
@@ -182,8 +190,8 @@ def layout() -> html.Div:
                     ),
                     _slider(
                         "overload",
-                        0.1,
-                        10.0,
+                        OVERLOAD.low,
+                        OVERLOAD.high,
                         0.1,
                         "Information overload",
                         {0.1: "little", 5: "5", 10: "flood"},
@@ -191,8 +199,8 @@ def layout() -> html.Div:
                     ),
                     _slider(
                         "strength",
-                        -0.3,
-                        0.3,
+                        PRODUCT_STRENGTH.low,
+                        PRODUCT_STRENGTH.high,
                         0.05,
                         "Our product vs as written",
                         {-0.3: "weaker", 0: "as written", 0.3: "stronger"},
@@ -208,7 +216,7 @@ def layout() -> html.Div:
                     _slider(
                         "capacity",
                         1,
-                        80,
+                        SELLER_CAPACITY_HOURS.high,
                         1,
                         "Seller hours a week",
                         {1: "1", 10: "10", 40: "40", 80: "80"},
