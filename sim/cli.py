@@ -33,7 +33,7 @@ from sim.analysis.robustness import contrasts as robustness_contrasts
 from sim.analysis.robustness import effects as robustness_effects
 from sim.config import ConfigError, Scenario, load_scenario
 from sim.config.catalogue import named_scenarios
-from sim.config.experiment import load_experiment
+from sim.config.experiment import MAX_REPLICATIONS, MAX_SEED, load_experiment
 from sim.config.registry import STRATEGIES, STRATEGY_NAMES
 from sim.config.scenario import Territory as TerritorySettings
 from sim.files import OutputError, write_atomically
@@ -46,7 +46,7 @@ from sim.report.reports import (
     versus_report,
 )
 from sim.report.robustness_report import flip_lines, robustness_report
-from sim.runner import Executors
+from sim.runner import Executors, SchedulerUnreachable, check_scheduler
 from sim.safe_text import safe_text
 from sim.store import ResultsStore, StoreError
 from sim.story import brief_story, divergence_week, tell_story, verdict, versus_rows
@@ -121,7 +121,7 @@ HtmlFile = Annotated[
     Path | None, typer.Option("--html", help="Also write an interactive HTML report here.")
 ]
 Workers = Annotated[int | None, typer.Option(min=1, help="Processes (default: all cores).")]
-RootSeed = Annotated[int, typer.Option(min=0, help="Replication r uses seed S + r.")]
+RootSeed = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Replication r uses seed S + r.")]
 
 
 def parse_strategies(text: str, option: str) -> list[str]:
@@ -144,8 +144,8 @@ def strategy_scenarios(settings: Scenario, strategies: list[str], option: str) -
 
 
 def title_line(settings: Scenario, seed: int) -> str:
-    title = f"[bold]{settings.name}[/bold] (seed {seed})"
-    return title + (f": {settings.description}" if settings.description else "")
+    title = f"[bold]{safe_text(settings.name)}[/bold] (seed {seed})"
+    return title + (f": {safe_text(settings.description)}" if settings.description else "")
 
 
 @app.command()
@@ -153,7 +153,7 @@ def run(
     scenario: Annotated[
         str | None, typer.Argument(help=f"{SCENARIO_HELP} Not with --from.")
     ] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Replication seed.")] = 1,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Replication seed.")] = 1,
     seller: Annotated[
         str | None, typer.Option(help="Override our seller's strategy for this run.")
     ] = None,
@@ -253,7 +253,7 @@ def tell_deal(settings: Scenario, seed: int, deal: DealResult, telling: Telling)
         for line in tell_story(deal):
             out.print(line, markup=False)
     if written is not None:
-        out.print(f"\nreport: {written}")
+        out.print(f"\nreport: {safe_text(written)}")
 
 
 def tell_versus(
@@ -270,7 +270,7 @@ def tell_versus(
     out.print(title_line(settings, seed))
     print_side_by_side(strategies, deals, settings)
     if written is not None:
-        out.print(f"report: {written}")
+        out.print(f"report: {safe_text(written)}")
 
 
 def print_side_by_side(strategies: list[str], deals: list[DealResult], settings: Scenario) -> None:
@@ -278,14 +278,15 @@ def print_side_by_side(strategies: list[str], deals: list[DealResult], settings:
     weeks in which the committee stood differently (sim.story.versus_rows)."""
     diverged = divergence_week(*deals)
     for strategy, deal in zip(strategies, deals, strict=True):
-        out.print(Text(f"{strategy}: ", style="bold") + Text(verdict(deal, settings.decision)))
+        told = safe_text(verdict(deal, settings.decision), markup=False)
+        out.print(Text(f"{strategy}: ", style="bold") + Text(told))
     if diverged is None:
         out.print("The committee's views never differed between the two deals.")
     else:
         out.print(f"The stories diverge in week {diverged}: a stakeholder's favourite differs.")
     table = Table("week", *strategies, box=None, show_lines=False)
     for row in versus_rows(*deals):
-        table.add_row(*(Text(cell) for cell in row))
+        table.add_row(*(Text(safe_text(cell, markup=False)) for cell in row))
     out.print(table)
 
 
@@ -301,10 +302,16 @@ def validate(
         except ConfigError as error:
             failures.append(str(error))
             continue
-        out.print(f"{name}: ok ({settings.name}: {settings.committee.effective_size} stakeholders)")
+        except Exception as error:  # one broken file must not hide the others' reports
+            failures.append(f"{name}: internal error ({type(error).__name__}: {error})")
+            continue
+        out.print(
+            f"{safe_text(name)}: ok ({safe_text(settings.name)}: "
+            f"{settings.committee.effective_size} stakeholders)"
+        )
     if failures:
         for failure in failures:
-            err.print(f"error: {failure}", markup=False)
+            err.print(f"error: {safe_text(failure, markup=False)}", markup=False)
         raise typer.Exit(2)
 
 
@@ -323,7 +330,7 @@ def scenarios() -> None:
             description = load_scenario(path).description
         except ConfigError as error:
             description = f"(invalid: {error})"
-        table.add_row(name, description)
+        table.add_row(safe_text(name), safe_text(description))
     out.print(table)
 
 
@@ -333,7 +340,9 @@ def compare(
     sellers: Annotated[
         str, typer.Option(help="Our seller's strategies to compare; the first is the reference.")
     ] = "none,funnel_pusher,maze_guide",
-    replications: Annotated[int, typer.Option(min=1, help="Committees per strategy.")] = 200,
+    replications: Annotated[
+        int, typer.Option(min=1, max=MAX_REPLICATIONS, help="Committees per strategy.")
+    ] = 200,
     seed: RootSeed = 1,
     workers: Workers = None,
     as_json: AsJson = False,
@@ -374,7 +383,7 @@ def compare(
     if not effects.empty:
         out.print(effects_table(effects))
     if written is not None:
-        out.print(f"report: {written}")
+        out.print(f"report: {safe_text(written)}")
 
 
 @app.command()
@@ -393,7 +402,7 @@ def report(
             f"--metric: unknown outcome {metric!r} (known: {', '.join(OUTCOME_RATES)})"
         )
     written = sweep_report(ResultsStore.open(results), metric).write(output)
-    out.print(f"report: {written}")
+    out.print(f"report: {safe_text(written)}")
 
 
 @app.command()
@@ -436,7 +445,11 @@ def sweep(
     if replications is not None:
         loaded = with_replications(loaded, replications)
     root = output or Path("results") / loaded.experiment.name
+    if scheduler is not None:
+        check_scheduler(scheduler)  # fail fast, before the results folder exists
     store = open_store(loaded, root, fresh=not resume)
+    for repaired in store.repaired:
+        err.print(f"warning: {safe_text(repaired, markup=False)}", markup=False)
     try:
         with progress("sweeping") as advance:
             summary = run_sweep(
@@ -463,9 +476,10 @@ def sweep(
     finally:
         store.close()
     out.print(f"{loaded.experiment.name}: {summary.line()} in {summary.seconds:.1f} s")
-    out.print(f'results in {root}/ (query with: b2bsim query {root} "SELECT ...")')
+    shown = safe_text(root)
+    out.print(f'results in {shown}/ (query with: b2bsim query {shown} "SELECT ...")')
     if summary.failed:
-        out.print(f"{summary.failed} runs failed; their tracebacks are in {root}/failures.jsonl")
+        out.print(f"{summary.failed} runs failed; their tracebacks are in {shown}/failures.jsonl")
 
 
 @app.command()
@@ -476,7 +490,7 @@ def status(
     info = ResultsStore.open(results).status()
     table = Table(show_header=False, box=None)
     for key, value in info.items():
-        table.add_row(key.replace("_", " "), str(value))
+        table.add_row(key.replace("_", " "), safe_text(value))
     out.print(table)
 
 
@@ -504,9 +518,12 @@ def query(
     elif as_json:
         sys.stdout.write(frame.to_json(orient="records") + "\n")
     elif frame.empty:
-        out.print(f"(no rows; columns: {', '.join(map(str, frame.columns))})")
+        out.print(f"(no rows; columns: {safe_text(', '.join(map(str, frame.columns)))})")
     else:
-        out.print(frame.to_string(index=False, max_rows=200))
+        text = frame.to_string(index=False, max_rows=200)
+        out.print(
+            "\n".join(safe_text(line, markup=False) for line in text.splitlines()), markup=False
+        )
 
 
 def quoting_hint(sql: str, columns: list[str]) -> str:
@@ -537,13 +554,15 @@ def export(
     stored = open_results(results)
     target = output or Path(f"{stored.root.name}-{table}.{to}")
     rows = export_results(stored, target, to, table)
-    out.print(f"{rows} {table} rows: {target}")
+    out.print(f"{rows} {table} rows: {safe_text(target)}")
 
 
 @app.command()
 def facts(
     scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)] = "baseline",
-    replications: Annotated[int, typer.Option(min=10, help="Committees per seller.")] = 300,
+    replications: Annotated[
+        int, typer.Option(min=10, max=MAX_REPLICATIONS, help="Committees per seller.")
+    ] = 300,
     seed: RootSeed = 1,
     workers: Workers = None,
     as_json: AsJson = False,
@@ -559,14 +578,14 @@ def facts(
         sys.stdout.write(table.to_json(orient="records", indent=2) + "\n")
         return
     out.print(
-        f"[bold]{settings.name}[/bold]: stylized facts, {replications} committees, our seller a "
-        f"{REFERENCE_SELLER} (F11 also as a {GUIDE}); 95% bootstrap intervals"
+        f"[bold]{safe_text(settings.name)}[/bold]: stylized facts, {replications} committees, "
+        f"our seller a {REFERENCE_SELLER} (F11 also as a {GUIDE}); 95% bootstrap intervals"
     )
     out.print(facts_table(table))
     inside = table["inside"].dropna()
     out.print(f"{int(inside.sum())} of {len(inside)} facts with a tolerance are inside it.")
     if written is not None:
-        out.print(f"report: {written}")
+        out.print(f"report: {safe_text(written)}")
 
 
 @app.command()
@@ -589,14 +608,15 @@ def calibrate(
     output = output or Path("results") / f"{loaded.experiment.name}.csv"
     write_atomically(output, lambda path: ranked.to_csv(path, index=False))
     out.print(ranked.head(top).to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    out.print(f"all {len(ranked)} candidates: {output}")
+    out.print(f"all {len(ranked)} candidates: {safe_text(output)}")
 
 
 @app.command()
 def robustness(
     scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)] = "baseline",
     replications: Annotated[
-        int, typer.Option(min=10, help="Committees per change and strategy.")
+        int,
+        typer.Option(min=10, max=MAX_REPLICATIONS, help="Committees per change and strategy."),
     ] = 100,
     seed: RootSeed = 1,
     sellers: Annotated[
@@ -660,7 +680,7 @@ def robustness(
     for line in flip_lines(clear) if not clear.empty else []:
         out.print(f"  {line}", markup=False)
     if written is not None:
-        out.print(f"report: {written}")
+        out.print(f"report: {safe_text(written)}")
 
 
 @app.command()
@@ -672,7 +692,7 @@ def territory(
     accounts: Annotated[
         int | None, typer.Option(min=1, max=1000, help="Accounts (default: the scenario's).")
     ] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Territory seed.")] = 1,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Territory seed.")] = 1,
     as_json: AsJson = False,
 ) -> None:
     """One seller, many accounts, one weekly capacity: deals won, revenue and waste."""
@@ -685,8 +705,8 @@ def territory(
         return
     setup = settings.territory or TerritorySettings()
     out.print(
-        f"[bold]{settings.name}[/bold]: a territory of {setup.accounts} accounts, our seller "
-        f"{setup.capacity_hours:.0f} h a week across them (seed {seed})"
+        f"[bold]{safe_text(settings.name)}[/bold]: a territory of {setup.accounts} accounts, "
+        f"our seller {setup.capacity_hours:.0f} h a week across them (seed {seed})"
     )
     out.print(territory_table(strategies, summaries))
 
@@ -745,8 +765,15 @@ def main(argv: list[str] | None = None) -> None:
     except CommandLineError as error:
         command = error.ctx.command_path if error.ctx else "b2bsim"
         fail(f"{error.format_message()} (see: {command} --help)", error, debug)
-    except (ConfigError, UsageError, StoreError, OutputError) as error:
+    except (ConfigError, UsageError, StoreError, OutputError, SchedulerUnreachable) as error:
         fail(str(error), error, debug)
+    except OSError as error:  # the disk, a permission, a path: the user's environment
+        where = f"{error.filename}: " if error.filename else ""
+        fail(f"{where}{error.strerror or error}", error, debug)
+    except RecursionError as error:
+        fail("input nested too deeply to process", error, debug)
+    except (OverflowError, MemoryError) as error:
+        fail(f"a value too large to compute with ({type(error).__name__})", error, debug)
     except (KeyboardInterrupt, typer.Abort):
         err.print("interrupted", markup=False)
         sys.exit(130)
@@ -754,7 +781,8 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         err.print(
-            f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback)",
+            f"internal error: {type(error).__name__}: {safe_text(error, markup=False, limit=500)} "
+            "(run with --debug for the traceback)",
             markup=False,
         )
         sys.exit(1)
@@ -765,5 +793,6 @@ def fail(message: str, error: Exception, debug: bool) -> None:
     """Bad input: one line on stderr, exit status 2 (the traceback only with --debug)."""
     if debug:
         raise error
-    err.print(f"error: {message}", markup=False)
+    lines = (safe_text(line, markup=False) for line in message.splitlines())
+    err.print("error: " + "\n".join(lines), markup=False)
     sys.exit(2)

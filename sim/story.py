@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 
 from sim.config.scenario import DecisionRule
 from sim.model.result import DealResult, Event, WeekState
+from sim.safe_text import safe_text
 
 JOB_VERBS = {"seek": "seeking information", "validate": "validating", "align": "aligning"}
 
@@ -190,7 +191,7 @@ def tell_story(deal: DealResult) -> list[str]:
             told = _state_lines(week, states, previous, seen_jobs, labels)
         told += [line for e in events if (line := _event_line(e, labels))]
         told += _summary(events, labels)
-        lines.extend(f"week {week}: {line}" for line in told)
+        lines.extend(f"week {week}: {safe_text(line, markup=False)}" for line in told)
     if deal.outcome.value == "open" and deal.weeks_simulated >= deal.horizon_weeks:
         lines.append(f"week {deal.weeks_simulated}: the horizon is reached with no decision (open)")
     return lines
@@ -222,7 +223,7 @@ def week_digest(deal: DealResult) -> dict[int, str]:
             digest.setdefault(event.week, []).append(f"{event.actor}: {event.effect}")
         elif event.action in ("decide", "stall", "veto", "event"):
             digest.setdefault(event.week, []).append(_event_line(event, labels) or "")
-    return {week: "; ".join(_counted(parts)) for week, parts in digest.items()}
+    return {w: safe_text("; ".join(_counted(parts)), markup=False) for w, parts in digest.items()}
 
 
 def committee_digest(deal: DealResult) -> dict[int, str]:
@@ -237,7 +238,7 @@ def committee_digest(deal: DealResult) -> dict[int, str]:
     for event in deal.events:
         if event.action in ("decide", "stall", "veto", "event"):
             digest.setdefault(event.week, []).append(_event_line(event, labels) or "")
-    return {week: "; ".join(_counted(parts)) for week, parts in digest.items()}
+    return {w: safe_text("; ".join(_counted(parts)), markup=False) for w, parts in digest.items()}
 
 
 def versus_rows(a: DealResult, b: DealResult) -> list[tuple[str, str, str]]:
@@ -277,7 +278,7 @@ def outcome_sentence(deal: DealResult) -> str:
             reason = STALL_WORDS.get(deal.stall_reason or "", "")
             return f"no decision: the purchase stalled ({reason}) in week {deal.cycle_weeks}"
         return f"no decision: the committee chose to do nothing in week {deal.cycle_weeks}"
-    chosen = option_words(deal.chosen_option or "", deal.option_labels)
+    chosen = safe_text(option_words(deal.chosen_option or "", deal.option_labels), markup=False)
     return f"{deal.outcome.value}: the committee bought {chosen} in week {deal.cycle_weeks}"
 
 
@@ -412,7 +413,7 @@ def verdict(deal: DealResult, rule: DecisionRule) -> str:
         _blockers(deal),
         _seller_effort(deal),
     ]
-    return " ".join(s for s in sentences if s)
+    return safe_text(" ".join(s for s in sentences if s), markup=False)
 
 
 def turning_points(deal: DealResult) -> list[str]:
@@ -442,7 +443,9 @@ def turning_points(deal: DealResult) -> list[str]:
             elif line:
                 points.append((week, week, line))
     lines = [
-        f"week {first}: {line}" if first == last else f"weeks {first}-{last}: {line}"
+        f"week {first}: {safe_text(line, markup=False)}"
+        if first == last
+        else f"weeks {first}-{last}: {safe_text(line, markup=False)}"
         for first, last, line in points
     ]
     if deal.outcome.value == "open" and deal.weeks_simulated >= deal.horizon_weeks:

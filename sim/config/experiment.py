@@ -34,6 +34,8 @@ MAX_DESIGN_POINTS = 20_000
 MAX_PLANNED_RUNS = 2_000_000
 """Most runs (design points x replications) a sweep may plan; larger ones are refused before
 anything is built or written. Split a larger study into several experiments."""
+MAX_REPLICATIONS = 100_000
+"""Most replications per design point (and committees per strategy in `compare`)."""
 MAX_SEED = 2**62
 """Largest root seed: seed + replication stays a 64-bit integer."""
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -143,7 +145,7 @@ class Experiment(_Strict):
         default_factory=dict, description="Scenario paths to vary, e.g. committee.size."
     )
     design: Design = Field(default_factory=Design)
-    replications: int = Field(10, ge=1, le=100_000, description="Runs per design point.")
+    replications: int = Field(10, ge=1, le=MAX_REPLICATIONS, description="Runs per design point.")
     seed: int = Field(
         1, ge=0, le=MAX_SEED, description="Replication r of every point uses seed + r."
     )
