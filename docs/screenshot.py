@@ -1,14 +1,14 @@
 """Regenerate the docs' screenshots: `.venv/bin/python docs/screenshot.py`.
 
 1. `b2bsim compare baseline` in a recording console, saved as SVG (the terminal table);
-2. the same comparison's HTML report, opened in headless Debian Chromium (Playwright) and
-   saved as PNG;
-3. the explorer (`b2bsim explore`) walked through the trainers' workshop exercise.
+2. the same comparison's HTML report in headless Debian Chromium (Playwright), its first
+   screen at 1280x720, saved as PNG;
+3. the explorer (`b2bsim explore`) walked through the trainers' workshop exercise at
+   1280x720 (docs/trainers.md), with the same driver as the browser tests.
 """
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,43 +18,45 @@ from pathlib import Path
 from rich.console import Console
 
 import sim.cli
+import sim.terminal
 
-IMAGES = Path(__file__).resolve().parent / "img"
+DOCS = Path(__file__).resolve().parent
+IMAGES = DOCS / "img"
+sys.path.insert(0, str(DOCS.parent / "tests"))
+
+from browser_support import Explorer, chromium, listening  # noqa: E402
+
+VIEWPORT = {"width": 1280, "height": 720}
+SEED = 7
+REPLICATIONS = 200
 
 
 def main() -> None:
     report = Path(tempfile.mkdtemp()) / "compare-baseline.html"
-    sim.cli.out = Console(record=True, width=118, highlight=False)
+    recording = Console(record=True, width=118, highlight=False)
+    sim.cli.out = sim.terminal.out = recording
     try:
-        sim.cli.main(
-            ["compare", "baseline", "--replications", "200", "--seed", "1", "--html", str(report)]
-        )
+        arguments = ["compare", "baseline", "--replications", str(REPLICATIONS), "--seed", "1"]
+        sim.cli.main([*arguments, "--html", str(report)])
     except SystemExit as done:
         if done.code not in (0, None):
             raise
-    sim.cli.out.save_svg(
-        str(IMAGES / "compare-baseline.svg"), title="b2bsim compare baseline --replications 200"
+    recording.save_svg(
+        str(IMAGES / "compare-baseline.svg"),
+        title=f"b2bsim compare baseline --replications {REPLICATIONS}",
     )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 1500})
+    with chromium() as browser:
+        page = browser.new_page(viewport=VIEWPORT)
         page.goto(report.as_uri())
-        page.wait_for_selector("#figure-1 .main-svg")
+        page.wait_for_selector("#figure-0 .main-svg")
         page.screenshot(path=str(IMAGES / "compare-report.png"))
-        browser.close()
     print(f"saved {IMAGES / 'compare-baseline.svg'} and {IMAGES / 'compare-report.png'}")
     explorer_walkthrough()
 
 
 def explorer_walkthrough() -> None:
-    """The workshop exercise of docs/trainers.md, screenshot by screenshot."""
-    from playwright.sync_api import sync_playwright
-
+    """The workshop exercise of docs/trainers.md, screenshot by screenshot; prints how long
+    each action took."""
     from sim.app.server import free_port
 
     port = free_port()
@@ -65,47 +67,31 @@ def explorer_walkthrough() -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-            page = browser.new_page(viewport={"width": 1360, "height": 1250})
-            page.goto(f"http://127.0.0.1:{port}/")
-            page.wait_for_selector("#description:not(:empty)")
-            page.fill("#seed", "7")
-            page.click("#run-deal")
-            page.wait_for_function(
-                "document.querySelector('#week-label').innerText.startsWith('week 1')"
-            )
-            for _ in range(11):
+        while not listening(port):
+            time.sleep(0.1)
+        with chromium() as browser:
+            tab = Explorer(browser.new_page(viewport=VIEWPORT))
+            page = tab.page
+            tab.timed("open the page", lambda: tab.open(f"http://127.0.0.1:{port}/"))
+            page.fill("#seed", str(SEED))
+            tab.timed("run the deal", tab.run_deal)
+            for _ in range(5):
                 page.click("#step")
-                time.sleep(0.25)
-            page.wait_for_function(
-                "document.querySelector('#week-label').innerText.startsWith('week 12')"
-            )
+            tab.wait_text("#week-label", "t.startsWith('week 6 of')")
             time.sleep(1)
             page.screenshot(path=str(IMAGES / "explorer-deal.png"))
-            page.click("#replay")
-            page.wait_for_selector("#timeline-replay .main-svg")
+            tab.timed("replay side by side", lambda: tab.replay("maze guide (maze_guide)"))
+            tab.choose("speed", "8 wk/s")
+            page.click("#play")
+            tab.wait_text("#week-label", "t.includes(':')", 120_000)
             time.sleep(1.5)
+            page.locator("#timeline").scroll_into_view_if_needed()
             page.screenshot(path=str(IMAGES / "explorer-replay.png"))
-            page.fill("#replications", "200")
-            page.click("#compare")
-            page.wait_for_function(
-                "document.querySelector('#compare-status').innerText.startsWith('done')",
-                timeout=300_000,
-            )
+            tab.timed(f"compare 3 strategies x {REPLICATIONS}", lambda: tab.compare(REPLICATIONS))
             time.sleep(1)
             page.locator("#outcome-mix").scroll_into_view_if_needed()
             page.screenshot(path=str(IMAGES / "explorer-compare.png"))
-            browser.close()
+            print("; ".join(f"{k}: {v:.1f} s" for k, v in tab.timings.items()))
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -226,15 +226,16 @@ def week_digest(deal: DealResult) -> dict[int, str]:
     return {w: safe_text("; ".join(_counted(parts)), markup=False) for w, parts in digest.items()}
 
 
-def committee_digest(deal: DealResult) -> dict[int, str]:
-    """Per week, where the committee stood (its lean and the support behind it) and what
-    turned it (outside events, vetoes, the ending): the sellers' own moves differ by design
-    between two strategies, so a side-by-side compares the committee only."""
+def committee_digest(deal: DealResult, shares: bool = True) -> dict[int, str]:
+    """Per week, where the committee stood (its lean, and with `shares` the support behind
+    it) and what turned it (outside events, vetoes, the ending): the sellers' own moves
+    differ by design between two strategies, so a side-by-side compares the committee only."""
     labels = deal.option_labels
     digest: dict[int, list[str]] = {}
     for state in deal.committee_weekly:
         leaning = option_words(state.leading_option, labels)
-        digest.setdefault(state.week, []).append(f"leans to {leaning} ({state.support:.0%})")
+        share = f" ({state.support:.0%})" if shares else ""
+        digest.setdefault(state.week, []).append(f"leans to {leaning}{share}")
     for event in deal.events:
         if event.action in ("decide", "stall", "veto", "event"):
             digest.setdefault(event.week, []).append(_event_line(event, labels) or "")
@@ -242,10 +243,10 @@ def committee_digest(deal: DealResult) -> dict[int, str]:
 
 
 def versus_rows(a: DealResult, b: DealResult) -> list[tuple[str, str, str]]:
-    """The weeks in which two deals of the same committee differ, as (weeks, a, b): weeks
-    where both committees stand the same are left out, and a run of weeks repeating the same
-    pair of lines is one row ('20-41')."""
-    digests = committee_digest(a), committee_digest(b)
+    """The weeks in which two deals of the same committee lean to different options or meet
+    different events, as (weeks, a, b): weeks where both lean the same way are left out, and
+    a run of weeks repeating the same pair of lines is one row ('20-41')."""
+    digests = committee_digest(a, shares=False), committee_digest(b, shares=False)
     rows: list[tuple[int, int, str, str]] = []
     for week in range(1, max(a.weeks_simulated, b.weeks_simulated) + 1):
         left = digests[0].get(week, "(ended)" if week > a.weeks_simulated else "")

@@ -323,8 +323,12 @@ def test_versus_rows_leave_out_weeks_where_both_committees_stand_alike() -> None
     with_committee(b, support=0.65, confidence=0.7, urgency=0.3)
     assert versus_rows(a, a) == []
     rows = versus_rows(a, b)
-    assert [r[0] for r in rows] == ["4"]
-    assert "55%" in rows[0][1] and "65%" in rows[0][2]
+    assert rows == [], "the same lean with another share is not a difference"
+    b.committee_weekly[-1] = b.committee_weekly[-1]._replace(leading_option="ours")
+    veto = "; Ann vetoed buying the rival's product"
+    assert versus_rows(a, b) == [
+        ("4", f"leans to the rival's product{veto}", f"leans to our product{veto}")
+    ]
 
 
 def test_versus_rows_fold_a_run_of_identical_weeks_into_one_row() -> None:
@@ -336,7 +340,7 @@ def test_versus_rows_fold_a_run_of_identical_weeks_into_one_row() -> None:
     ]
     a.events = b.events = []
     rows = versus_rows(a, b)
-    assert rows == [("2-4", "leans to the rival's product (70%)", "(ended)")]
+    assert rows == [("2-4", "leans to the rival's product", "(ended)")]
 
 
 def test_versus_rows_of_real_deals_are_fewer_than_their_weeks(named_scenario) -> None:

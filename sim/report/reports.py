@@ -205,7 +205,7 @@ def tradeoffs(summary: pd.DataFrame) -> list[str]:
         elif math.isnan(float(r["seller_hours_per_won"])):
             hours = "no deal won for its hours"
         else:
-            hours = f"{r['seller_hours_per_won']:.0f} seller hours per deal won"
+            hours = f"{r['seller_hours_per_won']:,.0f} seller hours per deal won"
         weeks = float(r["median_weeks_to_decision"])
         timing = (
             f"half decided within {weeks:.0f} weeks"
