@@ -18,12 +18,14 @@ from pathlib import Path
 
 LOCK_NAME = ".lock"
 
-_held: set[int] = set()
+_held: dict[str, list[int]] = {}
+"""Locks this process holds: real path of the lock file -> [descriptor, holders]. A second
+store opened on the same folder in the same process shares the lock."""
 
 
 def _close_inherited() -> None:
     """In a forked child: drop the parent's lock descriptors (the lock stays the parent's)."""
-    for descriptor in list(_held):
+    for descriptor, _ in _held.values():
         with contextlib.suppress(OSError):
             os.close(descriptor)
     _held.clear()
@@ -41,15 +43,20 @@ class FolderLock:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / LOCK_NAME
-        self._descriptor: int | None = None
+        self._key: str | None = None
 
     @property
     def held(self) -> bool:
-        return self._descriptor is not None
+        return self._key is not None
 
     def acquire(self) -> None:
         """Take the lock or raise FolderBusy naming the holder; never waits."""
-        if self._descriptor is not None:
+        if self._key is not None:
+            return
+        key = os.path.realpath(self.path)
+        if key in _held:
+            _held[key][1] += 1
+            self._key = key
             return
         descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -64,16 +71,23 @@ class FolderLock:
         os.ftruncate(descriptor, 0)
         record = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
         os.write(descriptor, json.dumps(record).encode())
-        self._descriptor = descriptor
-        _held.add(descriptor)
+        _held[key] = [descriptor, 1]
+        self._key = key
 
     def release(self) -> None:
-        if self._descriptor is None:
+        key, self._key = self._key, None
+        if key is None or key not in _held:
             return
-        _held.discard(self._descriptor)
-        fcntl.flock(self._descriptor, fcntl.LOCK_UN)
-        os.close(self._descriptor)
-        self._descriptor = None
+        _held[key][1] -= 1
+        if _held[key][1] > 0:
+            return
+        descriptor, _ = _held.pop(key)
+        with contextlib.suppress(OSError):
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+            os.close(descriptor)
+
+    def __del__(self) -> None:
+        self.release()
 
     @staticmethod
     def _describe_holder(descriptor: int) -> str:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +47,12 @@ def planned(path: Path) -> int:
 
 
 def digests(folder: Path) -> dict[str, str]:
-    """Content hash of every file under `folder`."""
+    """Content hash of every file under `folder` (but the lock file, whose text names its
+    last holder)."""
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != ".lock"
     }
 
 
@@ -229,12 +233,12 @@ def test_resume_recomputes_exactly_the_missing_runs(tiny: Path, tmp_path: Path) 
     lost_keys = {(r["point"], r["replication"]) for r in lost}
     parts[2].unlink()
 
-    status = ResultsStore.open(out).status()
-    assert status["planned"] == n
-    assert status["completed"] == n - len(lost_keys)
-    assert status["remaining"] == len(lost_keys) > 0
+    with pytest.raises(StoreError, match="missing") as info:  # readers see the loss
+        ResultsStore.open(out).status()
+    assert str(parts[2]) in str(info.value)
 
     summary, store = sweep(tiny, out, batch_size=2)
+    assert [str(parts[2]) in line for line in store.repaired] == [True]
     assert (summary.computed, summary.reused, summary.failed) == (
         len(lost_keys),
         n - len(lost_keys),
@@ -289,7 +293,7 @@ def test_changed_experiment_is_refused_until_fresh(tmp_path: Path) -> None:
     out = tmp_path / "out"
     sweep(path, out, batch_size=6)
     before = digests(out)
-    path = write_experiment(folder, replications=2)
+    path = write_experiment(folder, replications=2, seed=6)
     with pytest.raises(StoreError) as info:
         open_store(load_experiment(path), str(out), fresh=False)
     assert "changed" in str(info.value) and "--fresh" in str(info.value)
@@ -368,12 +372,24 @@ def corrupt(path: Path, how: str) -> None:
         path.write_bytes(b"")
 
 
-@pytest.mark.parametrize("how", ["garbage", "truncated", "empty"])
-def test_corrupt_part_is_refused_and_left_alone(tiny: Path, tmp_path: Path, how: str) -> None:
+@pytest.mark.parametrize("how", ["garbage", "truncated", "empty", "bit_flip", "events"])
+def test_damaged_part_is_refused_by_readers_and_recomputed_by_a_sweep(
+    tmp_path: Path, how: str
+) -> None:
+    tiny = write_experiment(tmp_path / "experiments", outputs={"event_log_fraction": 1.0})
     out = tmp_path / "out"
     _, store = sweep(tiny, out, batch_size=3)
+    complete = store.deals()
     bad = store.part_files()[1]
-    corrupt(bad, how)
+    if how == "bit_flip":
+        data = bytearray(bad.read_bytes())
+        data[len(data) // 3] ^= 0x10
+        bad.write_bytes(bytes(data))
+    elif how == "events":
+        bad = store.event_files()[1]
+        corrupt(bad, "truncated")
+    else:
+        corrupt(bad, how)
     before = digests(out)
     store = ResultsStore.open(out)
     for action in (
@@ -381,23 +397,128 @@ def test_corrupt_part_is_refused_and_left_alone(tiny: Path, tmp_path: Path, how:
         store.deals,
         store.status,
         lambda: store.query("SELECT count(*) FROM deals"),
-        lambda: open_store(load_experiment(tiny), str(out), fresh=False).completed(),
-        lambda: sweep(tiny, out, batch_size=3),
     ):
-        with pytest.raises(StoreError, match="corrupt part") as info:
+        with pytest.raises(StoreError, match="damaged") as info:
             action()
         assert str(bad) in str(info.value)
     assert digests(out) == before
 
+    summary, store = sweep(tiny, out, batch_size=3)
+    assert summary.computed == 3 and summary.reused == planned(tiny) - 3
+    assert len(store.repaired) == 1 and str(bad) in store.repaired[0]
+    assert_frame_equal(store.deals(), complete)
+    assert len(list((out / "damaged").iterdir())) == 2  # the part and its sibling, kept
+
+
+def test_every_single_bit_flip_is_detected(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _, store = sweep(tiny, out, batch_size=6)
+    part = store.part_files()[0]
+    original = part.read_bytes()
+    rng = random.Random(15)
+    for bit in rng.sample(range(len(original) * 8), 60):
+        flipped = bytearray(original)
+        flipped[bit // 8] ^= 1 << (bit % 8)
+        part.write_bytes(bytes(flipped))
+        with pytest.raises(StoreError, match="damaged"):
+            ResultsStore.open(out).deals()
+    part.write_bytes(original)
+    assert len(ResultsStore.open(out).deals()) == planned(tiny)
+
+
+def test_unlisted_part_is_ignored_by_readers_and_removed_by_a_sweep(
+    tiny: Path, tmp_path: Path
+) -> None:
+    """A part the manifest does not list was written by a sweep killed before committing it."""
+    out = tmp_path / "out"
+    _, store = sweep(tiny, out, batch_size=4)
+    stray = out / "parts" / "deals-000042.parquet"
+    shutil.copy(store.part_files()[0], stray)
+    assert len(ResultsStore.open(out).deals()) == planned(tiny)
+    summary, _ = sweep(tiny, out, batch_size=4)
+    assert summary.reused == planned(tiny)
+    assert not stray.exists()
+
 
 def test_duplicate_runs_are_refused(tiny: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    _, store = sweep(tiny, out, batch_size=4)
-    copy = out / "parts" / "deals-000042.parquet"
-    shutil.copy(store.part_files()[0], copy)
+    sweep(tiny, out, batch_size=4)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["parts"].append(dict(manifest["parts"][0]))  # one part listed twice
+    (out / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(StoreError, match="repeats runs") as info:
         ResultsStore.open(out).completed()
-    assert str(copy) in str(info.value)
+    assert manifest["parts"][0]["deals"] in str(info.value)
+
+
+# ---- one writer, its own files ---------------------------------------------------------------
+
+
+def test_second_writer_is_refused_naming_the_holder_until_it_ends(
+    tiny: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    sweep(tiny, out, batch_size=6)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(out)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(StoreError, match="another sweep is writing here") as info:
+            open_store(load_experiment(tiny), str(out), fresh=False)
+        assert f"process {holder.pid}" in str(info.value)
+    finally:
+        holder.kill()
+        holder.wait()
+    summary, _ = sweep(tiny, out, batch_size=6)  # the dead holder's lock is taken over
+    assert summary.reused == planned(tiny)
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from sim.folder_lock import FolderLock
+lock = FolderLock(Path(sys.argv[1]))
+lock.acquire()
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def test_fresh_removes_only_its_own_files(tmp_path: Path) -> None:
+    first = write_experiment(tmp_path / "experiments", name="first")
+    out = tmp_path / "out"
+    sweep(first, out, batch_size=6)
+    (out / "notes.txt").write_text("mine")
+    (out / "parts" / "keep.csv").write_text("mine too")
+    summary, _ = sweep(first, out, fresh=True, batch_size=6)
+    assert summary.computed == planned(first)
+    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / "parts" / "keep.csv").read_text() == "mine too"
+    second = write_experiment(tmp_path / "experiments", name="second")
+    before = digests(out)
+    with pytest.raises(StoreError, match="'first'"):
+        open_store(load_experiment(second), str(out), fresh=True)
+    assert digests(out) == before
+
+
+def test_reordered_parameters_are_refused_clearly(tmp_path: Path) -> None:
+    folder = tmp_path / "experiments"
+    path = write_experiment(folder)
+    out = tmp_path / "out"
+    sweep(path, out, batch_size=6)
+    data = yaml.safe_load(path.read_text())
+    data["parameters"] = dict(reversed(list(data["parameters"].items())))
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    before = digests(out)
+    try:
+        summary, store = sweep(path, out, batch_size=6)
+    except StoreError as error:  # a different design order: refused, never mixed in
+        assert "--fresh" in str(error)
+    else:  # the same design points: everything reused
+        assert summary.reused == planned(path)
+        assert len(store.deals()) == planned(path)
+    assert digests(out) == before
 
 
 # ---- queries and event logs ----------------------------------------------------------------
