@@ -17,7 +17,9 @@ prose around each example afterwards):
 
 from __future__ import annotations
 
+import functools
 import os
+import resource
 import shlex
 import subprocess
 import sys
@@ -95,12 +97,29 @@ def _clean(text: str) -> str:
 
 
 def run(example: Example) -> str:
-    """What the command prints now, run in a scratch folder beside the named scenarios."""
+    """What the command prints now, run in a scratch folder beside the named scenarios (a
+    command shown in several places runs once)."""
+    return printed_by(example.arguments)
+
+
+SECONDS: dict[tuple[str, ...], float] = {}  # CPU seconds each distinct command took
+
+
+def _cpu_of_children() -> float:
+    """CPU seconds of finished child processes (their pool workers included): unlike the
+    wall clock, it does not grow when other work shares the machine."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@functools.cache
+def printed_by(arguments: tuple[str, ...]) -> str:
+    started = _cpu_of_children()
     with tempfile.TemporaryDirectory(prefix="b2bsim-docs-") as scratch:
         for folder in ("scenarios", "experiments"):
             (Path(scratch) / folder).symlink_to(REPO / folder)
         done = subprocess.run(
-            [str(SCRIPT), *example.arguments],
+            [str(SCRIPT), *arguments],
             cwd=scratch,
             env={**os.environ, **ENVIRONMENT},
             stdout=subprocess.PIPE,
@@ -109,6 +128,7 @@ def run(example: Example) -> str:
             timeout=SECONDS_PER_EXAMPLE,
             check=False,
         )
+        SECONDS[arguments] = _cpu_of_children() - started
         return _clean(done.stdout.replace(scratch, "."))
 
 
