@@ -49,7 +49,10 @@ class Example:
 
     @property
     def name(self) -> str:
-        return f"{self.document.relative_to(REPO)}:{self.line}"
+        shown = (
+            self.document.relative_to(REPO) if self.document.is_relative_to(REPO) else self.document
+        )
+        return f"{shown}:{self.line}"
 
     @property
     def command(self) -> str:
