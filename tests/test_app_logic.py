@@ -822,3 +822,13 @@ def test_request_bodies_are_capped() -> None:
         headers={"Content-Type": "application/json"},
     )
     assert answer.status_code == 413
+
+
+def test_a_workshop_address_needs_the_token_whatever_the_host_name() -> None:
+    access = Access.for_host("192.0.2.10")
+    assert access.url(8050) == f"http://192.0.2.10:8050/?token={access.token}"
+    client = create_app(workers=1, access=access).server.test_client()
+    for host in ("192.0.2.10:8050", "trainer-laptop.local:8050"):
+        assert client.get("/", headers={"Host": host}).status_code == 403
+        answer = client.get(f"/?token={access.token}", headers={"Host": host})
+        assert answer.status_code == 200, host

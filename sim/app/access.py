@@ -2,9 +2,10 @@
 whenever it listens beyond this machine (as Jupyter's server does), and a cap on request
 bodies so no client can send the server more than a scenario's worth of data.
 
-On loopback only loopback host names are answered and no token is needed. Bound to any
-other address, every request must carry the token once (`?token=...` in the printed URL);
-the server then remembers it in a cookie for that browser.
+On loopback only loopback host names are answered (a page on another site that rebinds its
+name to 127.0.0.1 is refused) and no token is needed. Bound to any other address, every
+request must carry the token once (`?token=...` in the printed URL); the server then
+remembers it in a cookie for that browser.
 """
 
 from __future__ import annotations
@@ -56,10 +57,9 @@ class Access:
     def for_host(cls, bind: str) -> Access:
         if is_loopback(bind):
             return cls(bind, None, LOOPBACK_NAMES)
-        if is_wildcard(bind):
-            return cls(bind, secrets.token_urlsafe(24), frozenset())  # any name; token needed
-        names = {bind.lower(), socket.gethostname().lower(), socket.getfqdn().lower()}
-        return cls(bind, secrets.token_urlsafe(24), LOOPBACK_NAMES | names)
+        # On a workshop network participants reach the machine by whatever name or address
+        # their network gives it; the token, which a rebinding page cannot know, guards it.
+        return cls(bind, secrets.token_urlsafe(24), frozenset())
 
     def url(self, port: int) -> str:
         shown = self.bind
