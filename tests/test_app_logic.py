@@ -535,16 +535,19 @@ def message_text(response: dict[str, dict[str, Any]], where: str | None = None) 
     return json.dumps([response.get(k, {}).get("children") for k in keys])
 
 
-def controls_state(base: str, **changes: Any) -> dict[str, Any]:
+def controls_state(base: str | None, **changes: Any) -> dict[str, Any]:
+    """The page's control values: as the scenario `base` sets them (as the page shows them
+    after loading it), with `changes`; seed 2."""
+    c = controls_from(Scenario.model_validate_json(base)) if base else None
     values = {
         "base-scenario.data": base,
-        "committee-size.value": 7,
-        "risk-aversion.value": 1.0,
-        "divided.value": 1.0,
-        "overload.value": 1.0,
+        "committee-size.value": c.committee_size if c else 7,
+        "risk-aversion.value": c.risk_aversion if c else 1.0,
+        "divided.value": c.divided if c else 1.0,
+        "overload.value": c.overload if c else 1.0,
         "strength.value": 0.0,
-        "strategy.value": "funnel_pusher",
-        "capacity.value": 10,
+        "strategy.value": c.strategy if c else "funnel_pusher",
+        "capacity.value": c.capacity if c else 10,
         "seed.value": 2,
     }
     values.update({f"{k.replace('_', '-')}.value": v for k, v in changes.items()})
