@@ -835,3 +835,22 @@ def test_a_workshop_address_needs_the_token_whatever_the_host_name() -> None:
         assert client.get("/", headers={"Host": host}).status_code == 403
         answer = client.get(f"/?token={access.token}", headers={"Host": host})
         assert answer.status_code == 200, host
+
+
+def test_the_uploaded_scenario_can_be_chosen_again_after_another(callbacks: Callbacks) -> None:
+    text = b"name: mine\ncommittee: {size: 4}\n"
+    contents = "data:text/yaml;base64," + base64.b64encode(text).decode()
+    first = callbacks.call(
+        "base-scenario",
+        {"scenario.value": "baseline", "upload.contents": contents, "upload.filename": "m.yaml"},
+        changed="upload.contents",
+    )
+    kept = first["uploaded"]["data"]
+    other = callbacks.call("base-scenario", {"scenario.value": "baseline", "uploaded.data": kept})
+    assert other["loaded-name"]["children"] == "baseline"
+    assert "mine (from m.yaml)" in [o["label"] for o in other["scenario"]["options"]]
+    back = callbacks.call(
+        "base-scenario", {"scenario.value": "__uploaded__", "uploaded.data": kept}
+    )
+    assert back["loaded-name"]["children"] == "mine"
+    assert back["committee-size"]["value"] == 4

@@ -305,6 +305,7 @@ def layout() -> html.Div:
             ),
             dcc.Store(id="client", data=uuid.uuid4().hex),
             dcc.Store(id="base-scenario"),
+            dcc.Store(id="uploaded"),
             dcc.Store(id="deal"),
             dcc.Store(id="comparison"),
             dcc.Interval(id="ticker", interval=500, disabled=True),
@@ -341,25 +342,33 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
         Output("capacity", "value"),
         Output("replay-strategy", "options"),
         Output("replay-strategy", "value"),
+        Output("uploaded", "data"),
         Output("upload-message", "children"),
         Input("scenario", "value"),
         Input("upload", "contents"),
         State("upload", "filename"),
+        State("uploaded", "data"),
     )
-    @guarded(*([no_update] * 15))
-    def choose_scenario(name: str, contents: str | None, filename: str | None) -> tuple:
-        names = list(named_scenarios())
-        options = [{"label": n, "value": n} for n in names]
+    @guarded(*([no_update] * 16))
+    def choose_scenario(
+        name: str, contents: str | None, filename: str | None, uploaded: dict | None
+    ) -> tuple:
+        options = [{"label": n, "value": n} for n in named_scenarios()]
+        note = None
         if ctx.triggered_id == "upload" and contents:
             source = filename or "uploaded file"
             scenario = _read_upload(contents, source)
-            options.append({"label": f"{scenario.name} (from {source})", "value": UPLOADED})
+            uploaded = {"scenario": scenario.model_dump_json(), "source": source}
             chosen, note = UPLOADED, _message(f"loaded {source}", "info")
+        elif name == UPLOADED and uploaded:
+            scenario, chosen = Scenario.model_validate_json(uploaded["scenario"]), UPLOADED
         elif name == UPLOADED:
             raise PreventUpdate
         else:
-            scenario = load_scenario(named_scenarios()[name])
-            chosen, note = name, None
+            scenario, chosen = load_scenario(named_scenarios()[name]), name
+        if uploaded:
+            label = f"{Scenario.model_validate_json(uploaded['scenario']).name}"
+            options.append({"label": f"{label} (from {uploaded['source']})", "value": UPLOADED})
         c = controls_from(scenario)
         strategies = scenario.available_strategies()
         replay = next((s for s in ("maze_guide", *strategies) if s != c.strategy), c.strategy)
@@ -379,6 +388,7 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
             c.capacity,
             _strategy_options(strategies),
             replay if replay in strategies else strategies[0],
+            uploaded,
             note,
         )
 
