@@ -854,3 +854,22 @@ def test_the_uploaded_scenario_can_be_chosen_again_after_another(callbacks: Call
     )
     assert back["loaded-name"]["children"] == "mine"
     assert back["committee-size"]["value"] == 4
+
+
+def test_a_busy_port_is_named_before_anything_is_served() -> None:
+    import socket
+
+    from sim.app.server import port_problem
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        problem = port_problem("127.0.0.1", port)
+        assert problem is not None and f"127.0.0.1:{port}" in problem
+        with pytest.raises(SystemExit) as exited:
+            from sim.cli import main
+
+            main(["explore", "--port", str(port), "--max-seconds", "1"])
+        assert exited.value.code == 2
+    assert port_problem("127.0.0.1", port) is None
