@@ -236,7 +236,7 @@ def test_stall_reason() -> None:
 def test_lost_urgency_stalls_the_deal(make_scenario) -> None:
     scenario = make_scenario(
         account={"urgency": 0.3, "urgency_decay": 0.5, "shock_rate": 0.0},
-        decision={"support_threshold": 1.0, "confidence_threshold": 1.0},
+        decision={"support_threshold": 1.0, "confidence_threshold": 1.0, "stall_urgency": 0.1},
     )
     result = simulate(scenario, 0)
     assert result.outcome is Outcome.NO_DECISION

@@ -110,7 +110,7 @@ def test_misfit_is_zero_inside_and_grows_with_the_distance() -> None:
     assert off_centre(table({})) == pytest.approx(0)
     near, far = misfit(table({"F7": 0.33})), misfit(table({"F7": 0.45}))
     assert 0 < near < far
-    assert misfit(table({"F7": 0.45})) == pytest.approx(((0.45 - 0.30) / 0.18) ** 2)
+    assert misfit(table({"F7": 0.45})) == pytest.approx(((0.45 - 0.25) / 0.10) ** 2)
 
 
 def test_facts_command_json_and_html(capsys, tmp_path) -> None:

@@ -242,7 +242,7 @@ def misfit(table: pd.DataFrame) -> float:
     the band, each in units of the band's width (0 when every fact is inside)."""
     total = 0.0
     for row in table.itertuples():
-        if math.isnan(row.tolerance_low) or not row.fitted:
+        if math.isnan(row.tolerance_low) or not getattr(row, "fitted", True):
             continue
         width = row.tolerance_high - row.tolerance_low
         value = row.value
@@ -259,7 +259,7 @@ def off_centre(table: pd.DataFrame) -> float:
     from the middle of its band, in band widths (0: every fact dead centre)."""
     total = 0.0
     for row in table.itertuples():
-        if math.isnan(row.tolerance_low) or math.isnan(row.value) or not row.fitted:
+        if math.isnan(row.tolerance_low) or math.isnan(row.value) or not getattr(row, "fitted", True):
             continue
         middle = (row.tolerance_low + row.tolerance_high) / 2
         width = row.tolerance_high - row.tolerance_low

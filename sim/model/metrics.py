@@ -106,9 +106,10 @@ def job_shares(hours_by_job: dict[str, float]) -> dict[str, float]:
 
 
 def share_of_buying_time(hours_by_job: dict[str, float], hours: float) -> float:
-    """`hours` as a share of all stakeholder buying time (0 when no time was spent)."""
+    """`hours` as a share of all stakeholder buying time (0 when no time was spent; never
+    above 1, which sums of fractional hours could otherwise pass by a rounding error)."""
     total = sum(hours_by_job.get(job, 0.0) for job in JOB_NAMES)
-    return hours / total if total > 0 else 0.0
+    return min(1.0, hours / total) if total > 0 else 0.0
 
 
 def share_with_sellers(hours_by_job: dict[str, float], hours_with_sellers: float) -> float:
