@@ -582,8 +582,14 @@ def facts(
         f"our seller a {REFERENCE_SELLER} (F11 also as a {GUIDE}); 95% bootstrap intervals"
     )
     out.print(facts_table(table))
-    inside = table["inside"].dropna()
-    out.print(f"{int(inside.sum())} of {len(inside)} facts with a tolerance are inside it.")
+    fitted = table[table["fitted"]]["inside"].dropna()
+    checks = table[~table["fitted"]].dropna(subset=["inside"])
+    out.print(
+        f"Fitted facts: {int(fitted.sum())} of {len(fitted)} inside their tolerance. Validation "
+        "checks (never fitted): "
+        + ", ".join(f"{r.id} {'inside' if r.inside else 'outside'}" for r in checks.itertuples())
+        + "."
+    )
     if written is not None:
         out.print(f"report: {safe_text(written)}")
 

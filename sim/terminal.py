@@ -158,7 +158,15 @@ def territory_table(strategies: list[str], summaries: list[dict[str, Any]]) -> T
 def facts_table(facts: Any) -> Table:
     """The stylized facts: published figure, the model's value with its interval, verdict."""
     grid = Table(show_lines=False)
-    for column in ("", "pattern", "published", "model [95% interval]", "tolerance", "inside"):
+    for column in (
+        "",
+        "pattern",
+        "published",
+        "model [95% interval]",
+        "tolerance",
+        "inside",
+        "role",
+    ):
         grid.add_column(column)
     for r in facts.itertuples():
         unit = r.unit
@@ -172,7 +180,8 @@ def facts_table(facts: Any) -> Table:
             else f"{format_value(r.tolerance_low, unit)}-{format_value(r.tolerance_high, unit)}"
         )
         inside = "-" if r.inside is None else "[green]yes[/green]" if r.inside else "[red]no[/red]"
-        grid.add_row(r.id, r.pattern, f"{r.published} ({r.source})", model, tolerance, inside)
+        role = "fitted" if getattr(r, "fitted", True) else "validation"
+        grid.add_row(r.id, r.pattern, f"{r.published} ({r.source})", model, tolerance, inside, role)
     return grid
 
 
