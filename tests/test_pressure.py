@@ -8,6 +8,8 @@ buying at all). The account's urgency is exogenous: no seller ever writes it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,6 +21,8 @@ from sim.model.stakeholder import TRUST_FLOOR
 
 SELLER = "seller:ours"
 PRESSURE, REACTANCE = 0.2, 0.1
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def member(preferred_ours: bool, confidence: float, risk_aversion: float = 1.0):
@@ -108,7 +112,7 @@ def test_a_felt_deadline_makes_doing_nothing_look_costlier_to_that_member_only()
 
 def test_a_deadline_message_reaches_each_member_through_its_own_state() -> None:
     model = BuyingCommitteeModel(
-        load_scenario("scenarios/baseline.yaml").with_strategy("funnel_pusher"), 5
+        load_scenario(SCENARIOS / "baseline.yaml").with_strategy("funnel_pusher"), 5
     )
     seller = model.seller_of(model.our_index)
     assert isinstance(seller, FunnelPusher)
@@ -134,7 +138,7 @@ def test_a_deadline_message_reaches_each_member_through_its_own_state() -> None:
 
 @pytest.mark.parametrize("strategy", ["funnel_pusher", "maze_guide"])
 def test_the_accounts_urgency_path_is_the_same_with_or_without_sellers(strategy) -> None:
-    base = load_scenario("scenarios/baseline.yaml")
+    base = load_scenario(SCENARIOS / "baseline.yaml")
     hard = {"closing_pressure": 1.0, "reactance": 1.0, "stage_weeks": 1}
     data = base.model_dump()
     for vendor in ("ours", "rival"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sim.config import Scenario, load_scenario
@@ -10,6 +12,8 @@ from sim.model.model import BuyingCommitteeModel
 from sim.model.observation import DEADLINE_MESSAGE_HOURS, MemberCard
 from sim.model.sellers import FunnelPusher, MazeGuide
 from sim.model.stakeholder import JOBS, BuyingJob, Stakeholder, priority_distance
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def scenario_with(ours: dict, rival: dict | None = None, **extra) -> Scenario:
@@ -329,7 +333,7 @@ def test_capacity_is_respected_every_week(strategy):
 
 
 def test_same_committee_and_events_whatever_the_strategy():
-    base = load_scenario("scenarios/baseline.yaml")
+    base = load_scenario(SCENARIOS / "baseline.yaml")
     models = [
         BuyingCommitteeModel(base.with_strategy(s), 21)
         for s in ("none", "funnel_pusher", "maze_guide")
@@ -339,7 +343,7 @@ def test_same_committee_and_events_whatever_the_strategy():
 
 
 def test_a_guide_with_a_weak_product_does_not_beat_a_pusher_with_a_strong_one():
-    weak = load_scenario("scenarios/weak_product.yaml")
+    weak = load_scenario(SCENARIOS / "weak_product.yaml")
     scenario = weak.with_strategy("maze_guide").with_strategy("funnel_pusher", vendor="rival")
     results = [simulate(scenario, seed) for seed in range(60)]
     won = sum(r.outcome.value == "won" for r in results)
