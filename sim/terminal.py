@@ -3,6 +3,8 @@ deal, a comparison and a territory, and progress with a steady ETA. No computing
 
 from __future__ import annotations
 
+import os
+
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -200,7 +202,11 @@ class SteadyRemaining(ProgressColumn):
 @contextmanager
 def progress(label: str, console: Console = err) -> Iterator[ProgressCallback]:
     """Progress of runs, `callback(done, total, failed)`: a bar on a terminal (shown with its
-    total from the start), a log line every 10 s otherwise."""
+    total from the start), a log line every 10 s otherwise, nothing with B2BSIM_PROGRESS=0
+    (for logs that must not depend on the machine's speed, like the documented examples)."""
+    if os.environ.get("B2BSIM_PROGRESS", "").strip() == "0":
+        yield lambda done, total, failed: None
+        return
     if console.is_terminal:
         columns = (label, BarColumn(), MofNCompleteColumn(), SteadyRemaining())
         with Progress(*columns, console=console) as bar:

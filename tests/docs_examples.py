@@ -33,7 +33,13 @@ SCRIPT = Path(sys.executable).parent / "b2bsim"
 OPENING = "```console"
 PROMPT = "$ b2bsim "
 SECONDS_PER_EXAMPLE = 60
-ENVIRONMENT = {"COLUMNS": "150", "NO_COLOR": "1", "TERM": "dumb", "PYTHONHASHSEED": "0"}
+ENVIRONMENT = {
+    "COLUMNS": "150",
+    "NO_COLOR": "1",
+    "TERM": "dumb",
+    "PYTHONHASHSEED": "0",
+    "B2BSIM_PROGRESS": "0",  # no progress lines: their count depends on the machine's speed
+}
 
 
 @dataclass(frozen=True)
