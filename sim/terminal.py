@@ -4,7 +4,6 @@ deal, a comparison and a territory, and progress with a steady ETA. No computing
 from __future__ import annotations
 
 import os
-
 import sys
 import time
 from collections.abc import Callable, Iterator
