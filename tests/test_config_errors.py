@@ -79,6 +79,22 @@ BAD_FILES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "size_and_list_disagree": case(
         "committee:\n  size: 3\n  stakeholders:\n    - role: finance\n", "committee", "size"
     ),
+    "duplicate_key": case("name: a\nname: b\n", "duplicate key 'name'", "line 2"),
+    "nan_weight": case(
+        "committee:\n  role_mix: {end_user: .nan}\n", "committee.role_mix.end_user", "finite"
+    ),
+    "infinite_influence": case(
+        "roles:\n  champion: {influence: .inf}\n", "roles.champion.influence", "finite"
+    ),
+    "number_of_a_thousand_digits": case("horizon_weeks: " + "1" * 1000 + "\n", "line 1"),
+    "alias_expansion": case(
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
+        "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+        "aliases expand",
+    ),
+    "nested_too_deep": case("name: " + "[" * 40 + "]" * 40 + "\n", "nested"),
+    "choice_noise_at_zero": case("behaviour: {choice_noise: 1.0e-300}\n", "behaviour.choice_noise"),
 }
 
 
