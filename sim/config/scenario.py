@@ -312,7 +312,7 @@ class Behaviour(_Strict):
     )
     claim_sd: float = Field(
         0.196,
-        gt=0,
+        ge=0.01,
         le=1,
         description="Noise a stakeholder assumes in a claim from a fully trusted source: sets "
         "how far one claim moves a belief (larger: slower learning).",
