@@ -179,7 +179,7 @@ def test_a_workshop_from_upload_to_both_downloads(
     assert tab.points("timeline") > 0 and tab.points("preferences") > 0
 
     # side by side: one figure, two panels on one week axis
-    said = tab.timed("replay side by side", lambda: tab.replay("maze guide (maze_guide)"))
+    said = tab.timed("replay side by side", lambda: tab.replay("maze guide"))
     assert "with funnel pusher (funnel_pusher)" in said and "with maze guide (maze_guide)" in said
     titles = page.evaluate(
         "() => document.querySelector('#timeline .js-plotly-plot').layout.annotations"

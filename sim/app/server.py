@@ -117,8 +117,13 @@ def _slider(
     )
 
 
-def _strategy_options(strategies: list[str]) -> list[dict[str, str]]:
-    return [{"label": strategy_label(s), "value": s} for s in strategies]
+def _strategy_options(strategies: list[str], words_only: bool = False) -> list[dict[str, str]]:
+    """Plain words with the strategy's id beside them (in a narrow box, the words only)."""
+    return [
+        {"label": strategy_label(s).partition(" (")[0] if words_only else strategy_label(s),
+         "value": s}
+        for s in strategies
+    ]  # fmt: skip
 
 
 def layout() -> html.Div:
@@ -230,7 +235,7 @@ def layout() -> html.Div:
                     html.Label("Committee no.", htmlFor="seed", title="the replication seed"),
                     dcc.Input(id="seed", type="number", value=1, min=0, step=1, className="num"),
                     html.Button("Run the deal", id="run-deal", className="primary"),
-                    html.Button("Play / pause", id="play"),
+                    html.Button("Play/pause", id="play"),
                     dcc.Dropdown(
                         id="speed",
                         options=[{"label": f"{n} wk/s", "value": n} for n in SPEEDS],
@@ -242,14 +247,18 @@ def layout() -> html.Div:
                     html.Button("Step", id="step"),
                     html.Button("Reset", id="reset"),
                     html.Span("no deal yet", id="week-label", className="week"),
-                    html.Span("replay with", className="hint"),
+                    html.Span(
+                        "vs",
+                        className="hint",
+                        title="replay the same committee with another seller",
+                    ),
                     dcc.Dropdown(
                         id="replay-strategy",
                         clearable=False,
                         searchable=False,
                         className="replay-pick",
                     ),
-                    html.Button("Replay side by side", id="replay"),
+                    html.Button("Side by side", id="replay"),
                     html.Button("Download report", id="download-deal"),
                 ],
                 className="toolbar",
@@ -269,7 +278,7 @@ def layout() -> html.Div:
                         ]
                     ),
                     html.Div(
-                        [html.P(id="verdict", className="verdict"), html.Div(id="story")],
+                        [html.Div(id="verdict", className="verdict"), html.Div(id="story")],
                         className="story",
                     ),
                 ],
@@ -386,7 +395,7 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
             _strategy_options(strategies),
             c.strategy,
             c.capacity,
-            _strategy_options(strategies),
+            _strategy_options(strategies, words_only=True),
             replay if replay in strategies else strategies[0],
             uploaded,
             note,
@@ -538,16 +547,16 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
                 *_story_lines(other_shown, week),
             ]
             ended = [d for d, s in ((deal, shown), (other, other_shown)) if s is d]
-            why = " ".join(
-                f"With {strategy_label(_strategy(d))}: {verdict(d, scenario.decision)}"
+            why = [
+                html.P(f"With {strategy_label(_strategy(d))}: {verdict(d, scenario.decision)}")
                 for d in ended
-            )
+            ]
         else:
             timeline = deal_figures.timeline(shown, title=title, ongoing=ongoing, last_week=last)
             preferences = deal_figures.preferences(shown, scenario.decision, last_week=last)
             preferences_style = SHOWN
             story = _story_lines(shown, week)
-            why = "" if ongoing else verdict(deal, scenario.decision)
+            why = [] if ongoing else [html.P(verdict(deal, scenario.decision))]
         label = f"week {week} of {last}"
         if not ongoing:
             label += f": {deal.outcome.value.replace('_', ' ')}"

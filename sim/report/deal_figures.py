@@ -137,7 +137,7 @@ def timeline(
         text=label,
         showarrow=False,
         xanchor="right",
-        yanchor="bottom",
+        yanchor="top",
         bgcolor="white",
     )
     figure.update_layout(
