@@ -25,8 +25,10 @@ from sim.app.controls import (
     report_filename,
 )
 from sim.app.jobs import ComparisonJob, JobBoard
+from sim.app.layout import layout
 from sim.app.playback import Playback, deal_until
-from sim.app.server import UPLOAD_BYTES, create_app, layout
+from sim.app.server import create_app
+from sim.app.upload import UPLOAD_BYTES
 from sim.config import Scenario
 from sim.config.scenario import SELLER_STRATEGIES
 from sim.model import DealResult, simulate

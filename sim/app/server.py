@@ -9,11 +9,9 @@ that caused it; the server never answers with a traceback.
 
 from __future__ import annotations
 
-import base64
 import functools
 import logging
 import threading
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -32,18 +30,12 @@ from sim.app.controls import (
     report_filename,
 )
 from sim.app.jobs import ComparisonJob, JobBoard
+from sim.app.layout import HIDDEN, SHOWN, SPEEDS, UPLOADED, layout, strategy_options
 from sim.app.playback import Playback, deal_until
+from sim.app.upload import read_upload
 from sim.config import ConfigError, Scenario, load_scenario
 from sim.config.catalogue import named_scenarios
-from sim.config.loading import describe_validation_error, parse_yaml, validate_mapping
-from sim.config.registry import (
-    COMMITTEE_SIZE,
-    DIVERGENCE,
-    OVERLOAD,
-    PRODUCT_STRENGTH,
-    RISK_AVERSION,
-    SELLER_CAPACITY_HOURS,
-)
+from sim.config.loading import describe_validation_error
 from sim.model import DealResult, simulate
 from sim.report import compare_figures, deal_figures
 from sim.report.palette import strategy_label
@@ -51,11 +43,6 @@ from sim.report.reports import compare_report, deal_report, seller_words, versus
 from sim.story import divergence_week, tell_story, verdict
 
 log = logging.getLogger("b2bsim.explore")
-UPLOADED = "__uploaded__"
-UPLOAD_BYTES = 200_000  # a scenario is a few kilobytes
-SPEEDS = (1, 2, 4, 8)  # weeks per second
-HIDDEN = {"display": "none"}
-SHOWN: dict[str, str] = {}
 
 
 @functools.lru_cache(maxsize=64)
@@ -95,235 +82,6 @@ def guarded(*fallback: Any) -> Callable:
         return inner
 
     return wrap
-
-
-def _slider(
-    id_: str, low: float, high: float, step: float, label: str, marks: dict, hint: str
-) -> html.Div:
-    return html.Div(
-        [
-            html.Label(label, htmlFor=id_, title=hint),
-            dcc.Slider(
-                id=id_,
-                min=low,
-                max=high,
-                step=step,
-                marks=marks,
-                tooltip={"placement": "bottom", "always_visible": False},
-            ),
-        ],
-        className="control",
-        title=hint,
-    )
-
-
-def _strategy_options(strategies: list[str], words_only: bool = False) -> list[dict[str, str]]:
-    """Plain words with the strategy's id beside them (in a narrow box, the words only)."""
-    return [
-        {"label": strategy_label(s).partition(" (")[0] if words_only else strategy_label(s),
-         "value": s}
-        for s in strategies
-    ]  # fmt: skip
-
-
-def layout() -> html.Div:
-    """The page; a fresh client id per page load, so each browser tab queues on its own."""
-    names = list(named_scenarios())
-    return html.Div(
-        [
-            html.Div(
-                [
-                    html.H1("b2bsim explorer"),
-                    html.Span("loaded: ", className="hint"),
-                    html.Strong(id="loaded-name"),
-                    html.Span(id="description", className="description"),
-                ],
-                className="header",
-            ),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.Label("Scenario", htmlFor="scenario"),
-                            html.Div(
-                                [
-                                    dcc.Dropdown(
-                                        id="scenario",
-                                        options=[{"label": n, "value": n} for n in names],
-                                        value="baseline" if "baseline" in names else names[0],
-                                        clearable=False,
-                                        className="scenario-pick",
-                                    ),
-                                    dcc.Upload(
-                                        id="upload",
-                                        children=html.Button("Load a file (YAML)"),
-                                        accept=".yaml,.yml",
-                                    ),
-                                ],
-                                className="inline",
-                            ),
-                            html.Div(id="upload-message", **{"aria-live": "polite"}),
-                        ],
-                        className="control wide",
-                    ),
-                    _slider(
-                        "committee-size",
-                        COMMITTEE_SIZE.low,
-                        COMMITTEE_SIZE.high,
-                        1,
-                        "Committee size",
-                        {1: "1", 7: "7", 20: "20", 50: "50"},
-                        "how many stakeholders take part in the purchase",
-                    ),
-                    _slider(
-                        "risk-aversion",
-                        RISK_AVERSION.low,
-                        RISK_AVERSION.high,
-                        0.05,
-                        "How risk-averse",
-                        {0: "bold", 1: "as written", 5: "wary"},
-                        "multiplies every member's risk aversion (1: as the scenario says)",
-                    ),
-                    _slider(
-                        "divided",
-                        DIVERGENCE.low,
-                        DIVERGENCE.high,
-                        0.05,
-                        "How divided",
-                        {0: "aligned", 1: "1", 5: "split"},
-                        "how far members' priorities stray from their roles' (divergence)",
-                    ),
-                    _slider(
-                        "overload",
-                        OVERLOAD.low,
-                        OVERLOAD.high,
-                        0.1,
-                        "Information overload",
-                        {0.1: "little", 5: "5", 10: "flood"},
-                        "how much information buyers face (1: normal)",
-                    ),
-                    _slider(
-                        "strength",
-                        PRODUCT_STRENGTH.low,
-                        PRODUCT_STRENGTH.high,
-                        0.05,
-                        "Our product vs as written",
-                        {-0.3: "weaker", 0: "as written", 0.3: "stronger"},
-                        "shift of our product's true quality on every criterion",
-                    ),
-                    html.Div(
-                        [
-                            html.Label("Our seller", htmlFor="strategy"),
-                            dcc.RadioItems(id="strategy", inline=True, className="radios"),
-                        ],
-                        className="control wide",
-                    ),
-                    _slider(
-                        "capacity",
-                        1,
-                        SELLER_CAPACITY_HOURS.high,
-                        1,
-                        "Seller hours a week",
-                        {1: "1", 10: "10", 40: "40", 80: "80"},
-                        "our seller's working hours a week for this account",
-                    ),
-                ],
-                className="controls",
-            ),
-            html.Div(
-                [
-                    html.Label("Committee no.", htmlFor="seed", title="the replication seed"),
-                    dcc.Input(id="seed", type="number", value=1, min=0, step=1, className="num"),
-                    html.Button("Run the deal", id="run-deal", className="primary"),
-                    html.Button("Play/pause", id="play"),
-                    dcc.Dropdown(
-                        id="speed",
-                        options=[{"label": f"{n} wk/s", "value": n} for n in SPEEDS],
-                        value=2,
-                        clearable=False,
-                        searchable=False,
-                        className="speed",
-                    ),
-                    html.Button("Step", id="step"),
-                    html.Button("Reset", id="reset"),
-                    html.Span("no deal yet", id="week-label", className="week"),
-                    html.Span(
-                        "vs",
-                        className="hint",
-                        title="replay the same committee with another seller",
-                    ),
-                    dcc.Dropdown(
-                        id="replay-strategy",
-                        clearable=False,
-                        searchable=False,
-                        className="replay-pick",
-                    ),
-                    html.Button("Side by side", id="replay"),
-                    html.Button("Download report", id="download-deal"),
-                ],
-                className="toolbar",
-            ),
-            html.Div(id="deal-message", **{"aria-live": "polite"}),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.P(
-                                "Choose the settings above, then Run the deal.",
-                                id="deal-hint",
-                                className="hint placeholder",
-                            ),
-                            dcc.Graph(id="timeline", style=HIDDEN),
-                            dcc.Graph(id="preferences", style=HIDDEN),
-                        ]
-                    ),
-                    html.Div(
-                        [html.Div(id="verdict", className="verdict"), html.Div(id="story")],
-                        className="story",
-                    ),
-                ],
-                className="with-story",
-            ),
-            html.Div(
-                [
-                    html.Label(
-                        "Committees per strategy", htmlFor="replications", title="replications"
-                    ),
-                    dcc.Input(
-                        id="replications",
-                        type="number",
-                        value=200,
-                        min=10,
-                        max=2000,
-                        step=10,
-                        className="num",
-                    ),
-                    html.Button("Compare", id="compare", className="primary"),
-                    html.Progress(id="compare-progress", value="0", max="1"),
-                    html.Span(id="compare-status"),
-                    html.Button("Download report", id="download-compare"),
-                ],
-                className="toolbar",
-            ),
-            html.Div(id="compare-message", **{"aria-live": "polite"}),
-            html.Div(
-                [
-                    dcc.Graph(id="outcome-mix", style=HIDDEN),
-                    dcc.Graph(id="incidence", style=HIDDEN),
-                ],
-            ),
-            dcc.Store(id="client", data=uuid.uuid4().hex),
-            dcc.Store(id="base-scenario"),
-            dcc.Store(id="uploaded"),
-            dcc.Store(id="deal"),
-            dcc.Store(id="comparison"),
-            dcc.Interval(id="ticker", interval=500, disabled=True),
-            dcc.Interval(id="poll", interval=1000, disabled=True),
-            dcc.Download(id="deal-file"),
-            dcc.Download(id="compare-file"),
-        ],
-        className="page",
-    )
 
 
 def create_app(workers: int | None = None, access: Access | None = None) -> dash.Dash:
@@ -366,7 +124,7 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
         note = None
         if ctx.triggered_id == "upload" and contents:
             source = filename or "uploaded file"
-            scenario = _read_upload(contents, source)
+            scenario = read_upload(contents, source)
             uploaded = {"scenario": scenario.model_dump_json(), "source": source}
             chosen, note = UPLOADED, _message(f"loaded {source}", "info")
         elif name == UPLOADED and uploaded:
@@ -392,10 +150,10 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
             c.divided,
             c.overload,
             c.product_strength,
-            _strategy_options(strategies),
+            strategy_options(strategies),
             c.strategy,
             c.capacity,
-            _strategy_options(strategies, words_only=True),
+            strategy_options(strategies, words_only=True),
             replay if replay in strategies else strategies[0],
             uploaded,
             note,
@@ -726,19 +484,6 @@ def _story_lines(deal: DealResult, week: int) -> list[html.P]:
         html.P(line, className="now" if line.startswith(f"week {week}:") else None)
         for line in reversed(lines)
     ]
-
-
-def _read_upload(contents: str, filename: str) -> Scenario:
-    """An uploaded scenario, read within bounds: its size is checked before decoding, and
-    the YAML reader refuses alias bombs, deep nesting and huge numbers."""
-    _, _, encoded = contents.partition(",")
-    if len(encoded) * 3 // 4 > UPLOAD_BYTES:
-        raise ConfigError(filename, [f"larger than {UPLOAD_BYTES:,} bytes; a scenario is smaller"])
-    try:
-        raw = base64.b64decode(encoded, validate=True)
-    except ValueError as error:
-        raise ConfigError(filename, ["the upload arrived damaged; try again"]) from error
-    return validate_mapping(Scenario, parse_yaml(raw, filename), filename)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
