@@ -1,4 +1,4 @@
-"""The stylized facts of B2B buying (shared/stylized-facts.md) and the model's value for each.
+"""The stylized facts of B2B buying (docs/calibration.md) and the model's value for each.
 
 The battery runs one scenario twice on the same committees: our seller as a funnel-pusher
 (the facts' reference seller) and as a maze-guide (for F11). Each fact is a function of the

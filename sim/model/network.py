@@ -1,7 +1,7 @@
 """The peer and reference network: the people outside the company a stakeholder can ask.
 
 Buyers research behind closed doors and trust friends, colleagues and impartial strangers
-more than salespeople (shared/seeds/day-the-funnel-broke.txt). Here they reach peers through a
+more than salespeople ("The day the funnel broke"). Here they reach peers through a
 small-world graph (Watts-Strogatz, networkx) drawn once per run from its own random stream,
 so every seller strategy meets the same network (common random numbers):
 

@@ -108,7 +108,8 @@ class Meeting:
 
     def forward(self, criterion: int, value: float) -> None:
         """The member carries the seller's claim to a colleague it picks; the claim keeps its
-        origin (the seller), so it is weighed and blamed as the seller's."""
+        origin (the seller), so it is weighed and blamed as the seller's, and it carries as
+        much of the pitch as the member attended."""
         view = self._view
         colleagues = [s for s in view._model.stakeholders if s is not self._member]
         if not colleagues:
@@ -121,6 +122,7 @@ class Meeting:
             view.source,
             sd=view._model.information.noise(view.source),
             channel="colleagues",
+            attended=self.attended,
         )
         view._model.log(
             self._member.name,

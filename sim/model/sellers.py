@@ -26,7 +26,6 @@ from sim.model.stakeholder import JOBS, BuyingJob
 
 if TYPE_CHECKING:
     from sim.model.model import BuyingCommitteeModel
-    from sim.model.stakeholder import Stakeholder
 
 
 class Seller(mesa.Agent):
@@ -77,11 +76,17 @@ class Seller(mesa.Agent):
             self.view.log(self.name, member.name, action, hours)
         return meeting
 
-    def answer_inquiry(self, member: Stakeholder, hours: float) -> None:
-        """A member asked this seller about its product (part of the member's seeking): the
+    @property
+    def takes_inquiries(self) -> bool:
+        """Whether it still answers members' questions about this deal (it has hours left and
+        still works the deal)."""
+        return self.hours_left > 0
+
+    def answer_inquiry(self, member: int, hours: float) -> None:
+        """Member `member` (its seat) asked this seller about its product while seeking: the
         answer costs the seller the hours; what it says is its voice, biased if it overclaims."""
         self.spend(hours)
-        self.reached.add(member.seat)
+        self.reached.add(member)
 
     def criterion_index(self, name: str, fallback: int = 0) -> int:
         criteria = self.view.criteria
@@ -183,6 +188,11 @@ class FunnelPusher(Seller):
                 return
         if self.stage_name in self.PRESSURE_STAGES:
             self.press_to_close()
+
+    @property
+    def takes_inquiries(self) -> bool:
+        """A deal it qualified out is no longer worked: its questions go unanswered."""
+        return not self.qualified_out and super().takes_inquiries
 
     def qualify_out(self) -> None:
         """The deal stalled too long in one stage: stop working it."""

@@ -246,13 +246,13 @@ class Stakeholder(mesa.Agent):
         option, criterion = weighted_pick(cells, rng)
         sources = model.sources_for(self, option)
         seller = model.seller_of(option)
-        if seller is not None and seller.hours_left > 0 and self.grant_meeting(seller.source, 1.0):
+        if seller is not None and seller.takes_inquiries and self.grant_meeting(seller.source, 1.0):
             sources = [*sources, seller.source]
         source = weighted_pick([(s, None, self.trust[s]) for s in sources], rng)[0]
         attended = 1.0
         if seller is not None and source == seller.source:
             attended = min(1.0, seller.hours_left, self.seller_time_left)
-            seller.answer_inquiry(self, attended)
+            seller.answer_inquiry(self.seat, attended)
             self.seller_time_left -= attended
             self.week_hours_with_sellers += attended
         found = model.settings.information.claims_per_hour * model.settings.information.overload

@@ -12,8 +12,7 @@ week our seller's hours are shared out by its strategy before the accounts step:
   whose committee, as far as our seller has seen in its meetings, leans most towards our
   product (accounts it has not met count as undecided).
 
-Effort on accounts that are not won is the waste that shared/seeds/day-the-funnel-broke.txt
-names.
+Effort on accounts that are not won is the waste that "The day the funnel broke" names.
 """
 
 from __future__ import annotations
