@@ -337,30 +337,30 @@ def _against_rules(deal: DealResult, rule: DecisionRule) -> str:
 
 
 def _blockers(deal: DealResult, status_quo: str = "status_quo") -> str:
+    """Vetoes; for a deal that bought nothing, who preferred doing nothing; who went idle."""
     labels = deal.option_labels
     vetoes: dict[tuple[str, str], list[int]] = defaultdict(list)
     for event in deal.events:
         if event.action == "veto":
             vetoes[event.actor, event.target].append(event.week)
-    parts = [
+    sentences = [
         f"{actor} vetoed buying {option_words(option, labels)} "
         f"(week{'s' * (len(weeks) > 1)} {', '.join(map(str, weeks[:4]))}"
-        f"{', ...' if len(weeks) > 4 else ''})"
+        f"{', ...' if len(weeks) > 4 else ''})."
         for (actor, option), weeks in vetoes.items()
     ]
     if deal.outcome.value in ("no_decision", "open"):
         nothing = [s.stakeholder for s in final_states(deal).values() if s.preferred == status_quo]
-        if nothing and not vetoes:
-            parts.append(f"{_names(nothing)} preferred doing nothing")
-    last_week = deal.weeks_simulated
+        if nothing:
+            sentences.append(f"Holding out for doing nothing: {_names(nothing)}.")
     recent = defaultdict(list)
     for state in deal.weekly:
-        if state.week > last_week - 3:
+        if state.week > deal.weeks_simulated - 3:
             recent[state.stakeholder].append(state.job)
     idle = [name for name, jobs in recent.items() if len(jobs) >= 3 and set(jobs) == {"idle"}]
     if idle:
-        parts.append(f"{_names(idle)} had gone idle (no buying work in the last 3 weeks)")
-    return ("Blocking: " + "; ".join(parts) + ".") if parts else ""
+        sentences.append(f"Gone idle (no buying work in the last 3 weeks): {_names(idle)}.")
+    return " ".join(sentences)
 
 
 TIMES = {1: "once", 2: "twice"}
@@ -378,17 +378,23 @@ def _seller_effort(deal: DealResult) -> str:
         if event.action == "seller":
             work[event.actor][_activity(event.effect)] += 1
     parts = []
-    vendors = sorted(deal.seller_hours, key=lambda v: v != deal.our_vendor)
+    if not deal.seller_hours:
+        return "No seller worked this deal."
+    vendors = sorted({*deal.seller_hours, deal.our_vendor}, key=lambda v: v != deal.our_vendor)
     for vendor in vendors:
-        hours = deal.seller_hours[vendor]
+        hours = deal.seller_hours.get(vendor, 0.0)
         strategy = deal.strategies.get(vendor, "none")
         name = (
             "our seller"
             if vendor == deal.our_vendor
             else f"the seller of {option_words(vendor, labels)}"
         )
-        if strategy == "none" or not hours:
-            parts.append(f"{name} did nothing")
+        if strategy == "none":
+            parts.append(f"{'we' if vendor == deal.our_vendor else option_words(vendor, labels)}"
+                         " had no seller")  # fmt: skip
+            continue
+        if not hours:
+            parts.append(f"{name} ({strategy.replace('_', ' ')}) never got a meeting")
             continue
         acts = work.get(name, Counter())
         done = ", ".join(f"{kind} {TIMES.get(n, f'{n} times')}" for kind, n in acts.most_common(4))
