@@ -3,6 +3,9 @@ and the explorer agree with it exactly."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -101,3 +104,11 @@ def test_clamp_stays_in_bounds_and_keeps_values_inside(value: float) -> None:
     assert RISK_AVERSION.low <= clamped <= RISK_AVERSION.high
     if RISK_AVERSION.low <= value <= RISK_AVERSION.high:
         assert clamped == value
+
+
+def test_the_researchers_guide_lists_the_registry_strategies() -> None:
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "researchers.md").read_text()
+    rows = re.findall(r"^\| `(\w+)` \| (.+?) \| (yes|no) \|$", guide, re.MULTILINE)
+    assert rows == [
+        (s.name, s.summary, "yes" if s.needs_network else "no") for s in STRATEGIES.values()
+    ]
