@@ -58,6 +58,15 @@ def test_run_from_tells_the_story_and_checks_the_stored_row(run_cli, swept) -> N
     assert re.search(r"^week 1: ", result.out, re.MULTILINE)
 
 
+def test_run_from_writes_the_deal_report(run_cli, swept, tmp_path: Path) -> None:
+    _, out = swept
+    page = tmp_path / "replayed.html"
+    args = ("--point", "0", "--replication", "1", "--html", str(page), "--brief")
+    result = run_cli("run", "--from", str(out), *args)
+    assert result.code == 0, result.err
+    assert page.exists() and "design point 0" in page.read_text(encoding="utf-8")
+
+
 def test_results_replay_from_python_matches_the_stored_metrics(swept) -> None:
     _, out = swept
     results = open_results(out)
