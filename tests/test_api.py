@@ -3,6 +3,7 @@ workflow, the same results on every executor."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -84,6 +85,16 @@ def test_evaluate_gives_the_same_table_on_a_process_pool(make_scenario) -> None:
     pooled = sim.evaluate(base, policies, replications=5, batch_size=2,
                           executors=sim.Executors(workers=2))  # fmt: skip
     pd.testing.assert_frame_equal(serial, pooled)
+
+
+def test_evaluate_runs_on_any_ready_executor(make_scenario) -> None:
+    base = make_scenario(horizon_weeks=10)
+    serial = sim.evaluate(base, replications=4, executors=sim.Executors(workers=1))
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        threaded = sim.evaluate(base, replications=4, batch_size=1,
+                                executors=sim.Executors(workers=2, executor=threads))  # fmt: skip
+    pd.testing.assert_frame_equal(serial, threaded)
+    assert list(serial["policy"].unique()) == ["as_written"]
 
 
 def test_a_policy_the_scenario_cannot_run_is_a_clear_error(make_scenario) -> None:
