@@ -109,12 +109,18 @@ class Study:
         if self.replications < 1 or self.seed < 0:
             raise ValueError("replications must be >= 1 and the seed >= 0")
 
-    def point_scenario(self, point: DesignPoint) -> Scenario:
-        if isinstance(self.base, Scenario):
-            if point.values:
-                return as_experiment(self.base).scenario_for(point.values)
+    @cached_property
+    def design_base(self) -> LoadedExperiment:
+        """The base as an experiment, which sets a design point's values by scenario path."""
+        if isinstance(self.base, LoadedExperiment):
             return self.base
-        return self.base.scenario_for(point.values)
+        scenario = self.base.model_dump(mode="json")
+        return LoadedExperiment(Experiment(name="study"), scenario, self.base.name)
+
+    def point_scenario(self, point: DesignPoint) -> Scenario:
+        if isinstance(self.base, Scenario) and not point.values:
+            return self.base  # the scenario as given, not a copy rebuilt from its fields
+        return self.design_base.scenario_for(point.values)
 
     @cached_property
     def scenarios(self) -> dict[ScenarioKey, Scenario]:
@@ -134,13 +140,6 @@ class Study:
             for r in range(self.replications)
             for policy in self.policies
         ]
-
-
-def as_experiment(scenario: Scenario) -> LoadedExperiment:
-    """A scenario as the base of design points (values set by scenario path)."""
-    return LoadedExperiment(
-        Experiment(name=scenario.name), scenario.model_dump(mode="json"), scenario.name
-    )
 
 
 @dataclass
@@ -169,7 +168,8 @@ def execute_study(
     keep_events: Callable[[Run], bool] | None = None,
 ) -> Tally:
     """Compute every run of `study` except those `stored` (and those that `failed_before`),
-    as (point index, replication), handing each batch's rows to `sink` as it arrives."""
+    as (point index, replication): a results store holds one policy's runs. Each batch's
+    rows go to `sink` as they arrive."""
     started = time.perf_counter()
     runs = study.runs()
     tally = Tally(planned=len(runs))
