@@ -114,8 +114,7 @@ class Study:
         """The base as an experiment, which sets a design point's values by scenario path."""
         if isinstance(self.base, LoadedExperiment):
             return self.base
-        scenario = self.base.model_dump(mode="json")
-        return LoadedExperiment(Experiment(name="study"), scenario, self.base.name)
+        return as_experiment(self.base)
 
     def point_scenario(self, point: DesignPoint) -> Scenario:
         if isinstance(self.base, Scenario) and not point.values:
@@ -140,6 +139,14 @@ class Study:
             for r in range(self.replications)
             for policy in self.policies
         ]
+
+
+def as_experiment(scenario: Scenario) -> LoadedExperiment:
+    """A scenario as the base of design points (values set by scenario path), under a
+    fixed experiment name, since a scenario's name need not be a folder name."""
+    return LoadedExperiment(
+        Experiment(name="study"), scenario.model_dump(mode="json"), scenario.name
+    )
 
 
 @dataclass
