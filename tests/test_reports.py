@@ -859,3 +859,19 @@ def test_jargon_has_plain_words_beside_it(reports: Reports) -> None:
     for term in ("Aalen-Johansen", "Kaplan-Meier", "risk difference", "censored"):
         assert term in words
     assert "funnel pusher (funnel_pusher)" in words
+
+
+def test_side_by_side_shades_the_divergence_week_in_every_panel(pages: dict[str, Page]) -> None:
+    baseline = load_scenario(BASELINE)
+    deals = [simulate(baseline.with_strategy(s), DEAL_SEED) for s in VS]
+    diverged = divergence_week(*deals)
+    figure = dict(figures(pages["vs"]))["Side by side"]
+    shaded = [s for s in figure.layout.shapes if s.type == "rect"]
+    if diverged is None:
+        assert shaded == []
+        return
+    assert len(shaded) == 4, "swimlanes and committee, both deals"
+    assert {(s.x0, s.x1) for s in shaded} == {(diverged - 0.5, diverged + 0.5)}
+    assert f"week {diverged}" in figure.layout.title.text
+    panels = [a.text for a in figure.layout.annotations if a.text.startswith("with ")]
+    assert panels == [f"with {strategy_label(s)}" for s in VS]
