@@ -16,11 +16,13 @@ from sim.config import SELLER_STRATEGIES, Scenario
 from sim.config.registry import (
     COMMITTEE_SIZE,
     DIVERGENCE,
+    OPEN_MINDEDNESS,
     OVERLOAD,
     RISK_AVERSION,
     SELLER_CAPACITY_HOURS,
     STRATEGIES,
     STRATEGY_NAMES,
+    WEEKLY_HOURS,
     Bounds,
     strategies_for,
 )
@@ -74,6 +76,8 @@ def _bounds(model: type, *path: str) -> tuple[float | None, float | None]:
     [
         (RISK_AVERSION, Scenario, ("committee", "risk_aversion_scale")),
         (RISK_AVERSION, Role, ("risk_aversion",)),
+        (WEEKLY_HOURS, Role, ("weekly_hours",)),
+        (OPEN_MINDEDNESS, Role, ("open_mindedness",)),
         (COMMITTEE_SIZE, Scenario, ("committee", "size")),
         (DIVERGENCE, Scenario, ("committee", "divergence")),
         (OVERLOAD, Scenario, ("information", "overload")),

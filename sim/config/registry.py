@@ -74,6 +74,10 @@ class Bounds:
 
 RISK_AVERSION = Bounds(0.0, 5.0)
 """A stakeholder's risk aversion, and the factor scaling every member's."""
+WEEKLY_HOURS = Bounds(0.0, 40.0, low_open=True)
+"""Hours a week a stakeholder gives the purchase."""
+OPEN_MINDEDNESS = Bounds(0.0, 1.0, low_open=True)
+"""A stakeholder's bounded-confidence radius."""
 COMMITTEE_SIZE = Bounds(1, 50)
 DIVERGENCE = Bounds(0.0, 5.0)
 """How far members' priorities stray from their role's."""

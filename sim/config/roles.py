@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sim.config.registry import RISK_AVERSION
+from sim.config.registry import OPEN_MINDEDNESS, RISK_AVERSION, WEEKLY_HOURS
 
 DEFAULT_CRITERIA: tuple[str, ...] = (
     "business_value",
@@ -57,15 +57,13 @@ class Role(BaseModel):
     stubbornness: float = Field(
         0.2, ge=0, le=1, description="Friedkin-Johnsen anchoring to the role's starting view."
     )
-    open_mindedness: float = Field(
+    open_mindedness: float = OPEN_MINDEDNESS.field(
         0.35,
-        gt=0,
-        le=1,
-        description="Bounded-confidence radius: how far apart two views may be and still move "
-        "together (half the L1 distance between priority vectors).",
+        "Bounded-confidence radius: how far apart two views may be and still move together "
+        "(half the L1 distance between priority vectors).",
     )
-    weekly_hours: float = Field(
-        3.0, gt=0, le=40, description="Hours a week this stakeholder gives the purchase."
+    weekly_hours: float = WEEKLY_HOURS.field(
+        3.0, "Hours a week this stakeholder gives the purchase."
     )
     trust: dict[str, float] = Field(
         default_factory=dict,

@@ -15,10 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from sim.config.registry import (
     COMMITTEE_SIZE,
     DIVERGENCE,
+    OPEN_MINDEDNESS,
     OVERLOAD,
     RISK_AVERSION,
     SELLER_CAPACITY_HOURS,
     STRATEGY_NAMES,
+    WEEKLY_HOURS,
     strategies_for,
 )
 from sim.config.roles import (
@@ -50,8 +52,8 @@ class RoleOverride(_Strict):
     priorities: dict[str, float] | None = None
     risk_aversion: float | None = RISK_AVERSION.field(None)
     stubbornness: Unit | None = None
-    open_mindedness: float | None = Field(None, gt=0, le=1)
-    weekly_hours: float | None = Field(None, gt=0, le=40)
+    open_mindedness: float | None = OPEN_MINDEDNESS.field(None)
+    weekly_hours: float | None = WEEKLY_HOURS.field(None)
     trust: dict[str, Unit] | None = None
 
     _trust_keys = field_validator("trust")(classmethod(lambda cls, v: check_trust_keys(v)))
