@@ -24,7 +24,7 @@ from sim.app.controls import (
     controls_from,
     report_filename,
 )
-from sim.app.jobs import ComparisonJob, JobBoard
+from sim.app.jobs import Busy, ComparisonJob, JobBoard
 from sim.app.layout import layout
 from sim.app.playback import Playback, deal_until
 from sim.app.server import create_app
@@ -875,3 +875,16 @@ def test_a_busy_port_is_named_before_anything_is_served() -> None:
             main(["explore", "--port", str(port), "--max-seconds", "1"])
         assert exited.value.code == 2
     assert port_problem("127.0.0.1", port) is None
+
+
+def test_beyond_the_waiting_limit_a_new_tab_is_told_the_explorer_is_busy() -> None:
+    board, order, release = JobBoard(workers=1, max_waiting=2), [], threading.Event()
+    board.start(HeldJob("A1", order, release), client="A")
+    assert started(order, 1) == ["A1"]
+    board.start(HeldJob("B1", order, release), client="B")
+    board.start(HeldJob("C1", order, release), client="C")
+    with pytest.raises(Busy, match="2 comparisons are waiting"):
+        board.start(HeldJob("D1", order, release), client="D")
+    board.start(HeldJob("C2", order, release), client="C")  # a waiting tab may replace its own
+    release.set()
+    assert started(order, 3) == ["A1", "B1", "C2"]

@@ -23,6 +23,10 @@ from sim.runner import Executors
 from sim.workflow.compare import compare
 
 
+class Busy(Exception):
+    """Too many comparisons are waiting already."""
+
+
 @dataclass
 class ComparisonJob:
     scenario: Scenario
@@ -68,9 +72,10 @@ class ComparisonJob:
 class JobBoard:
     """The comparisons of this app by id, queued fairly between clients (browser tabs)."""
 
-    def __init__(self, workers: int | None = None, keep: int = 32) -> None:
+    def __init__(self, workers: int | None = None, keep: int = 32, max_waiting: int = 24) -> None:
         self.workers = workers
         self.keep = keep
+        self.max_waiting = max_waiting
         self.jobs: dict[str, ComparisonJob] = {}
         self.waiting: dict[str, str] = {}  # client -> its one waiting job id, oldest first
         self.served: dict[str, int] = {}  # client -> when it was last served (a counter)
@@ -80,10 +85,16 @@ class JobBoard:
         self.runner: threading.Thread | None = None
 
     def start(self, job: ComparisonJob, client: str = "") -> str:
-        """Queue `job` for `client`; its waiting job (if any) is replaced and marked so."""
+        """Queue `job` for `client`; its waiting job (if any) is replaced and marked so.
+        Beyond `max_waiting` clients waiting at once, a new client is refused (Busy)."""
         job_id = uuid.uuid4().hex[:12]
         job.client = client
         with self.lock:
+            if client not in self.waiting and len(self.waiting) >= self.max_waiting:
+                raise Busy(
+                    f"the explorer is busy: {len(self.waiting)} comparisons are waiting; "
+                    "try again in a minute"
+                )
             replaced = self.waiting.pop(client, None)
             if replaced is not None:
                 old = self.jobs[replaced]

@@ -29,7 +29,7 @@ from sim.app.controls import (
     controls_from,
     report_filename,
 )
-from sim.app.jobs import ComparisonJob, JobBoard
+from sim.app.jobs import Busy, ComparisonJob, JobBoard
 from sim.app.layout import HIDDEN, SHOWN, SPEEDS, UPLOADED, layout, strategy_options
 from sim.app.playback import Playback, deal_until
 from sim.app.upload import read_upload
@@ -350,8 +350,12 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
         job = ComparisonJob(
             scenario, scenario.available_strategies(), int(replications), chosen.seed
         )
+        try:
+            job_id = board.start(job, str(client or ""))
+        except Busy as busy:
+            return no_update, True, _message(str(busy))
         data = {
-            "job": board.start(job, str(client or "")),
+            "job": job_id,
             "changes": changed_settings(loaded, chosen),
             "filename": report_filename(
                 "compare", scenario.name, chosen.seed, chosen, loaded, f"n{int(replications)}"
