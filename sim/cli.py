@@ -223,7 +223,7 @@ def replay(
         raise UsageError("--from: give --point and --replication (see `b2bsim query`)")
     results_folder = open_results(results)
     stored = results_folder.run(point, replication)
-    deal = simulate(stored.scenario, stored.seed)
+    deal = results_folder.replay(point, replication)
     same = results_folder.matches(point, replication, deal)
     if same is not None and not telling.as_json:
         err.print(
