@@ -211,21 +211,6 @@ def divergence_week(a: DealResult, b: DealResult) -> int | None:
     return None
 
 
-def week_digest(deal: DealResult) -> dict[int, str]:
-    """Per week, one line: who the committee leans to, and what sellers and committee did."""
-    digest: dict[int, list[str]] = {}
-    labels = deal.option_labels
-    for state in deal.committee_weekly:
-        leaning = option_words(state.leading_option, labels)
-        digest.setdefault(state.week, []).append(f"leans to {leaning} ({state.support:.0%})")
-    for event in deal.events:
-        if event.action == "seller":
-            digest.setdefault(event.week, []).append(f"{event.actor}: {event.effect}")
-        elif event.action in ("decide", "stall", "veto", "event"):
-            digest.setdefault(event.week, []).append(_event_line(event, labels) or "")
-    return {w: safe_text("; ".join(_counted(parts)), markup=False) for w, parts in digest.items()}
-
-
 def committee_digest(deal: DealResult, shares: bool = True) -> dict[int, str]:
     """Per week, where the committee stood (its lean, and with `shares` the support behind
     it) and what turned it (outside events, vetoes, the ending): the sellers' own moves

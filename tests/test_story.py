@@ -13,12 +13,12 @@ from sim.model import DealResult, Event, NoDecisionCause, Outcome, WeekState, si
 from sim.model.result import CommitteeWeek
 from sim.story import (
     brief_story,
+    committee_digest,
     event_words,
     tell_story,
     turning_points,
     verdict,
     versus_rows,
-    week_digest,
 )
 
 LINE = re.compile(r"^week (\d+): \S")
@@ -274,7 +274,7 @@ def test_no_event_code_reaches_a_story_or_digest(named_scenario) -> None:
         labels = deal.option_labels
         texts = [
             *tell_story(deal),
-            *week_digest(deal).values(),
+            *committee_digest(deal).values(),
             *turning_points(deal),
             *(event_words(e, labels) for e in deal.events),
         ]
