@@ -134,6 +134,21 @@ def test_export_parquet_and_csv(run_cli, swept, tmp_path: Path) -> None:
     assert bad.code == 2 and "--to: unknown format 'xlsx'" in bad.err
 
 
+def test_export_events_with_their_runs(run_cli, tmp_path: Path) -> None:
+    path = write_experiment(tmp_path, outputs={"event_log_fraction": 1.0}, replications=1)
+    out = tmp_path / "out"
+    assert run_cli("sweep", str(path), "--workers", "1", "--output", str(out)).code == 0
+    target = tmp_path / "events.csv"
+    result = run_cli("export", str(out), "--to", "csv", "--table", "events", "-o", str(target))
+    assert result.code == 0, result.err
+    events = pd.read_csv(target)
+    assert list(events.columns[:3]) == ["point_index", "point", "replication"]
+    assert sorted(events["point_index"].unique()) == [0, 1, 2, 3]
+    deals = ResultsStore.open(out).deals()
+    weeks = events.groupby("point_index")["week"].max()
+    assert list(weeks) == list(deals.sort_values("point_index")["weeks_simulated"])
+
+
 def test_query_error_hints_at_quoting_dotted_names(run_cli, swept) -> None:
     _, out = swept
     result = run_cli("query", str(out), "SELECT committee.size FROM deals")
