@@ -198,6 +198,8 @@ def test_a_workshop_from_upload_to_both_downloads(
     status = tab.timed("compare 3 strategies x 20", lambda: tab.compare(REPLICATIONS))
     assert status.startswith(f"done: {3 * REPLICATIONS} deals")
     page.wait_for_selector("#outcome-mix .barlayer .point", state="attached")
+    said = page.inner_text("#compare-summary")
+    assert "Trade-offs:" in said and "With maze guide (maze_guide): won" in said
     deal_report = tab.timed(
         "download the deal report", lambda: tab.download("download-deal", tmp_path)
     )

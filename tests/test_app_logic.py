@@ -77,6 +77,7 @@ LAYOUT_IDS = [
     "compare-status",
     "download-compare",
     "compare-message",
+    "compare-summary",
     "outcome-mix",
     "incidence",
     "client",

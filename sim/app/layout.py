@@ -235,6 +235,7 @@ def layout() -> html.Div:
                 className="toolbar",
             ),
             html.Div(id="compare-message", **{"aria-live": "polite"}),
+            html.Div(id="compare-summary", className="verdict"),
             html.Div(
                 [
                     dcc.Graph(id="outcome-mix", style=HIDDEN),

@@ -39,7 +39,13 @@ from sim.config.loading import describe_validation_error
 from sim.model import DealResult, simulate
 from sim.report import compare_figures, deal_figures
 from sim.report.palette import strategy_label
-from sim.report.reports import compare_report, deal_report, seller_words, versus_report
+from sim.report.reports import (
+    compare_report,
+    deal_report,
+    seller_words,
+    tradeoffs,
+    versus_report,
+)
 from sim.story import divergence_week, tell_story, verdict
 
 log = logging.getLogger("b2bsim.explore")
@@ -370,17 +376,18 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
         Output("outcome-mix", "style"),
         Output("incidence", "figure"),
         Output("incidence", "style"),
+        Output("compare-summary", "children"),
         Output("poll", "disabled", allow_duplicate=True),
         Output("compare-message", "children", allow_duplicate=True),
         Input("poll", "n_intervals"),
         State("comparison", "data"),
         prevent_initial_call=True,
     )
-    @guarded(no_update, no_update, no_update, no_update, no_update, no_update, True)
+    @guarded(*([no_update] * 7), True)
     def poll_comparison(_: int, data: dict | None) -> tuple:
         job_id = (data or {}).get("job")
         job = board.get(job_id)
-        unchanged = (no_update,) * 4
+        unchanged = (no_update,) * 5
         if job is None:
             return no_update, "", *unchanged, True, None
         if not job.finished.is_set():
@@ -394,7 +401,10 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
             return "0", "", *unchanged, True, _message(f"comparison failed: {job.error}")
         took = f" in {job.seconds:.0f} s" if job.seconds is not None else ""
         mix, incidence = comparison_figures(job_id, job)
-        return "1", f"done: {job.total} deals{took}", mix, SHOWN, incidence, SHOWN, True, None
+        assert job.summary is not None
+        summary = [html.P(line) for line in tradeoffs(job.summary)]
+        done = f"done: {job.total} deals{took}"
+        return "1", done, mix, SHOWN, incidence, SHOWN, summary, True, None
 
     finished_figures: dict[str, tuple[go.Figure, go.Figure]] = {}
 
