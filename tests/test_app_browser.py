@@ -261,6 +261,15 @@ def test_the_first_screen_at_1280x720_holds_controls_and_the_deal(
         assert box and box["y"] + box["height"] <= VIEWPORT["height"], selector
     timeline = page.locator("#timeline").bounding_box()
     assert timeline and timeline["y"] < VIEWPORT["height"] * 0.6, "the deal starts on screen"
+    page.wait_for_selector("#preferences .main-svg")
+    axes = [
+        page.evaluate(
+            f"() => {{ const l = document.querySelector('#{graph} .js-plotly-plot')._fullLayout;"
+            " return [l.xaxis._offset, l.xaxis._length]; }"
+        )
+        for graph in ("timeline", "preferences")
+    ]
+    assert axes[0] == axes[1], "swimlanes and favourites share one week axis on screen"
     assert_clean(tab, server)
 
 
