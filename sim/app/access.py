@@ -44,6 +44,16 @@ def host_name(header: str) -> str:
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
+def network_address() -> str:
+    """This machine's address on its default route (no packet is sent), else its name."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: only picks the outgoing interface
+            return probe.getsockname()[0]
+        except OSError:
+            return socket.gethostname()
+
+
 @dataclass(frozen=True)
 class Access:
     """The rules for one server: which Host names it answers to and its token (None on
@@ -62,9 +72,11 @@ class Access:
         return cls(bind, secrets.token_urlsafe(24), frozenset())
 
     def url(self, port: int) -> str:
+        """The address to hand out: for a wildcard bind, this machine's address on the
+        network (participants may not resolve its name)."""
         shown = self.bind
         if is_wildcard(shown):
-            shown = socket.gethostname()
+            shown = network_address()
         if ":" in shown:
             shown = f"[{shown}]"
         return f"http://{shown}:{port}/" + (f"?token={self.token}" if self.token else "")
