@@ -43,6 +43,8 @@ from sim.folder_lock import LOCK_NAME, FolderBusy, FolderLock
 from sim.model.metrics import METRIC_TYPES
 
 FORMAT_VERSION = 2
+LEGACY_FORMAT = 1
+"""Folders of b2bsim before checksums: read (status, query, report), never resumed."""
 MANIFEST = "manifest.json"
 FAILURES = "failures.jsonl"
 DAMAGED = "damaged"
@@ -152,7 +154,7 @@ def _check_manifest(manifest: Any, where: Path) -> None:
     missing = [k for k in required if k not in manifest]
     if missing:
         raise damaged(f"missing {', '.join(missing)}")
-    if manifest["format_version"] != FORMAT_VERSION:
+    if manifest["format_version"] not in (FORMAT_VERSION, LEGACY_FORMAT):
         raise StoreError(
             f"{where}: format version {str(manifest['format_version'])[:20]}, this b2bsim reads "
             f"version {FORMAT_VERSION}; run the sweep again into a new --output"
@@ -205,6 +207,18 @@ class ResultsStore:
         self.manifest.setdefault("parts", [])
         self.parts = root / "parts"
         self.events = root / "events"
+        self.legacy = manifest["format_version"] == LEGACY_FORMAT
+        if self.legacy:  # no ledger: the parts on disk, unchecked
+            self.manifest["parts"] = [
+                {"deals": p.name, "deals_sha256": None, "events": None}
+                for p in sorted(self.parts.glob("deals-*.parquet"))
+                if DEALS_PART.fullmatch(p.name)
+            ]
+        self._legacy_events = (
+            sorted(p for p in self.events.glob("events-*.parquet") if EVENTS_PART.fullmatch(p.name))
+            if self.legacy
+            else []
+        )
         self.failures_log = root / FAILURES
         self.points = {p["key"]: p for p in manifest["design"]}
         self.parameter_names = list(manifest["experiment"]["parameters"])
@@ -316,6 +330,12 @@ class ResultsStore:
             cls.open(root).remove_results()
         if (root / MANIFEST).exists():
             store = cls.open(root)
+            if store.legacy:
+                raise StoreError(
+                    f"{root}: made by an older b2bsim (results format {LEGACY_FORMAT}); it can "
+                    "still be read (status, query, report) but not resumed: use --fresh to start "
+                    "over, or --output for a new folder"
+                )
             store._check_same_experiment(experiment, base_scenario, points)
             store.prepare()
             store._extend_replications(experiment)
@@ -461,7 +481,7 @@ class ResultsStore:
         for path, expected in pairs:
             if not path.is_file():
                 return f"{path}: missing"
-            if file_sha256(path) != expected:
+            if expected is not None and file_sha256(path) != expected:
                 return f"{path}: damaged (its content differs from the checksum in the manifest)"
         return None
 
@@ -547,6 +567,8 @@ class ResultsStore:
         return [self.parts / entry["deals"] for entry in self.manifest["parts"]]
 
     def event_files(self) -> list[Path]:
+        if self.legacy:
+            return list(self._legacy_events)
         return [self.events / e["events"] for e in self.manifest["parts"] if e.get("events")]
 
     def _read_part(self, path: Path, columns: list[str] | None = None) -> pa.Table:

@@ -572,3 +572,23 @@ def test_event_log_sample_is_deterministic() -> None:
     assert 0.4 < sum(half) / len(half) < 0.6
     # a run kept at a small fraction is kept at every larger one
     assert all(keeps_events(p, r, 0.5) for p, r in keys if keeps_events(p, r, 0.1))
+
+
+def test_folder_of_the_previous_format_is_read_but_not_resumed(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _, store = sweep(tiny, out, batch_size=4)
+    complete = store.deals()
+    manifest = json.loads((out / "manifest.json").read_text())
+    del manifest["parts"]
+    manifest["format_version"] = 1
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    old = ResultsStore.open(out)
+    assert_frame_equal(old.deals(), complete)
+    assert old.status()["completed"] == planned(tiny)
+    before = digests(out)
+    with pytest.raises(StoreError, match="older b2bsim"):
+        open_store(load_experiment(tiny), str(out), fresh=False)
+    assert digests(out) == before
+    summary, store = sweep(tiny, out, fresh=True, batch_size=4)
+    assert summary.computed == planned(tiny)
+    assert_frame_equal(store.deals(), complete)
