@@ -159,8 +159,12 @@ def test_calibrate_ranks_candidates_best_first(capsys, tmp_path) -> None:
 
 @pytest.mark.slow
 def test_calibrated_baseline_reproduces_every_fact_with_a_tolerance() -> None:
-    """Regression guard: the defaults were calibrated on seeds 1001+, checked here on 1+."""
-    data = run_battery(load_scenario("scenarios/baseline.yaml"), replications=200, seed=1)
+    """Regression guard for the fitted facts F1-F10: the defaults were calibrated on seeds
+    1001+ and confirmed on 4001+; this is the out-of-sample check of docs/calibration.md
+    (seeds 1-400). Validation checks (F11, F12) are measured, never asserted."""
+    data = run_battery(load_scenario("baseline"), replications=400, seed=1)
     table = fact_table(data)
-    outside = table[table["inside"] == False]  # noqa: E712
+    fitted = table[table["fitted"]]
+    assert set(fitted["id"]) == {f"F{i}" for i in range(1, 11)}
+    outside = fitted[fitted["inside"] == False]  # noqa: E712
     assert outside.empty, outside[["id", "value", "tolerance_low", "tolerance_high"]]
