@@ -54,6 +54,15 @@ def main() -> None:
     explorer_walkthrough()
 
 
+def top(page: object, selector: str) -> None:
+    """Scroll so that `selector`'s toolbar is at the top of the screen."""
+    page.evaluate(  # type: ignore[attr-defined]
+        f"() => window.scrollTo(0, document.querySelector({selector!r}).getBoundingClientRect()"
+        ".top + window.scrollY - 12)"
+    )
+    time.sleep(0.5)
+
+
 def explorer_walkthrough() -> None:
     """The workshop exercise of docs/trainers.md, screenshot by screenshot; prints how long
     each action took."""
@@ -86,11 +95,11 @@ def explorer_walkthrough() -> None:
             page.click("#play")
             tab.wait_text("#week-label", "t.includes(':')", 120_000)
             time.sleep(1.5)
-            page.locator("#timeline").scroll_into_view_if_needed()
+            top(page, "#run-deal")
             page.screenshot(path=str(IMAGES / "explorer-replay.png"))
             tab.timed(f"compare 3 strategies x {REPLICATIONS}", lambda: tab.compare(REPLICATIONS))
             time.sleep(1)
-            page.locator("#outcome-mix").scroll_into_view_if_needed()
+            top(page, "#compare")
             page.screenshot(path=str(IMAGES / "explorer-compare.png"))
             print("; ".join(f"{k}: {v:.1f} s" for k, v in tab.timings.items()))
     finally:
