@@ -111,11 +111,16 @@ def _start_method() -> multiprocessing.context.BaseContext:
 
 def _exit_with(parent: int) -> None:
     """Pool worker initializer: end this worker when the process that started the pool dies
-    (a `kill -9` of a sweep must not leave its workers computing, ~150 MB each)."""
+    (a `kill -9` of a sweep must not leave its workers computing, ~150 MB each). A worker
+    whose own parent (the sweep, or the forkserver) has gone is adopted by another process;
+    a parent that has exited but not been reaped still answers `kill(pid, 0)`."""
+    adopted_from = os.getppid()
 
     def watch() -> None:
         while True:
             time.sleep(1.0)
+            if os.getppid() != adopted_from:
+                os._exit(1)
             try:
                 os.kill(parent, 0)
             except ProcessLookupError:
