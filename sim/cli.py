@@ -120,7 +120,11 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 HtmlFile = Annotated[
     Path | None, typer.Option("--html", help="Also write an interactive HTML report here.")
 ]
-Workers = Annotated[int | None, typer.Option(min=1, help="Processes (default: all cores).")]
+MAX_PROCESSES = 256
+"""Most local processes a command may start (each holds the model, ~150 MB)."""
+Workers = Annotated[
+    int | None, typer.Option(min=1, max=MAX_PROCESSES, help="Processes (default: all cores).")
+]
 RootSeed = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Replication r uses seed S + r.")]
 
 
@@ -411,13 +415,15 @@ def sweep(
         str, typer.Argument(help="Experiment file, or a name from experiments/.")
     ],
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Local processes (default: all cores).")
+        int | None,
+        typer.Option(min=1, max=MAX_PROCESSES, help="Local processes (default: all cores)."),
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
     ] = None,
     dask_local: Annotated[
-        int | None, typer.Option(min=1, help="Start a local Dask cluster of N workers.")
+        int | None,
+        typer.Option(min=1, max=MAX_PROCESSES, help="Start a local Dask cluster of N workers."),
     ] = None,
     replications: Annotated[
         int | None,

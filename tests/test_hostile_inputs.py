@@ -424,3 +424,31 @@ def test_markup_and_control_characters_in_names_print_as_text(
 def test_safe_text(raw: str, shown: str) -> None:
     assert safe_text(raw) == shown
     assert "\n" not in safe_text(raw, markup=False)
+
+
+# ---- command-line arguments ------------------------------------------------------------
+
+
+def test_undecodable_file_name_is_reported_readably(refused: Callable[..., str]) -> None:
+    """A file name of bytes that are not UTF-8 reaches Python as lone surrogates."""
+    message = refused("validate", "caf\udce9.yaml", naming=("caf\ufffd.yaml", "not found"))
+    message.encode("utf-8")  # printable as it is
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compare", "baseline", "--workers", "100000"],
+        ["facts", "baseline", "--replications", str(10**9)],
+        ["sweep", "x", "--dask-local", "100000"],
+        ["territory", "territory", "--seed", str(2**63)],
+    ],
+    ids=["workers", "facts_replications", "dask_local", "territory_seed"],
+)
+def test_resource_hungry_options_are_bounded(args: list[str], refused: Callable[..., str]) -> None:
+    refused(*args)
+
+
+def test_experiment_whose_scenario_is_a_device(refused: Callable[..., str], tmp_path: Path) -> None:
+    path = write_experiment(tmp_path / "experiments", scenario="/dev/zero")
+    refused("sweep", str(path), naming=("/dev/zero", "not a regular file"))
