@@ -12,6 +12,7 @@ from sim.config.scenario import DecisionRule
 from sim.model import DealResult, Event, NoDecisionCause, Outcome, WeekState, simulate
 from sim.model.result import CommitteeWeek
 from sim.story import (
+    ENDING_WORDS,
     brief_story,
     committee_digest,
     event_words,
@@ -62,7 +63,7 @@ def test_story_tells_a_purchase(named_scenario) -> None:
     assert len(decided) == 1
     assert decided[0].startswith(f"week {deal.cycle_weeks}:")
     assert deal.option_labels[deal.chosen_option] in decided[0]
-    assert deal.outcome.value in decided[0]
+    assert ENDING_WORDS[deal.outcome.value] in decided[0]
     assert not any("open" in line and "horizon" in line for line in lines)
 
 
