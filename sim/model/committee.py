@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.config.registry import RISK_AVERSION
 from sim.config.roles import Role
 from sim.config.scenario import Scenario, StakeholderSpec
 
@@ -112,7 +113,9 @@ def draw_committee(scenario: Scenario, rng: np.random.Generator) -> list[Stakeho
                 influence=role.influence,
                 veto=role.veto,
                 priorities=tuple(priorities.tolist()),
-                risk_aversion=float(risk) * scenario.committee.risk_aversion_scale,
+                risk_aversion=RISK_AVERSION.clamp(
+                    float(risk) * scenario.committee.risk_aversion_scale
+                ),
                 stubbornness=float(stubbornness),
                 open_mindedness=role.open_mindedness,
                 weekly_hours=role.weekly_hours,

@@ -20,6 +20,7 @@ import annotated_types
 import pandas as pd
 from pydantic import BaseModel
 
+from sim.config.registry import WEEKLY_HOURS
 from sim.config.scenario import Scenario
 from sim.model.sellers import SELLER_CLASSES
 from sim.runner import Executors
@@ -61,7 +62,8 @@ def perturbations(scenario: Scenario, strategies: list[str]) -> list[Perturbatio
     for role in _roles_in_play(scenario):
         hours = library[role].weekly_hours
         for direction, step in (("-", -ROLE_HOURS_CHANGE), ("+", ROLE_HOURS_CHANGE)):
-            changed = _clip(hours + step, (0.0, 40.0, False, True), False)
+            bounds = (WEEKLY_HOURS.low, WEEKLY_HOURS.high, not WEEKLY_HOURS.low_open, True)
+            changed = _clip(hours + step, bounds, False)
             if changed != hours:
                 changes.append(
                     Perturbation(f"roles.{role}.weekly_hours", direction, changed, hours)
