@@ -4,6 +4,11 @@ Parameters are addressed by their path in the scenario (`committee.size`,
 `sellers.ours.strategy`, `options.vendors.ours.quality.functional_fit`). Each design point
 is the base scenario with those paths set, validated like any scenario file, so a bad value
 is reported with the parameter that produced it.
+
+Limits, checked before anything is built or written: at most `MAX_DESIGN_POINTS` design points
+(grid product, LHS N, Sobol N*(D+2), Morris r*(D+1)), at most `MAX_PLANNED_RUNS` runs (points x
+replications), at most `MAX_REPLICATIONS` replications, seeds below `MAX_SEED`, and a name that
+is a plain folder name (`NAME_PATTERN`).
 """
 
 from __future__ import annotations
