@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 import yaml
 from experiment_support import write_experiment
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sim.config.loading import MAX_INPUT_BYTES
+from sim.config.loading import MAX_INPUT_BYTES, ConfigError, parse_yaml
 from sim.safe_text import safe_text
 
 SECONDS = 8.0
@@ -452,3 +454,51 @@ def test_resource_hungry_options_are_bounded(args: list[str], refused: Callable[
 def test_experiment_whose_scenario_is_a_device(refused: Callable[..., str], tmp_path: Path) -> None:
     path = write_experiment(tmp_path / "experiments", scenario="/dev/zero")
     refused("sweep", str(path), naming=("/dev/zero", "not a regular file"))
+
+
+# ---- any text at all ---------------------------------------------------------------------
+
+
+YAML_PIECES = st.sampled_from(
+    [
+        "a: ",
+        "&x ",
+        "*x",
+        "[",
+        "]",
+        "{",
+        "}",
+        ", ",
+        "\n",
+        "  ",
+        "- ",
+        "'",
+        '"',
+        "\\u00",
+        "!!python",
+        ".nan",
+        "1e999",
+        "9" * 50,
+        "<<: *x",
+        "? ",
+        ": ",
+        "|",
+        "\t",
+        "\x00",
+        "\ud800",
+        "#",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=2000)
+@given(st.one_of(st.text(max_size=200), st.lists(YAML_PIECES, max_size=40).map("".join)))
+def test_any_text_is_a_mapping_or_a_config_error(text: str) -> None:
+    try:
+        data = parse_yaml(text.encode("utf-8", "surrogatepass"), "fuzz.yaml")
+    except ConfigError as error:
+        assert str(error).startswith("fuzz.yaml: ")
+        assert len(str(error)) < 2_000
+    else:
+        assert isinstance(data, dict)
+        json.dumps(data, default=str)  # plain data, finite in size
