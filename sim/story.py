@@ -7,10 +7,11 @@ that did not hold up, a clash, a change of mind, an exogenous event, a veto, the
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 
 from sim.config.scenario import DecisionRule
-from sim.model.result import DealResult, Event, WeekState
+from sim.model.result import CommitteeWeek, DealResult, Event, WeekState
 from sim.safe_text import safe_text
 
 JOB_VERBS = {"seek": "seeking information", "validate": "validating", "align": "aligning"}
@@ -293,6 +294,17 @@ def _camps(deal: DealResult) -> str:
     return "At the end " + "; ".join(parts) + "." if parts else ""
 
 
+def _remaining_uncertainty(week: CommitteeWeek, rule: DecisionRule) -> str:
+    """The decision rule's third condition: the supporters must understand what they buy."""
+    if math.isnan(week.uncertainty):
+        return ""
+    within = "within" if week.uncertainty <= rule.max_uncertainty else "above"
+    return (
+        f", and its supporters' remaining uncertainty was {week.uncertainty:.2g} ({within} the "
+        f"{rule.max_uncertainty:.3g} allowed)"
+    )
+
+
 def _against_rules(deal: DealResult, rule: DecisionRule) -> str:
     if not deal.committee_weekly:
         return ""
@@ -308,7 +320,9 @@ def _against_rules(deal: DealResult, rule: DecisionRule) -> str:
         f"{last.support:.0%} of the committee's influence stood behind {leader} "
         f"({support} the {rule.support_threshold:.0%} a decision needs), with "
         f"{last.confidence:.0%} confidence ({confidence} the {rule.confidence_threshold:.0%} "
-        f"needed); urgency was {last.urgency:.{digits}f}, {urgency} the stall level of "
+        f"needed)"
+        + _remaining_uncertainty(last, rule)
+        + f"; urgency was {last.urgency:.{digits}f}, {urgency} the stall level of "
         f"{rule.stall_urgency:.{digits}f}."
     )
     states = final_states(deal).values()

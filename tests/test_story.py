@@ -205,6 +205,17 @@ def test_verdict_tells_urgency_below_the_stall_level_apart_from_it() -> None:
     assert shown != "0.12", "the urgency must not print as the level it fell below"
 
 
+def test_verdict_tells_the_supporters_remaining_uncertainty_against_the_rule() -> None:
+    deal = with_committee(hand_made_deal(), support=0.7, confidence=0.7, urgency=0.3)
+    assert "remaining uncertainty" not in verdict(deal, RULE)  # not recorded: no claim
+    last = deal.committee_weekly[-1]
+    deal.committee_weekly[-1] = last._replace(uncertainty=0.2)
+    text = verdict(deal, RULE)
+    assert f"remaining uncertainty was 0.2 (above the {RULE.max_uncertainty:.3g} allowed)" in text
+    deal.committee_weekly[-1] = last._replace(uncertainty=RULE.max_uncertainty / 2)
+    assert "(within the" in verdict(deal, RULE)
+
+
 def test_verdict_says_what_the_sellers_hours_went_into() -> None:
     deal = hand_made_deal()
     deal.our_vendor, deal.strategies = "ours", {"ours": "maze_guide", "rival": "none"}

@@ -233,7 +233,12 @@ class BuyingCommitteeModel(mesa.Model):
         view = committee_view(self.stakeholders, len(names))
         self.committee_weekly.append(
             CommitteeWeek(
-                self.week, self.urgency, names[view.leading_option], view.support, view.confidence
+                self.week,
+                self.urgency,
+                names[view.leading_option],
+                view.support,
+                view.confidence,
+                view.uncertainty,
             )
         )
 

@@ -59,6 +59,7 @@ class CommitteeWeek(NamedTuple):
     leading_option: str
     support: float  # influence share preferring the leading option
     confidence: float  # influence-weighted confidence of its supporters
+    uncertainty: float = float("nan")  # supporters' remaining uncertainty (NaN: not recorded)
 
 
 @dataclass
