@@ -71,6 +71,25 @@ class StoreError(Exception):
     """A results folder that cannot be used as asked, with the reason and the way out."""
 
 
+MAX_QUERY_ROWS = 1_000_000
+"""Most rows a query may return (streamed; a larger answer is refused, not built)."""
+QUERY_MEMORY = "2GB"
+"""DuckDB's working memory for one query."""
+
+
+def _bounded_frame(reader: pa.RecordBatchReader) -> pd.DataFrame:
+    batches, rows = [], 0
+    for batch in reader:
+        rows += batch.num_rows
+        if rows > MAX_QUERY_ROWS:
+            raise StoreError(
+                f"query: more than {MAX_QUERY_ROWS:,} rows; add a LIMIT or aggregate, or use "
+                "`b2bsim export` for whole tables"
+            )
+        batches.append(batch)
+    return pa.Table.from_batches(batches, schema=reader.schema).to_pandas()
+
+
 class _Point(Protocol):
     index: int
     key: str
@@ -412,9 +431,17 @@ class ResultsStore:
             files += list(folder.glob(f".*{TEMPORARY_SUFFIX}"))
         return [p for p in files if p.is_file() or p.is_symlink()]
 
+    def _refuse_linked_folders(self) -> None:
+        """Parts live in this folder only: a linked `parts/` would make removing or
+        replacing them act on someone else's files."""
+        for folder in (self.parts, self.events, self.root / DAMAGED):
+            if folder.is_symlink():
+                raise StoreError(f"{folder}: a link, not a folder of this store; not touching it")
+
     def remove_results(self) -> None:
         """Delete this store's own files and its emptied folders (the caller holds the lock);
         the manifest goes last, so an interrupted removal leaves a store that resumes."""
+        self._refuse_linked_folders()
         own = self._own_files()
         manifest = self.root / MANIFEST
         for path in [p for p in own if p != manifest] + [manifest]:
@@ -428,6 +455,7 @@ class ResultsStore:
         """Make the folder match its manifest (the caller holds the lock): leftovers of a
         killed writer go, damaged parts move to damaged/ with their runs to be computed
         again, and a half-written last line of the failures log is cut off."""
+        self._refuse_linked_folders()
         for folder in (self.parts, self.events):
             folder.mkdir(exist_ok=True)
         for folder in (self.root, self.parts, self.events):
@@ -669,17 +697,19 @@ class ResultsStore:
                 "enable_external_access": False,
                 "autoinstall_known_extensions": False,
                 "autoload_known_extensions": False,
-                "lock_configuration": True,
+                "memory_limit": QUERY_MEMORY,
             }
         )
         try:
+            connection.execute("SET enable_progress_bar = false")
+            connection.execute("SET lock_configuration = true")
             for name, source in sources.items():
                 connection.register(f"_stored_{name}", source)
                 connection.execute(f"CREATE VIEW {name} AS SELECT * FROM _stored_{name}")
-            result = connection.execute(sql)
-            if result.description is None:
+            relation = connection.sql(sql)
+            if relation is None:
                 raise StoreError("query: the statement returns no rows (queries are read-only)")
-            return result.fetchdf()
+            return _bounded_frame(relation.to_arrow_reader(10_000))
         except duckdb.PermissionException as error:
             raise StoreError(
                 "query: refused, queries are read-only and cannot reach files, databases or "

@@ -327,6 +327,8 @@ def test_scheduler_at_nothing_fails_fast_and_leaves_nothing(
         "LOAD httpfs",
         "SET enable_external_access = true",
         "SELEKT 1",
+        "SELECT * FROM range(10000000000)",
+        "SELECT * FROM deals, range(1000000)",
     ],
 )
 def test_query_is_read_only(

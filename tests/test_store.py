@@ -592,3 +592,15 @@ def test_folder_of_the_previous_format_is_read_but_not_resumed(tiny: Path, tmp_p
     summary, store = sweep(tiny, out, fresh=True, batch_size=4)
     assert summary.computed == planned(tiny)
     assert_frame_equal(store.deals(), complete)
+
+
+def test_fresh_never_follows_a_linked_parts_folder(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    sweep(tiny, out, batch_size=6)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(out / "parts", elsewhere)
+    (out / "parts").symlink_to(elsewhere)
+    before = digests(elsewhere)
+    with pytest.raises(StoreError, match="a link"):
+        open_store(load_experiment(tiny), str(out), fresh=True)
+    assert digests(elsewhere) == before
