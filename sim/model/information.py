@@ -15,7 +15,8 @@ statistics of the claims it currently holds, on top of a prior:
     mean       m = (P0 m0 + sum_k w_k v_k) / P
     variance   s2 = 1 / P + kappa * D,   D = weighted variance of the held claims' values
 
-The claim weight is w = trust(origin) * absorption * attended / claim_sd^2
+The claim weight is w = trust(origin) * absorption * attended / claim_sd^2, `attended` the
+hours of contact that conveyed it (1 for a claim found alone)
 (`behaviour.claim_sd`). `D` makes contradictory claims *raise* uncertainty (information
 overload), and because the statistics are sums, a claim discredited by validation is removed
 exactly.

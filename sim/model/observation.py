@@ -72,8 +72,9 @@ def observe(member: Stakeholder, vendor: int, week: int) -> MemberObservation:
 
 
 class Meeting:
-    """A meeting a member granted: what the seller tells counts for the share of the asked
-    length the member gave (`attended`)."""
+    """A meeting a member granted. What the seller tells in it counts for the hours the
+    member gave (`attended`, in hours: an hour conveys a claim at full weight), so content
+    is proportional to contact time and a meeting's length sets only how it is split."""
 
     def __init__(self, view: SellerView, member: Stakeholder, attended: float) -> None:
         self._view = view
@@ -104,12 +105,12 @@ class Meeting:
 
     def relieve_overload(self, share: float) -> None:
         """Curating what the member has read clears part of its information load."""
-        self._member.load *= 1.0 - share * self.attended
+        self._member.load *= 1.0 - min(1.0, share * self.attended)
 
     def forward(self, criterion: int, value: float) -> None:
         """The member carries the seller's claim to a colleague it picks; the claim keeps its
         origin (the seller), so it is weighed and blamed as the seller's, and it carries as
-        much of the pitch as the member attended."""
+        many hours of the pitch as the member attended."""
         view = self._view
         colleagues = [s for s in view._model.stakeholders if s is not self._member]
         if not colleagues:
@@ -176,7 +177,7 @@ class SellerView:
             return None, 0.0
         stakeholder.book_seller_time(granted, job)
         self.observed[member] = observe(stakeholder, self.vendor, self.week)
-        return Meeting(self, stakeholder, granted / hours), granted
+        return Meeting(self, stakeholder, granted), granted
 
     def group_meeting(
         self, members: list[int], hours: float, job: BuyingJob, hours_left: float
@@ -198,12 +199,12 @@ class SellerView:
             stakeholder = self._model.stakeholders[member]
             stakeholder.book_seller_time(granted[member], job)
             self.observed[member] = observe(stakeholder, self.vendor, self.week)
-            meetings.append(Meeting(self, stakeholder, granted[member] / hours))
+            meetings.append(Meeting(self, stakeholder, granted[member]))
         return meetings, asked
 
     def align_around_table(self, meetings: list[Meeting], widening: float) -> None:
         """A shared business case widens how far apart the attendees' priorities may be and
-        still move together (by the share of the meeting each attended); then each aligns
+        still move together (per hour each attended); then each aligns
         with the next around the table."""
         members = [m._member for m in meetings]
         for m in meetings:

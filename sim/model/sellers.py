@@ -206,13 +206,18 @@ class FunnelPusher(Seller):
         focus = self.criterion_index(self.STAGE_FOCUS[self.stage_name])
         other = self.draws.randrange(len(self.view.criteria))
         if self.stage_name in self.PRESENTATION_STAGES and self.present(focus):
+            while self.hours_left > 1e-9 and self.present(focus):
+                pass  # as long as the committee gives the presentations time
             return
-        meeting = self.meet(self.contact, BuyingJob.SEEK, f"pitched ({self.stage_name})")
-        if meeting is None:
-            return
-        criterion, value = meeting.tell(focus)
-        meeting.tell(other)
-        meeting.forward(criterion, value)
+        # Meetings until the contact's attention for sellers is used up: contact time, not
+        # a meeting count, is what a weekly cadence buys (the length only splits it).
+        while self.hours_left > 1e-9:
+            meeting = self.meet(self.contact, BuyingJob.SEEK, f"pitched ({self.stage_name})")
+            if meeting is None:
+                return
+            criterion, value = meeting.tell(focus)
+            meeting.tell(other)
+            meeting.forward(criterion, value)
 
     def present(self, focus: int) -> bool:
         """A presentation of the stage's theme to the committee the contact convenes; False
@@ -283,16 +288,24 @@ class MazeGuide(Seller):
             ),
             key=lambda item: item[:2],
         )
-        for _, _, member, job in ranked:
-            if self.hours_left <= 1e-9:
-                break
-            seen = self.view.observed.get(member.id)
-            if seen is not None and seen.leaning == self.view.status_quo:
-                self.pilot(member)
-            elif job is BuyingJob.SEEK:
-                self.sense_making(member)
-            else:
-                self.proof(member)
+        # Rounds over the committee while its hours last and someone still gives it time, so
+        # that what a week buys is contact time, whatever the length of one session.
+        met = True
+        while met and self.hours_left > 1e-9:
+            met = False
+            for _, _, member, job in ranked:
+                if self.hours_left <= 1e-9:
+                    break
+                met |= self.help(member, job)
+
+    def help(self, member: MemberCard, job: BuyingJob) -> bool:
+        """One session of the help the member's job calls for; False if it gave no time."""
+        seen = self.view.observed.get(member.id)
+        if seen is not None and seen.leaning == self.view.status_quo:
+            return self.pilot(member)
+        if job is BuyingJob.SEEK:
+            return self.sense_making(member)
+        return self.proof(member)
 
     def priority(self, member: MemberCard) -> float:
         """Influence times the weeks since the guide last met the member (multithreading:
@@ -301,13 +314,13 @@ class MazeGuide(Seller):
         weeks_apart = self.view.week - (seen.week if seen is not None else 0)
         return member.influence * weeks_apart
 
-    def sense_making(self, member: MemberCard) -> None:
+    def sense_making(self, member: MemberCard) -> bool:
         """Curated, honest information on what matters to the member: our product on its
         concern and its top priority, a third-party review of the rival it leans to (or any
         rival) on that priority; curating clears part of its information load."""
         meeting = self.meet(member, BuyingJob.SEEK, "helped make sense")
         if meeting is None:
-            return
+            return False
         top = self.top_priority(member)
         meeting.tell(self.concern(member))
         meeting.tell(top)
@@ -317,14 +330,16 @@ class MazeGuide(Seller):
             rival = seen.leaning if seen.leaning in rivals else rivals[0]
             meeting.share_review(rival, top)
         meeting.relieve_overload(self.spec.overload_relief)
+        return True
 
-    def proof(self, member: MemberCard) -> None:
+    def proof(self, member: MemberCard) -> bool:
         """A reference customer on the criterion the member is least sure of."""
         meeting = self.meet(member, BuyingJob.VALIDATE, "arranged a reference")
         if meeting is not None:
             meeting.reference(self.concern(member))
+        return meeting is not None
 
-    def pilot(self, member: MemberCard) -> None:
+    def pilot(self, member: MemberCard) -> bool:
         """For a member who leans to doing nothing: a pilot on what worries it, two checked
         results."""
         meeting = self.meet(member, BuyingJob.VALIDATE, "ran a pilot")
@@ -332,6 +347,7 @@ class MazeGuide(Seller):
             criterion = self.concern(member)
             meeting.reference(criterion)
             meeting.reference(criterion)
+        return meeting is not None
 
     def consensus_meeting(self, aligners: list[MemberCard]) -> None:
         """A group meeting around a shared business case for the most influential aligners."""

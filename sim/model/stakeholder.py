@@ -363,7 +363,8 @@ class Stakeholder(mesa.Agent):
         attended: float = 1.0,
     ) -> Claim:
         """Take in a claim: its weight grows with trust in its origin (whoever relayed it),
-        with the share of it the stakeholder attended to (a shortened meeting conveys less),
+        with the hours of attention it got (`attended`: an hour conveys it at full weight, a
+        shortened meeting less),
         and shrinks when the week's information load exceeds the stakeholder's attention."""
         self.load += attended
         model = self.model
