@@ -60,7 +60,7 @@ def test_a_meetings_length_never_decides_whether_a_member_with_time_is_met(
     meeting, spent = view.meet(member.seat, length, BuyingJob.SEEK, 100.0)
     assert meeting is not None
     assert spent == pytest.approx(min(length, allowance))
-    assert meeting.attended == pytest.approx(min(1.0, allowance / length))
+    assert meeting.attended == pytest.approx(min(length, allowance)), "hours of contact"
     assert member.seller_time_left == pytest.approx(allowance - spent)
 
 
@@ -157,3 +157,22 @@ def test_a_members_seller_hours_never_exceed_its_share_of_the_week(knobs, seed) 
             assert with_sellers <= knobs["share"] * budget + 1e-9
         for seller in model.sellers:
             assert seller.hours_left >= -1e-9
+
+
+def test_content_follows_contact_hours_whatever_the_meeting_length() -> None:
+    """Two half-hour meetings convey what one hour does: a meeting's length only splits the
+    time (a calendar step cannot decide how much a member hears)."""
+
+    def weight_heard(lengths: list[float]) -> float:
+        model = one_member(8.0, 1.0, {"strategy": "maze_guide"})
+        member = model.stakeholders[0]
+        member.seller_time_left = 1.0
+        view = model.seller_of(model.our_index).view
+        before = member.beliefs._claim_weight[model.our_index][0]
+        for length in lengths:
+            meeting, _ = view.meet(member.seat, length, BuyingJob.SEEK, 10.0)
+            meeting.tell(0)
+        return member.beliefs._claim_weight[model.our_index][0] - before
+
+    assert weight_heard([0.5, 0.5]) == pytest.approx(weight_heard([1.0]))
+    assert weight_heard([0.25] * 4) == pytest.approx(weight_heard([1.0]))

@@ -154,8 +154,9 @@ def test_a_bias_larger_than_the_noise_is_caught_clearly_more_often_than_honest_n
 def test_the_check_is_symmetric_and_more_tolerant_of_noisier_sources(
     gap, value_sd, check_sd, z, scale
 ) -> None:
+    # which of the two readings is the claim does not matter (exactly, no rounding)
     assert fails_check(0.5 + gap, value_sd, 0.5, check_sd, z) == fails_check(
-        0.5 - gap, value_sd, 0.5, check_sd, z
+        0.5, check_sd, 0.5 + gap, value_sd, z
     )
     if not fails_check(0.5 + gap, value_sd, 0.5, check_sd, z):
         assert not fails_check(0.5 + gap, value_sd * scale, 0.5, check_sd * scale, z)
