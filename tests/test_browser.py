@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.yaml"
 ONE_PERSON = REPO / "scenarios" / "one_person.yaml"
-KINDS = ["deal", "vs", "compare", "sweep_grid", "sweep_morris"]
+KINDS = ["deal", "vs", "compare", "robustness", "sweep_grid", "sweep_morris"]
 RENDER_TIMEOUT_MS = 20_000
 
 
@@ -71,6 +71,9 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     cli("run", str(BASELINE), "--seed", "3", *vs, "--html", str(made["vs"]))
     compare = ("--replications", "5", "--workers", "1")
     cli("compare", str(ONE_PERSON), *compare, "--html", str(made["compare"]))
+    made["robustness"] = folder / "robustness.html"
+    robustness = ("--replications", "10", "--workers", "1", "--sellers", "funnel_pusher,maze_guide")
+    cli("robustness", str(ONE_PERSON), *robustness, "--html", str(made["robustness"]))
     made["sweep_grid"] = sweep_report(
         folder,
         "sweep_grid",
