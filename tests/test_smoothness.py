@@ -50,15 +50,15 @@ def check_smoothness(
         COMMITTEES,
         executors=Executors(workers),
     )
-    rows["won"] = (rows["outcome"] == "won").astype(float)
-    rates = rows.groupby(["policy", "point"])["won"].mean()
+    rows["won"] = (rows["outcome"] == "won").astype(int)
+    won = rows.groupby(["policy", "point"])["won"].sum()  # deals, so no rounding decides
     too_large = []
     for strategy in strategies:
-        base = rates[strategy, 0]
+        base = won[strategy, 0]
         for point in points[1:]:
-            move = rates[strategy, point.index] - base
-            if abs(move) > LARGEST_MOVE:
-                too_large.append(f"{strategy} {point.values}: {move:+.1%}")
+            move = int(won[strategy, point.index] - base)
+            if abs(move) > round(LARGEST_MOVE * COMMITTEES):
+                too_large.append(f"{strategy} {point.values}: {move / COMMITTEES:+.1%}")
     return too_large
 
 
