@@ -701,7 +701,9 @@ class ResultsStore:
             }
         )
         try:
-            connection.execute("SET enable_progress_bar = false")
+            # Inside Jupyter DuckDB wants ipywidgets to change the bar; it is cosmetic.
+            with contextlib.suppress(duckdb.Error):
+                connection.execute("SET enable_progress_bar = false")
             connection.execute("SET lock_configuration = true")
             for name, source in sources.items():
                 connection.register(f"_stored_{name}", source)
