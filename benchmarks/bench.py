@@ -66,10 +66,7 @@ def bench_compare(scenario_path: Path, replications: int, workers: int) -> None:
         path = page.write(Path(folder) / "compare.html")
         size = path.stat().st_size
     elapsed = time.perf_counter() - start
-    print(
-        f"compare report of {runs} deals (HTML): {elapsed:5.2f} s, "
-        f"{size / 1e6:5.1f} MB"
-    )
+    print(f"compare report of {runs} deals (HTML): {elapsed:5.2f} s, {size / 1e6:5.1f} MB")
 
 
 def bench_territory(scenario_path: Path, accounts: int) -> None:

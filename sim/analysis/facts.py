@@ -259,7 +259,11 @@ def off_centre(table: pd.DataFrame) -> float:
     from the middle of its band, in band widths (0: every fact dead centre)."""
     total = 0.0
     for row in table.itertuples():
-        if math.isnan(row.tolerance_low) or math.isnan(row.value) or not getattr(row, "fitted", True):
+        if (
+            math.isnan(row.tolerance_low)
+            or math.isnan(row.value)
+            or not getattr(row, "fitted", True)
+        ):
             continue
         middle = (row.tolerance_low + row.tolerance_high) / 2
         width = row.tolerance_high - row.tolerance_low
