@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test test-fast bench lint clean
+.PHONY: venv demo test test-fast bench lint docs-examples clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test-fast: venv
 bench: venv
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/bench_sweep.py
+
+# After a model change: rewrite the documented command outputs (then re-read the prose).
+docs-examples: venv
+	$(BIN)/python tests/docs_examples.py --update
 
 lint: venv
 	$(BIN)/ruff check sim tests benchmarks
