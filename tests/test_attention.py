@@ -168,11 +168,11 @@ def test_content_follows_contact_hours_whatever_the_meeting_length() -> None:
         member = model.stakeholders[0]
         member.seller_time_left = 1.0
         view = model.seller_of(model.our_index).view
-        before = member.beliefs._claim_weight[model.our_index][0]
+        before = member.beliefs.claim_weight[model.our_index][0]
         for length in lengths:
             meeting, _ = view.meet(member.seat, length, BuyingJob.SEEK, 10.0)
             meeting.tell(0)
-        return member.beliefs._claim_weight[model.our_index][0] - before
+        return member.beliefs.claim_weight[model.our_index][0] - before
 
     assert weight_heard([0.5, 0.5]) == pytest.approx(weight_heard([1.0]))
     assert weight_heard([0.25] * 4) == pytest.approx(weight_heard([1.0]))

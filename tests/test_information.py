@@ -112,8 +112,8 @@ def test_vendor_of_names_the_vendor_a_voice_speaks_for() -> None:
 
 def test_initial_beliefs_are_the_prior() -> None:
     beliefs = fresh()
-    assert beliefs.mean == PRIOR_MEAN
-    assert beliefs.sd == PRIOR_SD
+    assert beliefs.mean.tolist() == PRIOR_MEAN
+    assert beliefs.sd.tolist() == PRIOR_SD
     assert beliefs.sd_by_criterion == pytest.approx([0.28, 0.23])
 
 
@@ -231,6 +231,6 @@ def test_claims_touch_only_their_own_cell() -> None:
     beliefs = fresh()
     beliefs.add(claim(0.95, 10.0, option=1, criterion=1))
     assert beliefs.mean[1][0] == PRIOR_MEAN[1][0]
-    assert beliefs.mean[0] == PRIOR_MEAN[0]
+    assert beliefs.mean[0].tolist() == PRIOR_MEAN[0]
     assert beliefs.sd[1][0] == PRIOR_SD[1][0]
     assert beliefs.mean[1][1] > PRIOR_MEAN[1][1]

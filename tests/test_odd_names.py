@@ -85,6 +85,7 @@ def definitions() -> dict[str, list[object]]:
         names = set(vars(module))
         for name in names:
             value = getattr(module, name)
+            value = getattr(value, "py_func", value)  # a compiled mechanism (numba) is its function
             home = getattr(value, "__module__", None)
             if inspect.isclass(value) or inspect.isfunction(value):
                 if home != module.__name__:

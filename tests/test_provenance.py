@@ -163,13 +163,15 @@ def test_the_check_is_symmetric_and_more_tolerant_of_noisier_sources(
         assert not fails_check(0.5 + gap, value_sd, 0.5, check_sd, z * scale)
 
 
-def real_path_catch_rate(seller_bias: float, checks: int) -> tuple[float, float]:
+def real_path_catch_rate(
+    seller_bias: float, checks: int, quality: float = 0.5
+) -> tuple[float, float]:
     """Claims of our seller checked through `Stakeholder.validate` (the model's own noisy
     sources, a fixed seed): the share discredited, and the rate expected of honest claims."""
     scenario = Scenario.model_validate(
         {
             "committee": {"stakeholders": [{"role": "champion"}]},
-            "options": {"vendors": {"ours": {"quality": {"business_value": 0.5}}}},
+            "options": {"vendors": {"ours": {"quality": {"business_value": quality}}}},
             "information": {"sources": {"seller": {"bias": seller_bias}}},
             "sellers": {"ours": {"strategy": "funnel_pusher"}},
         }
@@ -195,5 +197,9 @@ def real_path_catch_rate(seller_bias: float, checks: int) -> tuple[float, float]
 def test_the_real_check_lets_honest_claims_through_and_catches_overclaims() -> None:
     honest, expected = real_path_catch_rate(0.0, 3000)
     assert abs(honest - expected) < 0.015, (honest, expected)
-    overclaiming, _ = real_path_catch_rate(0.8, 1500)  # shifts 0.4, over twice the noise
-    assert overclaiming > 0.5 > 5 * honest
+    # A bias of 0.8 on a 0.3 product shifts claims by 0.56, 1.4 times the check's threshold
+    # (z x the combined noise, about 0.40): caught about four times in five. (At a 0.5 product
+    # the shift equals the threshold and the rate sits at one half, a coin's edge.)
+    overclaiming, _ = real_path_catch_rate(0.8, 1500, quality=0.3)
+    assert overclaiming > 0.7
+    assert honest < 0.1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from model_support import record_job
 
 from sim.config import Scenario, load_scenario
 from sim.model import simulate
@@ -225,7 +226,7 @@ def test_guide_diagnosis_is_right_without_error_and_random_with_full_error():
     guide = our_seller(exact)
     assert all(guide.diagnose(m) is BuyingJob.SEEK for m in guide.view.members), "never met"
     for member in exact.stakeholders:
-        member.jobs_by_week.append("validate")
+        record_job(member, "validate")
     assert all(guide.diagnose(m) is BuyingJob.SEEK for m in guide.view.members), "not seen yet"
     give_time(exact)
     for card in guide.view.members:

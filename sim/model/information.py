@@ -6,7 +6,8 @@ describes, plus the source's noise:
 
     v = clip(q[o, c] + bias * (1 - q[o, c]) + Normal(0, noise), 0, 1)
 
-so a vendor overclaims most where its product is weakest.
+so a vendor overclaims most where its product is weakest (`claim_value`, compiled in
+sim/model/kernel.py like every mechanism).
 
 A stakeholder's *beliefs* about (o, c) are Gaussian and are exactly the sufficient
 statistics of the claims it currently holds, on top of a prior:
@@ -25,21 +26,29 @@ Claims keep their provenance: `origin` is who first made the claim (the trust ke
 e.g. 'seller:rival'), `channel` who delivered it (the same, or 'colleagues' when a colleague
 relays it), and `sd` the noise its origin is known to have. A relayed claim is weighed and,
 when found wrong, blamed by its origin, never by the colleague who passed it on.
+
+The statistics live in arrays (a member's slice of `Committee.beliefs`); `Beliefs` is the
+Python view of one such slice and `InformationEnvironment` names the world's sources.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-CONTRADICTION_WEIGHT = 0.5
-"""kappa: how much disagreement among held claims adds to perceived variance."""
+import numpy as np
 
+from sim.model import kernel as k
+from sim.model.kernel import CONTRADICTION_WEIGHT, claim_value
 
-def claim_value(true_quality: float, bias: float, noise_draw: float) -> float:
-    """The value a source states, given the truth, its bias toward the option, and noise."""
-    value = true_quality + bias * (1.0 - true_quality) + noise_draw
-    return 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+__all__ = [
+    "CONTRADICTION_WEIGHT",
+    "Beliefs",
+    "Claim",
+    "InformationEnvironment",
+    "claim_value",
+    "source_keys",
+    "vendor_of",
+]
 
 
 @dataclass(slots=True)
@@ -69,73 +78,79 @@ def vendor_of(source: str) -> str:
     return source.partition(":")[2]
 
 
-class Beliefs:
-    """Gaussian beliefs over (option, criterion), kept as sums over the claims held."""
+def source_keys(vendors: list[str]) -> list[str]:
+    """Every trust key in the order of the arrays' source index: the independent kinds, then
+    each vendor's content and seller (see kernel.content_source / seller_source)."""
+    keys = ["independent_research", "peers", "colleagues", "references"]
+    for vendor in vendors:
+        keys += [f"vendor_content:{vendor}", f"seller:{vendor}"]
+    return keys
 
-    __slots__ = (
-        "_claim_sq",
-        "_claim_sum",
-        "_claim_weight",
-        "mean",
-        "prior",
-        "sd",
-        "sd_by_criterion",
-    )
+
+class Beliefs:
+    """Gaussian beliefs over (option, criterion): a view of the sufficient statistics
+    [field, option, criterion] (kernel.PRIOR_PRECISION ... kernel.SD)."""
+
+    __slots__ = ("stats",)
 
     def __init__(self, prior_mean: list[list[float]], prior_sd: list[list[float]]) -> None:
-        self.prior = [
-            [(1.0 / (sd * sd), m) for m, sd in zip(row_m, row_sd, strict=True)]
-            for row_m, row_sd in zip(prior_mean, prior_sd, strict=True)
-        ]
-        n_options, n_criteria = len(prior_mean), len(prior_mean[0])
-        self._claim_weight = [[0.0] * n_criteria for _ in range(n_options)]
-        self._claim_sum = [[0.0] * n_criteria for _ in range(n_options)]
-        self._claim_sq = [[0.0] * n_criteria for _ in range(n_options)]
-        self.mean = [list(row) for row in prior_mean]
-        self.sd = [list(row) for row in prior_sd]
-        self.sd_by_criterion = [sum(column) for column in zip(*prior_sd, strict=True)]
-        """Sum over options of sd per criterion, kept current for a cheap 'how uncertain am I'."""
+        mean, sd = np.array(prior_mean, dtype=float), np.array(prior_sd, dtype=float)
+        self.stats = np.zeros((k.N_BELIEF_FIELDS, *mean.shape))
+        self.stats[k.PRIOR_PRECISION] = 1.0 / (sd * sd)
+        self.stats[k.PRIOR_MEAN] = mean
+        self.stats[k.MEAN] = mean
+        self.stats[k.SD] = sd
+
+    @classmethod
+    def of(cls, stats: np.ndarray) -> Beliefs:
+        """The beliefs held in `stats` (a member's slice of the committee's arrays)."""
+        beliefs = cls.__new__(cls)
+        beliefs.stats = stats
+        return beliefs
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.stats[k.MEAN]
+
+    @property
+    def sd(self) -> np.ndarray:
+        return self.stats[k.SD]
+
+    @property
+    def claim_weight(self) -> np.ndarray:
+        """Total weight of the claims held per cell."""
+        return self.stats[k.CLAIM_WEIGHT]
+
+    @property
+    def sd_by_criterion(self) -> np.ndarray:
+        """Sum over options of sd per criterion: a cheap 'how uncertain am I'."""
+        return self.stats[k.SD].sum(axis=0)
 
     def add(self, claim: Claim) -> None:
         """Take a claim into account."""
-        self._shift(claim.option, claim.criterion, claim.value, claim.weight)
+        k.shift_belief(self.stats, claim.option, claim.criterion, claim.value, claim.weight)
 
     def remove(self, claim: Claim) -> None:
         """Forget a claim entirely (it was discredited)."""
-        self._shift(claim.option, claim.criterion, claim.value, -claim.weight)
+        k.shift_belief(self.stats, claim.option, claim.criterion, claim.value, -claim.weight)
 
     def reweight(self, claim: Claim, factor: float) -> None:
         """Change how much a held claim counts (a confirmed claim counts more)."""
-        self._shift(claim.option, claim.criterion, claim.value, claim.weight * (factor - 1.0))
+        k.shift_belief(
+            self.stats, claim.option, claim.criterion, claim.value, claim.weight * (factor - 1.0)
+        )
         claim.weight *= factor
-
-    def _shift(self, o: int, c: int, value: float, weight: float) -> None:
-        w = self._claim_weight[o][c] + weight
-        if w < 1e-9:  # all claims about this cell gone: back to the prior exactly
-            w, s, q = 0.0, 0.0, 0.0
-        else:
-            s = self._claim_sum[o][c] + weight * value
-            q = self._claim_sq[o][c] + weight * value * value
-        self._claim_weight[o][c], self._claim_sum[o][c], self._claim_sq[o][c] = w, s, q
-        p0, m0 = self.prior[o][c]
-        precision = p0 + w
-        self.mean[o][c] = (p0 * m0 + s) / precision
-        spread = 0.0
-        if w > 0.0:
-            claims_mean = s / w
-            spread = max(0.0, q / w - claims_mean * claims_mean)
-        sd = math.sqrt(1.0 / precision + CONTRADICTION_WEIGHT * spread)
-        self.sd_by_criterion[c] += sd - self.sd[o][c]
-        self.sd[o][c] = sd
 
 
 class InformationEnvironment:
-    """The world's side of information: the true qualities and the sources that report them.
+    """The world's side of information: the true qualities and the sources that report them,
+    as the arrays the compiled mechanisms read (`bias` [source, option], `noise` [source]).
 
     Stakeholders never read `truth`; they only receive claims drawn here.
     """
 
-    __slots__ = ("_bias", "_noise", "n_criteria", "option_names", "truth", "vendor_indices")
+    __slots__ = ("bias", "index", "keys", "n_criteria", "noise_by_source", "option_names",
+                 "truth", "vendor_indices")  # fmt: skip
 
     def __init__(
         self,
@@ -144,24 +159,24 @@ class InformationEnvironment:
         vendor_indices: list[int],
         sources: dict[str, tuple[float, float]],
     ) -> None:
-        """`sources` maps a source kind to (bias, noise). Vendor content and sellers speak for
-        one vendor: their key is 'kind:vendor' and their bias applies to that vendor only."""
+        """`sources` maps a trust key to (bias, noise). Vendor content and sellers speak for
+        one vendor: their key is 'kind:vendor' and their bias applies to that vendor only.
+        Keys not given keep bias and noise 0."""
         self.option_names = option_names
-        self.truth = truth
+        self.truth = np.array(truth, dtype=float)
         self.vendor_indices = vendor_indices
-        self.n_criteria = len(truth[0])
-        self._bias: dict[tuple[str, int], float] = {}
-        self._noise: dict[str, float] = {}
-        for kind, (bias, noise) in sources.items():
-            self.add_source(kind, bias, noise)
-
-    def add_source(self, key: str, bias: float, noise: float) -> None:
-        """Register a source. A key 'kind:vendor' is biased only about that vendor."""
-        speaks_for = key.partition(":")[2]
-        self._noise[key] = noise
-        for o in self.vendor_indices:
-            if not speaks_for or self.option_names[o] == speaks_for:
-                self._bias[key, o] = bias
+        self.n_criteria = self.truth.shape[1]
+        self.keys = source_keys([option_names[o] for o in vendor_indices])
+        self.index = {key: s for s, key in enumerate(self.keys)}
+        self.bias = np.zeros((len(self.keys), len(option_names)))
+        self.noise_by_source = np.zeros(len(self.keys))
+        for key, (bias, noise) in sources.items():
+            s = self.index[key]
+            self.noise_by_source[s] = noise
+            speaks_for = vendor_of(key)
+            for o in vendor_indices:
+                if not speaks_for or option_names[o] == speaks_for:
+                    self.bias[s, o] = bias
 
     def sources_about(self, option: int) -> list[str]:
         """Where a stakeholder can look for claims about `option` on its own."""
@@ -169,12 +184,13 @@ class InformationEnvironment:
 
     def noise(self, source: str) -> float:
         """The noise a source is known to have: what a check expects of an honest claim."""
-        return self._noise[source]
+        return float(self.noise_by_source[self.index[source]])
 
     def state(self, source: str, option: int, criterion: int, gauss: float) -> float:
         """What `source` says about (option, criterion), given a standard-normal draw."""
-        return claim_value(
-            self.truth[option][criterion],
-            self._bias.get((source, option), 0.0),
-            self._noise[source] * gauss,
+        s = self.index[source]
+        return k.claim_value(
+            self.truth[option, criterion],
+            self.bias[s, option],
+            self.noise_by_source[s] * gauss,
         )

@@ -4,13 +4,20 @@ Each week: urgency fades and exogenous events may strike; sellers act (booking s
 time); every stakeholder, in random order, spends its remaining hours on seek / validate /
 align; overload turns into fatigue and each member re-appraises the options; then the
 committee checks its decision rule and whether it gives up.
+
+The model owns the committee's state as arrays (sim/model/state.py); the committee's week runs
+compiled (`kernel.committee_week`), and `step()` stays the Mesa schedule around it.
 """
 
 from __future__ import annotations
 
+import math
+
 import mesa
+import numpy as np
 
 from sim.config.scenario import Scenario
+from sim.model import kernel as k
 from sim.model.committee import StakeholderProfile, draw_committee
 from sim.model.decision import (
     committee_view,
@@ -20,19 +27,19 @@ from sim.model.decision import (
     stall_reason,
 )
 from sim.model.exogenous import ExogenousEvent, draw_exogenous_events
-from sim.model.information import Beliefs, InformationEnvironment
+from sim.model.information import InformationEnvironment
+from sim.model.logbook import EventLog, WeeklyLog
 from sim.model.metrics import count_loopbacks
 from sim.model.network import PeerNetwork
 from sim.model.result import (
     CommitteeWeek,
     DealResult,
-    Event,
     NoDecisionCause,
     Outcome,
-    WeekState,
 )
 from sim.model.sellers import SELLER_CLASSES, Seller
-from sim.model.stakeholder import JOBS, Stakeholder, disagreements
+from sim.model.stakeholder import JOBS, Stakeholder
+from sim.model.state import NO_NETWORK, BehaviourStream, Events, World, new_committee, set_prior
 from sim.model.streams import Purpose, RandomStreams
 
 STATUS_QUO = "status_quo"
@@ -54,8 +61,6 @@ class BuyingCommitteeModel(mesa.Model):
         super().__init__(rng=streams.generator(Purpose.BEHAVIOUR, 0))
         self.settings = scenario  # Mesa 3.5 reserves `Model.scenario` for its own Scenario
         self.seed = seed
-        self.week = 0
-        self.events: list[Event] = []
         criteria = scenario.criteria
         vendors = list(scenario.options.vendors)
         self.option_names = [STATUS_QUO, *vendors]
@@ -76,7 +81,15 @@ class BuyingCommitteeModel(mesa.Model):
             vendor.label or name for name, vendor in scenario.options.vendors.items()
         ]
         self.information = self._information_environment()
-        self.claim_precision = 1.0 / scenario.behaviour.claim_sd**2
+        self.world = World(
+            truth=self.information.truth,
+            bias=self.information.bias,
+            noise=self.information.noise_by_source,
+            seller_hours=np.zeros(len(self.option_names)),
+            inquiries=np.zeros((len(self.option_names), 0)),
+            params=self._params(),
+        )
+        self.week = 0
         self.urgency = scenario.account.urgency
         self.pain = scenario.account.pain
         self.exogenous_events = draw_exogenous_events(
@@ -85,25 +98,41 @@ class BuyingCommitteeModel(mesa.Model):
             scenario.account.shock_rate,
         )
         self.profiles = draw_committee(scenario, streams.generator(Purpose.COMMITTEE))
+        n = len(self.profiles)
+        self.world = self.world._replace(inquiries=np.zeros((len(self.option_names), n)))
         self.network = (
             PeerNetwork.build(
                 scenario.network,
-                len(self.profiles),
+                n,
                 {name: 1 + k for k, name in enumerate(vendors)},
                 streams.generator(Purpose.NETWORK),
             )
             if scenario.network is not None
             else None
         )
-        behaviour_streams = streams.python_randoms(Purpose.BEHAVIOUR, len(self.profiles), key=1)
+        self.net = self.network.arrays if self.network is not None else NO_NETWORK
+        self.behaviour = BehaviourStream(streams.generator(Purpose.BEHAVIOUR, 1))
+        """The committee's behaviour stream (Mesa's own `rng`, key (3, 0), stays unused)."""
+        self.committee = new_committee(
+            n, len(self.option_names), len(criteria), len(self.information.keys),
+            scenario.horizon_weeks,
+        )  # fmt: skip
+        self._seat_committee()
         self.stakeholders = [
-            Stakeholder(
-                self, profile, self._initial_trust(profile), self._initial_beliefs(profile), rng
-            )
-            for profile, rng in zip(self.profiles, behaviour_streams, strict=True)
+            Stakeholder(self, profile, seat) for seat, profile in enumerate(self.profiles)
         ]
-        for seat, stakeholder in enumerate(self.stakeholders):
-            stakeholder.seat = seat
+        names = [s.name for s in self.stakeholders]
+        self.events = EventLog(
+            names,
+            [self.cell_name(o, c) for o in range(len(self.option_names)) for c in range(
+                len(criteria))],
+            self.information.keys,
+            len(self.option_names),
+            len(criteria),
+        )  # fmt: skip
+        self.weekly = WeeklyLog(names, self.option_names, scenario.horizon_weeks)
+        self._hour_draws = self._draws_per_hour()
+        self._week_hours = sum(math.ceil(p.weekly_hours) + 1 for p in self.profiles)
         seller_streams = streams.python_randoms(Purpose.SELLERS, len(self.option_names))
         self.seller_order = seller_streams[self.status_quo_index]
         """Who gets the committee's calendar first each week (the status quo has no seller)."""
@@ -120,8 +149,99 @@ class BuyingCommitteeModel(mesa.Model):
         self.chosen: int | None = None
         self.decision_view = None
         self.vetoes = 0
-        self.weekly: list[WeekState] = []
         self.committee_weekly: list[CommitteeWeek] = []
+
+    # ---- the account's state the compiled mechanisms read ------------------------------
+
+    @property
+    def week(self) -> int:
+        return int(self.world.params[k.WEEK])
+
+    @week.setter
+    def week(self, value: int) -> None:
+        self.world.params[k.WEEK] = value
+
+    @property
+    def urgency(self) -> float:
+        """How pressing the problem is for the account (fades; shocks move it)."""
+        return float(self.world.params[k.URGENCY])
+
+    @urgency.setter
+    def urgency(self, value: float) -> None:
+        self.world.params[k.URGENCY] = value
+
+    @property
+    def pain(self) -> float:
+        return float(self.world.params[k.PAIN])
+
+    @pain.setter
+    def pain(self, value: float) -> None:
+        self.world.params[k.PAIN] = value
+
+    @property
+    def claim_precision(self) -> float:
+        return float(self.world.params[k.CLAIM_PRECISION])
+
+    def _params(self) -> np.ndarray:
+        """The scenario's numbers the mechanisms read, by kernel name."""
+        scenario = self.settings
+        behaviour, information = scenario.behaviour, scenario.information
+        params = np.zeros(k.N_PARAMS)
+        params[k.SELLER_TIME_SHARE] = behaviour.seller_time_share
+        params[k.PRIOR_SD] = behaviour.prior_sd
+        params[k.CHOICE_NOISE] = behaviour.choice_noise
+        params[k.CLAIMS_FOUND] = information.claims_per_hour * information.overload
+        params[k.ATTENTION] = information.attention
+        params[k.VALIDATION_Z] = behaviour.validation_z
+        params[k.CONFIRMATION_BOOST] = behaviour.confirmation_boost
+        params[k.TRUST_GAIN] = behaviour.trust_gain
+        params[k.TRUST_LOSS] = behaviour.trust_loss
+        params[k.CONVERGENCE] = behaviour.convergence
+        params[k.CONFLICT_FATIGUE] = behaviour.conflict_fatigue
+        params[k.OVERLOAD_FATIGUE] = behaviour.overload_fatigue
+        params[k.FATIGUE_RECOVERY] = behaviour.fatigue_recovery
+        params[k.OVERLOAD_RECOVERY] = behaviour.overload_recovery
+        params[k.URGENCY_DECAY] = scenario.account.urgency_decay
+        params[k.CLAIM_PRECISION] = 1.0 / behaviour.claim_sd**2
+        return params
+
+    def _seat_committee(self) -> None:
+        """Write each member's traits, trust, priorities and prior beliefs into its row, and
+        its first appraisal."""
+        c = self.committee
+        for seat, profile in enumerate(self.profiles):
+            row = c.member[seat]
+            row[k.INFLUENCE] = profile.influence
+            row[k.VETO] = profile.veto
+            row[k.RISK_AVERSION] = profile.risk_aversion
+            row[k.STUBBORNNESS] = profile.stubbornness
+            row[k.OPEN_MINDEDNESS] = profile.open_mindedness
+            row[k.WEEKLY_HOURS] = profile.weekly_hours
+            row[k.UNCERTAINTY] = 1.0
+            c.priorities[seat] = profile.priorities
+            c.anchor[seat] = profile.priorities
+            c.trust[seat] = self._initial_trust(profile)
+            mean, sd = self._initial_beliefs(profile)
+            set_prior(c.beliefs[seat], mean, sd)
+            k.appraise(c, self.world.params, seat)
+
+    def _draws_per_hour(self) -> tuple[int, int]:
+        """Upper bounds on the uniform and normal draws of one member-hour (see `kernel.seek`,
+        `validate`, `align`): at most 5 + 3 x claims uniforms and 2 + claims normals, with
+        claims <= ceil(claims found) + 1."""
+        claims = math.ceil(self.world.params[k.CLAIMS_FOUND]) + 1
+        return 5 + 3 * claims, 2 + claims
+
+    def draws_for(self, hours: int):
+        """The behaviour stream, with room for `hours` member-hours of draws (and the
+        committee's shuffle and fractional hours)."""
+        u, g = self._hour_draws
+        extra = 2 * len(self.profiles)
+        return self.behaviour.ready(hours * u + extra, hours * g)
+
+    def events_room(self, lines: int) -> Events:
+        """The event log's arrays, with room for `lines` more lines."""
+        return self.events.room(lines)
 
     # ---- set-up -----------------------------------------------------------------------
 
@@ -153,54 +273,69 @@ class BuyingCommitteeModel(mesa.Model):
             keyed[f"seller:{name}"] = (seller.bias if overclaims else 0.0, seller.noise)
         return InformationEnvironment(self.option_names, self.truth, self.vendor_indices, keyed)
 
-    def _initial_trust(self, profile: StakeholderProfile) -> dict[str, float]:
+    def _initial_trust(self, profile: StakeholderProfile) -> np.ndarray:
         """Trust per source key: the role's value if it has one, else the source's default."""
-        trust = {}
+        trust = np.zeros(len(self.information.keys))
         for kind, source in self.settings.information.sources.items():
             value = profile.trust.get(kind, source.trust)
             if kind in VENDOR_VOICES:
                 for vendor in self.vendor_indices:
-                    trust[f"{kind}:{self.option_names[vendor]}"] = value
+                    trust[self.information.index[f"{kind}:{self.option_names[vendor]}"]] = value
             else:
-                trust[kind] = value
+                trust[self.information.index[kind]] = value
         return trust
 
-    def _initial_beliefs(self, profile: StakeholderProfile) -> Beliefs:
+    def _initial_beliefs(self, profile: StakeholderProfile) -> tuple[np.ndarray, np.ndarray]:
         """The status quo is known; every vendor criterion starts at the behaviour's prior
-        mean plus this member's first impression, with the prior uncertainty."""
+        mean plus this member's first impression, with the prior uncertainty. (mean, sd)."""
         n_criteria = len(self.settings.criteria)
-        prior_mean = self.settings.behaviour.prior_mean
-        prior_sd = self.settings.behaviour.prior_sd
-        means = [list(self.truth[self.status_quo_index])]
-        sds = [[STATUS_QUO_SD] * n_criteria]
-        for k, _ in enumerate(self.vendor_indices):
-            jitter = profile.prior_jitter[k * n_criteria : (k + 1) * n_criteria]
-            means.append([min(1.0, max(0.0, prior_mean + j)) for j in jitter])
-            sds.append([prior_sd] * n_criteria)
-        return Beliefs(means, sds)
+        behaviour = self.settings.behaviour
+        jitter = np.array(profile.prior_jitter).reshape(len(self.vendor_indices), n_criteria)
+        mean = np.empty((len(self.option_names), n_criteria))
+        sd = np.full_like(mean, behaviour.prior_sd)
+        mean[self.status_quo_index] = self.truth[self.status_quo_index]
+        sd[self.status_quo_index] = STATUS_QUO_SD
+        mean[1:] = np.clip(behaviour.prior_mean + jitter, 0.0, 1.0)
+        return mean, sd
 
     # ---- the week ---------------------------------------------------------------------
 
     def step(self) -> None:
+        """One week: the account moves, sellers act, the committee works (compiled), the
+        week is recorded and the committee checks whether it decides or gives up."""
         self.week += 1
         self._account_moves()
-        for stakeholder in self.stakeholders:
-            stakeholder.start_week()
+        c = self.committee
+        k.open_week(c.member, self.world.params)
         self.seller_order.shuffle(self.sellers)
         for seller in self.sellers:
             seller.start_week()
             seller.act()
-        for stakeholder, need in zip(
-            self.stakeholders, disagreements(self.stakeholders), strict=True
-        ):
-            stakeholder.disagreement = need
-        self.agents_by_type[Stakeholder].shuffle_do("step")
-        for stakeholder in self.stakeholders:
-            stakeholder.end_week()
+        self.open_inquiries()
+        k.committee_week(c, self.world, self.net, self.draws_for(self._week_hours),
+                         self.events_room(self._week_hours + len(self.profiles)))  # fmt: skip
+        self.close_inquiries()
         self._record_week()
         self._check_decision()
         if self.outcome is not None or self.week >= self.settings.horizon_weeks:
             self.running = False
+
+    def open_inquiries(self) -> None:
+        """Sellers' hours open to members' questions this week (0: no seller, or one that no
+        longer answers)."""
+        hours = self.world.seller_hours
+        hours[:] = 0.0
+        self.world.inquiries[:] = 0.0
+        for seller in self.sellers:
+            if seller.takes_inquiries:
+                hours[seller.vendor] = seller.hours_left
+
+    def close_inquiries(self) -> None:
+        """The questions members asked cost each seller its hours (`Seller.answer_inquiry`)."""
+        for seller in self.sellers:
+            asked = self.world.inquiries[seller.vendor]
+            for seat in np.flatnonzero(asked).tolist():
+                seller.answer_inquiry(seat, float(asked[seat]))
 
     def _account_moves(self) -> None:
         """Urgency fades while nothing is decided; exogenous events move it."""
@@ -212,30 +347,15 @@ class BuyingCommitteeModel(mesa.Model):
             self.log("world", "event", event.kind, "urgency", self.urgency - before)
 
     def _record_week(self) -> None:
-        names = self.option_names
-        for s in self.stakeholders:
-            hours = s.last_week_hours
-            self.weekly.append(
-                WeekState(
-                    self.week,
-                    s.name,
-                    s.jobs_by_week[-1],
-                    hours["seek"],
-                    hours["validate"],
-                    hours["align"],
-                    hours["with_sellers"],
-                    names[s.preferred],
-                    s.confidence,
-                    s.fatigue,
-                    s.overload,
-                )
-            )
-        view = committee_view(self.stakeholders, len(names))
+        c = self.committee
+        self.weekly.record(c.member, c.counts, c.jobs)
+        view = committee_view(self.stakeholders, len(self.option_names))
+        self._view = view
         self.committee_weekly.append(
             CommitteeWeek(
                 self.week,
                 self.urgency,
-                names[view.leading_option],
+                self.option_names[view.leading_option],
                 view.support,
                 view.confidence,
                 view.uncertainty,
@@ -244,7 +364,7 @@ class BuyingCommitteeModel(mesa.Model):
 
     def _check_decision(self) -> None:
         rule = self.settings.decision
-        view = committee_view(self.stakeholders, len(self.option_names))
+        view = self._view
         if is_decided(view, rule):
             option = view.leading_option
             blockers = (
@@ -280,39 +400,12 @@ class BuyingCommitteeModel(mesa.Model):
 
     # ---- services for agents ----------------------------------------------------------
 
-    def sources_for(self, stakeholder: Stakeholder, option: int) -> list[str]:
-        """Where a stakeholder can look on its own: with a peer network, only if it knows
-        somebody there can it ask peers."""
-        sources = self.information.sources_about(option)
-        if self.network is not None and not self.network.knows_peers(stakeholder.seat):
-            sources = [s for s in sources if s != "peers"]
-        return sources
-
     def seller_of(self, option: int) -> Seller | None:
         """The seller working for a vendor, if it has one."""
         return self._seller_by_vendor.get(option)
 
-    def claim_from(
-        self, stakeholder: Stakeholder, source: str, option: int, criterion: int
-    ) -> float:
-        """What `source` tells `stakeholder` about (option, criterion): through the network
-        when peers are asked and there is one, else the source's generic claim."""
-        rng = stakeholder.draws
-        if source == "peers" and self.network is not None:
-            value, _ = self.network.ask(
-                stakeholder.seat,
-                option,
-                criterion,
-                self.truth[option][criterion],
-                self.settings.information.sources["peers"].noise,
-                rng,
-                self.settings.information.sources["peers"].bias,
-            )
-            return value
-        return self.information.state(source, option, criterion, rng.gauss(0.0, 1.0))
-
     def log(self, actor: str, action: str, target: str, effect: str, value: float = 0.0) -> None:
-        self.events.append(Event(self.week, actor, action, target, effect, value))
+        self.events.add(self.week, actor, action, target, effect, value)
 
     def cell_name(self, option: int, criterion: int) -> str:
         return f"{self.option_names[option]}.{self.settings.criteria[criterion]}"
@@ -340,7 +433,9 @@ class BuyingCommitteeModel(mesa.Model):
                 scenario.decision.regret_margin,
             ).regret
         agreement = self.decision_view.support if self.decision_view else None
-        hours_by_job = {job.value: sum(s.total_hours[job] for s in stakeholders) for job in JOBS}
+        member = self.committee.member
+        totals = member[:, k.TOTAL_HOURS : k.TOTAL_HOURS + k.N_JOBS].sum(axis=0).tolist()
+        hours_by_job = {job.value: hours for job, hours in zip(JOBS, totals, strict=True)}
         return DealResult(
             scenario=scenario.name,
             seed=self.seed,
@@ -355,17 +450,17 @@ class BuyingCommitteeModel(mesa.Model):
             agreement=agreement,
             consensus=None if agreement is None else agreement >= scenario.decision.consensus_level,
             high_quality=purchase and not regret,
-            purchase_ease=1.0 - sum(s.peak_fatigue for s in stakeholders) / len(stakeholders),
+            purchase_ease=1.0 - float(member[:, k.PEAK_FATIGUE].mean()),
             n_stakeholders=len(stakeholders),
             loopbacks={s.name: count_loopbacks(s.jobs_by_week) for s in stakeholders},
             hours_by_job=hours_by_job,
-            hours_with_sellers=sum(s.total_hours_with_sellers for s in stakeholders),
-            hours_seeking_alone=sum(s.hours_seeking_alone for s in stakeholders),
+            hours_with_sellers=float(member[:, k.TOTAL_WITH_SELLERS].sum()),
+            hours_seeking_alone=float(member[:, k.HOURS_SEEKING_ALONE].sum()),
             seller_hours={s.vendor_name: s.hours_spent for s in self.sellers},
             stakeholders_reached={s.vendor_name: len(s.reached) for s in self.sellers},
-            claims_discredited=sum(s.claims_discredited for s in stakeholders),
+            claims_discredited=int(self.committee.counts[:, k.CLAIMS_DISCREDITED].sum()),
             peer_claims=dict(self.network.told) if self.network is not None else {},
-            conflicts=sum(s.conflicts for s in stakeholders),
+            conflicts=int(self.committee.counts[:, k.CONFLICTS].sum()),
             vetoes=self.vetoes,
             our_vendor=scenario.our_vendor,
             strategies={v: scenario.seller_for(v).strategy for v in scenario.options.vendors},

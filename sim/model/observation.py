@@ -16,7 +16,8 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sim.model.stakeholder import BuyingJob
+from sim.model import kernel as k
+from sim.model.stakeholder import JOBS, BuyingJob
 
 if TYPE_CHECKING:
     from sim.model.model import BuyingCommitteeModel
@@ -56,18 +57,16 @@ class MemberObservation:
 
 
 def observe(member: Stakeholder, vendor: int, week: int) -> MemberObservation:
-    """A member's answers in a meeting: honest, about itself, nothing more."""
-    last = member.jobs_by_week[-1] if member.jobs_by_week else "idle"
-    job = BuyingJob(last) if last != "idle" else BuyingJob.SEEK
-    p, sd = member.priorities, member.beliefs.sd[vendor]
-    utilities = member.utilities
+    """A member's answers in a meeting (`kernel.observe`): honest, about itself, nothing
+    more."""
+    job, leaning, prefers, top, concern = k.observe(member.model.committee, member.seat, vendor)
     return MemberObservation(
         week=week,
-        job=job,
-        leaning=member.preferred,
-        prefers_us_to_nothing=utilities[vendor] >= utilities[member.model.status_quo_index],
-        top_priority=max(range(len(p)), key=p.__getitem__),
-        concern=max(range(len(p)), key=lambda c: p[c] * sd[c]),
+        job=JOBS[job],
+        leaning=leaning,
+        prefers_us_to_nothing=prefers,
+        top_priority=top,
+        concern=concern,
     )
 
 
@@ -259,31 +258,21 @@ class SellerView:
         attended: float,
         validated: bool = False,
     ) -> tuple[int, float]:
-        information = self._model.information
+        model = self._model
+        information = model.information
         value = information.state(origin, option, criterion, self._draws.gauss(0.0, 1.0))
-        member.hear(
-            option,
-            criterion,
-            value,
-            origin,
-            sd=information.noise(origin),
-            channel=self.source,
-            validated=validated,
-            attended=attended,
-        )
+        source = information.index[origin]
+        k.hear(model.committee, model.world.params, member.seat, option, criterion, value, source,
+               information.noise_by_source[source], information.index[self.source], validated,
+               attended)  # fmt: skip
         return criterion, value
 
     def _customer_call(self, member: Stakeholder, criterion: int, attended: float) -> None:
-        network = self._model.network
-        value = network.customer_experience(self._model.truth[self.vendor][criterion], self._draws)
-        member.hear(
-            self.vendor,
-            criterion,
-            value,
-            "peers",
-            sd=network.experience_noise,
-            channel=self.source,
-            validated=True,
-            attended=attended,
-        )
+        model = self._model
+        network = model.network
+        value = network.customer_experience(model.truth[self.vendor][criterion], self._draws)
+        index = model.information.index
+        k.hear(model.committee, model.world.params, member.seat, self.vendor, criterion, value,
+               index["peers"], network.experience_noise, index[self.source], True,
+               attended)  # fmt: skip
         network.record("experience")

@@ -1,0 +1,187 @@
+"""The deal's logs kept as arrays while it runs, read as records when someone looks.
+
+A run writes hundreds of events and a row per member per week; building Python records for
+each would cost more than the compiled week itself, and a sweep never reads them. So the
+event log holds codes (an actor, action, target and effect are indices into one table of
+words) and the weekly log holds numbers; both are sequences of `Event` / `WeekState` that
+decode a record when it is read, and pickle as arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from sim.model import kernel as k
+from sim.model.result import Event, WeekState
+from sim.model.state import Events
+
+JOB_NAMES = ("seek", "validate", "align")
+FIXED_WORDS = ("seek", "validate", "align", "converged", "clashed")
+"""The kernel's own words, in the order of kernel.WORD_*."""
+
+
+class Records[T](Sequence[T]):
+    """A read-only sequence decoded on access; equal to a list of the same records."""
+
+    def __len__(self) -> int:  # pragma: no cover - defined by subclasses
+        raise NotImplementedError
+
+    def _record(self, index: int) -> T:  # pragma: no cover - defined by subclasses
+        raise NotImplementedError
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self._record(i) for i in range(*index.indices(len(self)))]
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError(index)
+        return self._record(index)
+
+    def __iter__(self) -> Iterator[T]:
+        return (self._record(i) for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self)!r})"
+
+
+class EventLog(Records[Event]):
+    """Who did what to whom, week by week. The compiled mechanisms write codes for their
+    fixed vocabulary (members, jobs, cells, sources); `add` interns any other words."""
+
+    def __init__(self, members: list[str], cells: list[str], sources: list[str], n_options: int,
+                 n_criteria: int) -> None:  # fmt: skip
+        self.words = [*members, *FIXED_WORDS, *cells, *sources]
+        self.words += [f"confirmed:{s}" for s in sources]
+        self.words += [f"discredited:{s}" for s in sources]
+        self._codes = {word: code for code, word in enumerate(self.words)}
+        self.arrays = Events(
+            codes=np.zeros((256, 5), dtype=np.int32),
+            values=np.zeros(256),
+            count=np.zeros(1, dtype=np.int64),
+            members=len(members),
+            options=n_options,
+            criteria=n_criteria,
+            sources=len(sources),
+        )
+
+    def code(self, word: str) -> int:
+        code = self._codes.get(word)
+        if code is None:
+            code = self._codes[word] = len(self.words)
+            self.words.append(word)
+        return code
+
+    def room(self, lines: int) -> Events:
+        """The arrays, with room for at least `lines` more events."""
+        events = self.arrays
+        count = int(events.count[0])
+        if count + lines > events.codes.shape[0]:
+            size = max(2 * events.codes.shape[0], count + lines)
+            codes = np.zeros((size, 5), dtype=np.int32)
+            values = np.zeros(size)
+            codes[:count], values[:count] = events.codes[:count], events.values[:count]
+            self.arrays = events = events._replace(codes=codes, values=values)
+        return events
+
+    def add(self, week: int, actor: str, action: str, target: str, effect: str,
+            value: float) -> None:  # fmt: skip
+        events = self.room(1)
+        n = int(events.count[0])
+        events.codes[n] = (week, self.code(actor), self.code(action), self.code(target),
+                           self.code(effect))  # fmt: skip
+        events.values[n] = value
+        events.count[0] = n + 1
+
+    def __len__(self) -> int:
+        return int(self.arrays.count[0])
+
+    def _record(self, index: int) -> Event:
+        week, actor, action, target, effect = self.arrays.codes[index].tolist()
+        words = self.words
+        value = float(self.arrays.values[index])
+        return Event(week, words[actor], words[action], words[target], words[effect], value)
+
+    def __getstate__(self) -> dict[str, Any]:
+        n = len(self)
+        arrays = self.arrays._replace(
+            codes=self.arrays.codes[:n].copy(), values=self.arrays.values[:n].copy()
+        )
+        return {"words": self.words, "arrays": tuple(arrays)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.words = state["words"]
+        self._codes = {word: code for code, word in enumerate(self.words)}
+        self.arrays = Events(*state["arrays"])
+
+
+WEEK_FIELDS = 9  # job, seek, validate, align, with sellers, preferred, confidence, fatigue,
+# overload
+
+
+class WeeklyLog(Records[WeekState]):
+    """Each member at the end of each week (the swimlanes and preference timelines)."""
+
+    def __init__(self, members: list[str], options: list[str], horizon: int) -> None:
+        self.members = members
+        self.options = options
+        self.rows = np.zeros((horizon, len(members), WEEK_FIELDS))
+        self.weeks = 0
+
+    def record(self, member: np.ndarray, counts: np.ndarray, jobs: np.ndarray) -> None:
+        """Add this week's row per member from the committee's arrays."""
+        week = self.weeks
+        if week >= self.rows.shape[0]:
+            self.rows = np.concatenate((self.rows, np.zeros_like(self.rows)))
+        rows = self.rows[week]
+        rows[:, 0] = jobs[:, min(week, jobs.shape[1] - 1)]
+        rows[:, 1:5] = member[:, k.LAST_WEEK_HOURS : k.LAST_WEEK_HOURS + 4]
+        rows[:, 5] = counts[:, k.PREFERRED]
+        rows[:, 6] = member[:, k.CONFIDENCE]
+        rows[:, 7] = member[:, k.FATIGUE]
+        rows[:, 8] = member[:, k.OVERLOAD]
+        self.weeks = week + 1
+
+    def __len__(self) -> int:
+        return self.weeks * len(self.members)
+
+    def _record(self, index: int) -> WeekState:
+        week, i = divmod(index, len(self.members))
+        job, seek, validate, align, sellers, preferred, confidence, fatigue, overload = self.rows[
+            week, i
+        ].tolist()
+        return WeekState(
+            week + 1,
+            self.members[i],
+            JOB_NAMES[int(job)] if job >= 0 else "idle",
+            seek,
+            validate,
+            align,
+            sellers,
+            self.options[int(preferred)],
+            confidence,
+            fatigue,
+            overload,
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "members": self.members,
+            "options": self.options,
+            "rows": self.rows[: self.weeks].copy(),
+            "weeks": self.weeks,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)

@@ -1,0 +1,150 @@
+"""The committee's state as NumPy arrays, grouped as the compiled mechanisms take them.
+
+The model owns one of each per run:
+
+- `Committee`: per-member rows - scalars (`member`, `counts`, columns named in
+  sim/model/kernel.py), `priorities` and their `anchor` [n, criteria], `trust` [n, sources],
+  `utilities` [n, options], `beliefs` [n, field, options, criteria] (the sufficient statistics
+  of section 7.2), `recent` claims [n, 12, field] (a fixed-size buffer, oldest first) and the
+  busiest job of each week `jobs` [n, weeks];
+- `World`: the true offers, each source's bias and noise, the sellers' hours open to questions
+  this week, the hours members spent asking them, and the scenario's numbers (`params`);
+- `Net`: the peer network as compressed rows (who knows whom, customers, content carriers);
+- `Draws`: the committee's behaviour stream, drawn from its NumPy `Generator` in blocks;
+- `Events`: the event log as codes (decoded by sim/model/logbook.py).
+
+A `Stakeholder` agent reads and writes its row through properties, so stories, reports and
+tests keep talking to stakeholders while the mechanisms run compiled over whole arrays.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.model import kernel as k
+
+
+class Committee(NamedTuple):
+    member: np.ndarray
+    counts: np.ndarray
+    priorities: np.ndarray
+    anchor: np.ndarray
+    trust: np.ndarray
+    utilities: np.ndarray
+    beliefs: np.ndarray
+    recent: np.ndarray
+    jobs: np.ndarray
+
+
+class World(NamedTuple):
+    truth: np.ndarray
+    bias: np.ndarray
+    noise: np.ndarray
+    seller_hours: np.ndarray
+    """Per option: hours its seller still answers questions this week (0: no seller or none)."""
+    inquiries: np.ndarray
+    """[option, member]: hours member spent asking that option's seller this week."""
+    params: np.ndarray
+
+
+class Net(NamedTuple):
+    contacts_start: np.ndarray
+    """Member i knows peers contacts[contacts_start[i]:contacts_start[i + 1]]; empty: no
+    network in this scenario."""
+    contacts: np.ndarray
+    customer: np.ndarray
+    """Per peer: the vendor option it bought, -1 if none."""
+    satisfied: np.ndarray
+    carrier: np.ndarray
+    """[option, peer]: 1 if the peer carries that vendor's content."""
+    neighbours_start: np.ndarray
+    neighbours: np.ndarray
+    told: np.ndarray
+    """Peer claims heard so far, by kind (experience, content, hearsay, opinion)."""
+
+
+class Draws(NamedTuple):
+    uniform: np.ndarray
+    normal: np.ndarray
+    cursor: np.ndarray
+
+
+class Events(NamedTuple):
+    codes: np.ndarray
+    values: np.ndarray
+    count: np.ndarray
+    members: int
+    options: int
+    criteria: int
+    sources: int
+
+
+def new_committee(
+    n_members: int, n_options: int, n_criteria: int, n_sources: int, horizon: int
+) -> Committee:
+    """Zeroed arrays for a committee; the model fills in who they are."""
+    return Committee(
+        member=np.zeros((n_members, k.N_MEMBER_COLUMNS)),
+        counts=np.zeros((n_members, k.N_COUNT_COLUMNS), dtype=np.int64),
+        priorities=np.zeros((n_members, n_criteria)),
+        anchor=np.zeros((n_members, n_criteria)),
+        trust=np.zeros((n_members, n_sources)),
+        utilities=np.zeros((n_members, n_options)),
+        beliefs=np.zeros((n_members, k.N_BELIEF_FIELDS, n_options, n_criteria)),
+        recent=np.zeros((n_members, k.RECENT_CLAIMS, k.N_CLAIM_FIELDS)),
+        jobs=np.full((n_members, horizon + 1), k.IDLE, dtype=np.int8),
+    )
+
+
+def set_prior(belief: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> None:
+    """Start one member's beliefs [field, option, criterion] at a prior with no claims."""
+    belief[k.PRIOR_PRECISION] = 1.0 / (sd * sd)
+    belief[k.PRIOR_MEAN] = mean
+    belief[k.CLAIM_WEIGHT] = belief[k.CLAIM_SUM] = belief[k.CLAIM_SQUARES] = 0.0
+    belief[k.MEAN] = mean
+    belief[k.SD] = sd
+
+
+NO_NETWORK = Net(
+    contacts_start=np.zeros(0, dtype=np.int64),
+    contacts=np.zeros(0, dtype=np.int64),
+    customer=np.zeros(0, dtype=np.int64),
+    satisfied=np.zeros(0, dtype=np.int8),
+    carrier=np.zeros((0, 0), dtype=np.int8),
+    neighbours_start=np.zeros(0, dtype=np.int64),
+    neighbours=np.zeros(0, dtype=np.int64),
+    told=np.zeros(4, dtype=np.int64),
+)
+"""The empty network of a scenario without one (read-only: `told` stays zero)."""
+
+
+class BehaviourStream:
+    """The committee's behaviour draws, from one NumPy `Generator`, handed to the compiled week
+    in blocks: a block always holds more than the next call can use, so the kernel never calls
+    back into Python for a number. The draws are those of the generator, in order, whether the
+    kernel is compiled or not."""
+
+    BLOCK = 4096
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng = rng
+        self.draws = Draws(np.zeros(0), np.zeros(0), np.zeros(2, dtype=np.int64))
+
+    def ready(self, uniforms: int, normals: int) -> Draws:
+        """Draws with at least `uniforms` and `normals` unused numbers left."""
+        draws = self.draws
+        left_u = draws.uniform.shape[0] - draws.cursor[0]
+        left_n = draws.normal.shape[0] - draws.cursor[1]
+        if left_u >= uniforms and left_n >= normals:
+            return draws
+        rng = self._rng
+        uniform = np.concatenate(
+            (draws.uniform[draws.cursor[0] :], rng.random(max(self.BLOCK, 2 * uniforms)))
+        )
+        normal = np.concatenate(
+            (draws.normal[draws.cursor[1] :], rng.standard_normal(max(self.BLOCK, 2 * normals)))
+        )
+        self.draws = Draws(uniform, normal, np.zeros(2, dtype=np.int64))
+        return self.draws
