@@ -155,19 +155,19 @@ def test_closing_pressure_never_touches_the_account_and_reaches_every_member():
     seller = our_seller(model)
     seller.stage = FunnelPusher.STAGES.index("negotiation")
     model.urgency = 0.5
-    pressed: list[str] = []
-    for member in model.stakeholders:
-        feel = member.feel_pressure
 
-        def spy(*args, _feel=feel, _name=member.name):
-            pressed.append(_name)
-            return _feel(*args)
+    def states() -> list[tuple[float, float, float]]:
+        return [
+            (m.felt_deadline, m.risk_aversion, m.trust[seller.source]) for m in model.stakeholders
+        ]
 
-        member.feel_pressure = spy
+    before = states()
     seller.start_week()
     seller.press_to_close()
     assert model.urgency == 0.5
-    assert sorted(pressed) == sorted(s.name for s in model.stakeholders)
+    after = states()
+    reached = [m.name for m, b, a in zip(model.stakeholders, before, after, strict=True) if a != b]
+    assert sorted(reached) == sorted(s.name for s in model.stakeholders), "every member felt it"
     assert seller.hours_left == pytest.approx(seller.capacity - DEADLINE_MESSAGE_HOURS)
 
 

@@ -7,6 +7,7 @@ of replication r is the same whatever the sellers do (common random numbers).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -54,7 +55,13 @@ def _role_specs(scenario: Scenario, rng: np.random.Generator) -> list[Stakeholde
         weights = np.array([w for _, w in mix], dtype=float)
         drawn = rng.choice(len(mix), size=size - len(roles), p=weights / weights.sum())
         roles += [mix[int(k)][0] for k in drawn]
-    return [StakeholderSpec.model_construct(role=role) for role in roles]
+    return [_bare_spec(role) for role in roles]
+
+
+@cache
+def _bare_spec(role: str) -> StakeholderSpec:
+    """A member of `role` with nothing overridden (shared: specs are never modified)."""
+    return StakeholderSpec.model_construct(role=role)
 
 
 def _titles(specs: list[StakeholderSpec], library: dict[str, Role]) -> list[str]:

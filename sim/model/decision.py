@@ -31,14 +31,35 @@ class CommitteeView:
 
 def committee_view(stakeholders: Sequence[Stakeholder], n_options: int) -> CommitteeView:
     """Influence share behind each member's preferred option, and its supporters' confidence
-    and remaining uncertainty."""
+    and remaining uncertainty (`view_of` for these members)."""
+    return view_of(
+        [s.preferred for s in stakeholders],
+        [s.influence for s in stakeholders],
+        [s.confidence for s in stakeholders],
+        [s.uncertainty for s in stakeholders],
+        n_options,
+    )
+
+
+def view_of(
+    preferred: Sequence[int],
+    influence: Sequence[float],
+    confidence: Sequence[float],
+    uncertainty: Sequence[float],
+    n_options: int,
+) -> CommitteeView:
+    """The committee view from its members' columns (the model passes its arrays' columns):
+    the leading option (most influence; the first on a tie), its influence share, and its
+    supporters' influence-weighted confidence and remaining uncertainty."""
     support = [0.0] * n_options
     confident = [0.0] * n_options
     uncertain = [0.0] * n_options
-    for s in stakeholders:
-        support[s.preferred] += s.influence
-        confident[s.preferred] += s.influence * s.confidence
-        uncertain[s.preferred] += s.influence * s.uncertainty
+    for option, weight, sure, unsure in zip(
+        preferred, influence, confidence, uncertainty, strict=True
+    ):
+        support[option] += weight
+        confident[option] += weight * sure
+        uncertain[option] += weight * unsure
     total = sum(support)
     leader = max(range(n_options), key=support.__getitem__)
     backing = support[leader]

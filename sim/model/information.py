@@ -88,58 +88,64 @@ def source_keys(vendors: list[str]) -> list[str]:
 
 
 class Beliefs:
-    """Gaussian beliefs over (option, criterion): a view of the sufficient statistics
-    [field, option, criterion] (kernel.PRIOR_PRECISION ... kernel.SD)."""
+    """Gaussian beliefs over (option, criterion): a view of one member's sufficient statistics
+    in `stats` [member, field, option, criterion] (kernel.PRIOR_PRECISION ... kernel.SD)."""
 
-    __slots__ = ("stats",)
+    __slots__ = ("member", "stats")
 
     def __init__(self, prior_mean: list[list[float]], prior_sd: list[list[float]]) -> None:
         mean, sd = np.array(prior_mean, dtype=float), np.array(prior_sd, dtype=float)
-        self.stats = np.zeros((k.N_BELIEF_FIELDS, *mean.shape))
-        self.stats[k.PRIOR_PRECISION] = 1.0 / (sd * sd)
-        self.stats[k.PRIOR_MEAN] = mean
-        self.stats[k.MEAN] = mean
-        self.stats[k.SD] = sd
+        self.stats = np.zeros((1, k.N_BELIEF_FIELDS, *mean.shape))
+        self.member = 0
+        self.stats[0, k.PRIOR_PRECISION] = 1.0 / (sd * sd)
+        self.stats[0, k.PRIOR_MEAN] = mean
+        self.stats[0, k.MEAN] = mean
+        self.stats[0, k.SD] = sd
 
     @classmethod
-    def of(cls, stats: np.ndarray) -> Beliefs:
-        """The beliefs held in `stats` (a member's slice of the committee's arrays)."""
+    def of(cls, stats: np.ndarray, member: int) -> Beliefs:
+        """Member `member`'s beliefs in the committee's `stats`."""
         beliefs = cls.__new__(cls)
-        beliefs.stats = stats
+        beliefs.stats, beliefs.member = stats, member
         return beliefs
+
+    def __deepcopy__(self, memo: dict) -> Beliefs:
+        """A snapshot: this member's statistics, copied."""
+        return Beliefs.of(self.stats[self.member : self.member + 1].copy(), 0)
 
     @property
     def mean(self) -> np.ndarray:
-        return self.stats[k.MEAN]
+        return self.stats[self.member, k.MEAN]
 
     @property
     def sd(self) -> np.ndarray:
-        return self.stats[k.SD]
+        return self.stats[self.member, k.SD]
 
     @property
     def claim_weight(self) -> np.ndarray:
         """Total weight of the claims held per cell."""
-        return self.stats[k.CLAIM_WEIGHT]
+        return self.stats[self.member, k.CLAIM_WEIGHT]
 
     @property
     def sd_by_criterion(self) -> np.ndarray:
         """Sum over options of sd per criterion: a cheap 'how uncertain am I'."""
-        return self.stats[k.SD].sum(axis=0)
+        return self.stats[self.member, k.SD].sum(axis=0)
 
     def add(self, claim: Claim) -> None:
         """Take a claim into account."""
-        k.shift_belief(self.stats, claim.option, claim.criterion, claim.value, claim.weight)
+        self._shift(claim, claim.weight)
 
     def remove(self, claim: Claim) -> None:
         """Forget a claim entirely (it was discredited)."""
-        k.shift_belief(self.stats, claim.option, claim.criterion, claim.value, -claim.weight)
+        self._shift(claim, -claim.weight)
 
     def reweight(self, claim: Claim, factor: float) -> None:
         """Change how much a held claim counts (a confirmed claim counts more)."""
-        k.shift_belief(
-            self.stats, claim.option, claim.criterion, claim.value, claim.weight * (factor - 1.0)
-        )
+        self._shift(claim, claim.weight * (factor - 1.0))
         claim.weight *= factor
+
+    def _shift(self, claim: Claim, weight: float) -> None:
+        k.shift_belief(self.stats, self.member, claim.option, claim.criterion, claim.value, weight)
 
 
 class InformationEnvironment:

@@ -230,27 +230,27 @@ def state_claim(world, source: int, option: int, criterion: int, gauss_draw: flo
 
 
 @inlined
-def shift_belief(belief, o: int, c: int, value: float, weight: float) -> None:
-    """Add (weight > 0) or remove (weight < 0) a claim's weight at `value` in one cell of a
-    member's beliefs [field, option, criterion], and refresh its mean and sd:
+def shift_belief(beliefs, i: int, o: int, c: int, value: float, weight: float) -> None:
+    """Add (weight > 0) or remove (weight < 0) a claim's weight at `value` in cell (o, c) of
+    member i's beliefs [member, field, option, criterion], and refresh its mean and sd:
     P = P0 + sum w, m = (P0 m0 + sum w v) / P, s2 = 1/P + kappa * D."""
-    w = belief[CLAIM_WEIGHT, o, c] + weight
+    w = beliefs[i, CLAIM_WEIGHT, o, c] + weight
     if w < 1e-9:  # all claims about this cell gone: back to the prior exactly
         w, s, q = 0.0, 0.0, 0.0
     else:
-        s = belief[CLAIM_SUM, o, c] + weight * value
-        q = belief[CLAIM_SQUARES, o, c] + weight * value * value
-    belief[CLAIM_WEIGHT, o, c] = w
-    belief[CLAIM_SUM, o, c] = s
-    belief[CLAIM_SQUARES, o, c] = q
-    p0 = belief[PRIOR_PRECISION, o, c]
+        s = beliefs[i, CLAIM_SUM, o, c] + weight * value
+        q = beliefs[i, CLAIM_SQUARES, o, c] + weight * value * value
+    beliefs[i, CLAIM_WEIGHT, o, c] = w
+    beliefs[i, CLAIM_SUM, o, c] = s
+    beliefs[i, CLAIM_SQUARES, o, c] = q
+    p0 = beliefs[i, PRIOR_PRECISION, o, c]
     precision = p0 + w
-    belief[MEAN, o, c] = (p0 * belief[PRIOR_MEAN, o, c] + s) / precision
+    beliefs[i, MEAN, o, c] = (p0 * beliefs[i, PRIOR_MEAN, o, c] + s) / precision
     spread = 0.0
     if w > 0.0:
         claims_mean = s / w
         spread = max(0.0, q / w - claims_mean * claims_mean)
-    belief[SD, o, c] = math.sqrt(1.0 / precision + CONTRADICTION_WEIGHT * spread)
+    beliefs[i, SD, o, c] = math.sqrt(1.0 / precision + CONTRADICTION_WEIGHT * spread)
 
 
 # ---- 7.3 absorption: hearing a claim -----------------------------------------------------
@@ -280,22 +280,22 @@ def hear(
     load = member[i, LOAD]
     absorption = 1.0 if load <= attention else attention / load
     weight = c.trust[i, origin] * absorption * attended * params[CLAIM_PRECISION]
-    shift_belief(c.beliefs[i], option, criterion, value, weight)
+    shift_belief(c.beliefs, i, option, criterion, value, weight)
     if validated:
         return weight
-    recent = c.recent[i]
+    recent = c.recent
     n = c.counts[i, RECENT_COUNT]
     if n == RECENT_CLAIMS:
         forget_recent(c, i, 0)
         n -= 1
-    recent[n, CLAIM_OPTION] = option
-    recent[n, CLAIM_CRITERION] = criterion
-    recent[n, CLAIM_VALUE] = value
-    recent[n, CLAIM_ORIGIN] = origin
-    recent[n, CLAIM_WEIGHT_HELD] = weight
-    recent[n, CLAIM_SD] = sd
-    recent[n, CLAIM_CHANNEL] = channel
-    recent[n, CLAIM_WEEK] = params[WEEK]
+    recent[i, n, CLAIM_OPTION] = option
+    recent[i, n, CLAIM_CRITERION] = criterion
+    recent[i, n, CLAIM_VALUE] = value
+    recent[i, n, CLAIM_ORIGIN] = origin
+    recent[i, n, CLAIM_WEIGHT_HELD] = weight
+    recent[i, n, CLAIM_SD] = sd
+    recent[i, n, CLAIM_CHANNEL] = channel
+    recent[i, n, CLAIM_WEEK] = params[WEEK]
     c.counts[i, RECENT_COUNT] = n + 1
     return weight
 
@@ -303,18 +303,18 @@ def hear(
 @inlined
 def forget_recent(c, i: int, k: int) -> None:
     """Take recent claim k out of member i's mind (it has been checked)."""
-    recent = c.recent[i]
+    recent = c.recent
     n = c.counts[i, RECENT_COUNT]
     for j in range(k, n - 1):
         for f in range(N_CLAIM_FIELDS):
-            recent[j, f] = recent[j + 1, f]
+            recent[i, j, f] = recent[i, j + 1, f]
     c.counts[i, RECENT_COUNT] = n - 1
 
 
 # ---- 7.4 attention -----------------------------------------------------------------------
 
 
-@kernel
+@inlined
 def weekly_budget(member, i: int) -> float:
     """Member i's hours this week: fewer when tired."""
     return member[i, WEEKLY_HOURS] * (1.0 - member[i, FATIGUE])
@@ -346,13 +346,24 @@ def grant_meeting(member, trust, i: int, source: int, hours: float) -> float:
     return max(0.0, min(hours, member[i, SELLER_TIME_LEFT]))
 
 
-@kernel
+@inlined
 def book_seller_time(member, i: int, hours: float, job: int) -> None:
     """A seller meeting takes `hours` of member i's week, counted under `job`."""
     member[i, HOURS_LEFT] -= hours
     member[i, SELLER_TIME_LEFT] -= hours
     member[i, WEEK_HOURS + job] += hours
     member[i, WEEK_WITH_SELLERS] += hours
+
+
+@kernel
+def take_meeting(member, trust, i: int, source: int, hours: float, job: int) -> float:
+    """A seller asks member i for a meeting of `hours`: the member gives what it grants
+    (`grant_meeting`) and books it (`book_seller_time`). Returns the hours given."""
+    granted = grant_meeting(member, trust, i, source, hours) if hours > 0.0 else 0.0
+    if granted <= 1e-9:
+        return 0.0
+    book_seller_time(member, i, granted, job)
+    return granted
 
 
 # ---- 7.5 needs and the softmax choice ----------------------------------------------------
@@ -363,20 +374,19 @@ def needs(c, params, i: int) -> tuple[float, float, float]:
     """How much member i needs each job now, each on a 0-1 scale. seek: its uncertainty about
     the vendors on what matters to it, damped by overload; validate: doubt about the recent
     claims it has not checked; align: its disagreement with the committee."""
-    p = c.priorities[i]
-    sd = c.beliefs[i, SD]
-    n_options, n_criteria = sd.shape
+    priorities, beliefs = c.priorities, c.beliefs
+    n_options, n_criteria = beliefs.shape[2], beliefs.shape[3]
     uncertainty = 0.0
     for o in range(1, n_options):
         for k in range(n_criteria):
-            uncertainty += p[k] * sd[o, k]
+            uncertainty += priorities[i, k] * beliefs[i, SD, o, k]
     seek_need = uncertainty / ((n_options - 1) * params[PRIOR_SD])
     seek_need /= 1.0 + max(0.0, c.member[i, OVERLOAD] - 1.0)
     doubt = 0.0
-    recent = c.recent[i]
+    recent = c.recent
     for k in range(c.counts[i, RECENT_COUNT]):
-        claim = recent[k]
-        doubt += p[int(claim[CLAIM_CRITERION])] * (1.0 - c.trust[i, int(claim[CLAIM_ORIGIN])])
+        criterion, origin = int(recent[i, k, CLAIM_CRITERION]), int(recent[i, k, CLAIM_ORIGIN])
+        doubt += priorities[i, criterion] * (1.0 - c.trust[i, origin])
     return seek_need, doubt / (doubt + 0.5), c.member[i, DISAGREEMENT]
 
 
@@ -483,6 +493,18 @@ def source_code(events, source: int, kind: int) -> int:
     return events.members + N_WORDS + cells + kind * events.sources + source
 
 
+@kernel
+def tell(c, world, i: int, option: int, criterion: int, origin: int, channel: int,
+         noise_draw: float, validated: bool, attended: float) -> float:  # fmt: skip
+    """A source's claim delivered to member i by `channel` (a seller in a meeting): what the
+    source says (`state_claim`, given the deliverer's standard-normal draw), heard for the
+    hours attended (`hear`). Returns the value told."""
+    value = state_claim(world, origin, option, criterion, noise_draw)
+    hear(c, world.params, i, option, criterion, value, origin, world.noise[origin], channel,
+         validated, attended)  # fmt: skip
+    return value
+
+
 # ---- 7.6 seek ----------------------------------------------------------------------------
 
 
@@ -493,41 +515,40 @@ def seek(c, world, net, draws, events, i: int) -> float:
     while it takes questions and the member has attention left for sellers. Returns the share
     of the hour spent with a seller."""
     params = world.params
-    sd = c.beliefs[i, SD]
-    p = c.priorities[i]
-    n_options, n_criteria = sd.shape
+    beliefs, p = c.beliefs, c.priorities
+    n_options, n_criteria = beliefs.shape[2], beliefs.shape[3]
     # The cell: (vendor option, criterion) in proportion to priority x sd (two passes, no
     # allocation: this runs every seek hour).
     total = 0.0
     for o in range(1, n_options):
         for k in range(n_criteria):
-            total += p[k] * sd[o, k]
+            total += p[i, k] * beliefs[i, SD, o, k]
     draw = uniform(draws) * total
     option, criterion = n_options - 1, n_criteria - 1
     for cell in range((n_options - 1) * n_criteria):
         o, k = 1 + cell // n_criteria, cell % n_criteria
-        draw -= p[k] * sd[o, k]
+        draw -= p[i, k] * beliefs[i, SD, o, k]
         if draw < 0.0:
             option, criterion = o, k
             break
     # The source, in proportion to trust: research, peers (if reachable), the vendor's content,
     # and its seller while it answers questions and the member gives sellers time.
-    trust = c.trust[i]
+    trust = c.trust
     with_peers = net.contacts_start.shape[0] == 0 or knows_peers(net, i)
     content = content_source(option)
     seller = seller_source(option)
     asks_seller = (
         world.seller_hours[option] > 0.0 and grant_meeting(c.member, c.trust, i, seller, 1.0) > 0
     )
-    total = trust[INDEPENDENT_RESEARCH] + trust[content]
-    total += trust[PEERS] if with_peers else 0.0
-    total += trust[seller] if asks_seller else 0.0
+    total = trust[i, INDEPENDENT_RESEARCH] + trust[i, content]
+    total += trust[i, PEERS] if with_peers else 0.0
+    total += trust[i, seller] if asks_seller else 0.0
     draw = uniform(draws) * total
     source = seller if asks_seller else content
     for candidate in (INDEPENDENT_RESEARCH, PEERS, content):
         if candidate == PEERS and not with_peers:
             continue
-        draw -= trust[candidate]
+        draw -= trust[i, candidate]
         if draw < 0.0:
             source = candidate
             break
@@ -577,16 +598,25 @@ def discredit(c, params, i: int, option: int, criterion: int, value: float, weig
     """Member i drops a claim found wrong and blames its origin (not a colleague who relayed
     it). A vendor caught overclaiming loses credibility in every voice it has - its seller and
     its content alike - not only in the one that was caught."""
-    shift_belief(c.beliefs[i], option, criterion, value, -weight)
+    shift_belief(c.beliefs, i, option, criterion, value, -weight)
     c.counts[i, CLAIMS_DISCREDITED] += 1
     loss = params[TRUST_LOSS]
-    trust = c.trust[i]
+    trust = c.trust
     if origin < N_INDEPENDENT_SOURCES:
-        trust[origin] = max(TRUST_FLOOR, trust[origin] - loss)
+        trust[i, origin] = max(TRUST_FLOOR, trust[i, origin] - loss)
         return
     vendor = 1 + (origin - N_INDEPENDENT_SOURCES) // 2
     for source in (content_source(vendor), seller_source(vendor)):
-        trust[source] = max(TRUST_FLOOR, trust[source] - loss)
+        trust[i, source] = max(TRUST_FLOOR, trust[i, source] - loss)
+
+
+@inlined
+def claim_doubt(c, i: int, k: int) -> float:
+    """How doubtful member i finds its recent claim k: what its criterion matters to it times
+    its distrust of the claim's origin."""
+    criterion = int(c.recent[i, k, CLAIM_CRITERION])
+    origin = int(c.recent[i, k, CLAIM_ORIGIN])
+    return c.priorities[i, criterion] * (1.0 - c.trust[i, origin])
 
 
 @kernel
@@ -597,31 +627,25 @@ def validate(c, world, net, draws, events, i: int) -> tuple[int, float, float, i
     earns trust. The check itself is heard as a checked claim. Returns the check: (checker,
     its value, the weight it was heard with, option, criterion)."""
     params = world.params
-    recent = c.recent[i]
+    recent = c.recent
     n = c.counts[i, RECENT_COUNT]
     first, second = randbelow(draws, n), randbelow(draws, n)
-    p, trust = c.priorities[i], c.trust[i]
-    doubt_first = p[int(recent[first, CLAIM_CRITERION])] * (
-        1.0 - trust[int(recent[first, CLAIM_ORIGIN])]
-    )
-    doubt_second = p[int(recent[second, CLAIM_CRITERION])] * (
-        1.0 - trust[int(recent[second, CLAIM_ORIGIN])]
-    )
-    chosen = first if doubt_first >= doubt_second else second
-    option = int(recent[chosen, CLAIM_OPTION])
-    criterion = int(recent[chosen, CLAIM_CRITERION])
-    value = recent[chosen, CLAIM_VALUE]
-    origin = int(recent[chosen, CLAIM_ORIGIN])
-    weight = recent[chosen, CLAIM_WEIGHT_HELD]
-    claim_sd = recent[chosen, CLAIM_SD]
+    chosen = first if claim_doubt(c, i, first) >= claim_doubt(c, i, second) else second
+    option = int(recent[i, chosen, CLAIM_OPTION])
+    criterion = int(recent[i, chosen, CLAIM_CRITERION])
+    value = recent[i, chosen, CLAIM_VALUE]
+    origin = int(recent[i, chosen, CLAIM_ORIGIN])
+    weight = recent[i, chosen, CLAIM_WEIGHT_HELD]
+    claim_sd = recent[i, chosen, CLAIM_SD]
     forget_recent(c, i, chosen)
     # The most trusted independent source other than the claim's origin (research first on a
     # tie); peers only for a member who can reach some.
+    trust = c.trust
     peers_reachable = net.contacts_start.shape[0] == 0 or knows_peers(net, i)
     checker = INDEPENDENT_RESEARCH
     if origin == INDEPENDENT_RESEARCH:
         checker = PEERS if peers_reachable else INDEPENDENT_RESEARCH
-    elif origin != PEERS and peers_reachable and trust[PEERS] > trust[INDEPENDENT_RESEARCH]:
+    elif origin != PEERS and peers_reachable and trust[i, PEERS] > trust[i, INDEPENDENT_RESEARCH]:
         checker = PEERS
     check = claim_from(net, world, draws, i, checker, option, criterion)
     check_sd = world.noise[checker]
@@ -633,9 +657,9 @@ def validate(c, world, net, draws, events, i: int) -> tuple[int, float, float, i
             source_code(events, origin, 2), check)  # fmt: skip
     else:
         shift_belief(
-            c.beliefs[i], option, criterion, value, weight * (params[CONFIRMATION_BOOST] - 1.0)
+            c.beliefs, i, option, criterion, value, weight * (params[CONFIRMATION_BOOST] - 1.0)
         )
-        trust[origin] += params[TRUST_GAIN] * (1.0 - trust[origin])
+        trust[i, origin] += params[TRUST_GAIN] * (1.0 - trust[i, origin])
         log(events, week, i, word(events, WORD_VALIDATE), target,
             source_code(events, origin, 1), check)  # fmt: skip
     weight = hear(c, params, i, option, criterion, check, checker, check_sd, checker, True, 1.0)
@@ -646,36 +670,53 @@ def validate(c, world, net, draws, events, i: int) -> tuple[int, float, float, i
 
 
 @inlined
-def priority_distance(p, q) -> float:
-    """Half the L1 distance between two priority vectors: 0 identical, 1 disjoint."""
+def priority_distance(priorities, i: int, j: int) -> float:
+    """Half the L1 distance between members i's and j's priorities: 0 identical, 1 disjoint."""
     total = 0.0
-    for k in range(p.shape[0]):
-        total += abs(p[k] - q[k])
+    for k in range(priorities.shape[1]):
+        total += abs(priorities[i, k] - priorities[j, k])
     return 0.5 * total
 
 
 @kernel
 def move_toward(c, i: int, other, convergence: float) -> None:
-    """Friedkin-Johnsen step: p <- s * p0 + (1 - s) * (p + mu * (q - p))."""
+    """Friedkin-Johnsen step of member i toward priorities `other`:
+    p <- s * p0 + (1 - s) * (p + mu * (q - p))."""
     s = c.member[i, STUBBORNNESS]
-    p, anchor = c.priorities[i], c.anchor[i]
-    for k in range(p.shape[0]):
-        p[k] = s * anchor[k] + (1.0 - s) * (p[k] + convergence * (other[k] - p[k]))
+    p, anchor = c.priorities, c.anchor
+    for k in range(p.shape[1]):
+        p[i, k] = s * anchor[i, k] + (1.0 - s) * (p[i, k] + convergence * (other[k] - p[i, k]))
+
+
+@kernel
+def converge(c, i: int, j: int, convergence: float) -> None:
+    """Members i and j each take a Friedkin-Johnsen step (`move_toward`) toward where the
+    other stood before they met."""
+    p, anchor = c.priorities, c.anchor
+    s_i, s_j = c.member[i, STUBBORNNESS], c.member[j, STUBBORNNESS]
+    for k in range(p.shape[1]):
+        mine, theirs = p[i, k], p[j, k]
+        p[i, k] = s_i * anchor[i, k] + (1.0 - s_i) * (mine + convergence * (theirs - mine))
+        p[j, k] = s_j * anchor[j, k] + (1.0 - s_j) * (theirs + convergence * (mine - theirs))
 
 
 @kernel
 def share_beliefs_with(c, params, speaker: int, listener: int) -> None:
     """The speaker tells the listener its view of the vendor on which they differ most, on
     the criterion that matters most to the listener."""
-    mine, theirs = c.beliefs[speaker, MEAN], c.beliefs[listener, MEAN]
-    criterion = int(np.argmax(c.priorities[listener]))
+    mean = c.beliefs
+    priorities = c.priorities
+    criterion = 0
+    for k in range(1, priorities.shape[1]):
+        if priorities[listener, k] > priorities[listener, criterion]:
+            criterion = k
     option, widest = 1, -1.0
-    for o in range(1, mine.shape[0]):
-        gap = abs(mine[o, criterion] - theirs[o, criterion])
+    for o in range(1, mean.shape[2]):
+        gap = abs(mean[speaker, MEAN, o, criterion] - mean[listener, MEAN, o, criterion])
         if gap > widest:
             option, widest = o, gap
-    hear(c, params, listener, option, criterion, mine[option, criterion], COLLEAGUES,
-         c.beliefs[speaker, SD, option, criterion], COLLEAGUES, False, 1.0)  # fmt: skip
+    hear(c, params, listener, option, criterion, mean[speaker, MEAN, option, criterion],
+         COLLEAGUES, mean[speaker, SD, option, criterion], COLLEAGUES, False, 1.0)  # fmt: skip
 
 
 @kernel
@@ -684,13 +725,11 @@ def align_with(c, params, events, i: int, j: int) -> bool:
     help this week) they converge and share beliefs, else they clash, which tires both.
     True if they converged."""
     member = c.member
-    distance = priority_distance(c.priorities[i], c.priorities[j])
+    distance = priority_distance(c.priorities, i, j)
     radius = member[i, OPEN_MINDEDNESS] + max(member[i, CONSENSUS_HELP], member[j, CONSENSUS_HELP])
     week = int(params[WEEK])
     if distance <= radius:
-        mine = c.priorities[i].copy()
-        move_toward(c, i, c.priorities[j], params[CONVERGENCE])
-        move_toward(c, j, mine, params[CONVERGENCE])
+        converge(c, i, j, params[CONVERGENCE])
         share_beliefs_with(c, params, i, j)
         share_beliefs_with(c, params, j, i)
         log(events, week, i, word(events, WORD_ALIGN), j, word(events, WORD_CONVERGED), distance)
@@ -747,7 +786,7 @@ def disagreements(c) -> None:
         for j in range(n):
             if c.counts[j, PREFERRED] != c.counts[i, PREFERRED]:
                 against += member[j, INFLUENCE]
-            distance += priority_distance(c.priorities[i], c.priorities[j])
+            distance += priority_distance(c.priorities, i, j)
         against /= total - member[i, INFLUENCE]
         member[i, DISAGREEMENT] = against + 0.5 * distance / (n - 1)
 
@@ -771,6 +810,14 @@ def feel_pressure(c, i: int, source: int, vendor: int, pressure: float, reactanc
     member[i, RISK_AVERSION] += push_back
 
 
+@kernel
+def press_committee(c, source: int, vendor: int, pressure: float, reactance: float) -> None:
+    """A deadline message to every member: each feels it through its own state
+    (`feel_pressure`)."""
+    for i in range(c.member.shape[0]):
+        feel_pressure(c, i, source, vendor, pressure, reactance)
+
+
 # ---- 7.10 appraisal ----------------------------------------------------------------------
 
 
@@ -780,11 +827,12 @@ def normal_cdf(z: float) -> float:
 
 
 @inlined
-def value_variance(p, sd, o: int) -> float:
-    """Variance of an option's value under priorities p: sum_k p_k^2 sd_ok^2."""
+def value_variance(c, i: int, o: int) -> float:
+    """Variance of option o's value to member i: sum_k p_k^2 sd_ok^2."""
     variance = 0.0
-    for k in range(p.shape[0]):
-        variance += p[k] * p[k] * sd[o, k] * sd[o, k]
+    for k in range(c.priorities.shape[1]):
+        weighted_sd = c.priorities[i, k] * c.beliefs[i, SD, o, k]
+        variance += weighted_sd * weighted_sd
     return variance
 
 
@@ -794,35 +842,32 @@ def appraise(c, params, i: int) -> None:
     quo carries the pain of the problem times the urgency, its own felt deadline included),
     how sure it is that its favourite is best (`confidence`) and how uncertain it still is
     about that favourite's value (`uncertainty`, the sd of its utility)."""
-    member = c.member
-    mean, sd = c.beliefs[i, MEAN], c.beliefs[i, SD]
-    p = c.priorities[i]
+    member, beliefs, priorities, utilities = c.member, c.beliefs, c.priorities, c.utilities
     rho = member[i, RISK_AVERSION]
-    n_options, n_criteria = mean.shape
-    utilities = c.utilities[i]
+    n_options, n_criteria = beliefs.shape[2], beliefs.shape[3]
     for o in range(n_options):
         value = 0.0
         for k in range(n_criteria):
-            value += p[k] * mean[o, k]
+            value += priorities[i, k] * beliefs[i, MEAN, o, k]
         if o == STATUS_QUO:
             value -= params[PAIN] * (params[URGENCY] + member[i, FELT_DEADLINE])
-        utilities[o] = value - rho * math.sqrt(value_variance(p, sd, o))
+        utilities[i, o] = value - rho * math.sqrt(value_variance(c, i, o))
     best = 0
     for o in range(1, n_options):
-        if utilities[o] > utilities[best]:
+        if utilities[i, o] > utilities[i, best]:
             best = o
     if n_options > 1:
         second = -1
         for o in range(n_options):  # the highest other; the later option on a tie
-            if o != best and (second < 0 or utilities[o] >= utilities[second]):
+            if o != best and (second < 0 or utilities[i, o] >= utilities[i, second]):
                 second = o
-        gap = utilities[best] - utilities[second]
-        spread = value_variance(p, sd, best) + value_variance(p, sd, second)
+        gap = utilities[i, best] - utilities[i, second]
+        spread = value_variance(c, i, best) + value_variance(c, i, second)
         member[i, CONFIDENCE] = normal_cdf(gap / math.sqrt(spread + 1e-6))
     else:
         member[i, CONFIDENCE] = 1.0
     c.counts[i, PREFERRED] = best
-    member[i, UNCERTAINTY] = math.sqrt(value_variance(p, sd, best))
+    member[i, UNCERTAINTY] = math.sqrt(value_variance(c, i, best))
 
 
 # ---- 7.9 end of week ---------------------------------------------------------------------
@@ -914,12 +959,12 @@ def observe(c, i: int, vendor: int) -> tuple[int, int, bool, int, int]:
     job = SEEK
     if weeks > 0 and weeks <= c.jobs.shape[1] and c.jobs[i, weeks - 1] != IDLE:
         job = c.jobs[i, weeks - 1]
-    p, sd = c.priorities[i], c.beliefs[i, SD, vendor]
+    p, beliefs = c.priorities, c.beliefs
     top, concern = 0, 0
-    for k in range(1, p.shape[0]):
-        if p[k] > p[top]:
+    for k in range(1, p.shape[1]):
+        if p[i, k] > p[i, top]:
             top = k
-        if p[k] * sd[k] > p[concern] * sd[concern]:
+        if p[i, k] * beliefs[i, SD, vendor, k] > p[i, concern] * beliefs[i, SD, vendor, concern]:
             concern = k
     prefers = c.utilities[i, vendor] >= c.utilities[i, STATUS_QUO]
     return job, c.counts[i, PREFERRED], prefers, top, concern

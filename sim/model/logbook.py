@@ -58,14 +58,17 @@ class Records[T](Sequence[T]):
 
 class EventLog(Records[Event]):
     """Who did what to whom, week by week. The compiled mechanisms write codes for their
-    fixed vocabulary (members, jobs, cells, sources); `add` interns any other words."""
+    fixed vocabulary (members, jobs, cells, sources) into `arrays`; `add` keeps the Python
+    side's lines (sellers, the world, the decision) as they are, each marked with how many
+    compiled lines preceded it, so reading merges both in the order they happened."""
 
     def __init__(self, members: list[str], cells: list[str], sources: list[str], n_options: int,
                  n_criteria: int) -> None:  # fmt: skip
         self.words = [*members, *FIXED_WORDS, *cells, *sources]
         self.words += [f"confirmed:{s}" for s in sources]
         self.words += [f"discredited:{s}" for s in sources]
-        self._codes = {word: code for code, word in enumerate(self.words)}
+        self.lines: list[tuple[int, Event]] = []
+        """Python-side lines: (compiled lines before it, the event)."""
         self.arrays = Events(
             codes=np.zeros((256, 5), dtype=np.int32),
             values=np.zeros(256),
@@ -75,16 +78,11 @@ class EventLog(Records[Event]):
             criteria=n_criteria,
             sources=len(sources),
         )
-
-    def code(self, word: str) -> int:
-        code = self._codes.get(word)
-        if code is None:
-            code = self._codes[word] = len(self.words)
-            self.words.append(word)
-        return code
+        self._order: list[int] | None = None
+        self._order_size = -1
 
     def room(self, lines: int) -> Events:
-        """The arrays, with room for at least `lines` more events."""
+        """The arrays, with room for at least `lines` more compiled lines."""
         events = self.arrays
         count = int(events.count[0])
         if count + lines > events.codes.shape[0]:
@@ -97,33 +95,47 @@ class EventLog(Records[Event]):
 
     def add(self, week: int, actor: str, action: str, target: str, effect: str,
             value: float) -> None:  # fmt: skip
-        events = self.room(1)
-        n = int(events.count[0])
-        events.codes[n] = (week, self.code(actor), self.code(action), self.code(target),
-                           self.code(effect))  # fmt: skip
-        events.values[n] = value
-        events.count[0] = n + 1
+        self.lines.append(
+            (int(self.arrays.count[0]), Event(week, actor, action, target, effect, value))
+        )
 
     def __len__(self) -> int:
-        return int(self.arrays.count[0])
+        return int(self.arrays.count[0]) + len(self.lines)
+
+    def _merged(self) -> list[int]:
+        """Read order: >= 0 a compiled line's index, < 0 a Python line's (-1 - index)."""
+        if self._order is None or self._order_size != len(self):
+            order: list[int] = []
+            compiled = 0
+            for index, (before, _) in enumerate(self.lines):
+                order.extend(range(compiled, before))
+                compiled = before
+                order.append(-1 - index)
+            order.extend(range(compiled, int(self.arrays.count[0])))
+            self._order, self._order_size = order, len(self)
+        return self._order
 
     def _record(self, index: int) -> Event:
-        week, actor, action, target, effect = self.arrays.codes[index].tolist()
+        position = self._merged()[index]
+        if position < 0:
+            return self.lines[-1 - position][1]
+        week, actor, action, target, effect = self.arrays.codes[position].tolist()
         words = self.words
-        value = float(self.arrays.values[index])
+        value = float(self.arrays.values[position])
         return Event(week, words[actor], words[action], words[target], words[effect], value)
 
     def __getstate__(self) -> dict[str, Any]:
-        n = len(self)
+        n = int(self.arrays.count[0])
         arrays = self.arrays._replace(
             codes=self.arrays.codes[:n].copy(), values=self.arrays.values[:n].copy()
         )
-        return {"words": self.words, "arrays": tuple(arrays)}
+        return {"words": self.words, "lines": self.lines, "arrays": tuple(arrays)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.words = state["words"]
-        self._codes = {word: code for code, word in enumerate(self.words)}
+        self.lines = state["lines"]
         self.arrays = Events(*state["arrays"])
+        self._order, self._order_size = None, -1
 
 
 WEEK_FIELDS = 9  # job, seek, validate, align, with sellers, preferred, confidence, fatigue,

@@ -20,11 +20,11 @@ from sim.config.scenario import Scenario
 from sim.model import kernel as k
 from sim.model.committee import StakeholderProfile, draw_committee
 from sim.model.decision import (
-    committee_view,
     deal_quality,
     is_decided,
     opposing_vetoes,
     stall_reason,
+    view_of,
 )
 from sim.model.exogenous import ExogenousEvent, draw_exogenous_events
 from sim.model.information import InformationEnvironment
@@ -155,10 +155,11 @@ class BuyingCommitteeModel(mesa.Model):
 
     @property
     def week(self) -> int:
-        return int(self.world.params[k.WEEK])
+        return self._week
 
     @week.setter
     def week(self, value: int) -> None:
+        self._week = value
         self.world.params[k.WEEK] = value
 
     @property
@@ -349,7 +350,13 @@ class BuyingCommitteeModel(mesa.Model):
     def _record_week(self) -> None:
         c = self.committee
         self.weekly.record(c.member, c.counts, c.jobs)
-        view = committee_view(self.stakeholders, len(self.option_names))
+        view = view_of(
+            c.counts[:, k.PREFERRED].tolist(),
+            c.member[:, k.INFLUENCE].tolist(),
+            c.member[:, k.CONFIDENCE].tolist(),
+            c.member[:, k.UNCERTAINTY].tolist(),
+            len(self.option_names),
+        )
         self._view = view
         self.committee_weekly.append(
             CommitteeWeek(

@@ -142,6 +142,7 @@ class SellerView:
         self.vendor = vendor
         self.source = f"seller:{model.option_names[vendor]}"
         """The trust key members keep for this seller."""
+        self._source_index = model.information.index[self.source]
         self.criteria: tuple[str, ...] = tuple(model.settings.criteria)
         self.status_quo = model.status_quo_index
         self.rivals = tuple(o for o in model.vendor_indices if o != vendor)
@@ -169,12 +170,13 @@ class SellerView:
     ) -> tuple[Meeting | None, float]:
         """Ask a member for a meeting of `hours` (at most `hours_left` of the seller's week).
         Returns the meeting (None if the member gave no time) and the hours it took."""
-        stakeholder = self._model.stakeholders[member]
-        asked = min(hours, hours_left)
-        granted = stakeholder.grant_meeting(self.source, asked) if asked > 0 else 0.0
-        if granted <= 1e-9:
+        model = self._model
+        committee = model.committee
+        granted = k.take_meeting(committee.member, committee.trust, member, self._source_index,
+                                 min(hours, hours_left), BuyingJob(job).code)  # fmt: skip
+        if granted == 0.0:
             return None, 0.0
-        stakeholder.book_seller_time(granted, job)
+        stakeholder = model.stakeholders[member]
         self.observed[member] = observe(stakeholder, self.vendor, self.week)
         return Meeting(self, stakeholder, granted), granted
 
@@ -214,8 +216,9 @@ class SellerView:
     def send_deadline(self, pressure: float, reactance: float) -> None:
         """A deadline message to every member (no meeting): each reacts through its own
         state (`Stakeholder.feel_pressure`)."""
-        for member in self._model.stakeholders:
-            member.feel_pressure(self.source, self.vendor, pressure, reactance)
+        model = self._model
+        source = model.information.index[self.source]
+        k.press_committee(model.committee, source, self.vendor, pressure, reactance)
 
     def observed_support(self) -> float:
         """Influence share of members last seen favouring this seller's product; members it
@@ -259,12 +262,9 @@ class SellerView:
         validated: bool = False,
     ) -> tuple[int, float]:
         model = self._model
-        information = model.information
-        value = information.state(origin, option, criterion, self._draws.gauss(0.0, 1.0))
-        source = information.index[origin]
-        k.hear(model.committee, model.world.params, member.seat, option, criterion, value, source,
-               information.noise_by_source[source], information.index[self.source], validated,
-               attended)  # fmt: skip
+        value = k.tell(model.committee, model.world, member.seat, option, criterion,
+                       model.information.index[origin], self._source_index,
+                       self._draws.gauss(0.0, 1.0), validated, attended)  # fmt: skip
         return criterion, value
 
     def _customer_call(self, member: Stakeholder, criterion: int, attended: float) -> None:

@@ -69,8 +69,9 @@ JOBS: tuple[BuyingJob, ...] = (BuyingJob.SEEK, BuyingJob.VALIDATE, BuyingJob.ALI
 
 
 def priority_distance(p: Sequence[float], q: Sequence[float]) -> float:
-    """Half the L1 distance between two priority vectors: 0 identical, 1 disjoint."""
-    return k.priority_distance(np.asarray(p, dtype=float), np.asarray(q, dtype=float))
+    """Half the L1 distance between two priority vectors: 0 identical, 1 disjoint
+    (`kernel.priority_distance`)."""
+    return k.priority_distance(np.array([p, q], dtype=float), 0, 1)
 
 
 def _column(index: int, doc: str) -> property:
@@ -207,7 +208,7 @@ class Stakeholder(mesa.Agent):
         """Its row in the committee's arrays (and its id on the org chart and the network)."""
         self.veto = profile.veto
         self.trust = TrustView(model.committee.trust[seat], model.information.index)
-        self.beliefs = Beliefs.of(model.committee.beliefs[seat])
+        self.beliefs = Beliefs.of(model.committee.beliefs, seat)
         self.recent_claims = RecentClaims(self)
 
     # ---- rows -------------------------------------------------------------------------
