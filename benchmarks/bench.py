@@ -1,6 +1,11 @@
-"""Speed benchmark: prints figures, asserts nothing (see `make bench`).
+"""Speed benchmark of single deals and of `compare`: prints figures against issue 12's targets,
+asserts nothing (see `make bench`; never a timed test).
 
-One run = one deal of a scenario, simulated from set-up to decision, stall or horizon.
+One run = one deal of a scenario, simulated from set-up to decision, stall or horizon. Deals
+are timed one at a time on one core after a warm-up, so numba's compilation (or the loading of
+its cache) is not counted; `bench_startup.py` measures that separately.
+
+Usage: python benchmarks/bench.py [--runs 300] [--replications 1000] [--workers 2]
 """
 
 from __future__ import annotations
@@ -10,96 +15,130 @@ import platform
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-from sim.config import load_scenario
-from sim.model import simulate
+import sim
+from sim.config.scenario import Scenario
 from sim.model.territory import simulate_territory
 from sim.report.reports import compare_report
-from sim.runner import Executors
-from sim.workflow.compare import compare
 
 ROOT = Path(__file__).resolve().parent.parent
-NO_SELLERS = {"sellers": {}}
+WARM_UP_DEALS = 5
+COMPARE_STRATEGIES = ("none", "funnel_pusher", "maze_guide")
 
 
-def time_runs(scenario_path: Path, runs: int, overrides: dict | None = None) -> list[float]:
-    scenario = load_scenario(scenario_path)
-    if overrides:
-        scenario = scenario.model_validate({**scenario.model_dump(), **overrides})
-    simulate(scenario, 0)  # warm-up: imports, caches
+def heading(text: str) -> None:
+    print(f"\n{text}")
+
+
+def row(label: str, figure: str, target: str = "") -> None:
+    """One printed figure: what was measured, the figure, and issue 12's target if it has one."""
+    line = f"  {label:<44} {figure:<56}"
+    print(f"{line} target {target}" if target else line.rstrip(), flush=True)
+
+
+def deal_times(scenario: Scenario, runs: int, first_seed: int = 1) -> list[float]:
+    """Seconds per deal for seeds first_seed.. (one process, one core), after a warm-up."""
+    for seed in range(WARM_UP_DEALS):
+        sim.simulate(scenario, 10_000 + seed)
     times = []
-    for seed in range(1, runs + 1):
+    for seed in range(first_seed, first_seed + runs):
         start = time.perf_counter()
-        simulate(scenario, seed)
+        sim.simulate(scenario, seed)
         times.append(time.perf_counter() - start)
     return times
 
 
-def report(label: str, times: list[float]) -> None:
-    median = statistics.median(times)
-    print(
-        f"{label:<38} median {median * 1e3:7.2f} ms/run   "
-        f"p90 {sorted(times)[int(0.9 * len(times))] * 1e3:7.2f} ms   "
-        f"{len(times) / sum(times):7.1f} runs/s on one core"
-    )
+def spread(times: Sequence[float]) -> tuple[float, float, float]:
+    """Median, 10th and 90th percentile, in milliseconds."""
+    deciles = statistics.quantiles(times, n=10, method="inclusive")
+    return statistics.median(times) * 1e3, deciles[0] * 1e3, deciles[-1] * 1e3
 
 
-def bench_compare(scenario_path: Path, replications: int, workers: int) -> None:
-    """Throughput of `b2bsim compare` (3 strategies x replications) through the runner, then
-    the time and size of its HTML report."""
-    scenario = load_scenario(scenario_path)
-    strategies = ["none", "funnel_pusher", "maze_guide"]
+def deal_figure(times: Sequence[float]) -> str:
+    median, p10, p90 = spread(times)
+    return f"median {median:6.2f} ms/deal  (p10 {p10:6.2f}, p90 {p90:6.2f})"
+
+
+def bench_deals(runs: int) -> None:
+    heading(f"One deal on one core (scenario baseline, {runs} seeds, after a warm-up)")
+    baseline = sim.load_scenario("baseline")
+    pushers = deal_times(baseline, runs)
+    row("baseline as shipped: pusher vs rival pusher", deal_figure(pushers), "median <= 1 ms")
+    no_sellers = Scenario.model_validate({**baseline.model_dump(), "sellers": {}})
+    row("baseline, no sellers", deal_figure(deal_times(no_sellers, runs)))
+    guide = baseline.with_strategy("maze_guide")
+    row("baseline, our guide vs rival pusher", deal_figure(deal_times(guide, runs)))
+
+
+def bench_compare(replications: int, workers: int) -> None:
+    """`compare baseline` through the public API: simulation time (from the first to the last
+    progress report, pool start-up included) apart from the summary's statistics; then the
+    time and size of its HTML report."""
+    strategies = list(COMPARE_STRATEGIES)
     runs = replications * len(strategies)
-    start = time.perf_counter()
-    result = compare(scenario, strategies, replications, 1, Executors(workers))
-    elapsed = time.perf_counter() - start
-    print(
-        f"compare {runs} runs ({replications} x 3 strategies, with the summary) on {workers} "
-        f"worker(s): {elapsed:6.1f} s, {runs / elapsed:6.1f} runs/s"
+    heading(
+        f"compare baseline: {runs} runs ({replications} committees x {len(strategies)} "
+        f"strategies) on {workers} workers"
     )
+    scenario = sim.load_scenario("baseline")
+    reports: list[float] = []
+
+    def progress(done: int, total: int, failed: int) -> None:
+        reports.append(time.perf_counter())
+
+    start = time.perf_counter()
+    result = sim.compare(
+        scenario, strategies, replications, seed=1, workers=workers, progress=progress
+    )
+    total = time.perf_counter() - start
+    simulation = reports[-1] - reports[0]
+    row(
+        "simulation (runs only, pool start included)",
+        f"{simulation:6.2f} s  {runs / simulation:7.0f} runs/s",
+        "<= 3 s",
+    )
+    row("whole compare (with summary and effects)", f"{total:6.2f} s  {runs / total:7.0f} runs/s")
     start = time.perf_counter()
     page = compare_report(
         scenario, strategies, replications, 1, result.deals, result.summary, result.effects
     )
     with tempfile.TemporaryDirectory() as folder:
-        path = page.write(Path(folder) / "compare.html")
-        size = path.stat().st_size
+        size = page.write(Path(folder) / "compare.html").stat().st_size
     elapsed = time.perf_counter() - start
-    print(f"compare report of {runs} deals (HTML): {elapsed:5.2f} s, {size / 1e6:5.1f} MB")
+    row(f"compare report of {runs} deals (HTML)", f"{elapsed:6.2f} s  {size / 1e6:5.1f} MB")
 
 
-def bench_territory(scenario_path: Path, accounts: int) -> None:
+def bench_territory(accounts: int) -> None:
     """A territory of `accounts` accounts: wall time per simulated week, per strategy."""
-    scenario = load_scenario(scenario_path)
+    heading(f"Territory of {accounts} accounts (scenario territory)")
+    scenario = sim.load_scenario(ROOT / "scenarios" / "territory.yaml")
+    territory = scenario.model_copy(
+        update={"territory": scenario.territory.model_copy(update={"accounts": accounts})}
+    )
     for strategy in ("funnel_pusher", "maze_guide", "social_seller"):
         start = time.perf_counter()
-        territory = scenario.model_copy(
-            update={"territory": scenario.territory.model_copy(update={"accounts": accounts})}
-        )
         result = simulate_territory(territory, 1, strategy)
         elapsed = time.perf_counter() - start
-        print(
-            f"territory of {accounts} accounts, {strategy:<13}: {result.weeks} weeks in "
-            f"{elapsed:5.2f} s, {elapsed / result.weeks * 1e3:6.1f} ms per simulated week"
+        row(
+            f"territory, {strategy}",
+            f"{result.weeks} weeks in {elapsed:5.2f} s  "
+            f"{elapsed / result.weeks * 1e3:6.1f} ms/simulated week",
         )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=300, help="runs per row")
-    parser.add_argument("--replications", type=int, default=1000, help="compare replications")
+    parser.add_argument("--runs", type=int, default=300, help="deals timed per row")
+    parser.add_argument("--replications", type=int, default=1000, help="compare committees")
+    parser.add_argument("--workers", type=int, default=2, help="compare workers")
+    parser.add_argument("--accounts", type=int, default=50, help="territory accounts")
     args = parser.parse_args()
     print(f"b2bsim benchmark on Python {platform.python_version()}, {platform.machine()}")
-    baseline = ROOT / "scenarios" / "baseline.yaml"
-    report("baseline, no sellers (78-week horizon)", time_runs(baseline, args.runs, NO_SELLERS))
-    for strategy in ("funnel_pusher", "maze_guide"):
-        overrides = {
-            "sellers": {"ours": {"strategy": strategy}, "rival": {"strategy": "funnel_pusher"}}
-        }
-        report(f"baseline, {strategy} vs funnel_pusher", time_runs(baseline, args.runs, overrides))
-    bench_compare(baseline, args.replications, workers=2)
-    bench_territory(ROOT / "scenarios" / "territory.yaml", accounts=50)
+    bench_deals(args.runs)
+    bench_compare(args.replications, args.workers)
+    bench_territory(args.accounts)
 
 
 if __name__ == "__main__":
