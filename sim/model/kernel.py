@@ -870,6 +870,13 @@ def appraise(c, params, i: int) -> None:
     member[i, UNCERTAINTY] = math.sqrt(value_variance(c, i, best))
 
 
+@kernel
+def appraise_committee(c, params) -> None:
+    """`appraise` for every member."""
+    for i in range(c.member.shape[0]):
+        appraise(c, params, i)
+
+
 # ---- 7.9 end of week ---------------------------------------------------------------------
 
 
@@ -903,6 +910,23 @@ def end_week(c, params, i: int) -> None:
     member[i, TOTAL_WITH_SELLERS] += member[i, WEEK_WITH_SELLERS]
     member[i, WEEK_WITH_SELLERS] = 0.0
     member[i, CONSENSUS_HELP] = 0.0
+
+
+@kernel
+def record_week(c, rows) -> None:
+    """Each member at the end of the week, one row each of `rows` [member, field]: the busiest
+    job, the hours of each job and with sellers, the option it favours, its confidence,
+    fatigue and overload (the fields of `WeekState`)."""
+    member = c.member
+    for i in range(member.shape[0]):
+        week = min(c.counts[i, WEEKS_RECORDED], c.jobs.shape[1]) - 1
+        rows[i, 0] = c.jobs[i, week] if week >= 0 else IDLE
+        for f in range(N_JOBS + 1):
+            rows[i, 1 + f] = member[i, LAST_WEEK_HOURS + f]
+        rows[i, 5] = c.counts[i, PREFERRED]
+        rows[i, 6] = member[i, CONFIDENCE]
+        rows[i, 7] = member[i, FATIGUE]
+        rows[i, 8] = member[i, OVERLOAD]
 
 
 # ---- a member's week and the committee's ------------------------------------------------

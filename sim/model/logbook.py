@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.model import kernel as k
 from sim.model.result import Event, WeekState
-from sim.model.state import Events
+from sim.model.state import Committee, Events
 
 JOB_NAMES = ("seek", "validate", "align")
 FIXED_WORDS = ("seek", "validate", "align", "converged", "clashed")
@@ -151,19 +151,12 @@ class WeeklyLog(Records[WeekState]):
         self.rows = np.zeros((horizon, len(members), WEEK_FIELDS))
         self.weeks = 0
 
-    def record(self, member: np.ndarray, counts: np.ndarray, jobs: np.ndarray) -> None:
-        """Add this week's row per member from the committee's arrays."""
-        week = self.weeks
-        if week >= self.rows.shape[0]:
+    def record(self, committee: Committee) -> None:
+        """Add this week's row per member from the committee's arrays (`kernel.record_week`)."""
+        if self.weeks >= self.rows.shape[0]:
             self.rows = np.concatenate((self.rows, np.zeros_like(self.rows)))
-        rows = self.rows[week]
-        rows[:, 0] = jobs[:, min(week, jobs.shape[1] - 1)]
-        rows[:, 1:5] = member[:, k.LAST_WEEK_HOURS : k.LAST_WEEK_HOURS + 4]
-        rows[:, 5] = counts[:, k.PREFERRED]
-        rows[:, 6] = member[:, k.CONFIDENCE]
-        rows[:, 7] = member[:, k.FATIGUE]
-        rows[:, 8] = member[:, k.OVERLOAD]
-        self.weeks = week + 1
+        k.record_week(committee, self.rows[self.weeks])
+        self.weeks += 1
 
     def __len__(self) -> int:
         return self.weeks * len(self.members)

@@ -207,24 +207,23 @@ class BuyingCommitteeModel(mesa.Model):
         return params
 
     def _seat_committee(self) -> None:
-        """Write each member's traits, trust, priorities and prior beliefs into its row, and
-        its first appraisal."""
-        c = self.committee
-        for seat, profile in enumerate(self.profiles):
-            row = c.member[seat]
-            row[k.INFLUENCE] = profile.influence
-            row[k.VETO] = profile.veto
-            row[k.RISK_AVERSION] = profile.risk_aversion
-            row[k.STUBBORNNESS] = profile.stubbornness
-            row[k.OPEN_MINDEDNESS] = profile.open_mindedness
-            row[k.WEEKLY_HOURS] = profile.weekly_hours
-            row[k.UNCERTAINTY] = 1.0
-            c.priorities[seat] = profile.priorities
-            c.anchor[seat] = profile.priorities
-            c.trust[seat] = self._initial_trust(profile)
-            mean, sd = self._initial_beliefs(profile)
-            set_prior(c.beliefs[seat], mean, sd)
-            k.appraise(c, self.world.params, seat)
+        """Write every member's traits, trust, priorities and prior beliefs into its row, and
+        their first appraisal."""
+        c, profiles = self.committee, self.profiles
+        traits = [k.INFLUENCE, k.VETO, k.RISK_AVERSION, k.STUBBORNNESS, k.OPEN_MINDEDNESS,
+                  k.WEEKLY_HOURS]  # fmt: skip
+        c.member[:, traits] = [
+            (p.influence, p.veto, p.risk_aversion, p.stubbornness, p.open_mindedness,
+             p.weekly_hours)
+            for p in profiles
+        ]  # fmt: skip
+        c.member[:, k.UNCERTAINTY] = 1.0
+        c.priorities[:] = [p.priorities for p in profiles]
+        c.anchor[:] = c.priorities
+        c.trust[:] = [self._initial_trust(p) for p in profiles]
+        mean, sd = self._initial_beliefs()
+        set_prior(c.beliefs, mean, sd)
+        k.appraise_committee(c, self.world.params)
 
     def _draws_per_hour(self) -> tuple[int, int]:
         """Upper bounds on the uniform and normal draws of one member-hour (see `kernel.seek`,
@@ -277,26 +276,31 @@ class BuyingCommitteeModel(mesa.Model):
     def _initial_trust(self, profile: StakeholderProfile) -> np.ndarray:
         """Trust per source key: the role's value if it has one, else the source's default."""
         trust = np.zeros(len(self.information.keys))
+        index = self.information.index
         for kind, source in self.settings.information.sources.items():
             value = profile.trust.get(kind, source.trust)
             if kind in VENDOR_VOICES:
                 for vendor in self.vendor_indices:
-                    trust[self.information.index[f"{kind}:{self.option_names[vendor]}"]] = value
+                    trust[index[f"{kind}:{self.option_names[vendor]}"]] = value
             else:
-                trust[self.information.index[kind]] = value
+                trust[index[kind]] = value
         return trust
 
-    def _initial_beliefs(self, profile: StakeholderProfile) -> tuple[np.ndarray, np.ndarray]:
+    def _initial_beliefs(self) -> tuple[np.ndarray, np.ndarray]:
         """The status quo is known; every vendor criterion starts at the behaviour's prior
-        mean plus this member's first impression, with the prior uncertainty. (mean, sd)."""
+        mean plus each member's first impression, with the prior uncertainty. (mean, sd),
+        each [member, option, criterion]."""
         n_criteria = len(self.settings.criteria)
         behaviour = self.settings.behaviour
-        jitter = np.array(profile.prior_jitter).reshape(len(self.vendor_indices), n_criteria)
-        mean = np.empty((len(self.option_names), n_criteria))
-        sd = np.full_like(mean, behaviour.prior_sd)
-        mean[self.status_quo_index] = self.truth[self.status_quo_index]
-        sd[self.status_quo_index] = STATUS_QUO_SD
-        mean[1:] = np.clip(behaviour.prior_mean + jitter, 0.0, 1.0)
+        shape = (len(self.profiles), len(self.option_names), n_criteria)
+        jitter = np.array([p.prior_jitter for p in self.profiles]).reshape(
+            len(self.profiles), len(self.vendor_indices), n_criteria
+        )
+        mean = np.empty(shape)
+        sd = np.full(shape, behaviour.prior_sd)
+        mean[:, self.status_quo_index] = self.truth[self.status_quo_index]
+        sd[:, self.status_quo_index] = STATUS_QUO_SD
+        mean[:, 1:] = np.clip(behaviour.prior_mean + jitter, 0.0, 1.0)
         return mean, sd
 
     # ---- the week ---------------------------------------------------------------------
@@ -349,7 +353,7 @@ class BuyingCommitteeModel(mesa.Model):
 
     def _record_week(self) -> None:
         c = self.committee
-        self.weekly.record(c.member, c.counts, c.jobs)
+        self.weekly.record(c)
         view = view_of(
             c.counts[:, k.PREFERRED].tolist(),
             c.member[:, k.INFLUENCE].tolist(),

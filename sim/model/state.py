@@ -98,13 +98,14 @@ def new_committee(
     )
 
 
-def set_prior(belief: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> None:
-    """Start one member's beliefs [field, option, criterion] at a prior with no claims."""
-    belief[k.PRIOR_PRECISION] = 1.0 / (sd * sd)
-    belief[k.PRIOR_MEAN] = mean
-    belief[k.CLAIM_WEIGHT] = belief[k.CLAIM_SUM] = belief[k.CLAIM_SQUARES] = 0.0
-    belief[k.MEAN] = mean
-    belief[k.SD] = sd
+def set_prior(beliefs: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> None:
+    """Start every member's beliefs [member, field, option, criterion] at a prior (mean, sd:
+    [member, option, criterion]) with no claims."""
+    beliefs[:, k.PRIOR_PRECISION] = 1.0 / (sd * sd)
+    beliefs[:, k.PRIOR_MEAN] = mean
+    beliefs[:, k.CLAIM_WEIGHT] = beliefs[:, k.CLAIM_SUM] = beliefs[:, k.CLAIM_SQUARES] = 0.0
+    beliefs[:, k.MEAN] = mean
+    beliefs[:, k.SD] = sd
 
 
 NO_NETWORK = Net(
