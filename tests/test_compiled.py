@@ -1,0 +1,97 @@
+"""The compiled committee week (sim/model/kernel.py): one implementation, compiled or not.
+
+The mechanisms are numba functions over the committee's arrays. With NUMBA_DISABLE_JIT=1 the
+same functions run as plain Python; both must give the same deals, draw for draw, and the
+draws handed to the kernel in blocks must never run out whatever the scenario asks of a week.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.config import Scenario
+from sim.model import kernel as k
+from sim.model import simulate
+
+DEALS = [("baseline", "funnel_pusher", 1), ("baseline", "maze_guide", 2), ("one_person", "", 3)]
+
+PLAIN_PYTHON_RUN = """
+import json, sys
+import sim
+from sim.model import simulate
+out = []
+for name, strategy, seed in json.loads(sys.argv[1]):
+    scenario = sim.load_scenario(name)
+    if strategy:
+        scenario = scenario.with_strategy(strategy)
+    deal = simulate(scenario, seed)
+    out.append({"metrics": deal.metrics(), "events": [list(e) for e in deal.events]})
+print(json.dumps(out, default=str))
+"""
+
+
+def deal_record(name: str, strategy: str, seed: int, load) -> dict:
+    scenario = load(name)
+    if strategy:
+        scenario = scenario.with_strategy(strategy)
+    deal = simulate(scenario, seed)
+    record = {"metrics": deal.metrics(), "events": [list(e) for e in deal.events]}
+    return json.loads(json.dumps(record, default=str))
+
+
+def test_the_mechanisms_run_compiled_unless_the_compiler_is_off(named_scenario) -> None:
+    simulate(named_scenario("baseline"), 1)
+    if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        assert not hasattr(k.committee_week, "signatures"), "plain Python when switched off"
+    else:
+        assert k.committee_week.signatures, "the committee week ran as compiled code"
+        assert k.hear.signatures, "a seller's meeting reached the compiled `hear`"
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="compares with the JIT")
+def test_plain_python_and_compiled_give_the_same_deals(named_scenario) -> None:
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "B2BSIM_PROGRESS": "0"}
+    done = subprocess.run(
+        [sys.executable, "-c", PLAIN_PYTHON_RUN, json.dumps(DEALS)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+    plain = json.loads(done.stdout)
+    compiled = [deal_record(*deal, named_scenario) for deal in DEALS]
+    for deal, a, b in zip(DEALS, plain, compiled, strict=True):
+        assert a["events"] == b["events"], deal
+        assert a["metrics"] == b["metrics"], deal
+
+
+@given(
+    claims=st.floats(0.1, 20.0),
+    overload=st.floats(0.1, 10.0),
+    hours=st.floats(0.5, 40.0),
+    size=st.integers(1, 12),
+)
+@settings(max_examples=12, deadline=None)
+def test_a_week_never_runs_out_of_draws(claims, overload, hours, size) -> None:
+    """The block of behaviour draws handed to a week is sized from the scenario (claims per
+    seek hour, overload, members' hours): however much a week asks, it never runs dry (the
+    kernel would raise) and every run ends."""
+    scenario = Scenario.model_validate(
+        {
+            "horizon_weeks": 6,
+            "committee": {"size": size},
+            "information": {"claims_per_hour": claims, "overload": overload},
+            "roles": {role: {"weekly_hours": hours} for role in ("champion", "economic_buyer")},
+            "sellers": {"ours": {"strategy": "maze_guide"}},
+        }
+    )
+    deal = simulate(scenario, 5)
+    assert 1 <= deal.weeks_simulated <= 6
