@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -25,31 +25,16 @@ from typer import rich_utils
 from typer._click.exceptions import NoArgsIsHelpError
 from typer._click.exceptions import UsageError as CommandLineError
 
-from sim.analysis.compare import OUTCOME_RATES
-from sim.analysis.facts import GUIDE, REFERENCE_SELLER, fact_table
-from sim.analysis.robustness import OUTCOMES
-from sim.analysis.robustness import base_rates as robustness_base_rates
-from sim.analysis.robustness import contrasts as robustness_contrasts
-from sim.analysis.robustness import effects as robustness_effects
+# Only light modules are imported here: every command imports the model, the workflow, the
+# store, the statistics and the reports it needs when it runs, so that `b2bsim run` or
+# `--version` do not pay for pandas, DuckDB, Dask, SciPy or Plotly they never use.
 from sim.config import ConfigError, Scenario, load_scenario
 from sim.config.catalogue import named_scenarios
 from sim.config.experiment import MAX_REPLICATIONS, MAX_SEED, load_experiment
 from sim.config.registry import STRATEGIES, STRATEGY_NAMES
 from sim.config.scenario import Territory as TerritorySettings
 from sim.files import OutputError, write_atomically
-from sim.model import DealResult, simulate
-from sim.report.reports import (
-    compare_report,
-    deal_report,
-    facts_report,
-    sweep_report,
-    versus_report,
-)
-from sim.report.robustness_report import flip_lines, robustness_report
-from sim.runner import Executors, SchedulerUnreachable, check_scheduler
 from sim.safe_text import safe_text
-from sim.store import ResultsStore, StoreError
-from sim.story import brief_story, divergence_week, tell_story, verdict, versus_rows
 from sim.terminal import (
     comparison_table,
     effects_table,
@@ -60,15 +45,9 @@ from sim.terminal import (
     progress,
     territory_table,
 )
-from sim.workflow.calibration import calibrate as calibrate_candidates
-from sim.workflow.calibration import run_battery
-from sim.workflow.compare import compare as compare_strategies
-from sim.workflow.export import FORMATS, export_results
-from sim.workflow.results import open_results
-from sim.workflow.robustness import run_robustness
-from sim.workflow.study import strategy_policies
-from sim.workflow.sweep import open_store, run_sweep, sweep_plan, with_replications
-from sim.workflow.territory import territory_scenario, work_territory
+
+if TYPE_CHECKING:
+    from sim.model import DealResult
 
 HELP_WIDTH = 100
 """Help is laid out at least this wide, so option names and defaults are never cut."""
@@ -126,6 +105,9 @@ Workers = Annotated[
     int | None, typer.Option(min=1, max=MAX_PROCESSES, help="Processes (default: all cores).")
 ]
 RootSeed = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Replication r uses seed S + r.")]
+EXPORT_FORMATS = ("parquet", "csv")
+"""The formats `export --help` names: sim.workflow.export.FORMATS, which `export` checks,
+copied because that module imports pandas and the store."""
 
 
 def parse_strategies(text: str, option: str) -> list[str]:
@@ -144,6 +126,8 @@ def parse_strategies(text: str, option: str) -> list[str]:
 
 def strategy_scenarios(settings: Scenario, strategies: list[str], option: str) -> list[Scenario]:
     """`settings` with each strategy, checked (a social seller needs a network) up front."""
+    from sim.workflow.study import strategy_policies
+
     return [policy.apply(settings, option) for policy in strategy_policies(strategies)]
 
 
@@ -184,6 +168,8 @@ def run(
     ] = False,
 ) -> None:
     """Simulate one deal and tell its story week by week (or replay a stored one)."""
+    from sim.model import simulate
+
     telling = Telling(as_json, html, brief)
     if from_results is not None:
         replay(from_results, scenario, point, replication, seller or vs, telling)
@@ -221,6 +207,8 @@ def replay(
     telling: Telling,
 ) -> None:
     """`run --from`: the stored run's scenario and seed, simulated again."""
+    from sim.workflow.results import open_results
+
     if scenario is not None or override is not None:
         raise UsageError("--from: replays the stored run as it was; give no scenario or seller")
     if point is None or replication is None:
@@ -240,8 +228,12 @@ def replay(
 
 
 def tell_deal(settings: Scenario, seed: int, deal: DealResult, telling: Telling) -> None:
+    from sim.story import brief_story, tell_story, verdict
+
     written = None
     if telling.html is not None:
+        from sim.report.reports import deal_report  # Plotly: only for --html
+
         written = deal_report(deal, settings).write(telling.html)
     if telling.as_json:
         sys.stdout.write(json.dumps(deal.to_dict(), default=str) + "\n")
@@ -263,8 +255,12 @@ def tell_deal(settings: Scenario, seed: int, deal: DealResult, telling: Telling)
 def tell_versus(
     settings: Scenario, seed: int, strategies: list[str], deals: list[DealResult], telling: Telling
 ) -> None:
+    from sim.story import divergence_week
+
     written = None
     if telling.html is not None:
+        from sim.report.reports import versus_report  # Plotly: only for --html
+
         pairs = dict(zip(strategies, deals, strict=True))
         written = versus_report(pairs, settings, divergence_week(*deals)).write(telling.html)
     if telling.as_json:
@@ -280,6 +276,8 @@ def tell_versus(
 def print_side_by_side(strategies: list[str], deals: list[DealResult], settings: Scenario) -> None:
     """Two deals of the same committee: why each ended, where they diverged, and only the
     weeks in which the committee stood differently (sim.story.versus_rows)."""
+    from sim.story import divergence_week, verdict, versus_rows
+
     diverged = divergence_week(*deals)
     for strategy, deal in zip(strategies, deals, strict=True):
         told = safe_text(verdict(deal, settings.decision), markup=False)
@@ -354,6 +352,10 @@ def compare(
     html: HtmlFile = None,
 ) -> None:
     """Run every strategy on the same committees and compare outcomes, speed and quality."""
+    from sim.report.reports import compare_report
+    from sim.runner import Executors
+    from sim.workflow.compare import compare as compare_strategies
+
     settings = load_scenario(scenario)
     strategies = parse_strategies(sellers, "--sellers")
     strategy_scenarios(settings, strategies, "--sellers")
@@ -401,6 +403,10 @@ def report(
     ] = "won",
 ) -> None:
     """Write an interactive HTML report of a sweep."""
+    from sim.analysis.compare import OUTCOME_RATES
+    from sim.report.reports import sweep_report
+    from sim.store import ResultsStore
+
     if metric not in OUTCOME_RATES:
         raise UsageError(
             f"--metric: unknown outcome {metric!r} (known: {', '.join(OUTCOME_RATES)})"
@@ -445,6 +451,10 @@ def sweep(
     ] = None,
 ) -> None:
     """Run an experiment's design points x replications into a resumable results folder."""
+    from sim.runner import check_scheduler
+    from sim.store import ResultsStore
+    from sim.workflow.sweep import open_store, run_sweep, with_replications
+
     if scheduler is not None and dask_local is not None:
         raise UsageError("give --scheduler or --dask-local, not both")
     loaded = load_experiment(experiment)
@@ -493,6 +503,8 @@ def status(
     results: Annotated[Path, typer.Argument(help="A results folder, e.g. results/funnel_vs_maze.")],
 ) -> None:
     """How far a sweep has got: planned, completed, failed and remaining runs."""
+    from sim.store import ResultsStore
+
     info = ResultsStore.open(results).status()
     table = Table(show_header=False, box=None)
     for key, value in info.items():
@@ -514,6 +526,8 @@ def query(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON records.")] = False,
 ) -> None:
     """Query stored results with SQL (DuckDB)."""
+    from sim.store import ResultsStore, StoreError
+
     store = ResultsStore.open(results)
     try:
         frame = store.query(sql)
@@ -543,7 +557,7 @@ def quoting_hint(sql: str, columns: list[str]) -> str:
 @app.command()
 def export(
     results: Annotated[Path, typer.Argument(help="A results folder.")],
-    to: Annotated[str, typer.Option("--to", help=f"File format: {' or '.join(FORMATS)}.")],
+    to: Annotated[str, typer.Option("--to", help=f"File format: {' or '.join(EXPORT_FORMATS)}.")],
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="File to write (default: <folder name>-<table>.<to>)."),
@@ -553,6 +567,9 @@ def export(
     ] = "deals",
 ) -> None:
     """Write stored results as one Parquet or CSV file, for pandas, R or a spreadsheet."""
+    from sim.workflow.export import FORMATS, export_results
+    from sim.workflow.results import open_results
+
     if to not in FORMATS:
         raise UsageError(f"--to: unknown format {to!r} (known: {', '.join(FORMATS)})")
     if table not in ("deals", "events"):
@@ -575,6 +592,11 @@ def facts(
     html: HtmlFile = None,
 ) -> None:
     """Compare the model with published figures of B2B buying (the stylized facts)."""
+    from sim.analysis.facts import GUIDE, REFERENCE_SELLER, fact_table
+    from sim.report.reports import facts_report
+    from sim.runner import Executors
+    from sim.workflow.calibration import run_battery
+
     settings = load_scenario(scenario)
     with progress("simulating deals") as advance:
         data = run_battery(settings, replications, seed, Executors(workers), advance)
@@ -613,6 +635,10 @@ def calibrate(
     top: Annotated[int, typer.Option(min=1, help="Candidates to print.")] = 5,
 ) -> None:
     """Search the free parameters for the values that best reproduce the stylized facts."""
+    from sim.runner import Executors
+    from sim.workflow.calibration import calibrate as calibrate_candidates
+    from sim.workflow.sweep import sweep_plan
+
     loaded = load_experiment(experiment)
     sweep_plan(loaded)  # every candidate is a valid scenario before any run starts
     with progress("calibrating") as advance:
@@ -641,6 +667,14 @@ def robustness(
 ) -> None:
     """Move every parameter by -25%/+25% (role hours by -1/+1 h), one at a time: what changes
     for each strategy, and where guide vs pusher flips."""
+    from sim.analysis.robustness import OUTCOMES
+    from sim.analysis.robustness import base_rates as robustness_base_rates
+    from sim.analysis.robustness import contrasts as robustness_contrasts
+    from sim.analysis.robustness import effects as robustness_effects
+    from sim.report.robustness_report import flip_lines, robustness_report
+    from sim.runner import Executors
+    from sim.workflow.robustness import run_robustness
+
     settings = load_scenario(scenario)
     strategies = (
         parse_strategies(sellers, "--sellers") if sellers else settings.available_strategies()
@@ -708,6 +742,8 @@ def territory(
     as_json: AsJson = False,
 ) -> None:
     """One seller, many accounts, one weekly capacity: deals won, revenue and waste."""
+    from sim.workflow.territory import territory_scenario, work_territory
+
     settings = territory_scenario(load_scenario(scenario), accounts)
     strategies = parse_strategies(sellers, "--sellers")
     summaries = [r.summary() for r in work_territory(settings, strategies, seed, "--sellers")]
@@ -777,7 +813,7 @@ def main(argv: list[str] | None = None) -> None:
     except CommandLineError as error:
         command = error.ctx.command_path if error.ctx else "b2bsim"
         fail(f"{error.format_message()} (see: {command} --help)", error, debug)
-    except (ConfigError, UsageError, StoreError, OutputError, SchedulerUnreachable) as error:
+    except bad_input_errors() as error:
         fail(str(error), error, debug)
     except OSError as error:  # the disk, a permission, a path: the user's environment
         where = f"{error.filename}: " if error.filename else ""
@@ -799,6 +835,18 @@ def main(argv: list[str] | None = None) -> None:
         )
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+LAZY_BAD_INPUT = (("sim.store", "StoreError"), ("sim.runner", "SchedulerUnreachable"))
+"""Bad-input errors of modules that only some commands import (module, class name)."""
+
+
+def bad_input_errors() -> tuple[type[Exception], ...]:
+    """The errors that mean bad input, not a bug. An error class whose module was never
+    imported cannot have been raised, so it is looked up only if loaded: a light command
+    does not import the store (pandas, pyarrow) just to name its error."""
+    loaded = (getattr(sys.modules.get(module), name, None) for module, name in LAZY_BAD_INPUT)
+    return (ConfigError, UsageError, OutputError, *(error for error in loaded if error))
 
 
 def fail(message: str, error: Exception, debug: bool) -> None:

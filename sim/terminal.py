@@ -8,15 +8,15 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task
 from rich.table import Table
 from rich.text import Text
 
-from sim.analysis.facts import format_value
-from sim.model import DealResult
+if TYPE_CHECKING:  # imported by the commands that simulate, not by every `b2bsim` start
+    from sim.model import DealResult
 
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -158,6 +158,8 @@ def territory_table(strategies: list[str], summaries: list[dict[str, Any]]) -> T
 
 def facts_table(facts: Any) -> Table:
     """The stylized facts: published figure, the model's value with its interval, verdict."""
+    from sim.analysis.facts import format_value  # pandas and scipy: only for `facts`
+
     grid = Table(show_lines=False)
     for column in (
         "",
