@@ -1,7 +1,7 @@
 """Per-purpose random streams, so that replications meet the same committee.
 
 Every stream is a child of one `numpy.random.SeedSequence(seed)`, addressed by a fixed
-spawn key per purpose (and per stakeholder or seller). Because each purpose has its own
+spawn key per purpose (and per seller). Because each purpose has its own
 stream, changing the seller strategy changes what the seller draws and does, never who is
 in the room or which exogenous events happen (common random numbers).
 """
@@ -19,7 +19,7 @@ class Purpose(IntEnum):
 
     COMMITTEE = 1  # who is in the room and their traits
     EXOGENOUS = 2  # shocks to the account's urgency
-    BEHAVIOUR = 3  # key (3, 0): activation order (Mesa's rng); (3, 1): one per stakeholder
+    BEHAVIOUR = 3  # key (3, 0): Mesa's rng (unused); (3, 1): the committee's behaviour stream
     SELLERS = 4  # one stream per vendor's seller
     NETWORK = 5  # the peer and reference network
 
