@@ -33,7 +33,7 @@ from sim.config.catalogue import named_scenarios
 from sim.config.experiment import MAX_REPLICATIONS, MAX_SEED, load_experiment
 from sim.config.registry import STRATEGIES, STRATEGY_NAMES
 from sim.config.scenario import Territory as TerritorySettings
-from sim.files import OutputError, write_atomically
+from sim.files import EXPORT_FORMATS, OutputError, write_atomically
 from sim.safe_text import safe_text
 from sim.terminal import (
     comparison_table,
@@ -105,9 +105,6 @@ Workers = Annotated[
     int | None, typer.Option(min=1, max=MAX_PROCESSES, help="Processes (default: all cores).")
 ]
 RootSeed = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Replication r uses seed S + r.")]
-EXPORT_FORMATS = ("parquet", "csv")
-"""The formats `export --help` names: sim.workflow.export.FORMATS, which `export` checks,
-copied because that module imports pandas and the store."""
 
 
 def parse_strategies(text: str, option: str) -> list[str]:

@@ -13,6 +13,10 @@ from typing import Any
 
 TEMPORARY_SUFFIX = ".tmp"
 
+EXPORT_FORMATS = ("parquet", "csv")
+"""The file formats `b2bsim export` writes (here, in a light module, so that the command's
+help can name them without importing pandas)."""
+
 
 class OutputError(Exception):
     """An output that cannot be written (unwritable, a folder, a missing disk): the path and

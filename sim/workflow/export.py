@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.files import EXPORT_FORMATS as FORMATS
 from sim.files import write_atomically
 from sim.workflow.results import Results
-
-FORMATS = ("parquet", "csv")
 
 
 def export_results(results: Results, path: str | Path, fmt: str, table: str = "deals") -> int:
