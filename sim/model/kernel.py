@@ -366,6 +366,27 @@ def take_meeting(member, trust, i: int, source: int, hours: float, job: int) -> 
     return granted
 
 
+@kernel
+def take_group_meeting(member, trust, invited, source: int, hours: float, job: int, granted):
+    """A seller invites members `invited` to one meeting of `hours`: each would give what it
+    grants (`grant_meeting`, into `granted`); the meeting happens, and each attendee books
+    its hours, only if at least two attend. Returns how many attended (0 if it did not
+    happen)."""
+    attending = 0
+    for k in range(invited.shape[0]):
+        granted[k] = grant_meeting(member, trust, invited[k], source, hours) if hours > 0 else 0.0
+        if granted[k] > 1e-9:
+            attending += 1
+        else:
+            granted[k] = 0.0
+    if attending < 2:
+        return 0
+    for k in range(invited.shape[0]):
+        if granted[k] > 0.0:
+            book_seller_time(member, invited[k], granted[k], job)
+    return attending
+
+
 # ---- 7.5 needs and the softmax choice ----------------------------------------------------
 
 

@@ -16,6 +16,8 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.model import kernel as k
 from sim.model.stakeholder import JOBS, BuyingJob
 
@@ -189,18 +191,21 @@ class SellerView:
         asked = min(hours, hours_left)
         if asked <= 0:
             return [], 0.0
-        granted = {
-            m: self._model.stakeholders[m].grant_meeting(self.source, asked) for m in members
-        }
-        attending = [m for m, g in granted.items() if g > 1e-9]
-        if len(attending) < 2:
+        model = self._model
+        invited = np.asarray(members, dtype=np.int64)
+        granted = np.zeros(len(members))
+        committee = model.committee
+        attending = k.take_group_meeting(committee.member, committee.trust, invited,
+                                         self._source_index, asked, BuyingJob(job).code,
+                                         granted)  # fmt: skip
+        if attending < 2:
             return [], 0.0
         meetings = []
-        for member in attending:
-            stakeholder = self._model.stakeholders[member]
-            stakeholder.book_seller_time(granted[member], job)
-            self.observed[member] = observe(stakeholder, self.vendor, self.week)
-            meetings.append(Meeting(self, stakeholder, granted[member]))
+        for member, hours_given in zip(members, granted.tolist(), strict=True):
+            if hours_given > 0.0:
+                stakeholder = model.stakeholders[member]
+                self.observed[member] = observe(stakeholder, self.vendor, self.week)
+                meetings.append(Meeting(self, stakeholder, hours_given))
         return meetings, asked
 
     def align_around_table(self, meetings: list[Meeting], widening: float) -> None:
