@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -29,6 +29,7 @@ import mesa
 import psutil
 
 import sim
+from sim.config.experiment import MAX_REPLICATIONS
 from sim.model.model import BuyingCommitteeModel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,19 +47,19 @@ def row(label: str, figure: str, target: str = "") -> None:
 
 def experiment_file(folder: Path, name: str, scenario: str, runs: int) -> Path:
     """An experiment of `runs` runs: our pusher and our guide (against the scenario's rival)
-    on the same runs // 2 committees."""
+    on the same committees; past MAX_REPLICATIONS per point, also our seller's discount at a
+    few levels (0, 1%, 2%...), so that a million runs stay within the experiment's limits."""
+    levels = math.ceil(runs / (2 * MAX_REPLICATIONS))
+    discounts = ", ".join(f"{level / 100:g}" for level in range(levels))
+    spread = f"\n  sellers.ours.discount: {{values: [{discounts}]}}" if levels > 1 else ""
     path = folder / f"{name}.yaml"
     path.write_text(
-        textwrap.dedent(
-            f"""\
-            name: {name}
-            scenario: {ROOT / "scenarios" / f"{scenario}.yaml"}
-            parameters:
-              sellers.ours.strategy: {{values: [funnel_pusher, maze_guide]}}
-            replications: {runs // 2}
-            seed: 1
-            """
-        )
+        f"name: {name}\n"
+        f"scenario: {ROOT / 'scenarios' / f'{scenario}.yaml'}\n"
+        "parameters:\n"
+        f"  sellers.ours.strategy: {{values: [funnel_pusher, maze_guide]}}{spread}\n"
+        f"replications: {math.ceil(runs / (2 * levels))}\n"
+        "seed: 1\n"
     )
     return path
 
