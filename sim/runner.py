@@ -18,7 +18,7 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -227,23 +227,29 @@ def _dask(scheduler: str | None, dask_local: int | None) -> Iterator[tuple[Execu
 def execute(
     executor: Executor,
     slots: int,
-    batches: Sequence[Batch],
+    batches: Iterable[Batch],
     on_result: Callable[[Batch, BatchResult], None],
 ) -> None:
-    """Run every batch, at most 2 x slots in flight (memory stays flat), handing each result
-    to `on_result` as it arrives. On an interrupt the batches not started are cancelled."""
-    pending: dict[Future, int] = {}
-    next_batch = 0
+    """Run every batch, at most 2 x slots in flight and the rest not yet made (memory stays
+    flat whatever the number of runs), handing each result to `on_result` as it arrives. On
+    an interrupt the batches not started are cancelled."""
+    pending: dict[Future, Batch] = {}
+    upcoming = iter(batches)
     limit = 2 * slots
+    exhausted = False
     try:
-        while next_batch < len(batches) or pending:
-            while next_batch < len(batches) and len(pending) < limit:
-                pending[executor.submit(run_batch, batches[next_batch])] = next_batch
-                next_batch += 1
+        while not exhausted or pending:
+            while not exhausted and len(pending) < limit:
+                batch = next(upcoming, None)
+                if batch is None:
+                    exhausted = True
+                    break
+                pending[executor.submit(run_batch, batch)] = batch
+            if not pending:
+                break
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                index = pending.pop(future)
-                on_result(batches[index], future.result())
+                on_result(pending.pop(future), future.result())
     except BaseException:
         for future in pending:
             future.cancel()
@@ -252,15 +258,27 @@ def execute(
 
 def make_batches(
     scenarios: dict[ScenarioKey, Scenario],
-    runs: Sequence[Run],
+    runs: Iterable[Run],
     size: int,
-    keep_events: frozenset[Run] = frozenset(),
-) -> list[Batch]:
-    """Consecutive runs in batches of `size`, each carrying only the scenarios it needs."""
-    batches = []
-    for start in range(0, len(runs), size):
-        chunk = list(runs[start : start + size])
-        keys = {run.scenario_key for run in chunk}
-        kept = frozenset(run for run in chunk if run in keep_events)
-        batches.append(Batch({k: scenarios[k] for k in keys}, chunk, kept))
-    return batches
+    keep_events: Callable[[Run], bool] | None = None,
+) -> Iterator[Batch]:
+    """Consecutive runs in batches of `size`, each carrying only the scenarios it needs and
+    the runs whose event logs are kept; made one at a time, as the executor takes them."""
+    chunk: list[Run] = []
+    for run in runs:
+        chunk.append(run)
+        if len(chunk) == size:
+            yield _batch(scenarios, chunk, keep_events)
+            chunk = []
+    if chunk:
+        yield _batch(scenarios, chunk, keep_events)
+
+
+def _batch(
+    scenarios: dict[ScenarioKey, Scenario],
+    chunk: list[Run],
+    keep_events: Callable[[Run], bool] | None,
+) -> Batch:
+    keys = {run.scenario_key for run in chunk}
+    kept = frozenset(run for run in chunk if keep_events(run)) if keep_events else frozenset()
+    return Batch({k: scenarios[k] for k in keys}, chunk, kept)

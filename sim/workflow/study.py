@@ -17,7 +17,7 @@ never recovered from a seed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -133,12 +133,20 @@ class Study:
 
     def runs(self) -> list[Run]:
         """Every run, point by point, then replication by replication."""
-        return [
-            Run(policy.name, point.index, r, replication_seed(self.seed, r))
-            for point in self.points
-            for r in range(self.replications)
-            for policy in self.policies
-        ]
+        return list(self.each_run())
+
+    def each_run(self) -> Iterator[Run]:
+        """`runs()` one at a time: a sweep of a million runs never holds them all."""
+        for point in self.points:
+            for r in range(self.replications):
+                seed = replication_seed(self.seed, r)
+                for policy in self.policies:
+                    yield Run(policy.name, point.index, r, seed)
+
+    @property
+    def size(self) -> int:
+        """How many runs the study has."""
+        return len(self.points) * self.replications * len(self.policies)
 
 
 def as_experiment(scenario: Scenario) -> LoadedExperiment:
@@ -178,32 +186,38 @@ def execute_study(
     as (point index, replication): a results store holds one policy's runs. Each batch's
     rows go to `sink` as they arrive."""
     started = time.perf_counter()
-    runs = study.runs()
-    tally = Tally(planned=len(runs))
-    todo = []
-    for run in runs:
-        if (run.point, run.replication) in stored:
+    tally = Tally(planned=study.size)
+
+    def todo() -> Iterator[Run]:
+        """The runs still to compute, generated (a sweep's plan is never held whole)."""
+        for run in study.each_run():
+            done = (run.point, run.replication)
+            if done not in stored and done not in failed_before:
+                yield run
+
+    for run in study.each_run():
+        done = (run.point, run.replication)
+        if done in stored:
             tally.reused += 1
-        elif (run.point, run.replication) in failed_before:
+        elif done in failed_before:
             tally.skipped_failed += 1
-        else:
-            todo.append(run)
+    remaining = tally.planned - tally.reused - tally.skipped_failed
     if progress:
-        progress(0, len(todo), 0)
+        progress(0, remaining, 0)
     scenarios = study.scenarios
-    if todo:
-        size = batch_size or _batch_size(scenarios, todo[0])
-        kept = frozenset(r for r in todo if keep_events(r)) if keep_events else frozenset()
+    if remaining:
+        first = next(todo())
+        size = batch_size or _batch_size(scenarios, first)
 
         def collect(batch: Batch, result: BatchResult) -> None:
             sink(result)
             tally.computed += len(result.rows)
             tally.failed += len(result.failures)
             if progress:
-                progress(tally.computed + tally.failed, len(todo), tally.failed)
+                progress(tally.computed + tally.failed, remaining, tally.failed)
 
         with open_executor(executors or Executors()) as (executor, slots):
-            execute(executor, slots, make_batches(scenarios, todo, size, kept), collect)
+            execute(executor, slots, make_batches(scenarios, todo(), size, keep_events), collect)
     tally.seconds = time.perf_counter() - started
     return tally
 
