@@ -16,6 +16,7 @@ never recovered from a seed.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -217,6 +218,8 @@ def execute_study(
                 progress(tally.computed + tally.failed, remaining, tally.failed)
 
         with open_executor(executors or Executors()) as (executor, slots):
+            if batch_size is None:  # four batches a worker or more: none waits on the last
+                size = min(size, max(1, math.ceil(remaining / (4 * slots))))
             execute(executor, slots, make_batches(scenarios, todo(), size, keep_events), collect)
     tally.seconds = time.perf_counter() - started
     return tally
