@@ -179,23 +179,25 @@ def seller_source(option: int) -> int:
 
 
 @inlined
+def next_draw(block, cursor, slot: int) -> float:
+    """The next unused number of a block of draws; `cursor[slot]` counts those used."""
+    k = cursor[slot]
+    if k >= block.shape[0]:
+        raise RuntimeError("behaviour draws exhausted: the week's bound was too small")
+    cursor[slot] = k + 1
+    return block[k]
+
+
+@inlined
 def uniform(draws) -> float:
     """The next uniform draw of the committee's behaviour stream (see `Draws`)."""
-    k = draws.cursor[0]
-    if k >= draws.uniform.shape[0]:
-        raise RuntimeError("behaviour draws exhausted: the week's bound was too small")
-    draws.cursor[0] = k + 1
-    return draws.uniform[k]
+    return next_draw(draws.uniform, draws.cursor, 0)
 
 
 @inlined
 def gauss(draws) -> float:
     """The next standard-normal draw of the committee's behaviour stream."""
-    k = draws.cursor[1]
-    if k >= draws.normal.shape[0]:
-        raise RuntimeError("behaviour draws exhausted: the week's bound was too small")
-    draws.cursor[1] = k + 1
-    return draws.normal[k]
+    return next_draw(draws.normal, draws.cursor, 1)
 
 
 @inlined
@@ -390,18 +392,25 @@ def take_group_meeting(member, trust, invited, source: int, hours: float, job: i
 # ---- 7.5 needs and the softmax choice ----------------------------------------------------
 
 
+@inlined
+def vendor_uncertainty(c, i: int) -> float:
+    """What member i does not know about the vendors, on what matters to it: the sum over
+    vendor options and criteria of priority x sd."""
+    total = 0.0
+    for o in range(1, c.beliefs.shape[2]):
+        for k in range(c.beliefs.shape[3]):
+            total += c.priorities[i, k] * c.beliefs[i, SD, o, k]
+    return total
+
+
 @kernel
 def needs(c, params, i: int) -> tuple[float, float, float]:
     """How much member i needs each job now, each on a 0-1 scale. seek: its uncertainty about
     the vendors on what matters to it, damped by overload; validate: doubt about the recent
     claims it has not checked; align: its disagreement with the committee."""
-    priorities, beliefs = c.priorities, c.beliefs
-    n_options, n_criteria = beliefs.shape[2], beliefs.shape[3]
-    uncertainty = 0.0
-    for o in range(1, n_options):
-        for k in range(n_criteria):
-            uncertainty += priorities[i, k] * beliefs[i, SD, o, k]
-    seek_need = uncertainty / ((n_options - 1) * params[PRIOR_SD])
+    priorities = c.priorities
+    n_options = c.beliefs.shape[2]
+    seek_need = vendor_uncertainty(c, i) / ((n_options - 1) * params[PRIOR_SD])
     seek_need /= 1.0 + max(0.0, c.member[i, OVERLOAD] - 1.0)
     doubt = 0.0
     recent = c.recent
@@ -540,11 +549,7 @@ def seek(c, world, net, draws, events, i: int) -> float:
     n_options, n_criteria = beliefs.shape[2], beliefs.shape[3]
     # The cell: (vendor option, criterion) in proportion to priority x sd (two passes, no
     # allocation: this runs every seek hour).
-    total = 0.0
-    for o in range(1, n_options):
-        for k in range(n_criteria):
-            total += p[i, k] * beliefs[i, SD, o, k]
-    draw = uniform(draws) * total
+    draw = uniform(draws) * vendor_uncertainty(c, i)
     option, criterion = n_options - 1, n_criteria - 1
     for cell in range((n_options - 1) * n_criteria):
         o, k = 1 + cell // n_criteria, cell % n_criteria

@@ -53,6 +53,18 @@ DEFAULT_VENDOR_QUALITY = 0.6
 DEFAULT_STATUS_QUO_QUALITY = 0.5
 
 
+def _param(index: int, doc: str) -> property:
+    """An account-level number the compiled mechanisms read from `World.params`."""
+
+    def get(self: BuyingCommitteeModel) -> float:
+        return float(self.world.params[index])
+
+    def set_(self: BuyingCommitteeModel, value: float) -> None:
+        self.world.params[index] = value
+
+    return property(get, set_, doc=doc)
+
+
 class BuyingCommitteeModel(mesa.Model):
     """One purchase: a committee, the options, the information sources and the sellers."""
 
@@ -162,26 +174,9 @@ class BuyingCommitteeModel(mesa.Model):
         self._week = value
         self.world.params[k.WEEK] = value
 
-    @property
-    def urgency(self) -> float:
-        """How pressing the problem is for the account (fades; shocks move it)."""
-        return float(self.world.params[k.URGENCY])
-
-    @urgency.setter
-    def urgency(self, value: float) -> None:
-        self.world.params[k.URGENCY] = value
-
-    @property
-    def pain(self) -> float:
-        return float(self.world.params[k.PAIN])
-
-    @pain.setter
-    def pain(self, value: float) -> None:
-        self.world.params[k.PAIN] = value
-
-    @property
-    def claim_precision(self) -> float:
-        return float(self.world.params[k.CLAIM_PRECISION])
+    urgency = _param(k.URGENCY, "How pressing the problem is for the account (fades).")
+    pain = _param(k.PAIN, "What doing nothing costs per unit of urgency.")
+    claim_precision = _param(k.CLAIM_PRECISION, "1 / claim_sd^2: a full claim's weight.")
 
     def _params(self) -> np.ndarray:
         """The scenario's numbers the mechanisms read, by kernel name."""

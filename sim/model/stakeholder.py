@@ -74,28 +74,26 @@ def priority_distance(p: Sequence[float], q: Sequence[float]) -> float:
     return k.priority_distance(np.array([p, q], dtype=float), 0, 1)
 
 
-def _column(index: int, doc: str) -> property:
-    """A stakeholder attribute stored in its row of `Committee.member`."""
+def _in_row(table: str, index: int, kind: type, doc: str) -> property:
+    """A stakeholder attribute stored in column `index` of its row of `Committee.<table>`."""
 
-    def get(self: Stakeholder) -> float:
-        return float(self.model.committee.member[self.seat, index])
+    def get(self: Stakeholder) -> float | int:
+        return kind(getattr(self.model.committee, table)[self.seat, index])
 
     def set_(self: Stakeholder, value: float) -> None:
-        self.model.committee.member[self.seat, index] = value
+        getattr(self.model.committee, table)[self.seat, index] = value
 
     return property(get, set_, doc=doc)
+
+
+def _column(index: int, doc: str) -> property:
+    """A stakeholder attribute stored in its row of `Committee.member`."""
+    return _in_row("member", index, float, doc)
 
 
 def _count(index: int, doc: str) -> property:
     """A stakeholder attribute stored in its row of `Committee.counts`."""
-
-    def get(self: Stakeholder) -> int:
-        return int(self.model.committee.counts[self.seat, index])
-
-    def set_(self: Stakeholder, value: int) -> None:
-        self.model.committee.counts[self.seat, index] = value
-
-    return property(get, set_, doc=doc)
+    return _in_row("counts", index, int, doc)
 
 
 class TrustView(MutableMapping[str, float]):
