@@ -12,6 +12,7 @@ compiled (`kernel.committee_week`), and `step()` stays the Mesa schedule around 
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import mesa
 import numpy as np
@@ -31,6 +32,7 @@ from sim.model.information import InformationEnvironment
 from sim.model.logbook import EventLog, WeeklyLog
 from sim.model.metrics import count_loopbacks
 from sim.model.network import PeerNetwork
+from sim.model.observation import MemberCard, org_chart
 from sim.model.result import (
     CommitteeWeek,
     DealResult,
@@ -164,6 +166,11 @@ class BuyingCommitteeModel(mesa.Model):
         self.committee_weekly: list[CommitteeWeek] = []
 
     # ---- the account's state the compiled mechanisms read ------------------------------
+
+    @cached_property
+    def org_chart(self) -> tuple[MemberCard, ...]:
+        """The committee as every seller sees it (`observation.org_chart`)."""
+        return org_chart(self)
 
     @property
     def week(self) -> int:

@@ -72,6 +72,20 @@ def observe(member: Stakeholder, vendor: int, week: int) -> MemberObservation:
     )
 
 
+def org_chart(model: BuyingCommitteeModel) -> tuple[MemberCard, ...]:
+    """Every member as the org chart shows them to any seller (the same for all sellers)."""
+    library = model.settings.role_library()
+    criteria = model.settings.criteria
+    role_priorities = {
+        role: tuple(library[role].priorities.get(c, 0.0) for c in criteria)
+        for role in {profile.role for profile in model.profiles}
+    }
+    return tuple(
+        MemberCard(seat, p.name, p.role, p.influence, p.veto, role_priorities[p.role])
+        for seat, p in enumerate(model.profiles)
+    )
+
+
 class Meeting:
     """A meeting a member granted. What the seller tells in it counts for the hours the
     member gave (`attended`, in hours: an hour conveys a claim at full weight), so content
@@ -148,18 +162,7 @@ class SellerView:
         self.criteria: tuple[str, ...] = tuple(model.settings.criteria)
         self.status_quo = model.status_quo_index
         self.rivals = tuple(o for o in model.vendor_indices if o != vendor)
-        library = model.settings.role_library()
-        self.members = tuple(
-            MemberCard(
-                s.seat,
-                s.name,
-                s.profile.role,
-                s.influence,
-                s.veto,
-                tuple(library[s.profile.role].priorities.get(c, 0.0) for c in self.criteria),
-            )
-            for s in model.stakeholders
-        )
+        self.members = model.org_chart
         self.observed: dict[int, MemberObservation] = {}
         """The latest observation of each member this seller has met."""
 
