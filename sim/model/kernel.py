@@ -1018,3 +1018,16 @@ def observe(c, i: int, vendor: int) -> tuple[int, int, bool, int, int]:
             concern = k
     prefers = c.utilities[i, vendor] >= c.utilities[i, STATUS_QUO]
     return job, c.counts[i, PREFERRED], prefers, top, concern
+
+
+@kernel
+def meeting_with(
+    c, i: int, source: int, hours: float, job: int, vendor: int
+) -> tuple[float, int, int, bool, int, int]:
+    """A seller's one-on-one meeting in one call: the hours member i gives and books
+    (`take_meeting`), then, if it gave any, what it says in it (`observe`)."""
+    granted = take_meeting(c.member, c.trust, i, source, hours, job)
+    if granted == 0.0:
+        return 0.0, SEEK, 0, False, 0, 0
+    said_job, leaning, prefers, top, concern = observe(c, i, vendor)
+    return granted, said_job, leaning, prefers, top, concern

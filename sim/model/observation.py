@@ -176,13 +176,16 @@ class SellerView:
         """Ask a member for a meeting of `hours` (at most `hours_left` of the seller's week).
         Returns the meeting (None if the member gave no time) and the hours it took."""
         model = self._model
-        committee = model.committee
-        granted = k.take_meeting(committee.member, committee.trust, member, self._source_index,
-                                 min(hours, hours_left), BuyingJob(job).code)  # fmt: skip
+        granted, job_said, leaning, prefers, top, concern = k.meeting_with(
+            model.committee, member, self._source_index, min(hours, hours_left),
+            BuyingJob(job).code, self.vendor,
+        )  # fmt: skip
         if granted == 0.0:
             return None, 0.0
         stakeholder = model.stakeholders[member]
-        self.observed[member] = observe(stakeholder, self.vendor, self.week)
+        self.observed[member] = MemberObservation(
+            self.week, JOBS[job_said], leaning, prefers, top, concern
+        )
         return Meeting(self, stakeholder, granted), granted
 
     def group_meeting(
