@@ -131,15 +131,11 @@ class Meeting:
         if not colleagues:
             return
         listener = colleagues[view._draws.randrange(len(colleagues))]
-        listener.hear(
-            view.vendor,
-            criterion,
-            value,
-            view.source,
-            sd=view._model.information.noise(view.source),
-            channel="colleagues",
-            attended=self.attended,
-        )
+        model = view._model
+        source = view._source_index
+        k.hear(model.committee, model.world.params, listener.seat, view.vendor, criterion, value,
+               source, model.information.noise_by_source[source], k.COLLEAGUES, False,
+               self.attended)  # fmt: skip
         view._model.log(
             self._member.name,
             "forward",
