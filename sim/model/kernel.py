@@ -704,26 +704,32 @@ def priority_distance(priorities, i: int, j: int) -> float:
     return 0.5 * total
 
 
+@inlined
+def friedkin_johnsen(stubbornness: float, anchor: float, p: float, q: float, mu: float) -> float:
+    """One priority weight after a Friedkin-Johnsen step toward q:
+    p <- s * p0 + (1 - s) * (p + mu * (q - p))."""
+    return stubbornness * anchor + (1.0 - stubbornness) * (p + mu * (q - p))
+
+
 @kernel
 def move_toward(c, i: int, other, convergence: float) -> None:
-    """Friedkin-Johnsen step of member i toward priorities `other`:
-    p <- s * p0 + (1 - s) * (p + mu * (q - p))."""
+    """Friedkin-Johnsen step of member i toward priorities `other`."""
     s = c.member[i, STUBBORNNESS]
-    p, anchor = c.priorities, c.anchor
+    p = c.priorities
     for k in range(p.shape[1]):
-        p[i, k] = s * anchor[i, k] + (1.0 - s) * (p[i, k] + convergence * (other[k] - p[i, k]))
+        p[i, k] = friedkin_johnsen(s, c.anchor[i, k], p[i, k], other[k], convergence)
 
 
 @kernel
 def converge(c, i: int, j: int, convergence: float) -> None:
     """Members i and j each take a Friedkin-Johnsen step (`move_toward`) toward where the
     other stood before they met."""
-    p, anchor = c.priorities, c.anchor
+    p = c.priorities
     s_i, s_j = c.member[i, STUBBORNNESS], c.member[j, STUBBORNNESS]
     for k in range(p.shape[1]):
         mine, theirs = p[i, k], p[j, k]
-        p[i, k] = s_i * anchor[i, k] + (1.0 - s_i) * (mine + convergence * (theirs - mine))
-        p[j, k] = s_j * anchor[j, k] + (1.0 - s_j) * (theirs + convergence * (mine - theirs))
+        p[i, k] = friedkin_johnsen(s_i, c.anchor[i, k], mine, theirs, convergence)
+        p[j, k] = friedkin_johnsen(s_j, c.anchor[j, k], theirs, mine, convergence)
 
 
 @kernel
