@@ -3,6 +3,7 @@ agreement with a simulated deal's record."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model import simulate
-from sim.model.metrics import count_loopbacks, job_shares, share_with_sellers
+from sim.model.metrics import count_loopbacks, deal_job_moves, job_shares, share_with_sellers
 
 JOBS = ("seek", "validate", "align")
 
@@ -114,3 +115,16 @@ def test_deal_metrics_agree_with_the_deal_record(named_scenario) -> None:
             assert deal.hours_with_sellers == pytest.approx(
                 sum(w.hours_with_sellers for w in deal.weekly)
             )
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_job_moves_read_from_the_weekly_arrays_equal_those_of_its_records(
+    named_scenario, seed: int
+) -> None:
+    """A run's weekly log is read column-wise for speed; a deal rebuilt with the same log as
+    plain records (as a stored deal is) must count the same moves."""
+    deal = simulate(named_scenario("baseline"), seed)
+    as_records = dataclasses.replace(deal, weekly=list(deal.weekly))
+    moves = deal_job_moves(deal)
+    assert moves == deal_job_moves(as_records)
+    assert sum(moves.values()) > 0, "a deal of many weeks moves between jobs"

@@ -161,6 +161,14 @@ class WeeklyLog(Records[WeekState]):
     def __len__(self) -> int:
         return self.weeks * len(self.members)
 
+    def jobs_by_stakeholder(self) -> dict[str, list[str]]:
+        """Each member's main job week by week (the `job` of its records, read in one go)."""
+        codes = self.rows[: self.weeks, :, 0].astype(int).T.tolist()
+        return {
+            name: [JOB_NAMES[c] if c >= 0 else "idle" for c in jobs]
+            for name, jobs in zip(self.members, codes, strict=True)
+        }
+
     def _record(self, index: int) -> WeekState:
         week, i = divmod(index, len(self.members))
         job, seek, validate, align, sellers, preferred, confidence, fatigue, overload = self.rows[

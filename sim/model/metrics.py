@@ -87,9 +87,13 @@ def job_moves(weekly_jobs: Sequence[str]) -> dict[tuple[str, str], int]:
 
 def deal_job_moves(deal: DealResult) -> dict[tuple[str, str], int]:
     """`job_moves` summed over the committee."""
-    sequences: dict[str, list[str]] = {}
-    for state in deal.weekly:
-        sequences.setdefault(state.stakeholder, []).append(state.job)
+    weekly = deal.weekly
+    if hasattr(weekly, "jobs_by_stakeholder"):  # a run's own log: read its arrays at once
+        sequences = weekly.jobs_by_stakeholder()
+    else:
+        sequences = {}
+        for state in weekly:
+            sequences.setdefault(state.stakeholder, []).append(state.job)
     total = dict.fromkeys(JOB_MOVES, 0)
     for jobs in sequences.values():
         for move, count in job_moves(jobs).items():
