@@ -9,6 +9,7 @@ decode a record when it is read, and pickle as arrays.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -26,11 +27,13 @@ FIXED_WORDS = ("seek", "validate", "align", "converged", "clashed")
 class Records[T](Sequence[T]):
     """A read-only sequence decoded on access; equal to a list of the same records."""
 
-    def __len__(self) -> int:  # pragma: no cover - defined by subclasses
-        raise NotImplementedError
+    @abstractmethod
+    def __len__(self) -> int:
+        """How many records."""
 
-    def _record(self, index: int) -> T:  # pragma: no cover - defined by subclasses
-        raise NotImplementedError
+    @abstractmethod
+    def _record(self, index: int) -> T:
+        """Record `index` (0 <= index < len), decoded."""
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):

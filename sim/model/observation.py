@@ -61,15 +61,14 @@ class MemberObservation:
 def observe(member: Stakeholder, vendor: int, week: int) -> MemberObservation:
     """A member's answers in a meeting (`kernel.observe`): honest, about itself, nothing
     more."""
-    job, leaning, prefers, top, concern = k.observe(member.model.committee, member.seat, vendor)
-    return MemberObservation(
-        week=week,
-        job=JOBS[job],
-        leaning=leaning,
-        prefers_us_to_nothing=prefers,
-        top_priority=top,
-        concern=concern,
-    )
+    return heard(week, k.observe(member.model.committee, member.seat, vendor))
+
+
+def heard(week: int, said: tuple[int, int, bool, int, int]) -> MemberObservation:
+    """An observation from a member's answers as `kernel.observe` gives them: (job, leaning,
+    prefers the vendor to nothing, top priority, concern)."""
+    job, leaning, prefers, top, concern = said
+    return MemberObservation(week, JOBS[job], leaning, prefers, top, concern)
 
 
 def org_chart(model: BuyingCommitteeModel) -> tuple[MemberCard, ...]:
@@ -179,9 +178,7 @@ class SellerView:
         if granted == 0.0:
             return None, 0.0
         stakeholder = model.stakeholders[member]
-        self.observed[member] = MemberObservation(
-            self.week, JOBS[job_said], leaning, prefers, top, concern
-        )
+        self.observed[member] = heard(self.week, (job_said, leaning, prefers, top, concern))
         return Meeting(self, stakeholder, granted), granted
 
     def group_meeting(
