@@ -184,10 +184,6 @@ class InformationEnvironment:
                 if not speaks_for or option_names[o] == speaks_for:
                     self.bias[s, o] = bias
 
-    def sources_about(self, option: int) -> list[str]:
-        """Where a stakeholder can look for claims about `option` on its own."""
-        return ["independent_research", "peers", f"vendor_content:{self.option_names[option]}"]
-
     def noise(self, source: str) -> float:
         """The noise a source is known to have: what a check expects of an honest claim."""
         return float(self.noise_by_source[self.index[source]])

@@ -712,18 +712,9 @@ def friedkin_johnsen(stubbornness: float, anchor: float, p: float, q: float, mu:
 
 
 @kernel
-def move_toward(c, i: int, other, convergence: float) -> None:
-    """Friedkin-Johnsen step of member i toward priorities `other`."""
-    s = c.member[i, STUBBORNNESS]
-    p = c.priorities
-    for k in range(p.shape[1]):
-        p[i, k] = friedkin_johnsen(s, c.anchor[i, k], p[i, k], other[k], convergence)
-
-
-@kernel
 def converge(c, i: int, j: int, convergence: float) -> None:
-    """Members i and j each take a Friedkin-Johnsen step (`move_toward`) toward where the
-    other stood before they met."""
+    """Members i and j each take a Friedkin-Johnsen step (`friedkin_johnsen`) toward where
+    the other stood before they met."""
     p = c.priorities
     s_i, s_j = c.member[i, STUBBORNNESS], c.member[j, STUBBORNNESS]
     for k in range(p.shape[1]):

@@ -164,9 +164,6 @@ class PeerNetwork:
             kind: int(n) for kind, n in zip(PEER_CLAIM_KINDS, self.told_counts, strict=True) if n
         }
 
-    def knows_peers(self, stakeholder: int) -> bool:
-        return bool(self._contacts[stakeholder])
-
     def satisfied_customers(self, option: int) -> list[int]:
         return sorted(p for p, (o, happy) in self._customers.items() if o == option and happy)
 

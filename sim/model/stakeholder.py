@@ -371,16 +371,6 @@ class Stakeholder(mesa.Agent):
         k.feel_pressure(self.model.committee, self.seat, self.model.information.index[
             seller_source], vendor, pressure, reactance)  # fmt: skip
 
-    def move_toward(self, other: Sequence[float], convergence: float) -> None:
-        """`kernel.move_toward`: a Friedkin-Johnsen step toward `other`."""
-        k.move_toward(self.model.committee, self.seat, np.asarray(other, dtype=float),
-                      convergence)  # fmt: skip
-
-    def share_beliefs_with(self, listener: Stakeholder) -> None:
-        """`kernel.share_beliefs_with`."""
-        k.share_beliefs_with(self.model.committee, self.model.world.params, self.seat,
-                             listener.seat)  # fmt: skip
-
     def appraise(self) -> None:
         """`kernel.appraise`: value every option, confidence and uncertainty."""
         k.appraise(self.model.committee, self.model.world.params, self.seat)
