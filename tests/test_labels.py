@@ -1,0 +1,62 @@
+"""Plain labels: every numeric scenario field has words, and a path's keys fill them."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.config.labels import LABELS, display_number, numeric_parameters, plain_label
+
+
+def test_every_numeric_scenario_field_has_a_label() -> None:
+    missing = [p for p in numeric_parameters() if p not in LABELS]
+    assert missing == []
+
+
+def test_schema_walk_finds_the_fields_of_every_section() -> None:
+    found = numeric_parameters()
+    for expected in (
+        "decision.max_uncertainty",
+        "options.vendors.*.quality.*",
+        "sellers.*.closing_pressure",
+        "roles.*.weekly_hours",
+        "territory.accounts",
+        "committee.stakeholders.*.influence",
+    ):
+        assert expected in found
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("options.vendors.ours.quality.functional_fit", "our product's functional fit"),
+        ("options.vendors.rival.price", "the rival product's price"),
+        ("sellers.ours.capacity_hours", "our seller's hours a week"),
+        ("roles.finance.weekly_hours", "the CFO's hours a week on the purchase"),
+        ("committee.stakeholders[0].trust.references", "member 1's trust in reference customers"),
+        ("information.sources.vendor_content.noise", "how noisy vendor content are"),
+    ],
+)
+def test_keys_in_the_path_fill_the_words(path: str, words: str) -> None:
+    assert plain_label(path) == words
+
+
+def test_our_vendor_may_have_any_name() -> None:
+    assert plain_label("sellers.acme.discount", our_vendor="acme") == "our seller's discount"
+    assert plain_label("sellers.acme.discount") == "acme's seller's discount"
+
+
+def test_no_label_is_a_raw_path() -> None:
+    for pattern in numeric_parameters():
+        words = plain_label(pattern.replace("*", "ours"))
+        assert "." not in words and "_" not in words, (pattern, words)
+
+
+def test_unknown_path_falls_back_to_its_field_name() -> None:
+    assert plain_label("somewhere.new_setting") == "new setting"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(0.0612, "0.061"), (0.571, "0.57"), (78, "78"), (0, "0"), (2.0, "2")]
+)
+def test_display_numbers_are_rounded(value: float, shown: str) -> None:
+    assert display_number(value) == shown
