@@ -6,12 +6,16 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 TEMPORARY_SUFFIX = ".tmp"
+TEMPORARY_TAG = r"\d+-\d+-[0-9a-f]{8}"
+"""The pattern of the unique part of `temporary_name`, for a store to recognise its own."""
 
 EXPORT_FORMATS = ("parquet", "csv")
 """The file formats `b2bsim export` writes (here, in a light module, so that the command's
@@ -52,12 +56,22 @@ def _sync_folder(folder: Path) -> None:
 def write_atomically(path: str | Path, writer: Callable[[Path], Any]) -> Path:
     """Let `writer` fill a temporary file beside `path`, fsync it, then rename it over
     `path`; on any failure the temporary file is removed and `path` is left as it was.
-    An operating-system failure becomes an `OutputError` naming `path`."""
+    What is not a regular file (a device such as /dev/null, a FIFO, /dev/stdout, a link) is
+    never renamed over: it receives the bytes directly (`write_through`). An
+    operating-system failure becomes an `OutputError` naming `path`."""
     path = Path(path)
+    try:
+        kind = os.lstat(path).st_mode
+    except FileNotFoundError:
+        kind = None
+    except OSError as error:
+        raise OutputError(path, error) from error
+    if kind is not None and stat.S_ISDIR(kind):
+        raise OutputError(path, IsADirectoryError(21, "is a folder", str(path)))
+    if kind is not None and not stat.S_ISREG(kind):
+        return write_through(path, writer)
     temporary = temporary_name(path)
     try:
-        if path.is_dir():
-            raise IsADirectoryError(21, "is a folder", str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
         writer(temporary)
         with open(temporary, "rb") as handle:
@@ -70,6 +84,33 @@ def write_atomically(path: str | Path, writer: Callable[[Path], Any]) -> Path:
     except BaseException:
         _remove_quietly(temporary)
         raise
+    return path
+
+
+def write_through(path: Path, writer: Callable[[Path], Any]) -> Path:
+    """Write into what `path` names as it is (a device, a FIFO, the target of a link): the
+    writer fills a private temporary file, whose bytes are then copied into `path` opened for
+    writing, never created or replaced. A full device fails with its own reason (ENOSPC)."""
+    descriptor, name = tempfile.mkstemp(prefix="b2bsim-", suffix=TEMPORARY_SUFFIX)
+    os.close(descriptor)
+    temporary = Path(name)
+    try:
+        writer(temporary)
+        target = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_NOCTTY | os.O_CLOEXEC)
+        try:
+            with open(temporary, "rb") as source:
+                for block in iter(lambda: source.read(1 << 20), b""):
+                    view = memoryview(block)
+                    while view:
+                        view = view[os.write(target, view) :]
+            with contextlib.suppress(OSError):  # a pipe or a terminal cannot be synced
+                os.fsync(target)
+        finally:
+            os.close(target)
+    except OSError as error:
+        raise OutputError(path, error) from error
+    finally:
+        _remove_quietly(temporary)
     return path
 
 

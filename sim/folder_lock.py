@@ -9,10 +9,12 @@ at once, so a killed sweep's workers never keep its folder locked.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import socket
+import stat
 import time
 from pathlib import Path
 
@@ -58,8 +60,12 @@ class FolderLock:
             _held[key][1] += 1
             self._key = key
             return
-        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        # Never through a link: the record below would truncate and overwrite its target.
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+        descriptor = os.open(self.path, flags, 0o644)
         try:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", str(self.path))
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = self._describe_holder(descriptor)

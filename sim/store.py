@@ -6,6 +6,7 @@
     parts/deals-NNNNNN.parquet   one row per deal
     events/events-NNNNNN.parquet full event logs of the sampled runs of the same batch
     failures.jsonl           runs that raised, with their traceback
+    damaged/                 parts a resume found altered, moved aside (listed in the manifest)
     .lock                    held by the one sweep writing here (sim.folder_lock)
 
 A batch is committed in one step: its events part, then its deals part, are written under
@@ -15,17 +16,26 @@ removed on the next resume; a listed part that is missing, truncated or altered 
 resuming sweep moves it (and its sibling) to `damaged/` and computes its runs again. A run is
 identified by (point, replication); a folder made by another experiment or by a changed
 experiment file is refused with an explanation, never mixed in.
+
+Nothing outside the store is touched: a store file or folder that is a link (or not a regular
+file) is refused, naming it, and files are opened without following links; `--fresh` and a
+resume delete only what the manifest lists, the store's own uncommitted parts
+(`deals-NNNNNN.parquet` not yet listed) and its own temporary files, never another file that
+merely looks alike. The design is checksummed (each point's key, and the whole list), so an
+edited manifest is refused rather than labelling new rows with the wrong values.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import platform
 import re
 import shutil
+import stat
 import subprocess
 import time
 from collections.abc import Iterable, Sequence
@@ -38,7 +48,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.config.experiment import Experiment
-from sim.files import TEMPORARY_SUFFIX, write_atomically
+from sim.files import TEMPORARY_SUFFIX, TEMPORARY_TAG, write_atomically
 from sim.folder_lock import LOCK_NAME, FolderBusy, FolderLock
 from sim.model.metrics import METRIC_TYPES
 
@@ -51,6 +61,13 @@ DAMAGED = "damaged"
 MAX_MANIFEST_BYTES = 512 * 1024 * 1024
 DEALS_PART = re.compile(r"deals-\d{6,9}\.parquet")
 EVENTS_PART = re.compile(r"events-\d{6,9}\.parquet")
+DAMAGED_PART = re.compile(r"\d{14}-(deals|events)-\d{6,9}\.parquet")
+OWN_TEMPORARY = re.compile(
+    rf"\.(manifest\.json|deals-\d{{6,9}}\.parquet|events-\d{{6,9}}\.parquet)\.{TEMPORARY_TAG}"
+    + re.escape(TEMPORARY_SUFFIX)
+)
+"""A temporary file this store's own writes leave when killed (sim.files.temporary_name)."""
+NO_FOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 KEY_COLUMNS = ("point", "point_index", "replication")
 _ARROW = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
 EVENT_SCHEMA = pa.schema(
@@ -151,10 +168,95 @@ def model_fingerprint() -> str:
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with os.fdopen(os.open(path, os.O_RDONLY | NO_FOLLOW), "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _reason(error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "a link; a results folder holds its own files only"
+    return error.strerror or type(error).__name__
+
+
+STORE_FILES = (MANIFEST, FAILURES, LOCK_NAME)
+STORE_FOLDERS = ("parts", "events", DAMAGED)
+
+
+def _refuse_if_not_regular(path: Path, folder: bool = False) -> None:
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise StoreError(f"{path}: cannot be read ({_reason(error)})") from error
+    if stat.S_ISLNK(mode):
+        raise StoreError(
+            f"{path}: a link, not a file of this results folder; not touching it (remove the "
+            "link, or choose another folder)"
+        )
+    if not (stat.S_ISDIR(mode) if folder else stat.S_ISREG(mode)):
+        kind = "folder" if folder else "regular file"
+        raise StoreError(
+            f"{path}: not a {kind}; not touching it (remove it, or choose another folder)"
+        )
+
+
+def refuse_links(root: Path) -> None:
+    """Refuse a results folder whose own files or folders (manifest, failures log, lock,
+    parts/, events/, damaged/) are links or special files: following one would read, cut or
+    overwrite a file outside the folder."""
+    for name in STORE_FILES:
+        _refuse_if_not_regular(root / name)
+    for name in STORE_FOLDERS:
+        _refuse_if_not_regular(root / name, folder=True)
+
+
+def _entries(folder: Path) -> list[Path]:
+    """The names in `folder` (none if it is absent), without following anything."""
+    try:
+        return [folder / entry.name for entry in os.scandir(folder)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def read_own_file(path: Path) -> bytes:
+    """A store file's bytes, opened without following a link (a link is refused)."""
+    try:
+        with os.fdopen(os.open(path, os.O_RDONLY | NO_FOLLOW | os.O_NONBLOCK), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise StoreError(f"{path}: not a regular file; not touching it")
+            return handle.read()
+    except OSError as error:
+        raise StoreError(f"{path}: cannot be read ({_reason(error)})") from error
+
+
+def design_sha256(design: list[dict[str, Any]]) -> str:
+    """The checksum of a stored design (canonical JSON), recorded in the manifest."""
+    text = json.dumps(design, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _check_design(manifest: dict[str, Any], where: Path) -> None:
+    """Refuse a manifest whose design was edited: each point's key is a checksum of its index
+    and values, and `design_sha256` one of the whole list (points added, removed, moved)."""
+    from sim.workflow.design import point_key
+
+    for point in manifest["design"]:
+        if point_key(point["index"], point["values"]) != point["key"]:
+            raise StoreError(
+                f"{where}: design point {point['index']} was edited (its values no longer match "
+                "its key); the manifest must not be changed by hand: restore it, or run the "
+                "sweep again with --fresh"
+            )
+    recorded = manifest.get("design_sha256")
+    if recorded is not None and recorded != design_sha256(manifest["design"]):
+        raise StoreError(
+            f"{where}: the design was edited (its checksum differs from design_sha256); the "
+            "manifest must not be changed by hand: restore it, or run the sweep again with "
+            "--fresh"
+        )
 
 
 def _json_safe(data: Any) -> Any:
@@ -195,6 +297,14 @@ def _check_manifest(manifest: Any, where: Path) -> None:
         for p in design
     ):
         raise damaged("design: not a list of design points")
+    moved = manifest.get("damaged", [])
+    if not isinstance(moved, list) or not all(
+        isinstance(name, str) and DAMAGED_PART.fullmatch(name) for name in moved
+    ):
+        raise damaged("damaged: not a list of damaged part names")
+    recorded = manifest.get("design_sha256")
+    if recorded is not None and not isinstance(recorded, str):
+        raise damaged("design_sha256: not a checksum")
     parts = manifest.get("parts", [])
     if not isinstance(parts, list):
         raise damaged("parts: not a list")
@@ -258,19 +368,24 @@ class ResultsStore:
             raise StoreError(f"{root}: no such results folder")
         if not manifest_path.is_file():
             raise StoreError(f"{root}: not a results folder (no {MANIFEST})")
+        refuse_links(root)
         try:
             if manifest_path.stat().st_size > MAX_MANIFEST_BYTES:
                 raise StoreError(f"{manifest_path}: too large to be a manifest")
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
-            raise StoreError(f"{manifest_path}: unreadable manifest ({error})") from error
+            manifest = json.loads(read_own_file(manifest_path).decode("utf-8"))
+        except (ValueError, RecursionError) as error:  # JSON, UTF-8, a 5,000-digit number
+            reason = str(error)[:200]
+            raise StoreError(f"{manifest_path}: unreadable manifest ({reason})") from error
         except OSError as error:
             raise StoreError(f"{manifest_path}: cannot be read ({error.strerror})") from error
         _check_manifest(manifest, manifest_path)
+        _check_design(manifest, manifest_path)
         try:
-            return cls(root, manifest)
+            store = cls(root, manifest)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise StoreError(f"{manifest_path}: damaged manifest ({error})") from error
+        store.refuse_linked_parts()
+        return store
 
     @classmethod
     def for_experiment(
@@ -287,6 +402,8 @@ class ResultsStore:
         root = Path(root)
         if root.exists() and not root.is_dir():
             raise StoreError(f"{root}: exists and is not a folder; choose another --output")
+        if root.is_dir():
+            refuse_links(root)
         cls._refuse_foreign(root, experiment)  # before touching anything in the folder
         created = not root.exists()
         try:
@@ -359,6 +476,7 @@ class ResultsStore:
             store.prepare()
             store._extend_replications(experiment)
             return store
+        design = [{"index": p.index, "key": p.key, "values": p.values} for p in points]
         manifest = {
             "format_version": FORMAT_VERSION,
             "experiment": experiment.model_dump(mode="json"),
@@ -366,7 +484,8 @@ class ResultsStore:
             "model_fingerprint": model_fingerprint(),
             "base_scenario": _json_safe(base_scenario),
             "root_seed": experiment.seed,
-            "design": [{"index": p.index, "key": p.key, "values": p.values} for p in points],
+            "design": design,
+            "design_sha256": design_sha256(_json_safe(design)),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "packages": _package_versions(),
             "git_commit": _git_commit(),
@@ -394,7 +513,8 @@ class ResultsStore:
                 f"(fingerprint {str(stored['fingerprint'])[:16]} -> {experiment.fingerprint()}); "
                 "use --fresh to start over, or --output for a new folder"
             )
-        if [(p["key"], p["index"]) for p in stored["design"]] != [(p.key, p.index) for p in points]:
+        as_planned = [(p.key, p.index, _json_safe(p.values)) for p in points]
+        if [(p["key"], p["index"], p["values"]) for p in stored["design"]] != as_planned:
             raise StoreError(
                 f"{self.root}: the design points differ from the stored ones (a parameter's "
                 "order or values changed); use --fresh to start over, or --output for a new "
@@ -421,27 +541,48 @@ class ResultsStore:
     # ---- keeping the folder sound (writer, under the lock) -------------------------------
 
     def _own_files(self) -> list[Path]:
-        """Every file this store made; `--fresh` removes these and nothing else."""
+        """Every file this store made: the manifest, the failures log, the parts and damaged
+        parts the manifest lists, uncommitted parts and temporaries of its own writes."""
         files = [self.root / MANIFEST, self.failures_log]
-        files += [p for p in self.parts.glob("deals-*.parquet") if DEALS_PART.fullmatch(p.name)]
-        files += [p for p in self.events.glob("events-*.parquet") if EVENTS_PART.fullmatch(p.name)]
-        damaged = self.root / DAMAGED
-        files += [p for p in damaged.glob("*.parquet") if p.is_file()]
-        for folder in (self.root, self.parts, self.events, damaged):
-            files += list(folder.glob(f".*{TEMPORARY_SUFFIX}"))
-        return [p for p in files if p.is_file() or p.is_symlink()]
+        for entry in self.manifest["parts"]:
+            files.append(self.parts / entry["deals"])
+            if entry.get("events"):
+                files.append(self.events / entry["events"])
+        files += [self.root / DAMAGED / name for name in self.manifest.get("damaged", [])]
+        return files + self._uncommitted()
+
+    def _uncommitted(self) -> list[Path]:
+        """Parts a killed writer renamed into place before the manifest listed them, and the
+        temporary files of its writes: store names only, so a user's `deals-backup.parquet`
+        or another program's `.x.tmp` is never taken for one."""
+        listed = {p.name for p in self.part_files()} | {p.name for p in self.event_files()}
+        found = []
+        for folder, pattern in ((self.parts, DEALS_PART), (self.events, EVENTS_PART)):
+            for path in _entries(folder):
+                if pattern.fullmatch(path.name) and path.name not in listed:
+                    found.append(path)
+        for folder in (self.root, self.parts, self.events):
+            found += [p for p in _entries(folder) if OWN_TEMPORARY.fullmatch(p.name)]
+        return found
+
+    def refuse_linked_parts(self) -> None:
+        """Refuse a part or damaged part of this store that is a link or not a regular file:
+        reading, moving or removing it would act on a file outside the folder."""
+        named = [*self.part_files(), *self.event_files(), *self._uncommitted()]
+        named += [self.root / DAMAGED / name for name in self.manifest.get("damaged", [])]
+        for path in named:
+            _refuse_if_not_regular(path)
 
     def _refuse_linked_folders(self) -> None:
         """Parts live in this folder only: a linked `parts/` would make removing or
         replacing them act on someone else's files."""
-        for folder in (self.parts, self.events, self.root / DAMAGED):
-            if folder.is_symlink():
-                raise StoreError(f"{folder}: a link, not a folder of this store; not touching it")
+        refuse_links(self.root)
 
     def remove_results(self) -> None:
         """Delete this store's own files and its emptied folders (the caller holds the lock);
         the manifest goes last, so an interrupted removal leaves a store that resumes."""
         self._refuse_linked_folders()
+        self.refuse_linked_parts()
         own = self._own_files()
         manifest = self.root / MANIFEST
         for path in [p for p in own if p != manifest] + [manifest]:
@@ -456,19 +597,11 @@ class ResultsStore:
         killed writer go, damaged parts move to damaged/ with their runs to be computed
         again, and a half-written last line of the failures log is cut off."""
         self._refuse_linked_folders()
+        self.refuse_linked_parts()
         for folder in (self.parts, self.events):
             folder.mkdir(exist_ok=True)
-        for folder in (self.root, self.parts, self.events):
-            for leftover in folder.glob(f".*{TEMPORARY_SUFFIX}"):
-                leftover.unlink(missing_ok=True)
-        listed = set()
-        for entry in self.manifest["parts"]:
-            listed.add(self.parts / entry["deals"])
-            if entry.get("events"):
-                listed.add(self.events / entry["events"])
-        for path in [*self.parts.glob("deals-*.parquet"), *self.events.glob("events-*.parquet")]:
-            if path not in listed:
-                path.unlink()  # written, never committed: its runs are computed again
+        for leftover in self._uncommitted():
+            leftover.unlink(missing_ok=True)  # written, never committed: computed again
         kept = []
         for entry in self.manifest["parts"]:
             problem = self._entry_problem(entry)
@@ -486,19 +619,32 @@ class ResultsStore:
         self._verified = True
 
     def _quarantine(self, entry: dict[str, Any]) -> None:
+        """Move a damaged part (and its sibling) aside, recorded in the manifest so that only
+        `--fresh` removes it, and never over a file already there."""
         damaged = self.root / DAMAGED
         damaged.mkdir(exist_ok=True)
+        moved = self.manifest.setdefault("damaged", [])
         for folder, name in ((self.parts, entry["deals"]), (self.events, entry.get("events"))):
-            if name and (folder / name).exists():
-                target = damaged / f"{time.strftime('%Y%m%d%H%M%S')}-{name}"
-                os.replace(folder / name, target)
+            if not name or not (folder / name).exists():
+                continue
+            stamp = time.strftime("%Y%m%d%H%M%S")
+            target = damaged / f"{stamp}-{name}"
+            while target.exists() or target.is_symlink():
+                stamp = str(int(stamp) + 1)
+                target = damaged / f"{stamp}-{name}"
+            os.replace(folder / name, target)
+            moved.append(target.name)
 
     def _trim_failures_log(self) -> None:
-        if not self.failures_log.is_file():
+        try:
+            descriptor = os.open(self.failures_log, os.O_RDWR | NO_FOLLOW)
+        except FileNotFoundError:
             return
-        data = self.failures_log.read_bytes()
-        if data and not data.endswith(b"\n"):
-            with open(self.failures_log, "r+b") as log:
+        except OSError as error:
+            raise StoreError(f"{self.failures_log}: cannot be opened ({_reason(error)})") from error
+        with os.fdopen(descriptor, "r+b") as log:
+            data = log.read()
+            if data and not data.endswith(b"\n"):
                 log.truncate(data.rfind(b"\n") + 1)
 
     def _entry_problem(self, entry: dict[str, Any]) -> str | None:
@@ -547,8 +693,9 @@ class ResultsStore:
     def _next_number(self) -> int:
         numbers = [
             int(p.stem.rsplit("-", 1)[1])
-            for folder, prefix in ((self.parts, "deals"), (self.events, "events"))
-            for p in folder.glob(f"{prefix}-*.parquet")
+            for folder, pattern in ((self.parts, DEALS_PART), (self.events, EVENTS_PART))
+            for p in _entries(folder)
+            if pattern.fullmatch(p.name)
         ]
         return max(numbers, default=0) + 1
 
@@ -582,7 +729,14 @@ class ResultsStore:
     def record_failures(self, failures: list[dict[str, Any]]) -> None:
         if not failures:
             return
-        with open(self.failures_log, "a", encoding="utf-8") as log:
+        try:
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | NO_FOLLOW
+            descriptor = os.open(self.failures_log, flags, 0o644)
+        except OSError as error:
+            raise StoreError(
+                f"{self.failures_log}: cannot be written ({_reason(error)})"
+            ) from error
+        with os.fdopen(descriptor, "a", encoding="utf-8") as log:
             for failure in failures:
                 log.write(json.dumps(failure) + "\n")
             log.flush()
@@ -629,10 +783,7 @@ class ResultsStore:
         writer killed mid-record) is ignored."""
         if not self.failures_log.exists():
             return {}
-        try:
-            text = self.failures_log.read_text(encoding="utf-8", errors="replace")
-        except OSError as error:
-            raise StoreError(f"{self.failures_log}: cannot be read ({error.strerror})") from error
+        text = read_own_file(self.failures_log).decode("utf-8", errors="replace")
         lines = text.split("\n")
         if not text.endswith("\n"):
             lines = lines[:-1]
@@ -645,12 +796,17 @@ class ResultsStore:
                 point, replication = record["point"], record["replication"]
                 if not isinstance(point, str) or type(replication) is not int:
                     raise TypeError("point or replication of the wrong type")
-                failures[point, replication] = record
-            except (json.JSONDecodeError, KeyError, TypeError, RecursionError) as error:
+            except (ValueError, KeyError, TypeError, RecursionError) as error:
                 raise StoreError(
                     f"{self.failures_log}: line {number} is unreadable ({type(error).__name__});"
                     " remove that line and run the sweep again"
                 ) from error
+            if point not in self.points:
+                raise StoreError(
+                    f"{self.failures_log}: line {number} names design point {point[:32]!r}, "
+                    "which this experiment lacks; remove that line and run the sweep again"
+                )
+            failures[point, replication] = record
         return failures
 
     def deals(self) -> pd.DataFrame:

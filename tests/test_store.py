@@ -22,6 +22,7 @@ from pandas.testing import assert_frame_equal
 
 import sim.runner
 from sim.config.experiment import LoadedExperiment, load_experiment
+from sim.files import temporary_name
 from sim.model import simulate
 from sim.model.metrics import METRIC_TYPES
 from sim.store import KEY_COLUMNS, ResultsStore, StoreError
@@ -264,11 +265,12 @@ def test_finished_sweep_reuses_everything(tiny: Path, tmp_path: Path) -> None:
 def test_leftover_temporary_files_are_removed_on_resume(tiny: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     sweep(tiny, out, batch_size=6)
-    (out / "parts" / ".deals-000099.parquet.tmp").write_bytes(b"half a part")
-    (out / "events" / ".events-000007.parquet.tmp").write_bytes(b"half a log")
+    temporary_name(out / "parts" / "deals-000099.parquet").write_bytes(b"half a part")
+    temporary_name(out / "events" / "events-000007.parquet").write_bytes(b"half a log")
+    (out / "parts" / ".someone-else.tmp").write_bytes(b"not the store's")
     summary, store = sweep(tiny, out, batch_size=6)
     assert summary.reused == planned(tiny)
-    assert not list(out.rglob("*.tmp"))
+    assert [p.name for p in out.rglob("*.tmp")] == [".someone-else.tmp"]
     assert len(store.deals()) == planned(tiny)
 
 
