@@ -39,6 +39,7 @@ from sim.terminal import (
     comparison_table,
     effects_table,
     err,
+    f11_curve_table,
     facts_table,
     metrics_table,
     out,
@@ -384,7 +385,11 @@ def compare(
     out.print(title_line(settings, seed).replace(f"(seed {seed})", f"({replications} committees)"))
     out.print(comparison_table(summary))
     if not effects.empty:
+        from sim.report.reports import pair_lines
+
         out.print(effects_table(effects))
+        for line in pair_lines(strategies, effects):
+            out.print(line, markup=False)
     if written is not None:
         out.print(f"report: {safe_text(written)}")
 
@@ -589,24 +594,29 @@ def facts(
     html: HtmlFile = None,
 ) -> None:
     """Compare the model with published figures of B2B buying (the stylized facts)."""
-    from sim.analysis.facts import GUIDE, REFERENCE_SELLER, fact_table
+    from sim.analysis.facts import GUIDE, REFERENCE_SELLER
+    from sim.api import facts as facts_battery
     from sim.report.reports import facts_report
-    from sim.runner import Executors
-    from sim.workflow.calibration import run_battery
 
     settings = load_scenario(scenario)
     with progress("simulating deals") as advance:
-        data = run_battery(settings, replications, seed, Executors(workers), advance)
-    table = fact_table(data)
-    written = facts_report(settings, replications, seed, table).write(html) if html else None
+        found = facts_battery(settings, replications, seed, workers, advance)
+    table = found.table
+    written = (
+        facts_report(settings, replications, seed, table, found.f11_curve).write(html)
+        if html
+        else None
+    )
     if as_json:
-        sys.stdout.write(table.to_json(orient="records", indent=2) + "\n")
+        sys.stdout.write(found.to_json() + "\n")
         return
     out.print(
         f"[bold]{safe_text(settings.name)}[/bold]: stylized facts, {replications} committees, "
-        f"our seller a {REFERENCE_SELLER} (F11 also as a {GUIDE}); 95% bootstrap intervals"
+        f"our seller a {REFERENCE_SELLER} (F9 and F11 also as a {GUIDE}); 95% bootstrap "
+        "intervals"
     )
     out.print(facts_table(table))
+    out.print(f11_curve_table(found.f11_curve))
     fitted = table[table["fitted"]]["inside"].dropna()
     checks = table[~table["fitted"]].dropna(subset=["inside"])
     out.print(

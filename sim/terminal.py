@@ -78,7 +78,8 @@ COMPARISON_ROWS: list[tuple[str, Callable[[Any], str]]] = [
     ("  stalled", lambda r: _interval(r, "no_decision_stalled")),
     ("open at horizon (censored)", lambda r: _interval(r, "open")),
     ("median weeks to a decision (KM)", lambda r: _interval(r, "median_weeks_to_decision", False)),
-    ("high-quality deals", lambda r: _interval(r, "high_quality")),
+    ("our high-quality wins", lambda r: _interval(r, "our_high_quality")),
+    ("  committee: high-quality purchases, any vendor", lambda r: _interval(r, "high_quality")),
     ("regret (of purchases)", lambda r: _interval(r, "regret")),
     (
         "loop-backs per stakeholder",
@@ -114,8 +115,12 @@ def comparison_table(summary: Any) -> Table:
 
 
 def effects_table(effects: Any) -> Table:
+    """Every pair of strategies on the same committees, with the verdict its interval allows
+    (sim.analysis.verdict: ahead, behind or cannot tell)."""
+    from sim.analysis.verdict import METRIC_WORDS, verdict_of
+
     table = Table(title="Paired differences on the same committees (95% intervals)")
-    for column in ("strategy", "vs", "metric", "difference", "relative"):
+    for column in ("strategy", "vs", "metric", "difference", "relative", "verdict"):
         table.add_column(column)
     for r in effects.to_dict("records"):
         percent = r["metric"] != "loopbacks_per_stakeholder"
@@ -124,9 +129,10 @@ def effects_table(effects: Any) -> Table:
         table.add_row(
             r["strategy"],
             r["versus"],
-            r["metric"].replace("_", " "),
+            METRIC_WORDS.get(r["metric"], (r["metric"].replace("_", " "),))[0],
             f"{fmt(r['difference'])} [{fmt(r['difference_low'])}, {fmt(r['difference_high'])}]",
             relative,
+            verdict_of(r).tell(),
         )
     return table
 
@@ -185,6 +191,26 @@ def facts_table(facts: Any) -> Table:
         inside = "-" if r.inside is None else "[green]yes[/green]" if r.inside else "[red]no[/red]"
         role = "fitted" if getattr(r, "fitted", True) else "validation"
         grid.add_row(r.id, r.pattern, f"{r.published} ({r.source})", model, tolerance, inside, role)
+    return grid
+
+
+def f11_curve_table(curve: Any) -> Table:
+    """F11 at each regret margin: our high-quality wins with a guide and with a pusher, and
+    their ratio [95% interval]; the scenario's own margin (the table's F11) marked."""
+    from sim.analysis.facts import format_value
+
+    grid = Table(title="F11 over the regret margin (the same deals, not re-run)")
+    for column in ("regret margin", "guide", "pusher", "F11 guide / pusher [95% interval]"):
+        grid.add_column(column)
+    for r in curve.itertuples():
+        mark = " (this scenario's)" if r.scenario_margin else ""
+        grid.add_row(
+            f"{r.margin:.2f}{mark}",
+            _percent(None if _missing(r.guide) else r.guide),
+            _percent(None if _missing(r.pusher) else r.pusher),
+            f"{format_value(r.value, 'ratio')} [{format_value(r.low, 'ratio')}, "
+            f"{format_value(r.high, 'ratio')}]",
+        )
     return grid
 
 

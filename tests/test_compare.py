@@ -34,6 +34,7 @@ def deal(strategy, replication, outcome, weeks, cause=None, hq=False, regret=Non
         "no_decision_cause": cause,
         "weeks_simulated": weeks,
         "high_quality": hq,
+        "our_high_quality": hq and outcome == "won",
         "regret": regret,
         "loopbacks_per_stakeholder": float(replication),
         "share_with_sellers": 0.1,

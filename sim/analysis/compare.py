@@ -30,10 +30,13 @@ OUTCOME_RATES = {
     "no_decision_stalled": lambda d: d["no_decision_cause"] == "stalled",
     "open": lambda d: d["outcome"] == "open",
     "high_quality": lambda d: d["high_quality"].astype(bool),
+    "our_high_quality": lambda d: d["our_high_quality"].astype(bool),
 }
 """Per-deal indicators whose share over all deals is reported with a bootstrap interval."""
 
-PAIRED_METRICS = ("won", "no_decision", "high_quality", "loopbacks_per_stakeholder")
+PAIRED_METRICS = ("won", "no_decision", "our_high_quality", "loopbacks_per_stakeholder")
+"""Metrics that judge a strategy: `our_high_quality` (a good deal we won), never the
+committee-level `high_quality`, which also counts the rival's good purchases."""
 
 
 def indicators(rows: pd.DataFrame) -> pd.DataFrame:
@@ -75,29 +78,41 @@ def summarize(rows: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
 
 
 def paired_effects(rows: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
-    """Each strategy against the first on the same committees (per replication): for rates
-    the risk difference and relative risk with paired bootstrap intervals; for loop-backs
-    the mean paired difference with a t interval."""
+    """Every pair of strategies on the same committees (per replication): each strategy
+    against each one listed before it, so the pair a room argues about (maze guide against
+    funnel pusher) is measured directly, not read off two differences against `none`. For
+    rates the risk difference and relative risk with paired bootstrap intervals; for
+    loop-backs the mean paired difference with a t interval; `difference_sd` is the standard
+    deviation of the per-replication differences (how many committees a verdict needs)."""
     data = indicators(rows)
-    reference = strategies[0]
-    base = data[data["policy"] == reference].set_index("replication").sort_index()
     records = []
-    for strategy in strategies[1:]:
-        other = data[data["policy"] == strategy].set_index("replication").sort_index()
-        common = base.index.intersection(other.index)
-        for metric in PAIRED_METRICS:
-            a = other.loc[common, metric].astype(float).to_numpy()
-            b = base.loc[common, metric].astype(float).to_numpy()
-            if metric in OUTCOME_RATES:
-                difference, relative = paired_rate_effects(a, b)
-            else:
-                difference, relative = paired_difference(a, b), None
-            record = {"strategy": strategy, "versus": reference, "metric": metric}
-            record["pairs"] = len(common)
-            record.update(difference.as_dict("difference"))
-            if relative is not None:
-                record.update(relative.as_dict("relative"))
-            else:
-                record.update(relative=math.nan, relative_low=math.nan, relative_high=math.nan)
-            records.append(record)
+    for index, reference in enumerate(strategies):
+        base = data[data["policy"] == reference].set_index("replication").sort_index()
+        for strategy in strategies[index + 1 :]:
+            other = data[data["policy"] == strategy].set_index("replication").sort_index()
+            records.extend(_pair(other, base, strategy, reference))
     return pd.DataFrame.from_records(records)
+
+
+def _pair(
+    other: pd.DataFrame, base: pd.DataFrame, strategy: str, reference: str
+) -> list[dict[str, Any]]:
+    common = base.index.intersection(other.index)
+    records = []
+    for metric in PAIRED_METRICS:
+        a = other.loc[common, metric].astype(float).to_numpy()
+        b = base.loc[common, metric].astype(float).to_numpy()
+        if metric in OUTCOME_RATES:
+            difference, relative = paired_rate_effects(a, b)
+        else:
+            difference, relative = paired_difference(a, b), None
+        record: dict[str, Any] = {"strategy": strategy, "versus": reference, "metric": metric}
+        record["pairs"] = len(common)
+        record.update(difference.as_dict("difference"))
+        record["difference_sd"] = float((a - b).std(ddof=1)) if len(common) > 1 else math.nan
+        if relative is not None:
+            record.update(relative.as_dict("relative"))
+        else:
+            record.update(relative=math.nan, relative_low=math.nan, relative_high=math.nan)
+        records.append(record)
+    return records

@@ -402,7 +402,7 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
         took = f" in {job.seconds:.0f} s" if job.seconds is not None else ""
         mix, incidence = comparison_figures(job_id, job)
         assert job.summary is not None
-        summary = [html.P(line) for line in tradeoffs(job.summary)]
+        summary = [html.P(line) for line in tradeoffs(job.summary, job.effects)]
         done = f"done: {job.total} deals{took}"
         return "1", done, mix, SHOWN, incidence, SHOWN, summary, True, None
 

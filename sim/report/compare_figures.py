@@ -10,7 +10,13 @@ from plotly.subplots import make_subplots
 
 from sim.analysis.survival import ENDINGS, cumulative_incidence
 from sim.model.metrics import JOB_MOVES, JOB_NAMES
-from sim.report.palette import JOB_COLOURS, fill, strategy_colour, strategy_label
+from sim.report.palette import (
+    JOB_COLOURS,
+    fill,
+    strategy_colour,
+    strategy_label,
+    strategy_words,
+)
 
 ENDING_WORDS = {"won": "won", "lost": "lost to a competitor", "no_decision": "no decision"}
 SHORT_JOB_WORDS = {"seek": "seeking", "validate": "validating", "align": "aligning"}
@@ -21,7 +27,8 @@ OUTCOME_WORDS = {
     "no_decision_status_quo": "no decision: status quo",
     "no_decision_stalled": "no decision: stalled",
     "open": "still open",
-    "high_quality": "high-quality purchase",
+    "high_quality": "high-quality purchase (committee, any vendor)",
+    "our_high_quality": "our high-quality wins",
 }
 OUTCOME_BARS = [
     ("won", "won"),
@@ -121,10 +128,11 @@ def incidence_curves(rows: pd.DataFrame, strategies: list[str]) -> go.Figure:
 
 
 def forest(effects: pd.DataFrame) -> go.Figure:
-    """Paired differences against the reference strategy, with 95% intervals."""
+    """Paired differences of every pair of strategies, with 95% intervals."""
     rates = effects[effects["metric"] != "loopbacks_per_stakeholder"]
     labels = [
-        f"{strategy_label(r.strategy)}: {OUTCOME_WORDS.get(r.metric, r.metric.replace('_', ' '))}"
+        f"{strategy_words(r.strategy)} vs {strategy_words(r.versus)}: "
+        f"{OUTCOME_WORDS.get(r.metric, r.metric.replace('_', ' '))}"
         for r in rates.itertuples()
     ]
     figure = go.Figure(
@@ -147,9 +155,8 @@ def forest(effects: pd.DataFrame) -> go.Figure:
         )
     )
     figure.add_vline(x=0, line_color="#7b8794")
-    reference = effects["versus"].iloc[0] if len(effects) else ""
     figure.update_layout(
-        title=f"Change in the share of deals against {strategy_label(reference)}, same committees",
+        title="Change in the share of deals, one strategy against another, same committees",
         xaxis_title="difference in share of deals (risk difference), with 95% interval",
         xaxis_tickformat="+.0%",
         yaxis_title="our seller: outcome",

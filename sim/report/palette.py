@@ -39,6 +39,11 @@ def strategy_label(strategy: str) -> str:
     return f"{words} ({strategy})" if words else strategy
 
 
+def strategy_words(strategy: str) -> str:
+    """'maze_guide' -> 'maze guide': for sentences meant for a room (no code names)."""
+    return STRATEGY_WORDS.get(strategy, strategy.replace("_", " "))
+
+
 def option_colours(options: list[str], our_vendor: str, status_quo: str = "status_quo") -> dict:
     """Doing nothing grey, our product blue, each rival its own colour in scenario order."""
     colours = {}

@@ -10,12 +10,13 @@ import yaml
 
 from sim.analysis.compare import OUTCOME_RATES, indicators
 from sim.analysis.sensitivity import IncompleteSweep, sensitivity_indices
+from sim.analysis.verdict import headline_pairs, pair_sentence, pair_verdicts
 from sim.config.experiment import Experiment
 from sim.config.scenario import Scenario
 from sim.model.result import DealResult
 from sim.report import compare_figures, deal_figures, sweep_figures
 from sim.report.page import Page, Section
-from sim.report.palette import strategy_label
+from sim.report.palette import strategy_label, strategy_words
 from sim.store import ResultsStore
 from sim.story import tell_story, verdict
 
@@ -184,22 +185,13 @@ def versus_report(
     return page
 
 
-def tradeoffs(summary: pd.DataFrame) -> list[str]:
-    """The comparison in plain sentences: win rate, no-decision rate, hours per win and time
-    to decision, each naming which strategy does best on it."""
-    records = summary.to_dict("records")
-
-    def best(key: str, highest: bool) -> dict:
-        usable = [
-            r
-            for r in records
-            if not math.isnan(float(r[key]))
-            and (r["seller_hours"] or key != "seller_hours_per_won")
-        ]
-        return (max if highest else min)(usable, key=lambda r: float(r[key])) if usable else {}
-
+def tradeoffs(summary: pd.DataFrame, effects: pd.DataFrame | None = None) -> list[str]:
+    """The comparison in plain sentences: what each strategy did (win rate, our high-quality
+    wins, no-decision rate, hours per win, time to decision), then, for every pair a room
+    argues about, whether one is ahead, behind or cannot be told apart, from the paired
+    interval (sim.analysis.verdict) - never from which point estimate is highest."""
     lines = []
-    for r in records:
+    for r in summary.to_dict("records"):
         if not r["seller_hours"]:
             hours = "no seller hours"
         elif math.isnan(float(r["seller_hours_per_won"])):
@@ -212,22 +204,24 @@ def tradeoffs(summary: pd.DataFrame) -> list[str]:
             if not math.isnan(weeks)
             else ("fewer than half decided within the horizon")
         )
+        quality = ""
+        if "our_high_quality" in r:
+            quality = f", our high-quality wins {r['our_high_quality']:.0%}"
         lines.append(
-            f"With {strategy_label(r['strategy'])}: won {r['won']:.0%}, no decision "
+            f"With {strategy_words(r['strategy'])}: won {r['won']:.0%}{quality}, no decision "
             f"{r['no_decision']:.0%}, {hours}, {timing}."
         )
-    won, stuck = best("won", True), best("no_decision", False)
-    cheap, fast = best("seller_hours_per_won", False), best("median_weeks_to_decision", False)
-    picks = [
-        (won, "wins most often"),
-        (stuck, "leaves fewest deals without a decision"),
-        (cheap, "needs the fewest seller hours per win"),
-        (fast, "reaches decisions soonest"),
-    ]
-    said = "; ".join(f"{strategy_label(r['strategy'])} {what}" for r, what in picks if r)
-    if said:
-        lines.append("Trade-offs: " + said + ".")
+    lines.extend(pair_lines(list(summary["strategy"]), effects))
     return lines
+
+
+def pair_lines(strategies: list[str], effects: pd.DataFrame | None) -> list[str]:
+    """One verdict sentence per pair that matters (sim.analysis.verdict.headline_pairs)."""
+    if effects is None or effects.empty:
+        return []
+    rows = effects.to_dict("records")
+    said = [pair_sentence(pair_verdicts(rows, a, b)) for a, b in headline_pairs(strategies)]
+    return [line for line in said if line]
 
 
 def compare_report(
@@ -247,7 +241,7 @@ def compare_report(
         f"(seeds {seed} to {seed + replications - 1}), so differences come from the seller, "
         "not from who was in the room. Intervals are 95% bootstrap intervals."
     )
-    lines.extend(tradeoffs(summary))
+    lines.extend(tradeoffs(summary, effects))
     lines.append(
         "Deals still open at the horizon are censored in the timing figures: counted as open "
         "until then, never as closed. The words used are explained at the end."
