@@ -350,7 +350,11 @@ class ResultsStore:
         )
         self.failures_log = root / FAILURES
         self.points = {p["key"]: p for p in manifest["design"]}
-        self.parameter_names = list(manifest["experiment"]["parameters"])
+        # The varied parameters, then any other value of a design point (a sweep with
+        # policies labels each point with its `policy`, `world` and our seller's settings).
+        named = [*manifest["experiment"]["parameters"]]
+        named += [k for p in manifest["design"] for k in p["values"]]
+        self.parameter_names = list(dict.fromkeys(named))
         self.schema = self._deal_schema()
         self.lock = FolderLock(root)
         self.repaired: list[str] = []

@@ -10,8 +10,11 @@ install included, reads the top-level folders themselves.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from sim.config.loading import ConfigError
+from pydantic import ValidationError
+
+from sim.config.loading import ConfigError, describe_validation_error
 from sim.config.loading import load_scenario as load_scenario_file
 from sim.config.scenario import Scenario
 
@@ -52,6 +55,44 @@ def resolve(name_or_path: str | Path, kind: str = "scenario") -> Path:
     )
 
 
-def load_scenario(name_or_path: str | Path) -> Scenario:
-    """A scenario by name (`baseline`) or by file path, validated."""
-    return load_scenario_file(resolve(name_or_path, "scenario"))
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set `a.b.c` in nested dicts, creating the missing levels."""
+    *parents, leaf = path.split(".")
+    node = data
+    for key in parents:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            node[key] = child
+        node = child
+    node[leaf] = value
+
+
+def load_scenario(
+    name_or_path: str | Path, overrides: dict[str, Any] | None = None
+) -> Scenario:
+    """A scenario by name (`baseline`) or by file path, validated; `overrides` sets scenario
+    paths on top (`{"committee.size": 4}`), each applied over the defaults, so one number
+    changes without replacing its section. A bad override is a ConfigError naming it."""
+    path = resolve(name_or_path, "scenario")
+    scenario = load_scenario_file(path)
+    return with_overrides(scenario, overrides, str(path)) if overrides else scenario
+
+
+def with_overrides(
+    scenario: Scenario, overrides: dict[str, Any], source: str | None = None
+) -> Scenario:
+    """`scenario` with scenario paths set (see `load_scenario`); errors name `source`."""
+    data = scenario.model_dump(mode="json")
+    problems = []
+    for path, value in overrides.items():
+        if not isinstance(path, str) or not path or any(not k for k in path.split(".")):
+            problems.append(f"overrides: {path!r} is not a scenario path such as committee.size")
+        else:
+            set_path(data, path, value)
+    if not problems:
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as error:
+            problems = [f"overrides: {p}" for p in describe_validation_error(error)]
+    raise ConfigError(source or scenario.name, problems)

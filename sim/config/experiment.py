@@ -5,6 +5,11 @@ Parameters are addressed by their path in the scenario (`committee.size`,
 is the base scenario with those paths set, validated like any scenario file, so a bad value
 is reported with the parameter that produced it.
 
+An experiment may also name `policies`: settings of our seller (`strategy`, `discount`,
+`capacity_hours`, ... : the levers, `sim.config.uncertainties.LEVERS`) under a name each.
+Every policy runs at every design point on the same committees (replication r of every
+policy uses seed + r), so paired differences between policies come out per point.
+
 Limits, checked before anything is built or written: at most `MAX_DESIGN_POINTS` design points
 (grid product, LHS N, Sobol N*(D+2), Morris r*(D+1)), at most `MAX_PLANNED_RUNS` runs (points x
 replications), at most `MAX_REPLICATIONS` replications, seeds below `MAX_SEED`, and a name that
@@ -30,9 +35,9 @@ from pydantic import (
     model_validator,
 )
 
-from sim.config.catalogue import named_scenarios, resolve
+from sim.config.catalogue import named_scenarios, resolve, set_path
 from sim.config.loading import ConfigError, describe_validation_error, read_yaml, validate_mapping
-from sim.config.scenario import Scenario
+from sim.config.scenario import Scenario, SellerSpec
 
 MAX_DESIGN_POINTS = 20_000
 """Most design points an experiment may have (each is a validated scenario held in memory)."""
@@ -125,6 +130,15 @@ class Design(_Strict):
     )
 
 
+PolicySettings = dict[str, Any]
+"""A policy's settings of our seller: `sellers.<our vendor>` fields and their values."""
+
+LABEL_KEYS = ("policy", "world")
+"""Keys of a design point's values that label it instead of setting a scenario path: a sweep
+with policies stores each (policy, point) as a point whose `policy` names the policy and
+whose `world` is the index of the design point it shares with the other policies."""
+
+
 class Outputs(_Strict):
     """What is stored besides one row per deal (always kept)."""
 
@@ -150,11 +164,37 @@ class Experiment(_Strict):
         default_factory=dict, description="Scenario paths to vary, e.g. committee.size."
     )
     design: Design = Field(default_factory=Design)
+    policies: dict[str, PolicySettings] = Field(
+        default_factory=dict,
+        description="Our seller's policies, each run at every design point on the same "
+        "committees: a name -> seller settings (`{strategy: maze_guide, discount: 0.1}`), or a "
+        "list of strategy names. Empty: the scenario's own seller.",
+    )
     replications: int = Field(10, ge=1, le=MAX_REPLICATIONS, description="Runs per design point.")
     seed: int = Field(
         1, ge=0, le=MAX_SEED, description="Replication r of every point uses seed + r."
     )
     outputs: Outputs = Field(default_factory=Outputs)
+
+    @field_validator("policies", mode="before")
+    @classmethod
+    def _strategy_list(cls, policies: Any) -> Any:
+        """A list of strategy names is short for `{name: {strategy: name}}`."""
+        if isinstance(policies, list) and all(isinstance(p, str) for p in policies):
+            if len(set(policies)) != len(policies):
+                raise ValueError("a strategy is listed twice")
+            return {p: {"strategy": p} for p in policies}
+        return policies
+
+    @field_validator("policies")
+    @classmethod
+    def _policy_names(cls, policies: dict[str, PolicySettings]) -> dict[str, PolicySettings]:
+        for name in policies:
+            if not NAME_PATTERN.fullmatch(name):
+                raise ValueError(
+                    f"{name!r} cannot name a policy: use 1 to 64 letters, digits, `_`, `-` or `.`"
+                )
+        return policies
 
     @field_validator("name")
     @classmethod
@@ -189,10 +229,13 @@ class Experiment(_Strict):
                 f"design: {points:,} design points, more than the {MAX_DESIGN_POINTS:,} one "
                 "experiment may have (use fewer levels or samples, or split the experiment)"
             )
-        if points * self.replications > MAX_PLANNED_RUNS:
+        policies = max(1, len(self.policies))
+        runs = points * policies * self.replications
+        if runs > MAX_PLANNED_RUNS:
+            times = f" x {policies} policies" if policies > 1 else ""
             raise ValueError(
-                f"replications: {points:,} design points x {self.replications:,} replications "
-                f"plan {points * self.replications:,} runs, more than {MAX_PLANNED_RUNS:,} (use "
+                f"replications: {points:,} design points{times} x {self.replications:,} "
+                f"replications plan {runs:,} runs, more than {MAX_PLANNED_RUNS:,} (use "
                 "fewer replications or points, or split the experiment)"
             )
         return self
@@ -201,19 +244,6 @@ class Experiment(_Strict):
         """Hash of everything that decides which runs exist and what they compute."""
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set `a.b.c` in nested dicts, creating the missing levels."""
-    *parents, leaf = path.split(".")
-    node = data
-    for key in parents:
-        child = node.get(key)
-        if not isinstance(child, dict):
-            child = {}
-            node[key] = child
-        node = child
-    node[leaf] = value
 
 
 class LoadedExperiment:
@@ -227,10 +257,26 @@ class LoadedExperiment:
         # changes one number instead of replacing the default vendors.
         self._resolved = validate_mapping(Scenario, base_scenario, source).model_dump(mode="json")
 
+    @property
+    def our_vendor(self) -> str:
+        return str(self._resolved["our_vendor"])
+
+    def policy_values(self, name: str) -> dict[str, Any]:
+        """Policy `name` as design point values: its label and our seller's paths, for every
+        field any policy sets (a field this one leaves alone keeps the base seller's value),
+        so every policy's point has the same columns."""
+        policies = self.experiment.policies
+        fields = list(dict.fromkeys(k for settings in policies.values() for k in settings))
+        seller = self._resolved["sellers"].get(self.our_vendor) or SellerSpec().model_dump()
+        settings = {k: seller.get(k) for k in fields} | policies[name]
+        path = f"sellers.{self.our_vendor}"
+        return {"policy": name, **{f"{path}.{k}": v for k, v in settings.items()}}
+
     def scenario_for(self, values: dict[str, Any]) -> Scenario:
         data = copy.deepcopy(self._resolved)
         for path, value in values.items():
-            set_path(data, path, value)
+            if path not in LABEL_KEYS:
+                set_path(data, path, value)
         try:
             return Scenario.model_validate(data)
         except ValidationError as error:
@@ -241,25 +287,37 @@ class LoadedExperiment:
             ) from error
 
 
-def load_experiment(name_or_path: str | Path) -> LoadedExperiment:
-    """Read an experiment (a file, or a name such as `funnel_vs_maze`) and its base
-    scenario; check every parameter path once."""
-    path = resolve(name_or_path, "experiment")
-    experiment = validate_mapping(Experiment, read_yaml(path), str(path))
+def load_experiment(name_or_path: str | Path | Experiment | dict[str, Any]) -> LoadedExperiment:
+    """Read an experiment (a file, a name such as `funnel_vs_maze`, or one built in code as an
+    `Experiment` or a mapping) and its base scenario; check every parameter path and policy
+    once. An experiment built in code finds its `scenario` by name or relative to the
+    working folder."""
+    if isinstance(name_or_path, Experiment | dict):
+        source = "experiment"
+        data = name_or_path
+        if isinstance(data, Experiment):
+            data = data.model_dump(mode="json", exclude_unset=True)
+        experiment = validate_mapping(Experiment, data, source)
+        folder = Path.cwd()
+    else:
+        path = resolve(name_or_path, "experiment")
+        source = str(path)
+        experiment = validate_mapping(Experiment, read_yaml(path), source)
+        folder = path.parent
     base: dict[str, Any] = {}
     if experiment.scenario is not None:
-        scenario_path = (path.parent / experiment.scenario).resolve()
+        scenario_path = (folder / experiment.scenario).resolve()
         if not scenario_path.exists() and experiment.scenario in named_scenarios():
             scenario_path = named_scenarios()[experiment.scenario]
         if not scenario_path.exists():
             raise ConfigError(
-                str(path), [f"scenario: no such file ({scenario_path}) and no named scenario"]
+                source, [f"scenario: no such file ({scenario_path}) and no named scenario"]
             )
         base = read_yaml(scenario_path)
         validate_mapping(Scenario, base, str(scenario_path))
     for key, value in experiment.base.items():
         set_path(base, key, value)
-    loaded = LoadedExperiment(experiment, base, str(path))
+    loaded = LoadedExperiment(experiment, base, source)
     problems = []
     for name, parameter in experiment.parameters.items():
         probe = parameter.values[0] if parameter.values is not None else parameter.level(0.0)
@@ -276,6 +334,35 @@ def load_experiment(name_or_path: str | Path) -> LoadedExperiment:
                 problems.append(f"parameters.{name}: {error}")
     if not experiment.parameters and experiment.design.kind != "grid":
         problems.append("parameters: samplers need at least one parameter")
+    problems += policy_problems(loaded)
     if problems:
-        raise ConfigError(str(path), problems)
+        raise ConfigError(source, problems)
     return loaded
+
+
+def policy_problems(loaded: LoadedExperiment) -> list[str]:
+    """What is wrong with the experiment's policies, each naming `policies.<name>.<field>`."""
+    problems = []
+    seller = f"sellers.{loaded.our_vendor}."
+    for name, settings in loaded.experiment.policies.items():
+        values = loaded.policy_values(name)
+        clashes = [p for p in loaded.experiment.parameters if p.startswith(seller)]
+        clashes = [p for p in clashes if p in values]
+        problems += [
+            f"policies.{name}.{p.removeprefix(seller)}: also a varied parameter ({p}); set "
+            "our seller's levers in the policies or in the parameters, not both"
+            for p in clashes
+        ]
+        if not settings:
+            problems.append(f"policies.{name}: give at least one setting of our seller")
+            continue
+        try:
+            loaded.scenario_for(values)
+        except ConfigError as error:
+            for problem in error.problems:
+                detail = problem.split(": ", 1)[1]  # after "design point (...)"
+                if detail.startswith(seller):
+                    problems.append(f"policies.{name}.{detail.removeprefix(seller)}")
+                else:
+                    problems.append(f"policies.{name}: {detail}")
+    return problems

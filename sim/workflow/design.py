@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.config.experiment import Experiment
+from sim.config.experiment import Experiment, LoadedExperiment
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +72,18 @@ def design_points(experiment: Experiment) -> list[DesignPoint]:
 def base_point() -> DesignPoint:
     """The one design point of a study without uncertainties: the scenario as written."""
     return DesignPoint(0, {}, point_key(0, {}))
+
+
+def policy_points(loaded: LoadedExperiment, points: list[DesignPoint]) -> list[DesignPoint]:
+    """The design points of a sweep with policies: every (point, policy) as a point of its
+    own, whose values carry `policy` (its name), `world` (the design point's index, shared
+    by every policy there) and our seller's settings, so a results folder stores them like
+    any point and replays them; point i's policies are points i*P .. i*P+P-1."""
+    names = list(loaded.experiment.policies)
+    crossed = []
+    for point in points:
+        for j, name in enumerate(names):
+            values = {**loaded.policy_values(name), "world": point.index, **point.values}
+            index = point.index * len(names) + j
+            crossed.append(DesignPoint(index, values, point_key(index, values)))
+    return crossed

@@ -92,6 +92,29 @@ def strategy_policies(strategies: Sequence[str]) -> list[Policy]:
     return [Policy.strategy(s) for s in strategies]
 
 
+PolicySpec = Policy | str
+"""A policy, or a strategy name (`"maze_guide"`: our seller following it)."""
+
+
+def as_policies(
+    policies: Sequence[PolicySpec] | Mapping[str, Mapping[str, Any]],
+) -> tuple[Policy, ...]:
+    """Policies from what a user writes: `Policy` objects, strategy names, or a mapping of
+    policy name -> our seller's settings (an experiment file's `policies:` section)."""
+    if isinstance(policies, Mapping):
+        return tuple(Policy(name, dict(settings)) for name, settings in policies.items())
+    if isinstance(policies, str):
+        raise TypeError("policies: give a list of strategies or policies, not one string")
+    return tuple(p if isinstance(p, Policy) else Policy.strategy(p) for p in policies)
+
+
+def default_policies(base: Scenario | LoadedExperiment) -> tuple[Policy, ...]:
+    """An experiment's own `policies:`, else the scenario's seller as written."""
+    if isinstance(base, LoadedExperiment) and base.experiment.policies:
+        return as_policies(base.experiment.policies)
+    return (AS_WRITTEN,)
+
+
 @dataclass(frozen=True)
 class Study:
     """Which runs exist: `policies` x `points` x `replications`, on `base` (a scenario, or
@@ -239,7 +262,7 @@ class RunFailed(RuntimeError):
 
 def evaluate(
     base: Scenario | LoadedExperiment,
-    policies: Sequence[Policy] = (AS_WRITTEN,),
+    policies: Sequence[PolicySpec] | Mapping[str, Mapping[str, Any]] | None = None,
     points: Sequence[DesignPoint] = (base_point(),),
     replications: int = 1,
     *,
@@ -251,8 +274,12 @@ def evaluate(
     """Simulate policies x design points x replications in memory: one tidy row per deal,
     columns policy, point (design point index), replication, seed, the point's parameter
     values, then every metric; ordered by policy (as given), point and replication.
-    Results do not depend on the executor. A run that raises raises `RunFailed`."""
-    study = Study(base, tuple(policies), tuple(points), replications, seed)
+    `policies` are `Policy` objects, strategy names or a name -> settings mapping (default:
+    an experiment's own `policies:`, else the scenario's seller as written); every policy
+    meets the same committees at each point. Results do not depend on the executor. A run
+    that raises raises `RunFailed`."""
+    chosen = default_policies(base) if policies is None else as_policies(policies)
+    study = Study(base, chosen, tuple(points), replications, seed)
     rows: list[Row] = []
 
     def keep(result: BatchResult) -> None:

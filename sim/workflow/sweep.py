@@ -12,7 +12,7 @@ from sim.config.experiment import Experiment, LoadedExperiment
 from sim.config.loading import validate_mapping
 from sim.runner import BatchResult, Executors, Row, Run
 from sim.store import ResultsStore
-from sim.workflow.design import DesignPoint, design_points
+from sim.workflow.design import DesignPoint, design_points, policy_points
 from sim.workflow.results import Results
 from sim.workflow.study import Progress, Study, Tally, execute_study
 
@@ -36,11 +36,15 @@ def keeps_events(point: str, replication: int, fraction: float) -> bool:
 
 def sweep_plan(loaded: LoadedExperiment) -> Study:
     """The experiment as a study; every design point's scenario is checked (by building
-    them all once) before any folder is created or any run is started."""
+    them all once) before any folder is created or any run is started. With `policies`,
+    each (design point, policy) is a stored point of its own (`policy_points`); replication
+    r of every one uses seed + r, so the policies meet the same committees."""
     cached = getattr(loaded, "_sweep_plan", None)
     if cached is None:
         experiment = loaded.experiment
         points = tuple(design_points(experiment))
+        if experiment.policies:
+            points = tuple(policy_points(loaded, list(points)))
         cached = Study(
             loaded, points=points, replications=experiment.replications, seed=experiment.seed
         )
