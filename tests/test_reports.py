@@ -600,7 +600,9 @@ def test_compare_report_sections(reports: Reports, pages: dict[str, Page]) -> No
     assert '"type":"sankey"' in reports.text["compare"]
     assert all(s in report.summary[1] for s in COMPARE_SELLERS)
     forest = dict(figures(pages["compare"]))["Paired effects"]
-    assert "against no seller (none)" in forest.layout.title.text
+    labels = list(forest.data[0].y)
+    assert any(label.startswith("maze guide vs funnel pusher: ") for label in labels), labels
+    assert not any("high-quality purchase" in label for label in labels)
 
 
 def test_compare_report_of_one_strategy_has_no_paired_effects(reports: Reports) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim.config.labels import display_number
 from sim.config.scenario import DecisionRule
 from sim.model.result import DealResult
 from sim.report import palette
@@ -217,6 +219,105 @@ def _rule_levels(figure: go.Figure, rule: DecisionRule, row: int, col: int, axis
         )
 
 
+MET_COLOUR = "#2a9d8f"
+UNMET_COLOUR = "#e4e7eb"
+BLOCKED_COLOUR = "#c1292e"
+
+
+def rule_conditions(deal: DealResult, rule: DecisionRule) -> list[tuple[str, dict[int, str]]]:
+    """The decision rule's conditions (sim.model.decision.is_decided, then the vetoes), each
+    with its state every week: 'met', 'not met' or 'blocked' (a veto), and the last lane
+    'decide' met in a week when all of them are. Lane names carry the thresholds, rounded."""
+    vetoed = {e.week for e in deal.events if e.action == "veto"}
+    support = f"support >= {rule.support_threshold:.0%}"
+    confidence = f"confidence >= {rule.confidence_threshold:.0%}"
+    uncertainty = f"uncertainty <= {display_number(rule.max_uncertainty)}"
+    veto = "no veto" if rule.vetoes else "no veto (vetoes off)"
+    lanes: dict[str, dict[int, str]] = {
+        support: {},
+        confidence: {},
+        uncertainty: {},
+        veto: {},
+        "all met: decide": {},
+    }
+    for c in deal.committee_weekly:
+        checks = (
+            c.support >= rule.support_threshold,
+            c.confidence >= rule.confidence_threshold,
+            not math.isnan(c.uncertainty) and c.uncertainty <= rule.max_uncertainty,
+        )
+        for name, ok in zip((support, confidence, uncertainty), checks, strict=True):
+            lanes[name][c.week] = "met" if ok else "not met"
+        lanes[veto][c.week] = "blocked" if c.week in vetoed else "met"
+        decided = all(checks) and c.week not in vetoed
+        lanes["all met: decide"][c.week] = "met" if decided else "not met"
+    return list(lanes.items())
+
+
+def _condition_hover(deal: DealResult, rule: DecisionRule) -> dict[int, str]:
+    """Week -> the committee's values against the rule, for the strip's hover."""
+    texts = {}
+    for c in deal.committee_weekly:
+        unsure = "not recorded" if math.isnan(c.uncertainty) else f"{c.uncertainty:.3f}"
+        texts[c.week] = (
+            f"support {c.support:.0%} (needs {rule.support_threshold:.0%}), confidence "
+            f"{c.confidence:.0%} (needs {rule.confidence_threshold:.0%}), supporters' "
+            f"remaining uncertainty {unsure} (at most {display_number(rule.max_uncertainty)})"
+        )
+    return texts
+
+
+def _rule_traces(deal: DealResult, rule: DecisionRule, legend: bool) -> list[go.Scatter]:
+    """The decision rule drawn whole: one lane per condition, a square per week where it is
+    met (red where a veto blocked), a star at the first week it is met."""
+    hover = _condition_hover(deal, rule)
+    traces = []
+    styles = (("met", MET_COLOUR, "condition met"), ("blocked", BLOCKED_COLOUR, "vetoed"))
+    for state, colour, name in styles:
+        points = [
+            (week, lane) for lane, weeks in rule_conditions(deal, rule)
+            for week, seen in weeks.items() if seen == state
+        ]  # fmt: skip
+        traces.append(
+            go.Scatter(
+                x=[w for w, _ in points],
+                y=[lane for _, lane in points],
+                mode="markers",
+                name=name,
+                legendgroup=name,
+                showlegend=legend and bool(points),
+                marker={"symbol": "square", "size": 9, "color": colour},
+                customdata=[hover.get(w, "") for w, _ in points],
+                hovertemplate="week %{x}: %{y} " + state + "<br>%{customdata}<extra></extra>",
+            )
+        )
+    firsts = [
+        (min(w for w, seen in weeks.items() if seen == "met"), lane)
+        for lane, weeks in rule_conditions(deal, rule)
+        if any(seen == "met" for seen in weeks.values())
+    ]
+    traces.append(
+        go.Scatter(
+            x=[w for w, _ in firsts],
+            y=[lane for _, lane in firsts],
+            mode="markers+text",
+            text=[f"week {w}" for w, _ in firsts],
+            textposition="middle left",
+            textfont={"size": 10, "color": "#1f2933"},
+            name="first week met",
+            legendgroup="first",
+            showlegend=legend and bool(firsts),
+            marker={"symbol": "star", "size": 12, "color": "#1f2933"},
+            hovertemplate="%{y}: first met in week %{x}<extra></extra>",
+        )
+    )
+    return traces
+
+
+def _rule_lanes(rule: DecisionRule, deal: DealResult) -> list[str]:
+    return list(reversed([lane for lane, _ in rule_conditions(deal, rule)]))
+
+
 def side_by_side(
     deals: list[DealResult],
     titles: list[str],
@@ -230,15 +331,16 @@ def side_by_side(
     names = [s["name"] for s in deals[0].stakeholders]
     last = last_week or max(d.weeks_simulated for d in deals)
     lanes = 30 * len(names)
+    strip = 120 if rule is not None else 0
     figure = make_subplots(
-        rows=2,
+        rows=3 if rule is not None else 2,
         cols=2,
         shared_yaxes=True,
         shared_xaxes=True,
         subplot_titles=titles,
         horizontal_spacing=0.03,
-        vertical_spacing=0.06,
-        row_heights=[lanes, 170],
+        vertical_spacing=0.05,
+        row_heights=[lanes, 170, strip] if rule is not None else [lanes, 170],
     )
     for col, deal in enumerate(deals, start=1):
         for trace in _swimlane_traces(deal, legend=col == 1):
@@ -261,8 +363,10 @@ def side_by_side(
         )
         if rule is not None:
             _rule_levels(figure, rule, 2, col, str(2 + col))
+            for trace in _rule_traces(deal, rule, legend=col == 1):
+                figure.add_trace(trace, row=3, col=col)
         if divergence:
-            for row in (1, 2):
+            for row in range(1, 4 if rule is not None else 3):
                 figure.add_vrect(
                     x0=divergence - 0.5,
                     x1=divergence + 0.5,
@@ -279,6 +383,11 @@ def side_by_side(
         row=1,
     )
     figure.update_yaxes(tickformat=".0%", range=[0, 1.05], row=2)
+    if rule is not None:
+        figure.update_yaxes(
+            categoryorder="array", categoryarray=_rule_lanes(rule, deals[0]), row=3
+        )
+        figure.update_xaxes(title_text="", row=2)
     figure.update_yaxes(title_text="stakeholder", row=1, col=1)
     figure.update_yaxes(title_text="share", row=2, col=1)
     figure.update_xaxes(**week_axis(last))
@@ -290,8 +399,8 @@ def side_by_side(
             else "The same committee, two sellers",
             "font": {"size": 14, "color": "#c1292e" if divergence else "#1f2933"},
         },
-        height=190 + lanes + 170,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.1, "x": 0, "xanchor": "left"},
+        height=190 + lanes + 170 + strip,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0, "xanchor": "left"},
         margin={"l": 10, "r": 10, "t": 70, "b": 90},
     )
     return figure
@@ -307,13 +416,19 @@ def preferences(
     labels = deal.option_labels
     colours = option_colours(deal)
     names = [s["name"] for s in deal.stakeholders]
+    lanes = 30 * len(names)
+    strip = 130 if rule is not None else 0
     figure = make_subplots(
-        rows=2,
+        rows=3 if rule is not None else 2,
         cols=1,
         shared_xaxes=True,
-        row_heights=[0.6, 0.4],
-        vertical_spacing=0.1,
-        subplot_titles=("favourite option of each stakeholder", "the committee"),
+        row_heights=[lanes, 200, strip] if rule is not None else [lanes, 200],
+        vertical_spacing=0.08,
+        subplot_titles=(
+            "favourite option of each stakeholder",
+            "the committee",
+            "the decision rule, week by week: a purchase needs every condition in one week",
+        ),
     )
     for option, label in labels.items():
         states = [s for s in deal.weekly if s.preferred == option]
@@ -342,6 +457,12 @@ def preferences(
         figure.add_trace(trace, row=2, col=1)
     if rule is not None:
         _rule_levels(figure, rule, 2, 1, "2")
+        for trace in _rule_traces(deal, rule, legend=True):
+            figure.add_trace(trace, row=3, col=1)
+        figure.update_yaxes(
+            categoryorder="array", categoryarray=_rule_lanes(rule, deal), row=3, col=1
+        )
+        figure.update_xaxes(title_text="", row=2, col=1)
     figure.update_yaxes(
         title_text="stakeholder",
         categoryorder="array",
@@ -353,7 +474,7 @@ def preferences(
     figure.update_xaxes(**week_axis(last_week or deal.weeks_simulated))
     figure.update_xaxes(title_text="", row=1, col=1)
     figure.update_layout(
-        height=300 + 30 * len(names) + 200,
+        height=220 + lanes + 200 + strip,
         legend=TOP_LEGEND,
         margin={"l": 10, "r": 10, "t": 80, "b": 40},
     )

@@ -267,9 +267,10 @@ def compare_report(
         page.add(
             Section(
                 "Paired effects",
-                f"How much more or less often each ending happens than with "
-                f"{strategy_label(strategies[0])} on the same committees (risk difference), "
-                "with 95% paired bootstrap intervals; hover for the ratio (relative risk).",
+                "How much more or less often each ending happens with one strategy than with "
+                "another on the same committees (risk difference), every pair, with 95% paired "
+                "bootstrap intervals; hover for the ratio (relative risk). An interval that "
+                "crosses zero cannot tell the two apart on this many committees.",
                 compare_figures.forest(effects),
             )
         )
@@ -386,9 +387,15 @@ def sweep_report(store: ResultsStore, metric: str = "won") -> Page:
     return page
 
 
-def facts_report(scenario: Scenario, replications: int, seed: int, table: pd.DataFrame) -> Page:
+def facts_report(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    table: pd.DataFrame,
+    f11_curve: pd.DataFrame | None = None,
+) -> Page:
     from sim.analysis.facts import format_value
-    from sim.report.facts_figures import tolerance_chart
+    from sim.report.facts_figures import f11_curve_chart, tolerance_chart
 
     inside = table[table["fitted"]]["inside"].dropna()
     checks = table[~table["fitted"]].dropna(subset=["inside"])
@@ -438,4 +445,13 @@ def facts_report(scenario: Scenario, replications: int, seed: int, table: pd.Dat
             ],
         )
     )
+    if f11_curve is not None:
+        page.add(
+            Section(
+                "F11 over the regret margin",
+                "F11 recomputed from the same deals' stored shortfalls at each margin: how much "
+                "of the guide's lead in high-quality wins rests on where the margin sits.",
+                f11_curve_chart(f11_curve),
+            )
+        )
     return page
