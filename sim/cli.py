@@ -9,6 +9,7 @@ Ctrl-C stops with exit status 130.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -28,10 +29,10 @@ from typer._click.exceptions import UsageError as CommandLineError
 # Only light modules are imported here: every command imports the model, the workflow, the
 # store, the statistics and the reports it needs when it runs, so that `b2bsim run` or
 # `--version` do not pay for pandas, DuckDB, Dask, SciPy or Plotly they never use.
+from sim.arguments import MAX_PROCESSES, strategy_list
 from sim.config import ConfigError, Scenario, load_scenario
 from sim.config.catalogue import named_scenarios
 from sim.config.experiment import MAX_REPLICATIONS, MAX_SEED, load_experiment
-from sim.config.registry import STRATEGIES, STRATEGY_NAMES
 from sim.config.scenario import Territory as TerritorySettings
 from sim.files import EXPORT_FORMATS, OutputError, write_atomically
 from sim.safe_text import safe_text
@@ -100,26 +101,20 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 HtmlFile = Annotated[
     Path | None, typer.Option("--html", help="Also write an interactive HTML report here.")
 ]
-MAX_PROCESSES = 256
-"""Most local processes a command may start (each holds the model, ~150 MB)."""
 Workers = Annotated[
     int | None, typer.Option(min=1, max=MAX_PROCESSES, help="Processes (default: all cores).")
 ]
+MAX_EXPLORE_SECONDS = 30 * 24 * 3600
+"""Longest `explore --max-seconds` (a month); beyond, leave it out and stop with Ctrl-C."""
 RootSeed = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Replication r uses seed S + r.")]
 
 
 def parse_strategies(text: str, option: str) -> list[str]:
-    strategies = [s.strip() for s in text.split(",") if s.strip()]
-    unknown = [s for s in strategies if s not in STRATEGIES]
-    if not strategies or unknown:
-        raise UsageError(
-            f"{option}: unknown strategy {unknown[0]!r} (available: {', '.join(STRATEGY_NAMES)})"
-            if unknown
-            else f"{option}: give at least one strategy"
-        )
-    if len(set(strategies)) != len(strategies):
-        raise UsageError(f"{option}: a strategy is listed twice")
-    return strategies
+    """Comma-separated strategy names, checked as the Python API checks a list of them."""
+    try:
+        return strategy_list([s.strip() for s in text.split(",") if s.strip()], option)
+    except (TypeError, ValueError) as error:
+        raise UsageError(str(error)) from None
 
 
 def strategy_scenarios(settings: Scenario, strategies: list[str], option: str) -> list[Scenario]:
@@ -226,7 +221,7 @@ def replay(
 
 
 def tell_deal(settings: Scenario, seed: int, deal: DealResult, telling: Telling) -> None:
-    from sim.story import brief_story, tell_story, verdict
+    from sim.story import brief_story, tell_story, verdict, verdict_in_brief
 
     written = None
     if telling.html is not None:
@@ -237,6 +232,8 @@ def tell_deal(settings: Scenario, seed: int, deal: DealResult, telling: Telling)
         sys.stdout.write(json.dumps(deal.to_dict(), default=str) + "\n")
         return
     out.print(title_line(settings, seed))
+    for line in [*verdict_in_brief(deal, settings.decision), ""]:
+        out.print(line, markup=False)
     if telling.brief:
         for line in brief_story(deal, settings.decision):
             out.print(line, markup=False)
@@ -777,16 +774,24 @@ def explore(
         ),
     ] = "127.0.0.1",
     max_seconds: Annotated[
-        float | None, typer.Option(min=1, help="Stop by itself after this many seconds.")
+        float | None,
+        typer.Option(
+            min=1, max=MAX_EXPLORE_SECONDS, help="Stop by itself after this many seconds."
+        ),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Processes for comparisons (default: all cores).")
+        int | None,
+        typer.Option(
+            min=1, max=MAX_PROCESSES, help="Processes for comparisons (default: all cores)."
+        ),
     ] = None,
 ) -> None:
     """Serve the interactive scenario explorer for trainers (and a workshop with --host)."""
     from sim.app.access import Access
     from sim.app.server import free_port, port_problem, serve
 
+    if max_seconds is not None and not math.isfinite(max_seconds):  # nan passes the range
+        raise UsageError(f"--max-seconds: {max_seconds} is not a number of seconds")
     try:
         chosen = port or free_port(host)
     except OSError as error:

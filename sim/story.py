@@ -301,7 +301,7 @@ def _remaining_uncertainty(week: CommitteeWeek, rule: DecisionRule) -> str:
     within = "within" if week.uncertainty <= rule.max_uncertainty else "above"
     return (
         f", and its supporters' remaining uncertainty was {week.uncertainty:.2g} ({within} the "
-        f"{rule.max_uncertainty:.3g} allowed)"
+        f"{rule.max_uncertainty:.2g} allowed)"
     )
 
 
@@ -420,6 +420,44 @@ def verdict(deal: DealResult, rule: DecisionRule) -> str:
         _seller_effort(deal),
     ]
     return safe_text(" ".join(s for s in sentences if s), markup=False)
+
+
+def verdict_in_brief(deal: DealResult, rule: DecisionRule) -> list[str]:
+    """The verdict in three lines, for a room: how it ended; each condition of the decision
+    rule at the end, met or short, and urgency against the stall level; our seller's hours
+    against the rival's."""
+    ending = outcome_sentence(deal)
+    lines = [ending[0].upper() + ending[1:] + "."]
+    if deal.committee_weekly:
+        last = deal.committee_weekly[-1]
+        unsure = last.uncertainty
+        checks = [
+            ("support", last.support >= rule.support_threshold,
+             f"{last.support:.0%} of {rule.support_threshold:.0%} needed"),
+            ("confidence", last.confidence >= rule.confidence_threshold,
+             f"{last.confidence:.0%} of {rule.confidence_threshold:.0%} needed"),
+        ]  # fmt: skip
+        if not math.isnan(unsure):
+            checks.append(
+                ("uncertainty", unsure <= rule.max_uncertainty,
+                 f"{unsure:.2g}, at most {rule.max_uncertainty:.2g} allowed")
+            )  # fmt: skip
+        said = ", ".join(f"{name} {'met' if ok else 'short'} ({why})" for name, ok, why in checks)
+        urgency = "below" if last.urgency < rule.stall_urgency else "above"
+        lines.append(
+            f"The rule at the end: {said}; urgency {last.urgency:.2f}, {urgency} the stall "
+            f"level {rule.stall_urgency:.2f}."
+        )
+    ours = deal.seller_hours.get(deal.our_vendor, 0.0)
+    others = sum(h for v, h in deal.seller_hours.items() if v != deal.our_vendor)
+    strategy = deal.strategies.get(deal.our_vendor, "none")
+    seller = (
+        "We had no seller"
+        if strategy == "none"
+        else f"Our seller ({strategy.replace('_', ' ')}) spent {ours:.0f} hours"
+    )
+    lines.append(f"{seller}; the other sellers {others:.0f} hours.")
+    return [safe_text(line, markup=False) for line in lines]
 
 
 def turning_points(deal: DealResult) -> list[str]:

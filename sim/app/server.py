@@ -21,7 +21,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from pydantic import ValidationError
 
-from sim.app.access import Access
+from sim.app.access import Access, session_id
 from sim.app.controls import (
     Controls,
     apply_controls,
@@ -38,7 +38,7 @@ from sim.config.catalogue import named_scenarios
 from sim.config.loading import describe_validation_error
 from sim.model import DealResult, simulate
 from sim.report import compare_figures, deal_figures
-from sim.report.palette import strategy_label
+from sim.report.palette import strategy_label, strategy_words
 from sim.report.reports import (
     compare_report,
     deal_report,
@@ -46,7 +46,7 @@ from sim.report.reports import (
     tradeoffs,
     versus_report,
 )
-from sim.story import divergence_week, tell_story, verdict
+from sim.story import divergence_week, tell_story, verdict, verdict_in_brief
 
 log = logging.getLogger("b2bsim.explore")
 
@@ -312,15 +312,16 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
             ]
             ended = [d for d, s in ((deal, shown), (other, other_shown)) if s is d]
             why = [
-                html.P(f"With {strategy_label(_strategy(d))}: {verdict(d, scenario.decision)}")
+                part
                 for d in ended
+                for part in _why(d, scenario, f"With {strategy_words(_strategy(d))}: ")
             ]
         else:
             timeline = deal_figures.timeline(shown, title=title, ongoing=ongoing, last_week=last)
             preferences = deal_figures.preferences(shown, scenario.decision, last_week=last)
             preferences_style = SHOWN
             story = _story_lines(shown, week)
-            why = [] if ongoing else [html.P(verdict(deal, scenario.decision))]
+            why = [] if ongoing else _why(deal, scenario)
         label = f"week {week} of {last}"
         if not ongoing:
             label += f": {deal.outcome.value.replace('_', ' ')}"
@@ -357,7 +358,7 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
             scenario, scenario.available_strategies(), int(replications), chosen.seed
         )
         try:
-            job_id = board.start(job, str(client or ""))
+            job_id = board.start(job, str(client or "")[:64], session_id())
         except Busy as busy:
             return no_update, True, _message(str(busy))
         data = {
@@ -474,6 +475,15 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
         return dcc.send_string(page.render(), data["filename"]), None
 
     return app
+
+
+def _why(deal: DealResult, scenario: Scenario, prefix: str = "") -> list[html.P]:
+    """The three-line verdict, in bold, above the full one."""
+    brief = verdict_in_brief(deal, scenario.decision)
+    return [
+        html.P(prefix + " ".join(brief), className="verdict-brief"),
+        html.P(verdict(deal, scenario.decision)),
+    ]
 
 
 def _words(deal: DealResult) -> str:

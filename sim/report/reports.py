@@ -18,7 +18,7 @@ from sim.report import compare_figures, deal_figures, sweep_figures
 from sim.report.page import Page, Section
 from sim.report.palette import strategy_label, strategy_words
 from sim.store import ResultsStore
-from sim.story import tell_story, verdict
+from sim.story import tell_story, verdict, verdict_in_brief
 
 Changes = list[tuple[str, str]]  # (setting, value) changed from the scenario as loaded
 
@@ -89,7 +89,7 @@ def seller_words(deal: DealResult) -> str:
     strategy = deal.strategies.get(deal.our_vendor, "none")
     if strategy == "none":
         return "no seller of ours"
-    return f"our seller as {strategy_label(strategy)}"
+    return f"our seller as {strategy_words(strategy)}"
 
 
 def deal_report(deal: DealResult, scenario: Scenario, changes: Changes | None = None) -> Page:
@@ -101,7 +101,8 @@ def deal_report(deal: DealResult, scenario: Scenario, changes: Changes | None = 
             *_changes_line(changes),
             f"This report follows one simulated purchase by a committee of "
             f"{deal.n_stakeholders}, week by week, with {seller_words(deal)}.",
-            "Why it ended this way: " + verdict(deal, scenario.decision),
+            *verdict_in_brief(deal, scenario.decision),
+            "Why it ended this way, in full: " + verdict(deal, scenario.decision),
             f"Stakeholders looped back to a job they had left {metrics['loopbacks']} times "
             f"({metrics['loopbacks_per_stakeholder']:.1f} each); "
             f"{metrics['share_with_sellers']:.0%} of their buying time was spent with sellers.",
@@ -149,7 +150,11 @@ def versus_report(
             f"{strategy_label(strategies[0])} and as {strategy_label(strategies[1])}; "
             "everything else is identical.",
             *(
-                f"With {strategy_label(s)}: {verdict(d, scenario.decision)}"
+                f"With {strategy_words(s)}: " + " ".join(verdict_in_brief(d, scenario.decision))
+                for s, d in deals.items()
+            ),
+            *(
+                f"With {strategy_words(s)}, in full: {verdict(d, scenario.decision)}"
                 for s, d in deals.items()
             ),
             f"The stories diverge in week {divergence}."
