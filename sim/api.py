@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from sim.analysis.facts import Facts as Facts
+from sim.analysis.facts import facts_of
 from sim.config.catalogue import load_scenario as load_scenario
 from sim.config.catalogue import named_experiments as named_experiments
 from sim.config.catalogue import named_scenarios as named_scenarios
@@ -26,6 +28,7 @@ from sim.config.scenario import Scenario as Scenario
 from sim.model import DealResult as DealResult
 from sim.model import simulate as simulate_scenario
 from sim.runner import Executors as Executors
+from sim.workflow.calibration import run_battery
 from sim.workflow.compare import DEFAULT_STRATEGIES
 from sim.workflow.compare import Comparison as Comparison
 from sim.workflow.compare import compare as compare_scenario
@@ -61,6 +64,21 @@ def compare(
     return compare_scenario(
         as_scenario(scenario), strategies, replications, seed, executors, progress
     )
+
+
+def facts(
+    scenario: Scenario | str | Path = "baseline",
+    replications: int = 300,
+    seed: int = 1,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Facts:
+    """The stylized facts on the same committees with our seller as a funnel-pusher and as
+    a maze-guide: `.table` (one row per fact, 95% intervals, tolerance, inside),
+    `.f11_curve` (F11 over the regret margin) and `.to_json()`."""
+    settings = as_scenario(scenario)
+    data = run_battery(settings, replications, seed, Executors(workers), progress)
+    return facts_of(data, settings.name, replications, seed, settings.decision.regret_margin)
 
 
 def sweep(

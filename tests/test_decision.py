@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.config.scenario import DecisionRule
 from sim.model import BuyingCommitteeModel, Outcome, simulate
@@ -14,6 +17,8 @@ from sim.model.decision import (
     deal_quality,
     is_decided,
     opposing_vetoes,
+    regret_degree,
+    regret_degrees,
     stall_reason,
 )
 from sim.story import tell_story
@@ -282,6 +287,62 @@ def test_deal_quality_weighs_members_by_influence() -> None:
     quiet = member(influence=1.0, priorities=(0.0, 1.0), mean=TRUTH)
     quality = deal_quality([loud, quiet], OURS, TRUTH, [OURS, RIVAL], 0.03)
     assert quality.true_value == pytest.approx(0.9 * 0.7 + 0.1 * 0.6)
+
+
+def test_the_shortfall_is_the_larger_gap_floored_at_zero() -> None:
+    oversold = ((0.5, 0.5), (0.95, 0.9), (0.6, 0.6))
+    quality = deal_quality([member(mean=oversold)], OURS, TRUTH, [OURS, RIVAL], 0.03)
+    assert quality.shortfall == pytest.approx(quality.expected_value - quality.true_value)
+    passed_over = deal_quality([member(mean=TRUTH)], RIVAL, TRUTH, [OURS, RIVAL], 0.03)
+    assert passed_over.shortfall == pytest.approx(
+        passed_over.best_true_value - passed_over.true_value
+    )
+    undersold = ((0.5, 0.5), (0.4, 0.4), (0.6, 0.6))  # true 0.65, believed 0.4, the best
+    pleased = deal_quality([member(mean=undersold)], OURS, TRUTH, [OURS, RIVAL], 0.03)
+    assert pleased.shortfall == 0.0 and pleased.degree == 0.0 and pleased.regret is False
+
+
+def test_the_regret_degree_ramps_from_none_to_full_over_twice_the_margin() -> None:
+    assert regret_degree(0.0, 0.03) == 0.0
+    assert regret_degree(0.015, 0.03) == pytest.approx(0.25)
+    assert regret_degree(0.03, 0.03) == 0.5
+    assert regret_degree(0.06, 0.03) == 1.0
+    assert regret_degree(0.5, 0.03) == 1.0
+    # A margin of 0: any shortfall is full regret, none is none.
+    assert (regret_degree(0.0, 0.0), regret_degree(1e-9, 0.0)) == (0.0, 1.0)
+    assert np.isnan(regret_degrees(np.array([np.nan]), 0.03)).all()
+
+
+shortfalls = st.floats(0.0, 1.0, allow_nan=False)
+margins = st.floats(0.0, 1.0, allow_nan=False)
+
+
+@given(shortfalls, shortfalls, margins)
+def test_the_regret_degree_is_monotone_and_bounded(a: float, b: float, margin: float) -> None:
+    low, high = sorted((a, b))
+    assert 0.0 <= regret_degree(low, margin) <= regret_degree(high, margin) <= 1.0
+    assert regret_degrees(np.array([low, high]), margin).tolist() == [
+        regret_degree(low, margin),
+        regret_degree(high, margin),
+    ]
+
+
+@given(
+    st.tuples(st.floats(0.0, 1.0), st.floats(0.0, 1.0)),
+    st.tuples(st.floats(0.0, 1.0), st.floats(0.0, 1.0)),
+    st.floats(0.0, 0.2),
+)
+def test_boolean_regret_is_a_degree_of_at_least_one_half(
+    believed: tuple[float, float], rival: tuple[float, float], margin: float
+) -> None:
+    truth = [[0.5, 0.5], [0.6, 0.6], list(rival)]
+    beliefs = ((0.5, 0.5), believed, (0.5, 0.5))
+    quality = deal_quality([member(mean=beliefs)], OURS, truth, [OURS, RIVAL], margin)
+    assert quality.regret == (quality.degree >= 0.5)
+    assert quality.degree == regret_degree(quality.shortfall, margin)
+    # The old step, away from its edge: a shortfall beyond the margin is regret, within it not.
+    if abs(quality.shortfall - margin) > 1e-12:
+        assert quality.regret == (quality.shortfall > margin)
 
 
 # ---- right-censoring ---------------------------------------------------------------------------

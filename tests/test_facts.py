@@ -7,13 +7,25 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.analysis import facts as f
-from sim.analysis.facts import FACTS, FactData, fact_table, misfit, off_centre
+from sim.analysis.facts import (
+    F11_MARGINS,
+    FACTS,
+    FactData,
+    fact_table,
+    facts_of,
+    misfit,
+    off_centre,
+)
 from sim.cli import main
 from sim.config import load_scenario
+from sim.model.decision import regret_degrees
 from sim.workflow.calibration import run_battery
 
 
@@ -60,6 +72,7 @@ def hand_made() -> FactData:
     guide.loc[2, "outcome"] = "won"
     guide["high_quality"] = [True, True, True, False, False]
     guide["our_high_quality"] = [True, False, True, False, False]
+    guide.loc[2, "regret"] = False
     return FactData(pusher=pusher, guide=guide)
 
 
@@ -74,7 +87,9 @@ def test_each_fact_definition_on_hand_made_deals(hand_made: FactData) -> None:
     assert f.f6_indecision_share(hand_made).value == pytest.approx(1 / 2)
     assert f.f7_win_rate(hand_made).value == pytest.approx(1 / 5)
     assert f.f8_high_quality(hand_made).value == pytest.approx(1 / 5)
-    assert f.f9_regret(hand_made).value == pytest.approx(1 / 2)
+    # regret over the purchases of both sellers pooled: the pusher's 2 (one regretted) and
+    # the guide's 3 (the same one regretted)
+    assert f.f9_regret(hand_made).value == pytest.approx(2 / 5)
     # decided deals end in weeks 10, 20, 30, 40: the open one is not a cycle time
     assert f.f10_cycle_time(hand_made).value == pytest.approx(25.0)
     # our high-quality wins: guide 2 of 5, pusher 1 of 5 (all the guide's buyer-side
@@ -82,6 +97,76 @@ def test_each_fact_definition_on_hand_made_deals(hand_made: FactData) -> None:
     assert f.f11_sense_making(hand_made).value == pytest.approx(2.0)
     # purchases: with consensus 1 high-quality of 1, without 0 of 1: the ratio is undefined
     assert math.isnan(f.f12_consensus(hand_made).value)
+
+
+def test_f9_pools_the_pusher_and_the_guide_on_the_same_committees(hand_made: FactData) -> None:
+    pusher_alone = FactData(pusher=hand_made.pusher, guide=hand_made.pusher)
+    assert f.f9_regret(pusher_alone).value == pytest.approx(1 / 2)  # the pusher's own share
+    swapped = FactData(pusher=hand_made.guide, guide=hand_made.pusher)
+    assert f.f9_regret(swapped).value == pytest.approx(f.f9_regret(hand_made).value)
+    # A committee met by only one of the two sellers is left out of the pool.
+    rows = [*hand_made.pusher.to_dict("records"), {**deal(9, "won"), "regret": True}]
+    uneven = FactData(pusher=pd.DataFrame(rows), guide=hand_made.guide)
+    assert f.f9_regret(uneven).value == pytest.approx(2 / 5)
+
+
+def shortfall_deals(seed: int, n: int = 300) -> FactData:
+    """Random deals of both sellers on the same committees, with stored shortfalls and the
+    `our_high_quality` the model derives from them at a margin of 0.03."""
+    rng = np.random.default_rng(seed)
+
+    def frame(overclaim: float) -> pd.DataFrame:
+        outcome = rng.choice(["won", "lost", "no_decision"], size=n, p=[0.4, 0.3, 0.3])
+        purchase = np.isin(outcome, ["won", "lost"])
+        shortfall = np.where(purchase, rng.exponential(overclaim, size=n), np.nan)
+        regret = np.where(purchase, regret_degrees(shortfall, 0.03) >= 0.5, None)
+        rows = pd.DataFrame([deal(i, str(o)) for i, o in enumerate(outcome)])
+        rows["regret"] = regret
+        rows["regret_shortfall"] = shortfall
+        rows["our_high_quality"] = (outcome == "won") & (regret == False)  # noqa: E712
+        rows["high_quality"] = purchase & (regret == False)  # noqa: E712
+        return rows
+
+    return FactData(pusher=frame(0.032), guide=frame(0.015))
+
+
+@given(st.integers(0, 10_000))
+@settings(max_examples=15, deadline=None)
+def test_f11_curve_from_stored_shortfalls_equals_a_direct_recount(seed: int) -> None:
+    data = shortfall_deals(seed)
+    curve = f.f11_curve(data).set_index("margin")
+    assert list(curve.index) == list(F11_MARGINS)
+    for margin in F11_MARGINS:
+        rates = []
+        for deals in (data.guide, data.pusher):
+            won = deals["outcome"] == "won"
+            rates.append((won & (deals["regret_shortfall"] < margin)).mean())
+        assert curve.loc[margin, "guide"] == pytest.approx(rates[0])
+        assert curve.loc[margin, "pusher"] == pytest.approx(rates[1])
+        if rates[1] > 0:
+            assert curve.loc[margin, "value"] == pytest.approx(rates[0] / rates[1])
+            assert curve.loc[margin, "low"] <= curve.loc[margin, "value"] + 1e-12
+            assert curve.loc[margin, "value"] <= curve.loc[margin, "high"] + 1e-12
+    # At the scenario's margin the curve is the table's F11, read from our_high_quality.
+    assert curve.loc[0.03, "value"] == pytest.approx(f.f11_sense_making(data).value)
+
+
+def test_f11_curve_marks_the_scenario_margin_and_rides_along_in_json() -> None:
+    data = shortfall_deals(1)
+    found = facts_of(data, "made up", 300, 1, regret_margin=0.04)
+    curve = found.f11_curve
+    assert list(curve["margin"]) == sorted([*F11_MARGINS, 0.04])
+    assert list(curve.loc[curve["scenario_margin"], "margin"]) == [0.04]
+    records = json.loads(found.to_json())
+    assert [r["id"] for r in records] == [fact.id for fact in FACTS]
+    f11 = next(r for r in records if r["id"] == "F11")
+    assert f11["regret_margin"] == 0.04
+    assert [point["margin"] for point in f11["curve"]] == list(curve["margin"])
+
+
+def test_f11_curve_is_missing_for_deals_stored_without_shortfalls(hand_made: FactData) -> None:
+    curve = f.f11_curve(hand_made)  # the hand-made deals have no regret_shortfall column
+    assert curve["value"].isna().all() and len(curve) == len(F11_MARGINS)
 
 
 def test_fact_table_flags_inside_and_outside(hand_made: FactData) -> None:
@@ -132,7 +217,21 @@ def test_facts_command_json_and_html(capsys, tmp_path) -> None:
     assert done.value.code in (0, None)
     rows = json.loads(capsys.readouterr().out)
     assert [r["id"] for r in rows] == [fact.id for fact in FACTS]
+    f11 = next(r for r in rows if r["id"] == "F11")
+    assert {point["margin"] for point in f11["curve"]} >= set(F11_MARGINS)
     assert report.exists() and "Stylized facts" in report.read_text()
+    assert "F11 over the regret margin" in report.read_text()
+
+
+def test_facts_command_prints_the_f11_curve(capsys) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["facts", "one_person", "--replications", "10", "--workers", "1"])
+    assert done.value.code in (0, None)
+    text = capsys.readouterr().out
+    assert "F11 over the regret margin" in text
+    assert "(this scenario's)" in text
+    for margin in F11_MARGINS:
+        assert f"{margin:.2f}" in text
 
 
 def test_calibrate_ranks_candidates_best_first(capsys, tmp_path) -> None:

@@ -5,13 +5,28 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
+from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.analysis.facts import FactData, f11_curve
+from sim.config.experiment import load_experiment
 from sim.model import simulate
-from sim.model.metrics import count_loopbacks, deal_job_moves, job_shares, share_with_sellers
+from sim.model.metrics import (
+    METRIC_TYPES,
+    count_loopbacks,
+    deal_job_moves,
+    job_shares,
+    share_with_sellers,
+)
+from sim.store import ResultsStore, file_sha256
+from sim.workflow.sweep import open_store, run_sweep
+
+REPO = Path(__file__).resolve().parent.parent
 
 JOBS = ("seek", "validate", "align")
 
@@ -128,3 +143,48 @@ def test_job_moves_read_from_the_weekly_arrays_equal_those_of_its_records(
     moves = deal_job_moves(deal)
     assert moves == deal_job_moves(as_records)
     assert sum(moves.values()) > 0, "a deal of many weeks moves between jobs"
+
+
+def test_regret_columns_are_metrics_with_types() -> None:
+    assert METRIC_TYPES["regret_shortfall"] is float
+    assert METRIC_TYPES["regret_degree"] is float
+
+
+def test_a_deals_regret_columns_come_from_its_record(named_scenario) -> None:
+    deal = simulate(named_scenario("one_person"), 1)
+    graded = dataclasses.replace(deal, regret_shortfall=0.045, regret_degree=0.75, regret=True)
+    m = graded.metrics()
+    assert (m["regret_shortfall"], m["regret_degree"], m["regret"]) == (0.045, 0.75, True)
+    assert set(m) == set(METRIC_TYPES)
+
+
+def test_a_results_folder_stored_before_the_regret_columns_still_opens(tmp_path: Path) -> None:
+    """Parts written by an older b2bsim lack `regret_shortfall` and `regret_degree`: they
+    read as missing in a query, and the folder's deals, status and report still work."""
+    experiment = tmp_path / "tiny.yaml"
+    experiment.write_text(
+        "name: tiny\n"
+        f"scenario: {REPO / 'scenarios' / 'one_person.yaml'}\n"
+        "base: {horizon_weeks: 8}\n"
+        "parameters:\n  account.pain: {values: [0.2, 0.4]}\n"
+        "replications: 2\n"
+    )
+    loaded = load_experiment(experiment)
+    store = open_store(loaded, str(tmp_path / "results"), fresh=False)
+    run_sweep(loaded, store, workers=1)
+    manifest_path = tmp_path / "results" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for entry in manifest["parts"]:  # rewrite each part as an older b2bsim wrote it
+        path = tmp_path / "results" / "parts" / entry["deals"]
+        table = pq.read_table(path)
+        pq.write_table(table.drop(["regret_shortfall", "regret_degree"]), path)
+        entry["deals_sha256"] = file_sha256(path)
+    manifest_path.write_text(json.dumps(manifest))
+    old = ResultsStore.open(tmp_path / "results")
+    deals = old.deals()
+    assert len(deals) == 4 and "regret_shortfall" not in deals.columns
+    assert old.status()["completed"] == 4
+    answer = old.query("SELECT count(*) AS n, count(regret_shortfall) AS stored FROM deals")
+    assert (answer["n"].iloc[0], answer["stored"].iloc[0]) == (4, 0)
+    facts = FactData(pusher=deals, guide=deals)
+    assert f11_curve(facts)["value"].isna().all()  # no shortfalls: no curve, not a wrong one

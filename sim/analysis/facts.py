@@ -1,30 +1,39 @@
 """The stylized facts of B2B buying (docs/calibration.md) and the model's value for each.
 
 The battery runs one scenario twice on the same committees: our seller as a funnel-pusher
-(the facts' reference seller) and as a maze-guide (for F11). Each fact is a function of the
-per-deal rows, defined here once and documented in docs/ODD.md; every value comes with a
-95% bootstrap interval over deals (or over replications when paired).
+(the facts' reference seller) and as a maze-guide (for F11, and pooled with the pusher for
+F9: buyers meet both kinds of seller). Each fact is a function of the per-deal rows, defined
+here once and documented in docs/ODD.md; every value comes with a 95% bootstrap interval
+over deals (or over replications when paired). F11 is also given as a curve over the regret
+margin (`f11_curve`), recomputed from the stored shortfalls of the same deals.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sim.analysis.statistics import (
+    NAN,
     Estimate,
     bootstrap_interval,
     mean,
     paired_rate_effects,
     rate,
 )
+from sim.model.decision import REGRET_AT, regret_degrees
 
 REFERENCE_SELLER = "funnel_pusher"
 GUIDE = "maze_guide"
+F11_MARGINS = (0.01, 0.02, 0.03, 0.05, 0.08, 0.12)
+"""Regret margins at which F11 is recomputed: around the pushers' and guides' typical
+overestimates, so the curve shows how much of F11 rests on where the margin sits."""
 
 
 @dataclass(frozen=True)
@@ -106,9 +115,35 @@ def f8_high_quality(d: FactData) -> Estimate:
     return rate(d.pusher["high_quality"].astype(bool).to_numpy())
 
 
+def _by_committee(d: FactData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pusher and guide deals of the committees both met, in the same order."""
+    pusher = d.pusher.set_index("replication").sort_index()
+    guide = d.guide.set_index("replication").sort_index()
+    common = pusher.index.intersection(guide.index)
+    return pusher.loc[common], guide.loc[common]
+
+
+def _purchases_and_regret(deals: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    purchase = deals["outcome"].isin(["won", "lost"]).to_numpy()
+    regret = deals["regret"].eq(True).to_numpy() & purchase
+    return purchase.astype(float), regret.astype(float)
+
+
 def f9_regret(d: FactData) -> Estimate:
-    purchases = d.pusher[d.pusher["outcome"].isin(["won", "lost"])]
-    return rate(purchases["regret"].astype(bool).to_numpy())
+    """Regret share of the purchases made with a pusher and with a guide as our seller,
+    pooled: each committee counts once with each kind of seller, and the bootstrap
+    resamples committees (both of their deals together)."""
+    pusher, guide = _by_committee(d)
+    samples = [*_purchases_and_regret(pusher), *_purchases_and_regret(guide)]
+
+    def pooled(bought_p: np.ndarray, regret_p: np.ndarray, bought_g: np.ndarray,
+               regret_g: np.ndarray) -> float:  # fmt: skip
+        bought = bought_p.sum() + bought_g.sum()
+        return float((regret_p.sum() + regret_g.sum()) / bought) if bought > 0 else math.nan
+
+    if not len(pusher) or math.isnan(pooled(*samples)):
+        return NAN
+    return _estimate(samples, pooled)
 
 
 def f10_cycle_time(d: FactData) -> Estimate:
@@ -117,14 +152,52 @@ def f10_cycle_time(d: FactData) -> Estimate:
 
 
 def f11_sense_making(d: FactData) -> Estimate:
-    guide = d.guide.set_index("replication").sort_index()
-    pusher = d.pusher.set_index("replication").sort_index()
-    common = guide.index.intersection(pusher.index)
+    """At the scenario's regret margin, from the stored `our_high_quality`."""
+    pusher, guide = _by_committee(d)
     _, relative = paired_rate_effects(
-        guide.loc[common, "our_high_quality"].astype(float).to_numpy(),
-        pusher.loc[common, "our_high_quality"].astype(float).to_numpy(),
+        guide["our_high_quality"].astype(float).to_numpy(),
+        pusher["our_high_quality"].astype(float).to_numpy(),
     )
     return relative
+
+
+def our_high_quality_at(deals: pd.DataFrame, margin: float) -> np.ndarray:
+    """1 for a deal we won whose regret degree at `margin` is below one half (the boolean
+    regret at that margin), else 0, from the stored `regret_shortfall`; NaN for a won deal
+    without a stored shortfall (results of an older b2bsim)."""
+    won = (deals["outcome"] == "won").to_numpy()
+    if "regret_shortfall" in deals:
+        shortfall = pd.to_numeric(deals["regret_shortfall"], errors="coerce").to_numpy(float)
+    else:
+        shortfall = np.full(len(deals), math.nan)
+    degree = regret_degrees(shortfall, margin)
+    quality = np.where(degree < REGRET_AT, 1.0, 0.0)
+    return np.where(won, np.where(np.isnan(degree), math.nan, quality), 0.0)
+
+
+def f11_curve(d: FactData, margins: Sequence[float] = F11_MARGINS) -> pd.DataFrame:
+    """F11 at each regret margin, on the same deals (no re-run): one row per margin with the
+    guide's and the pusher's rate of high-quality wins and their paired ratio [95% interval].
+    The ratio is NaN where a won deal has no stored shortfall."""
+    pusher, guide = _by_committee(d)
+    rows = []
+    for margin in margins:
+        ours_g, ours_p = our_high_quality_at(guide, margin), our_high_quality_at(pusher, margin)
+        missing = bool(np.isnan(ours_g).any() or np.isnan(ours_p).any()) or not len(ours_g)
+        ratio = NAN if missing else paired_rate_effects(ours_g, ours_p)[1]
+        rows.append(
+            {
+                "margin": float(margin),
+                "guide": math.nan if missing else float(ours_g.mean()),
+                "pusher": math.nan if missing else float(ours_p.mean()),
+                "value": ratio.value,
+                "low": ratio.low,
+                "high": ratio.high,
+            }
+        )
+    return pd.DataFrame.from_records(
+        rows, columns=["margin", "guide", "pusher", "value", "low", "high"]
+    )
 
 
 def f12_consensus(d: FactData) -> Estimate:
@@ -180,14 +253,16 @@ FACTS: tuple[Fact, ...] = (
          "share of all deals ending in a purchase without regret"),
     Fact("F9", "regret is common", "56% report high regret",
          "Gartner 2022", (0.35, 0.65), "share", f9_regret,
-         "share of purchases (won or lost) with regret"),
+         "share of purchases (won or lost) with regret, our seller a funnel-pusher and a "
+         "maze-guide pooled (the same committees once with each)"),
     Fact("F10", "the buying cycle is long", "~6.5 months for an IT purchase",
          "Foundry 2023, via MediaPost", (15.0, 45.0), "weeks", f10_cycle_time,
          "median cycle time in weeks of the deals that reached a decision"),
     Fact("F11", "sense-making helps", "26% more likely to close high-quality deals",
          "Gartner, Challenger research", (1.05, 2.0), "ratio", f11_sense_making,
          "rate of deals we win that are high quality and low regret, with a maze-guide / with "
-         "a funnel-pusher as our seller, same committees (validation only)", fitted=False),
+         "a funnel-pusher as our seller, same committees, at the scenario's regret margin "
+         "(validation only; the curve over the margin: f11_curve)", fitted=False),
     Fact("F12", "consensus drives quality", "2.5x more likely to report a high-quality deal",
          "Gartner 2025 survey (n = 632)", None, "ratio", f12_consensus,
          "high-quality rate of purchases with consensus / without (agreement >= consensus level)",
@@ -225,6 +300,54 @@ def fact_table(data: FactData) -> pd.DataFrame:
             }
         )
     return pd.DataFrame.from_records(rows)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table as JSON-ready records (NaN as null)."""
+    return json.loads(frame.to_json(orient="records"))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The facts battery of one scenario: the table (one row per fact, `fact_table`) and
+    F11 as a curve over the regret margin (`f11_curve`, a row flagged `scenario_margin` at
+    the scenario's own margin, the table's F11)."""
+
+    scenario: str
+    replications: int
+    seed: int
+    regret_margin: float
+    table: pd.DataFrame
+    f11_curve: pd.DataFrame
+
+    def inside_counts(self) -> tuple[int, int]:
+        """Fitted facts inside their tolerance, and fitted facts with a verdict."""
+        fitted = self.table[self.table["fitted"]]["inside"].dropna()
+        return int(fitted.sum()), len(fitted)
+
+    def records(self) -> list[dict[str, Any]]:
+        """The table as records; F11's also carries its curve (`curve`) and the margin it
+        is given at (`regret_margin`)."""
+        rows = _records(self.table)
+        for row in rows:
+            if row["id"] == "F11":
+                row["regret_margin"] = self.regret_margin
+                row["curve"] = _records(self.f11_curve)
+        return rows
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.records(), indent=indent)
+
+
+def facts_of(
+    data: FactData, scenario: str, replications: int, seed: int, regret_margin: float
+) -> Facts:
+    """Assemble the battery's results: the table, and F11 over `F11_MARGINS` and the
+    scenario's own margin."""
+    margins = sorted({*F11_MARGINS, float(regret_margin)})
+    curve = f11_curve(data, margins)
+    curve["scenario_margin"] = curve["margin"] == float(regret_margin)
+    return Facts(scenario, replications, seed, float(regret_margin), fact_table(data), curve)
 
 
 def format_value(value: float, unit: str) -> str:

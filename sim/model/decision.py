@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.config.scenario import DecisionRule
 
 if TYPE_CHECKING:
@@ -102,12 +104,49 @@ def stall_reason(
     return None
 
 
+REGRET_AT = 0.5
+"""The regret degree from which a purchase counts as regretted (`DealQuality.regret`): a
+shortfall of exactly the margin."""
+
+
+def regret_degrees(shortfall: np.ndarray, margin: float) -> np.ndarray:
+    """How much each purchase is regretted, in [0, 1], from its shortfall (`DealQuality`).
+
+    A linear ramp: 0 at no shortfall, 0.5 at a shortfall of `margin`, 1 from twice the
+    margin on: `min(1, shortfall / (2 margin))`. A ramp rather than a step, so that a deal
+    just above the margin counts barely more than one just below it: averages of the degree
+    move smoothly when the margin or the sellers' overclaiming move, where a share of
+    regretted deals jumps as many shortfalls cross one knife edge. Linear, because nothing
+    published says how regret grows with a shortfall, and a straight line assumes least.
+    With a margin of 0 any shortfall is full regret. A missing shortfall (NaN) stays NaN.
+    """
+    shortfall = np.asarray(shortfall, dtype=float)
+    if margin <= 0:
+        return np.where(np.isnan(shortfall), np.nan, (shortfall > 0).astype(float))
+    return np.clip(shortfall / (2.0 * margin), 0.0, 1.0)
+
+
+def regret_degree(shortfall: float, margin: float) -> float:
+    """`regret_degrees` of one purchase."""
+    return float(regret_degrees(np.asarray(shortfall), margin))
+
+
 @dataclass(frozen=True, slots=True)
 class DealQuality:
-    regret: bool
+    """What the committee expected of its choice and what it truly got, under its own
+    influence-weighted priorities."""
+
     expected_value: float
     true_value: float
-    best_true_value: float
+    best_true_value: float  # the truly best vendor's value
+    shortfall: float  # the larger of expected - true and best - true, floored at 0
+    degree: float  # regret_degree(shortfall, margin), in [0, 1]
+
+    @property
+    def regret(self) -> bool:
+        """Regret as a yes/no: a degree of at least one half (a shortfall of at least the
+        margin)."""
+        return self.degree >= REGRET_AT
 
 
 def deal_quality(
@@ -117,9 +156,9 @@ def deal_quality(
     vendor_indices: Sequence[int],
     regret_margin: float,
 ) -> DealQuality:
-    """Regret: under the committee's influence-weighted priorities, the chosen option's true
-    value falls short of what the committee believed by more than `regret_margin`, or another
-    vendor was truly better by more than that margin."""
+    """The chosen option's shortfall, under the committee's influence-weighted priorities:
+    how far its true value falls below what the committee believed of it, or below the
+    truly best vendor, whichever is larger (0 when neither); and its regret degree."""
     total = sum(s.influence for s in stakeholders)
     n_criteria = len(truth[0])
     weights = [
@@ -136,5 +175,5 @@ def deal_quality(
 
     actual = true_value(option)
     best = max(true_value(o) for o in vendor_indices)
-    regret = actual < expected - regret_margin or best > actual + regret_margin
-    return DealQuality(regret, expected, actual, best)
+    shortfall = max(expected - actual, best - actual, 0.0)
+    return DealQuality(expected, actual, best, shortfall, regret_degree(shortfall, regret_margin))

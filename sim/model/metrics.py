@@ -27,6 +27,8 @@ METRIC_TYPES: dict[str, type] = {
     "weeks_simulated": int,
     "censored": bool,
     "regret": bool,
+    "regret_shortfall": float,
+    "regret_degree": float,
     "agreement": float,
     "consensus": bool,
     "high_quality": bool,
@@ -52,7 +54,9 @@ METRIC_TYPES: dict[str, type] = {
     **{f"moves_{a}_{b}": int for a, b in JOB_MOVES},
     **{f"peer_{kind}": int for kind in PEER_CLAIM_KINDS},
 }
-"""The columns of `deal_metrics`, with their types (any may be missing: None), for stores."""
+"""The columns of `deal_metrics`, with their types (any may be missing: None), for stores.
+Results folders written before a column existed lack it: `regret_shortfall` and
+`regret_degree` read as missing (NULL in a query) there."""
 
 
 def count_loopbacks(weekly_jobs: Sequence[str]) -> int:
@@ -136,6 +140,8 @@ def deal_metrics(deal: DealResult) -> dict[str, Any]:
         "weeks_simulated": deal.weeks_simulated,
         "censored": deal.censored,
         "regret": deal.regret,
+        "regret_shortfall": deal.regret_shortfall,
+        "regret_degree": deal.regret_degree,
         "agreement": deal.agreement,
         "consensus": deal.consensus,
         "high_quality": deal.high_quality,

@@ -75,7 +75,7 @@ class DealResult:
     chosen_option: str | None
     cycle_weeks: int | None  # week of the decision; None when open (censored)
     weeks_simulated: int
-    regret: bool | None  # only for purchases (won or lost)
+    regret: bool | None  # only for purchases (won or lost): regret_degree >= 0.5
     agreement: float | None  # influence share behind the choice when it was made
     consensus: bool | None
     high_quality: bool  # a purchase without regret
@@ -91,6 +91,11 @@ class DealResult:
     conflicts: int
     vetoes: int
     peer_claims: dict[str, int] = field(default_factory=dict)  # by kind, via the network
+    # Only for purchases (decision.DealQuality): the chosen option's true value below what the
+    # committee expected or below the truly best vendor, the larger, floored at 0; and the
+    # continuous regret it makes at the scenario's margin (regret_degrees), in [0, 1].
+    regret_shortfall: float | None = None
+    regret_degree: float | None = None
     our_vendor: str = "ours"
     strategies: dict[str, str] = field(default_factory=dict)  # vendor -> seller strategy
     option_labels: dict[str, str] = field(default_factory=dict)  # option -> words for stories

@@ -51,3 +51,38 @@ def tolerance_chart(table: pd.DataFrame) -> go.Figure:
         xaxis={"range": [-1.6, 2.6] if not math.isnan(value.max()) else None},
     )
     return figure
+
+
+def f11_curve_chart(curve: pd.DataFrame) -> go.Figure:
+    """F11 (guide / pusher, our high-quality wins) against the regret margin, with its 95%
+    intervals, the published band shaded and the scenario's own margin marked."""
+    figure = go.Figure()
+    figure.add_hrect(y0=1.05, y1=2.0, fillcolor="#2a9d8f", opacity=0.12, line_width=0)
+    figure.add_hline(y=1.0, line={"color": "#1f2933", "width": 1, "dash": "dot"})
+    figure.add_trace(
+        go.Scatter(
+            x=curve["margin"],
+            y=curve["value"],
+            mode="lines+markers",
+            name="F11",
+            marker={"size": 9, "color": "#264653"},
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": (curve["high"] - curve["value"]).clip(lower=0).fillna(0),
+                "arrayminus": (curve["value"] - curve["low"]).clip(lower=0).fillna(0),
+            },
+            hovertemplate="margin %{x:.2f}: %{y:.2f}x<extra></extra>",
+        )
+    )
+    own = curve[curve["scenario_margin"]]
+    if not own.empty:
+        figure.add_vline(x=float(own["margin"].iloc[0]), line={"color": "#c1292e", "dash": "dash"})
+    figure.update_layout(
+        title="F11 over the regret margin (shaded: the published band 1.05-2.0x; dashed: the "
+        "scenario's margin)",
+        xaxis_title="regret margin (shortfall that counts as regret)",
+        yaxis_title="our high-quality wins, guide / pusher",
+        height=380,
+    )
+    return figure
