@@ -345,13 +345,23 @@ def compare(
     as_json: AsJson = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the summary as CSV.")] = False,
     html: HtmlFile = None,
+    effort: Annotated[
+        str,
+        typer.Option(
+            help="equal: every seller works its week (default); unequal: funnel-pushers work "
+            "only their main contact and leave spare hours idle, to show what that does."
+        ),
+    ] = "equal",
 ) -> None:
     """Run every strategy on the same committees and compare outcomes, speed and quality."""
     from sim.report.reports import compare_report
     from sim.runner import Executors
+    from sim.workflow.compare import EFFORTS, with_effort
     from sim.workflow.compare import compare as compare_strategies
 
-    settings = load_scenario(scenario)
+    if effort not in EFFORTS:
+        raise UsageError(f"--effort: expected one of {', '.join(EFFORTS)}, got {effort!r}")
+    settings = with_effort(load_scenario(scenario), effort)
     strategies = parse_strategies(sellers, "--sellers")
     strategy_scenarios(settings, strategies, "--sellers")
     with progress("simulating deals") as advance:
@@ -412,6 +422,65 @@ def report(
         )
     written = sweep_report(ResultsStore.open(results), metric).write(output)
     out.print(f"report: {safe_text(written)}")
+
+
+@app.command()
+def sensitivity(
+    results: Annotated[Path, typer.Argument(help="A results folder of a Morris or Sobol sweep.")],
+    metric: Annotated[
+        str, typer.Option(help="Outcome rate (won, no_decision, ...) or a numeric deals column.")
+    ] = "won",
+    policy: Annotated[
+        str | None, typer.Option(help="In a sweep with policies: the policy whose rate to use.")
+    ] = None,
+    versus: Annotated[
+        str | None,
+        typer.Option(help="With --policy: indices of the paired difference policy minus this."),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Morris or Sobol indices of a finished sweep, with 95% intervals (a rate, or the paired
+    difference between two policies on the same committees)."""
+    from sim.analysis.sensitivity import (
+        IncompleteSweep,
+        SensitivityRequest,
+        index_warnings,
+        indices_of_metric,
+        outcome_words,
+    )
+    from sim.config.experiment import Experiment
+    from sim.store import ResultsStore
+
+    if versus is not None and policy is None:
+        raise UsageError("--versus needs --policy (the difference is policy minus versus)")
+    store = ResultsStore.open(results)
+    experiment = Experiment.model_validate(store.manifest["experiment"])
+    try:
+        indices = indices_of_metric(experiment, store.deals(), metric, policy, versus)
+    except (SensitivityRequest, IncompleteSweep) as error:
+        raise UsageError(f"{results}: {error}") from error
+    warnings = index_warnings(indices)
+    if as_json:
+        payload = {
+            "experiment": experiment.name,
+            "design": experiment.design.kind,
+            "metric": metric,
+            "policy": policy,
+            "versus": versus,
+            "indices": json.loads(indices.to_json(orient="records")),
+            "warnings": warnings,
+        }
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    what = outcome_words(metric, policy, versus)
+    table = Table("parameter", "index", "value [95% interval]", title=f"Sensitivity of {what}")
+    for row in indices.to_dict("records"):
+        low, high = row["value"] - row["conf"], row["value"] + row["conf"]
+        shown = f"{row['value']:.3f} [{low:.3f}, {high:.3f}]"
+        table.add_row(safe_text(row["parameter"]), row["index"], shown)
+    out.print(table)
+    for warning in warnings:
+        err.print(f"warning: {safe_text(warning, markup=False)}", markup=False)
 
 
 @app.command()
@@ -729,6 +798,90 @@ def robustness(
     )
     for line in flip_lines(clear) if not clear.empty else []:
         out.print(f"  {line}", markup=False)
+    if written is not None:
+        out.print(f"report: {safe_text(written)}")
+
+
+@app.command()
+def parameters(as_json: AsJson = False) -> None:
+    """The declared uncertainties (settings of the world a user cannot pin down, with
+    plausible ranges and where they come from) and our seller's levers."""
+    from sim.config.uncertainties import BASIS_WORDS, LEVERS, UNCERTAINTIES, label
+
+    groups = (("uncertainties", UNCERTAINTIES), ("levers", LEVERS))
+    if as_json:
+        document = {
+            kind: [
+                {
+                    "path": s.path,
+                    "label": label(s.path),
+                    "range": s.parameter(),
+                    "basis": s.basis,
+                    "reason": s.reason,
+                }
+                for s in settings
+            ]
+            for kind, settings in groups
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        return
+    for kind, settings in groups:
+        table = Table("path", "in plain words", "plausible range", "from", "why", title=kind)
+        for s in settings:
+            table.add_row(s.path, label(s.path), s.range_text(), BASIS_WORDS[s.basis], s.reason)
+        out.print(table)
+    out.print("<ours> is the scenario's own vendor (our_vendor), <rival> its first competitor.")
+
+
+@app.command()
+def discover(
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)] = "baseline",
+    policies: Annotated[
+        str, typer.Option(help="Our seller's strategies to compare on the same committees.")
+    ] = "funnel_pusher,maze_guide",
+    samples: Annotated[
+        int, typer.Option(min=20, max=20_000, help="Plausible worlds sampled (Latin hypercube).")
+    ] = 300,
+    replications: Annotated[
+        int, typer.Option(min=2, max=MAX_REPLICATIONS, help="Committees per world and strategy.")
+    ] = 30,
+    threshold: Annotated[
+        float,
+        typer.Option(min=0.001, max=0.999, help="Lead in deals won that counts (0.05: 5 points)."),
+    ] = 0.05,
+    seed: RootSeed = 1,
+    workers: Workers = None,
+    as_json: AsJson = False,
+    html: HtmlFile = None,
+) -> None:
+    """When does each strategy win? Sample the plausible worlds, run every strategy on the
+    same committees, and find (PRIM) where each leads and where neither does."""
+    from sim.report.discover_report import discover_report, summary_lines
+    from sim.runner import Executors
+    from sim.workflow.discover import discover as discover_worlds
+
+    settings = load_scenario(scenario)
+    strategies = parse_strategies(policies, "--policies")
+    if len(strategies) < 2:
+        raise UsageError("--policies: give at least two strategies to compare")
+    strategy_scenarios(settings, strategies, "--policies")
+    with progress("simulating worlds") as advance:
+        found = discover_worlds(
+            settings, strategies, samples, replications, threshold, seed, Executors(workers),
+            advance,
+        )
+    written = discover_report(found).write(html) if html is not None else None
+    if as_json:
+        sys.stdout.write(json.dumps(found.to_dict(), indent=2) + "\n")
+        return
+    out.print(f"[bold]{safe_text(settings.name)}[/bold]: when does each strategy win?")
+    for line in summary_lines(found):
+        out.print(safe_text(line, markup=False), markup=False)
+    scores = found.findings.scores
+    out.print("What drives the difference (feature scores, extra trees):")
+    for path, score in scores.iloc[:8, 0].items():
+        out.print(f"  {score:.3f}  {safe_text(str(path))}", markup=False)
+    out.print(f"{found.runs:,} deals in {found.seconds:.0f} s")
     if written is not None:
         out.print(f"report: {safe_text(written)}")
 
