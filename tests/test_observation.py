@@ -7,9 +7,11 @@ import ast
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.config import Scenario
+from sim.model import kernel as k
 from sim.model.model import BuyingCommitteeModel
 from sim.model.observation import MemberCard, MemberObservation
 from sim.model.stakeholder import BuyingJob
@@ -143,7 +145,10 @@ def test_observations_change_only_in_weeks_the_seller_met_the_member(strategy, n
         assert seen.prefers_us_to_nothing == (
             utilities[seller.vendor] >= utilities[model.status_quo_index]
         )
-        assert seen.top_priority == member.priorities.index(max(member.priorities))
+        own = member.priorities.index(max(member.priorities))
+        assert seen.top_priority in (own, view.members[member_id].role_top), (
+            "its own top priority if it opened up, else its role's usual answer"
+        )
 
     def spy_meet(member, *args):
         meeting, hours = meet(member, *args)
@@ -171,3 +176,60 @@ def test_observations_change_only_in_weeks_the_seller_met_the_member(strategy, n
                 assert before.get(member_id) is seen, f"week {model.week}: unmet member changed"
         assert set(view.observed) <= set(before) | met
     assert weeks_with_meetings >= 2, "the seller met members in several weeks"
+
+
+def disclosure_scenario(disclosure: float) -> Scenario:
+    return Scenario.model_validate(
+        {"behaviour": {"disclosure": disclosure}, "sellers": {"ours": {"strategy": "maze_guide"}}}
+    )
+
+
+@pytest.mark.parametrize("disclosure", [0.0, 0.5, 1.0])
+def test_members_open_up_to_a_seller_in_proportion_to_their_trust(disclosure: float) -> None:
+    """`kernel.observe`: a member names its own top priority and concern with probability
+    disclosure x trust in the seller (a uniform draw below it), else its role's usual
+    answer; what it says of its job and leaning does not depend on it."""
+    model = BuyingCommitteeModel(disclosure_scenario(disclosure), 4)
+    seller = next(s for s in model.sellers if s.vendor == model.our_index)
+    source = model.information.index[seller.source]
+    c, params = model.committee, model.world.params
+    for card in seller.view.members:
+        seat = card.id
+        own_top = int(np.argmax(c.priorities[seat]))
+        for trust in (0.2, 0.8):
+            c.trust[seat, source] = trust
+            threshold = disclosure * trust
+            for draw in (0.0, threshold - 1e-9, threshold, 0.999):
+                if draw < 0.0:
+                    continue
+                _, leaning, _, top, concern = k.observe(
+                    c, params, seat, seller.vendor, source, draw, card.role_top
+                )
+                assert leaning == c.counts[seat, k.PREFERRED]
+                if draw < threshold:
+                    assert top == own_top
+                else:
+                    assert (top, concern) == (card.role_top, card.role_top)
+
+
+def test_a_more_trusted_seller_hears_more_members_own_concerns() -> None:
+    """Over many meetings the share of open answers follows trust (law of large numbers on
+    the seller's draws: within 4 standard errors)."""
+    model = BuyingCommitteeModel(disclosure_scenario(1.0), 9)
+    seller = next(s for s in model.sellers if s.vendor == model.our_index)
+    source = model.information.index[seller.source]
+    c, params = model.committee, model.world.params
+    card = seller.view.members[0]
+    c.priorities[card.id] = np.roll(np.array(card.role_priorities), 1)  # own top != role's
+    own_top = int(np.argmax(c.priorities[card.id]))
+    assert own_top != card.role_top
+    rng = np.random.default_rng(3)
+    n = 4000
+    for trust in (0.25, 0.75):
+        c.trust[card.id, source] = trust
+        opened = sum(
+            k.observe(c, params, card.id, seller.vendor, source, rng.random(), card.role_top)[3]
+            == own_top
+            for _ in range(n)
+        )
+        assert abs(opened / n - trust) < 4 * (trust * (1 - trust) / n) ** 0.5

@@ -2,12 +2,14 @@
 
 A member's sureness `2 * confidence - 1` decides its reaction to a seller's deadline: one who
 favours the pressing vendor feels the deadline in proportion to its sureness; every member
-pushes back in proportion to its unsureness (less trust in the seller, more wariness of
-buying at all). The account's urgency is exogenous: no seller ever writes it.
+pushes back in proportion to its unsureness: its reactance (a 0-1 state that saturates)
+rises, taking the same share of its trust in the seller and scaling its risk aversion by
+1 + reactance when it appraises. The account's urgency is exogenous: no seller writes it.
 """
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -40,10 +42,10 @@ def member(preferred_ours: bool, confidence: float, risk_aversion: float = 1.0):
 
 
 def reaction(preferred_ours: bool, confidence: float) -> tuple[float, float, float]:
-    """(deadline felt, trust lost in the seller, risk aversion gained) from one message."""
+    """(deadline felt, trust lost in the seller, reactance gained) from one message."""
     model, m = member(preferred_ours, confidence)
     m.feel_pressure(SELLER, model.our_index, PRESSURE, REACTANCE)
-    return m.felt_deadline, 0.5 - m.trust[SELLER], m.risk_aversion - 1.0
+    return m.felt_deadline, 0.5 - m.trust[SELLER], m.reactance
 
 
 def test_only_a_sure_supporter_of_the_pressing_vendor_feels_the_deadline() -> None:
@@ -87,18 +89,48 @@ def test_reactance_costs_only_the_pressing_sellers_trust() -> None:
 def test_pressure_never_calms_a_member(
     favours_us, confidence, risk_aversion, felt, trust, pressure, reactance, messages
 ) -> None:
-    """Risk aversion never falls (a member drawn above 5 stays above 5), the felt deadline
-    never falls nor passes 1, and trust stays at or above its floor."""
+    """Reactance never falls and saturates below 1 (so pressure at most doubles a member's
+    risk aversion, whatever the number of messages), its drawn risk aversion is untouched,
+    the felt deadline never falls nor passes 1, trust never rises and stays at or above its
+    floor."""
     model, m = member(favours_us, confidence, risk_aversion)
     m.felt_deadline, m.trust[SELLER] = felt, max(TRUST_FLOOR, trust)
     for _ in range(messages):
-        rho, deadline = m.risk_aversion, m.felt_deadline
+        before, deadline, trusted = m.reactance, m.felt_deadline, m.trust[SELLER]
         m.feel_pressure(SELLER, model.our_index, pressure, reactance)
-        assert m.risk_aversion >= rho
+        assert before <= m.reactance <= 1.0
         assert deadline <= m.felt_deadline <= 1.0
-        assert m.trust[SELLER] >= TRUST_FLOOR
-    if risk_aversion > 5.0:
-        assert m.risk_aversion > 5.0
+        assert TRUST_FLOOR <= m.trust[SELLER] <= trusted
+    assert m.risk_aversion == risk_aversion
+
+
+def test_reactance_saturates_over_a_long_pushed_deal() -> None:
+    """Fifty deadlines on a torn member: reactance approaches 1 but each message adds less
+    than the one before (what is left below 1 shrinks)."""
+    model, m = member(False, 0.5)
+    gains = []
+    for _ in range(50):
+        before = m.reactance
+        m.feel_pressure(SELLER, model.our_index, PRESSURE, REACTANCE)
+        gains.append(m.reactance - before)
+    assert all(later < earlier for earlier, later in itertools.pairwise(gains))
+    assert 0.99 < m.reactance < 1.0
+    assert gains[0] == pytest.approx(REACTANCE)
+
+
+def test_reactance_scales_the_members_risk_aversion_in_its_appraisal() -> None:
+    """An option's value is penalised by risk aversion x (1 + reactance) per sd: at reactance
+    1 as if the member were twice as risk-averse."""
+    model, m = member(True, 0.5, risk_aversion=1.0)
+    m.appraise()
+    calm = list(m.utilities)
+    m.reactance = 1.0
+    m.appraise()
+    reacting = list(m.utilities)
+    m.reactance, m.risk_aversion = 0.0, 2.0
+    m.appraise()
+    assert reacting == pytest.approx(list(m.utilities))
+    assert reacting[model.our_index] < calm[model.our_index]
 
 
 def test_a_felt_deadline_makes_doing_nothing_look_costlier_to_that_member_only() -> None:
@@ -132,7 +164,8 @@ def test_a_deadline_message_reaches_each_member_through_its_own_state() -> None:
         felt, rho, trust = before[m.name]
         sure = m.confidence > 0.5
         assert (m.felt_deadline > felt) == (m.preferred == ours and sure), m.name
-        assert (m.risk_aversion > rho) == (m.confidence < 1.0), m.name
+        assert m.risk_aversion == rho, "the drawn trait stays; reactance scales it"
+        assert (m.reactance > 0.0) == (m.confidence < 1.0), m.name
         assert (m.trust[seller.source] < trust) == (m.confidence < 1.0), m.name
 
 

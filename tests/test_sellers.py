@@ -111,10 +111,13 @@ def test_pusher_waits_on_a_cold_contact_then_qualifies_out():
     assert any(e.effect == "qualified the deal out" for e in model.events)
 
 
-def test_pusher_is_single_threaded_through_its_main_contact():
-    """Its only one-on-one meetings are with the main contact (the champion); anyone else
-    hears it only in the committee presentations of the demo and proposal stages."""
-    model = BuyingCommitteeModel(scenario_with({"strategy": "funnel_pusher"}), 3)
+def test_single_threaded_pusher_meets_only_its_main_contact():
+    """`single_threaded: true` (the unequal-effort case): its only one-on-one meetings are
+    with the main contact (the champion); anyone else hears it only in the committee
+    presentations of the demo and proposal stages."""
+    model = BuyingCommitteeModel(
+        scenario_with({"strategy": "funnel_pusher", "single_threaded": True}), 3
+    )
     seller = our_seller(model)
     assert seller.contact.role == "champion"
     asked = one_on_one_meetings(seller)
@@ -127,6 +130,73 @@ def test_pusher_is_single_threaded_through_its_main_contact():
         any(f"({stage})" in e.effect for stage in FunnelPusher.PRESENTATION_STAGES)
         for e in presented
     )
+
+
+def test_pusher_follows_up_with_the_committee_only_once_its_contact_has_no_time():
+    """Its spare hours go to follow-ups, most influential first, and only after the main
+    contact gave all the time it would: the contact still comes first each week."""
+    model = BuyingCommitteeModel(scenario_with({"strategy": "funnel_pusher"}), 3)
+    seller = our_seller(model)
+    contact = member_of(model, seller.contact)
+    for member in model.stakeholders:
+        member.hours_left = member.seller_time_left = 1.5
+    asked = one_on_one_meetings(seller)
+    seller.start_week()
+    seller.act()
+    assert asked[0] == seller.contact.id
+    assert contact.seller_time_left == pytest.approx(0.0), "the contact gave all it would"
+    others = [m for m in asked if m != seller.contact.id]
+    assert others, "spare hours went to the rest of the committee"
+    assert asked.index(others[0]) > max(i for i, m in enumerate(asked) if m == seller.contact.id)
+    first = next(card for card in seller.view.members if card.id == others[0])
+    assert first.influence == max(c.influence for c in seller.view.members if c.id != contact.seat)
+    followed = [e for e in model.events if e.actor == seller.name and "followed up" in e.effect]
+    assert followed
+
+
+def test_a_pusher_working_the_committee_uses_more_of_its_week_than_a_single_threaded_one():
+    """Follow-ups turn idle hours into contact time, bounded by what members give sellers."""
+    spent = {}
+    for single in (True, False):
+        spec = {"strategy": "funnel_pusher", "single_threaded": single}
+        deal = simulate(scenario_with(spec), 5)
+        spent[single] = (deal.seller_hours["ours"], deal.buyer_hours["ours"])
+    assert spent[False][0] > spent[True][0]
+    assert spent[False][1] > spent[True][1]
+
+
+@pytest.mark.parametrize("strategy", ["funnel_pusher", "maze_guide"])
+def test_buyer_hours_are_the_hours_members_gave_the_seller(strategy: str):
+    """A seller's buyer hours equal the hours members booked with it (one seller, so every
+    member-hour with sellers is with ours)."""
+    model = BuyingCommitteeModel(scenario_with({"strategy": strategy}), 6)
+    deal = model.run()
+    total_with_sellers = sum(m.total_hours_with_sellers for m in model.stakeholders)
+    assert deal.buyer_hours["ours"] == pytest.approx(total_with_sellers)
+    assert deal.buyer_hours["ours"] > 0
+
+
+def test_preparation_is_paid_only_when_the_meeting_happens():
+    """A reference's preparation hours are held back from the meeting's budget and paid
+    only if the member gives the meeting time; with too few hours left, no reference."""
+    spec = {"strategy": "maze_guide", "preparation_hours": 2.0}
+    model = BuyingCommitteeModel(scenario_with(spec), 2)
+    seller = our_seller(model)
+    card = seller.view.members[0]
+    give_time(model, 5.0)
+    seller.start_week()
+    assert seller.proof(card)
+    assert seller.hours_spent == pytest.approx(spec["preparation_hours"] + 1.0)
+    member_of(model, card).seller_time_left = 0.0
+    before = seller.hours_spent
+    assert not seller.proof(card), "no time given: no meeting"
+    assert seller.hours_spent == before, "and no preparation paid for it"
+    seller.hours_left = 1.5
+    asked = one_on_one_meetings(seller)
+    seller.proof(seller.view.members[1])
+    references = [e for e in model.events if e.actor == seller.name and "reference" in e.effect]
+    assert len(references) == 1, "too few hours left to prepare a second reference"
+    assert asked == [seller.view.members[1].id], "it helped make sense instead"
 
 
 def test_pusher_message_is_carried_inside_by_the_contact():
@@ -253,7 +323,15 @@ def test_guide_is_multithreaded():
         return len(set(asked))
 
     assert min(met_alone("maze_guide", seed) for seed in range(5)) >= 3
-    assert max(met_alone("funnel_pusher", seed) for seed in range(5)) == 1
+    single = {"strategy": "funnel_pusher", "single_threaded": True}
+
+    def single_threaded_met(seed: int) -> int:
+        model = BuyingCommitteeModel(scenario_with(single), seed)
+        asked = one_on_one_meetings(our_seller(model))
+        model.run()
+        return len(set(asked))
+
+    assert max(single_threaded_met(seed) for seed in range(5)) == 1
 
 
 def test_consensus_meeting_lets_members_converge_who_would_otherwise_clash():
@@ -296,7 +374,7 @@ def test_consensus_meeting_lets_members_converge_who_would_otherwise_clash():
     assert helped_clashes == 0 and helped < alone
 
 
-def test_guide_proof_and_pilots_are_true_checked_information():
+def test_guide_proof_and_pilots_are_true_information_the_member_may_check():
     model = BuyingCommitteeModel(scenario_with({"strategy": "maze_guide"}), 10)
     guide = our_seller(model)
     assert isinstance(guide, MazeGuide)
@@ -308,7 +386,11 @@ def test_guide_proof_and_pilots_are_true_checked_information():
     guide.proof(card)
     guide.pilot(card)
     assert member.load == load_before + 3, "one reference and two pilot results"
-    assert member.recent_claims == recent_before, "they arrive already checked"
+    added = list(member.recent_claims)[len(recent_before) :]
+    assert len(added) == 3, "they join the claims the member may check, like any claim"
+    assert {(c.origin, c.channel, c.validated) for c in added} == {
+        ("references", guide.source, False)
+    }
     assert member.week_hours_with_sellers == 2 * guide.spec.meeting_hours
     for criterion, truth in enumerate(model.truth[guide.vendor]):
         stated = model.information.state("references", guide.vendor, criterion, 0.0)

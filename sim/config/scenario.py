@@ -350,6 +350,12 @@ class Behaviour(_Strict):
         description="Most of a member's weekly hours it gives sellers, all of them together; a "
         "meeting gets what is left of it.",
     )
+    disclosure: Unit = Field(
+        1.0,
+        description="How openly members answer a seller: the chance a member names its own top "
+        "priority and concern is this x its trust in that seller; otherwise it gives its role's "
+        "usual answer (0: sellers learn only what the org chart says).",
+    )
 
 
 class SellerSpec(_Strict):
@@ -367,10 +373,25 @@ class SellerSpec(_Strict):
         description="Length of one meeting the seller asks for (a pitch, a help session, a group "
         "meeting); same default for every strategy.",
     )
+    preparation_hours: float = Field(
+        0.0,
+        ge=0,
+        le=8,
+        description="Seller hours each prepared piece of work costs on top of its meeting: a "
+        "demo or proposal presentation, a reference call or pilot result arranged with a "
+        "customer, a business case for a consensus meeting; same for every strategy (0: no "
+        "published figure, so neutral by default).",
+    )
     discount: Unit = Field(
         0.0,
         description="Price concession in the vendor's offer: rise in its true cost score, from the "
         "start, whatever the strategy (a lever of its own, not a strategy's).",
+    )
+    single_threaded: bool = Field(
+        False,
+        description="funnel_pusher: work only the main contact and leave the rest of the week "
+        "idle (the unequal-effort case); by default its spare hours go to follow-ups with the "
+        "rest of the committee.",
     )
     stage_weeks: int = Field(
         4, ge=1, le=52, description="funnel_pusher: weeks per stage on the sales calendar."
@@ -385,14 +406,16 @@ class SellerSpec(_Strict):
     )
     reactance: Unit = Field(
         0.1,
-        description="funnel_pusher: trust in the seller a member loses, and risk aversion it "
-        "gains, each week of pressure, x its unsureness.",
+        description="funnel_pusher: how strongly an unsure member reacts against a deadline: "
+        "each message raises its reactance by this x its unsureness x what is left below the "
+        "ceiling of 1; that share of its trust in the seller goes, and its risk aversion "
+        "grows by the same factor (at most doubled).",
     )
     diagnosis_error: Unit = Field(
         0.27, description="maze_guide: chance of misjudging which job a stakeholder is on."
     )
     consensus_widening: Unit = Field(
-        0.15,
+        0.0,
         description="maze_guide: how much a group meeting widens how far apart priorities may "
         "be and still move together.",
     )

@@ -54,7 +54,8 @@ LAST_WEEK_HOURS = 25  # three columns per job, then the hours with sellers
 CONFIDENCE = 29
 UNCERTAINTY = 30
 DISAGREEMENT = 31
-N_MEMBER_COLUMNS = 32
+REACTANCE = 32  # 0-1, saturating: how much it has turned against sellers' pressure
+N_MEMBER_COLUMNS = 33
 
 # counts: int64 [n, N_COUNT_COLUMNS]
 PREFERRED = 0
@@ -123,7 +124,8 @@ CLAIM_PRECISION = 15
 PAIN = 16
 URGENCY = 17
 WEEK = 18
-N_PARAMS = 19
+DISCLOSURE = 19
+N_PARAMS = 20
 
 # the event log's fixed words (codes in sim/model/logbook.py: members first, then these)
 WORD_SEEK = 0
@@ -724,9 +726,9 @@ def converge(c, i: int, j: int, convergence: float) -> None:
 
 
 @kernel
-def share_beliefs_with(c, params, speaker: int, listener: int) -> None:
+def share_beliefs_with(c, params, speaker: int, listener: int, hours: float) -> None:
     """The speaker tells the listener its view of the vendor on which they differ most, on
-    the criterion that matters most to the listener."""
+    the criterion that matters most to the listener, heard for the `hours` they spent."""
     mean = c.beliefs
     priorities = c.priorities
     criterion = 0
@@ -739,22 +741,24 @@ def share_beliefs_with(c, params, speaker: int, listener: int) -> None:
         if gap > widest:
             option, widest = o, gap
     hear(c, params, listener, option, criterion, mean[speaker, MEAN, option, criterion],
-         COLLEAGUES, mean[speaker, SD, option, criterion], COLLEAGUES, False, 1.0)  # fmt: skip
+         COLLEAGUES, mean[speaker, SD, option, criterion], COLLEAGUES, False, hours)  # fmt: skip
 
 
 @kernel
-def align_with(c, params, events, i: int, j: int) -> bool:
-    """Members i and j meet: within the bounded-confidence radius (widened by any consensus
-    help this week) they converge and share beliefs, else they clash, which tires both.
-    True if they converged."""
+def align_with(c, params, events, i: int, j: int, hours: float) -> bool:
+    """Members i and j meet for `hours` (an hour of a member's own alignment is one meeting;
+    a seller's consensus meeting gives what its attendees spent in it): within the
+    bounded-confidence radius (widened by any consensus help this week) they converge and
+    share beliefs in proportion to the hours, else they clash, which tires both. True if
+    they converged."""
     member = c.member
     distance = priority_distance(c.priorities, i, j)
     radius = member[i, OPEN_MINDEDNESS] + max(member[i, CONSENSUS_HELP], member[j, CONSENSUS_HELP])
     week = int(params[WEEK])
     if distance <= radius:
-        converge(c, i, j, params[CONVERGENCE])
-        share_beliefs_with(c, params, i, j)
-        share_beliefs_with(c, params, j, i)
+        converge(c, i, j, params[CONVERGENCE] * min(1.0, hours))
+        share_beliefs_with(c, params, i, j, hours)
+        share_beliefs_with(c, params, j, i, hours)
         log(events, week, i, word(events, WORD_ALIGN), j, word(events, WORD_CONVERGED), distance)
         return True
     for side in (i, j):
@@ -789,7 +793,7 @@ def align(c, params, draws, events, i: int) -> None:
             if draw < 0.0:
                 partner = j
                 break
-    align_with(c, params, events, i, partner)
+    align_with(c, params, events, i, partner, 1.0)
 
 
 @kernel
@@ -822,15 +826,18 @@ def feel_pressure(c, i: int, source: int, vendor: int, pressure: float, reactanc
     """A seller's deadline, through member i's own state. Its sureness `2 * confidence - 1`
     (0: torn, 1: certain) decides the reaction: a member who favours the seller's product
     feels the deadline in proportion to its sureness (saturating at 1); every member reacts
-    against the pressure in proportion to its unsureness - it trusts the seller less and grows
-    warier of buying at all (JOLT: pressure on indecisive buyers loses deals)."""
+    against the pressure in proportion to its unsureness (JOLT: pressure on indecisive buyers
+    loses deals). Reactance is a state that saturates (Brehm: it is bounded by the freedom
+    at stake, it does not pile up without end): each message raises it by `reactance` x
+    unsureness x what is left below 1, and the same share of the member's trust in the
+    seller goes; its risk aversion is scaled by 1 + reactance in `appraise` (at most doubled)."""
     member = c.member
     sureness = max(0.0, 2.0 * member[i, CONFIDENCE] - 1.0)
     if c.counts[i, PREFERRED] == vendor:
         member[i, FELT_DEADLINE] += pressure * sureness * (1.0 - member[i, FELT_DEADLINE])
-    push_back = reactance * (1.0 - sureness)
-    c.trust[i, source] = max(TRUST_FLOOR, c.trust[i, source] - push_back)
-    member[i, RISK_AVERSION] += push_back
+    raised = reactance * (1.0 - sureness) * (1.0 - member[i, REACTANCE])
+    member[i, REACTANCE] += raised
+    c.trust[i, source] = max(TRUST_FLOOR, c.trust[i, source] * (1.0 - raised))
 
 
 @kernel
@@ -866,7 +873,7 @@ def appraise(c, params, i: int) -> None:
     how sure it is that its favourite is best (`confidence`) and how uncertain it still is
     about that favourite's value (`uncertainty`, the sd of its utility)."""
     member, beliefs, priorities, utilities = c.member, c.beliefs, c.priorities, c.utilities
-    rho = member[i, RISK_AVERSION]
+    rho = member[i, RISK_AVERSION] * (1.0 + member[i, REACTANCE])
     n_options, n_criteria = beliefs.shape[2], beliefs.shape[3]
     for o in range(n_options):
         value = 0.0
@@ -997,15 +1004,22 @@ def committee_week(c, world, net, draws, events) -> None:
 
 
 @kernel
-def observe(c, i: int, vendor: int) -> tuple[int, int, bool, int, int]:
-    """What member i tells a seller of `vendor` in a meeting about where it stands: the job
-    it was mostly on last week (seek if none yet), the option it leans to, whether it values
-    the vendor above doing nothing, what matters most to it, and which criterion of the
-    vendor's product it most wants to know more about."""
+def observe(c, params, i: int, vendor: int, source: int, draw: float, role_top: int
+            ) -> tuple[int, int, bool, int, int]:  # fmt: skip
+    """What member i tells a seller of `vendor` (trust key `source`) in a meeting about where
+    it stands: the job it was mostly on last week (seek if none yet), the option it leans to,
+    whether it values the vendor above doing nothing, and - only if it opens up - what
+    matters most to it and which criterion of the vendor's product it most wants to know more
+    about. It opens up with probability `disclosure` x its trust in the seller (people tell
+    what worries them to those they trust: self-disclosure grows with trust); otherwise it
+    gives its role's usual answer, `role_top`, for both. `draw` is the seller's uniform."""
     weeks = c.counts[i, WEEKS_RECORDED]
     job = SEEK
     if weeks > 0 and weeks <= c.jobs.shape[1] and c.jobs[i, weeks - 1] != IDLE:
         job = c.jobs[i, weeks - 1]
+    prefers = c.utilities[i, vendor] >= c.utilities[i, STATUS_QUO]
+    if draw >= params[DISCLOSURE] * c.trust[i, source]:
+        return job, c.counts[i, PREFERRED], prefers, role_top, role_top
     p, beliefs = c.priorities, c.beliefs
     top, concern = 0, 0
     for k in range(1, p.shape[1]):
@@ -1013,18 +1027,19 @@ def observe(c, i: int, vendor: int) -> tuple[int, int, bool, int, int]:
             top = k
         if p[i, k] * beliefs[i, SD, vendor, k] > p[i, concern] * beliefs[i, SD, vendor, concern]:
             concern = k
-    prefers = c.utilities[i, vendor] >= c.utilities[i, STATUS_QUO]
     return job, c.counts[i, PREFERRED], prefers, top, concern
 
 
 @kernel
 def meeting_with(
-    c, i: int, source: int, hours: float, job: int, vendor: int
-) -> tuple[float, int, int, bool, int, int]:
+    c, params, i: int, source: int, hours: float, job: int, vendor: int, draw: float,
+    role_top: int,
+) -> tuple[float, int, int, bool, int, int]:  # fmt: skip
     """A seller's one-on-one meeting in one call: the hours member i gives and books
     (`take_meeting`), then, if it gave any, what it says in it (`observe`)."""
     granted = take_meeting(c.member, c.trust, i, source, hours, job)
     if granted == 0.0:
         return 0.0, SEEK, 0, False, 0, 0
-    said_job, leaning, prefers, top, concern = observe(c, i, vendor)
+    said_job, leaning, prefers, top, concern = observe(c, params, i, vendor, source, draw,
+                                                       role_top)  # fmt: skip
     return granted, said_job, leaning, prefers, top, concern

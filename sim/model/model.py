@@ -191,6 +191,7 @@ class BuyingCommitteeModel(mesa.Model):
         behaviour, information = scenario.behaviour, scenario.information
         params = np.zeros(k.N_PARAMS)
         params[k.SELLER_TIME_SHARE] = behaviour.seller_time_share
+        params[k.DISCLOSURE] = behaviour.disclosure
         params[k.PRIOR_SD] = behaviour.prior_sd
         params[k.CHOICE_NOISE] = behaviour.choice_noise
         params[k.CLAIMS_FOUND] = information.claims_per_hour * information.overload
@@ -471,6 +472,7 @@ class BuyingCommitteeModel(mesa.Model):
             hours_seeking_alone=float(member[:, k.HOURS_SEEKING_ALONE].sum()),
             seller_hours={s.vendor_name: s.hours_spent for s in self.sellers},
             stakeholders_reached={s.vendor_name: len(s.reached) for s in self.sellers},
+            buyer_hours={s.vendor_name: s.buyer_hours for s in self.sellers},
             claims_discredited=int(self.committee.counts[:, k.CLAIMS_DISCREDITED].sum()),
             peer_claims=dict(self.network.told) if self.network is not None else {},
             conflicts=int(self.committee.counts[:, k.CONFLICTS].sum()),

@@ -41,10 +41,17 @@ class MemberCard:
     role_priorities: tuple[float, ...]
     """What the member's role is known to care about (the role library, not the person)."""
 
+    @property
+    def role_top(self) -> int:
+        """The criterion its role is known to care most about (the first on a tie)."""
+        weights = self.role_priorities
+        return max(range(len(weights)), key=weights.__getitem__)
+
 
 @dataclass(frozen=True, slots=True)
 class MemberObservation:
-    """What a member tells a seller in a meeting about where it stands."""
+    """What a member tells a seller in a meeting about where it stands (its top priority and
+    concern are its role's usual answer unless it opened up: `kernel.observe`)."""
 
     week: int
     job: BuyingJob
@@ -58,10 +65,16 @@ class MemberObservation:
     """The criterion of the seller's product it most wants to know more about."""
 
 
-def observe(member: Stakeholder, vendor: int, week: int) -> MemberObservation:
-    """A member's answers in a meeting (`kernel.observe`): honest, about itself, nothing
-    more."""
-    return heard(week, k.observe(member.model.committee, member.seat, vendor))
+def observe(
+    member: Stakeholder, vendor: int, week: int, source: int, draw: float, role_top: int
+) -> MemberObservation:
+    """A member's answers in a meeting (`kernel.observe`): about itself, nothing more; what
+    worries it only if it opens up to the seller (trust key `source`, the seller's uniform
+    `draw`), else its role's usual answer `role_top`."""
+    model = member.model
+    said = k.observe(model.committee, model.world.params, member.seat, vendor, source, draw,
+                     role_top)  # fmt: skip
+    return heard(week, said)
 
 
 def heard(week: int, said: tuple[int, int, bool, int, int]) -> MemberObservation:
@@ -107,14 +120,13 @@ class Meeting:
         self._view._deliver(self._member, option, criterion, "independent_research", self.attended)
 
     def reference(self, criterion: int) -> None:
-        """A reference customer or a pilot result: true experience, already checked."""
-        self._view._deliver(
-            self._member, self._view.vendor, criterion, "references", self.attended, True
-        )
+        """A reference customer or a pilot result: experience from the `references` source,
+        delivered by the seller; like any claim it joins what the member may check."""
+        self._view._deliver(self._member, self._view.vendor, criterion, "references", self.attended)
 
     def customer_call(self, criterion: int) -> None:
         """A call with a satisfied customer from the peer network: experience through the
-        peer channel, already checked."""
+        peer channel, which the member may check like any claim."""
         self._view._customer_call(self._member, criterion, self.attended)
 
     def relieve_overload(self, share: float) -> None:
@@ -171,9 +183,11 @@ class SellerView:
         """Ask a member for a meeting of `hours` (at most `hours_left` of the seller's week).
         Returns the meeting (None if the member gave no time) and the hours it took."""
         model = self._model
+        draw = self._draws.random()
         granted, job_said, leaning, prefers, top, concern = k.meeting_with(
-            model.committee, member, self._source_index, min(hours, hours_left),
-            BuyingJob(job).code, self.vendor,
+            model.committee, model.world.params, member, self._source_index,
+            min(hours, hours_left), BuyingJob(job).code, self.vendor, draw,
+            self.members[member].role_top,
         )  # fmt: skip
         if granted == 0.0:
             return None, 0.0
@@ -203,19 +217,23 @@ class SellerView:
         for member, hours_given in zip(members, granted.tolist(), strict=True):
             if hours_given > 0.0:
                 stakeholder = model.stakeholders[member]
-                self.observed[member] = observe(stakeholder, self.vendor, self.week)
+                self.observed[member] = observe(
+                    stakeholder, self.vendor, self.week, self._source_index,
+                    self._draws.random(), self.members[member].role_top,
+                )  # fmt: skip
                 meetings.append(Meeting(self, stakeholder, hours_given))
         return meetings, asked
 
     def align_around_table(self, meetings: list[Meeting], widening: float) -> None:
-        """A shared business case widens how far apart the attendees' priorities may be and
-        still move together (per hour each attended); then each aligns
-        with the next around the table."""
-        members = [m._member for m in meetings]
+        """Each attendee aligns with the next around the table, for the hours both were there
+        (alignment costs time: the meeting's hours, never a free extra); a shared business
+        case may widen how far apart their priorities may be and still move together (per
+        hour each attended; `consensus_widening`, 0 by default)."""
         for m in meetings:
             m._member.consensus_help = widening * m.attended
-        for member, neighbour in zip(members, members[1:] + members[:1], strict=True):
-            member.align_with(neighbour)
+        neighbours = meetings[1:] + meetings[:1]
+        for meeting, neighbour in zip(meetings, neighbours, strict=True):
+            meeting._member.align_with(neighbour._member, min(meeting.attended, neighbour.attended))
 
     def send_deadline(self, pressure: float, reactance: float) -> None:
         """A deadline message to every member (no meeting): each reacts through its own
@@ -277,6 +295,6 @@ class SellerView:
         value = network.customer_experience(model.truth[self.vendor][criterion], self._draws)
         index = model.information.index
         k.hear(model.committee, model.world.params, member.seat, self.vendor, criterion, value,
-               index["peers"], network.experience_noise, index[self.source], True,
+               index["peers"], network.experience_noise, index[self.source], False,
                attended)  # fmt: skip
         network.record("experience")

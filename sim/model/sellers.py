@@ -35,7 +35,9 @@ class Seller(mesa.Agent):
     strategy: str = ""
     overclaims: bool = False
     """Whether its claims carry the `seller` source's bias (else it is honest)."""
-    SETTINGS: ClassVar[frozenset[str]] = frozenset({"capacity_hours", "meeting_hours", "discount"})
+    SETTINGS: ClassVar[frozenset[str]] = frozenset(
+        {"capacity_hours", "meeting_hours", "discount", "preparation_hours"}
+    )
     """The `SellerSpec` fields this strategy reads (the rest are ignored by it)."""
 
     def __init__(
@@ -52,6 +54,8 @@ class Seller(mesa.Agent):
         self.draws = rng
         self.hours_left = 0.0
         self.hours_spent = 0.0
+        self.buyer_hours = 0.0
+        """Hours committee members spent with this seller (meetings and their questions)."""
         self.reached: set[int] = set()
 
     def start_week(self) -> None:
@@ -72,6 +76,7 @@ class Seller(mesa.Agent):
         meeting, hours = self.view.meet(member.id, self.spec.meeting_hours, job, self.hours_left)
         if meeting is not None:
             self.spend(hours)
+            self.buyer_hours += hours
             self.reached.add(member.id)
             self.view.log(self.name, member.name, action, hours)
         return meeting
@@ -86,7 +91,44 @@ class Seller(mesa.Agent):
         """Member `member` (its seat) asked this seller about its product while seeking: the
         answer costs the seller the hours; what it says is its voice, biased if it overclaims."""
         self.spend(hours)
+        self.buyer_hours += hours
         self.reached.add(member)
+
+    def can_prepare(self, pieces: int) -> bool:
+        """Whether the week still holds the hours to prepare `pieces` pieces of work
+        (`preparation_hours` each) and a meeting after them."""
+        return self.hours_left - pieces * self.spec.preparation_hours > 1e-9
+
+    def prepared_meeting(self, member: MemberCard, pieces: int, action: str) -> Meeting | None:
+        """A validation meeting with `pieces` prepared for it (reference calls or pilot
+        results arranged with customers): the preparation hours are held back from the
+        meeting's budget and paid only if the member gives the meeting time."""
+        cost = pieces * self.spec.preparation_hours
+        self.hours_left -= cost
+        meeting = self.meet(member, BuyingJob.VALIDATE, action)
+        self.hours_left += cost
+        if meeting is not None:
+            self.spend(cost)
+        return meeting
+
+    def prepared_group_meeting(self, members: list[MemberCard], job: BuyingJob) -> list[Meeting]:
+        """Invite `members` to one meeting with one piece of preparation (`preparation_hours`,
+        held back from its budget and paid only if the meeting happens: at least two came).
+        Returns the attendees' meetings."""
+        cost = self.spec.preparation_hours
+        meetings, hours = self.view.group_meeting(
+            [m.id for m in members], self.spec.meeting_hours, job, self.hours_left - cost
+        )
+        if meetings:
+            self.spend(cost)
+            self.book_group(meetings, hours)
+        return meetings
+
+    def book_group(self, meetings: list[Meeting], hours: float) -> None:
+        """A group meeting took `hours` of the seller's week and each attendee's hours."""
+        self.spend(hours)
+        self.buyer_hours += sum(m.attended for m in meetings)
+        self.reached.update(m.member for m in meetings)
 
     def criterion_index(self, name: str, fallback: int = 0) -> int:
         criteria = self.view.criteria
@@ -95,10 +137,7 @@ class Seller(mesa.Agent):
     def top_priority(self, member: MemberCard) -> int:
         """What the member said matters most, or what its role is known to care about."""
         seen = self.view.observed.get(member.id)
-        if seen is not None:
-            return seen.top_priority
-        weights = member.role_priorities
-        return max(range(len(weights)), key=weights.__getitem__)
+        return seen.top_priority if seen is not None else member.role_top
 
     def concern(self, member: MemberCard) -> int:
         """The criterion of our product the member said it most wants to know more about."""
@@ -116,7 +155,10 @@ class FunnelPusher(Seller):
 
     The stage advances when the calendar says so *and* the main contact responds well (it
     said, in the last pitch, that it values our offer above doing nothing), whatever job the
-    committee is on.
+    committee is on. The main contact sets the pace (single-threaded in its decisions); the
+    hours its main contact cannot take go, as a working funnel seller's do, to follow-ups
+    with the rest of the committee on the stage's theme, so that its realised effort matches
+    any other strategy's (`single_threaded: true` leaves them idle instead).
     """
 
     strategy = "funnel_pusher"
@@ -126,6 +168,7 @@ class FunnelPusher(Seller):
         "qualify_out_weeks",
         "closing_pressure",
         "reactance",
+        "single_threaded",
     }
     STAGES: ClassVar[tuple[str, ...]] = (
         "qualify",
@@ -214,24 +257,39 @@ class FunnelPusher(Seller):
         while self.hours_left > 1e-9:
             meeting = self.meet(self.contact, BuyingJob.SEEK, f"pitched ({self.stage_name})")
             if meeting is None:
-                return
+                break
             criterion, value = meeting.tell(focus)
             meeting.tell(other)
             meeting.forward(criterion, value)
+        if not self.spec.single_threaded:
+            self.follow_up(focus)
+
+    def follow_up(self, focus: int) -> None:
+        """Spare hours: follow-up calls with the rest of the committee, most influential
+        first, each on the stage's theme and one more point, while they give it time."""
+        others = sorted(
+            (m for m in self.view.members if m.id != self.contact.id),
+            key=lambda m: (-m.influence, m.id),
+        )
+        for member in others:
+            while self.hours_left > 1e-9:
+                meeting = self.meet(member, BuyingJob.SEEK, f"followed up ({self.stage_name})")
+                if meeting is None:
+                    break
+                meeting.tell(focus)
+                meeting.tell(self.draws.randrange(len(self.view.criteria)))
+            if self.hours_left <= 1e-9:
+                return
 
     def present(self, focus: int) -> bool:
-        """A presentation of the stage's theme to the committee the contact convenes; False
-        if fewer than two came."""
-        meetings, hours = self.view.group_meeting(
-            [m.id for m in self.view.members],
-            self.spec.meeting_hours,
-            BuyingJob.SEEK,
-            self.hours_left,
-        )
+        """A presentation of the stage's theme (a demo or a proposal, one piece of
+        preparation) to the committee the contact convenes; False if fewer than two came or
+        the week no longer holds the preparation."""
+        if not self.can_prepare(1):
+            return False
+        meetings = self.prepared_group_meeting(list(self.view.members), BuyingJob.SEEK)
         if not meetings:
             return False
-        self.spend(hours)
-        self.reached.update(m.member for m in meetings)
         for meeting in meetings:
             meeting.tell(focus)
         self.view.log(self.name, "the committee", f"presented ({self.stage_name})", len(meetings))
@@ -264,7 +322,11 @@ class MazeGuide(Seller):
 
     strategy = "maze_guide"
     overclaims = False
-    SETTINGS = Seller.SETTINGS | {"diagnosis_error", "consensus_widening", "overload_relief"}
+    SETTINGS = Seller.SETTINGS | {
+        "diagnosis_error",
+        "consensus_widening",
+        "overload_relief",
+    }
     GROUP_SIZE = 4
 
     def diagnose(self, member: MemberCard) -> BuyingJob:
@@ -333,16 +395,21 @@ class MazeGuide(Seller):
         return True
 
     def proof(self, member: MemberCard) -> bool:
-        """A reference customer on the criterion the member is least sure of."""
-        meeting = self.meet(member, BuyingJob.VALIDATE, "arranged a reference")
+        """A reference customer on the criterion the member said it is least sure of (sense-
+        making instead when the week no longer holds the hours to arrange one)."""
+        if not self.can_prepare(1):
+            return self.sense_making(member)
+        meeting = self.prepared_meeting(member, 1, "arranged a reference")
         if meeting is not None:
             meeting.reference(self.concern(member))
         return meeting is not None
 
     def pilot(self, member: MemberCard) -> bool:
-        """For a member who leans to doing nothing: a pilot on what worries it, two checked
-        results."""
-        meeting = self.meet(member, BuyingJob.VALIDATE, "ran a pilot")
+        """For a member who leans to doing nothing: a pilot on what worries it, two results
+        (each arranged like a reference; sense-making instead when there is no time)."""
+        if not self.can_prepare(2):
+            return self.sense_making(member)
+        meeting = self.prepared_meeting(member, 2, "ran a pilot")
         if meeting is not None:
             criterion = self.concern(member)
             meeting.reference(criterion)
@@ -350,15 +417,14 @@ class MazeGuide(Seller):
         return meeting is not None
 
     def consensus_meeting(self, aligners: list[MemberCard]) -> None:
-        """A group meeting around a shared business case for the most influential aligners."""
+        """A group meeting around a shared business case (one piece of preparation) for the
+        most influential aligners."""
         group = sorted(aligners, key=lambda m: (-m.influence, m.id))[: self.GROUP_SIZE]
-        meetings, hours = self.view.group_meeting(
-            [m.id for m in group], self.spec.meeting_hours, BuyingJob.ALIGN, self.hours_left
-        )
+        if not self.can_prepare(1):
+            return
+        meetings = self.prepared_group_meeting(group, BuyingJob.ALIGN)
         if not meetings:
             return
-        self.spend(hours)
-        self.reached.update(m.member for m in meetings)
         value = self.criterion_index("business_value")
         for meeting in meetings:
             meeting.tell(value)
@@ -411,9 +477,9 @@ class SocialSeller(MazeGuide):
         ]
         validators.sort(key=lambda m: (-m.influence, m.id))
         for member in validators[: self.REFERENCE_CALLS]:
-            if self.hours_left <= 1e-9:
+            if not self.can_prepare(1):
                 break
-            meeting = self.meet(member, BuyingJob.VALIDATE, "connected a reference customer")
+            meeting = self.prepared_meeting(member, 1, "connected a reference customer")
             if meeting is not None:
                 meeting.customer_call(self.concern(member))
 

@@ -186,6 +186,7 @@ class Stakeholder(mesa.Agent):
         k.FELT_DEADLINE, "Urgency this member feels beyond the account's, from a deadline."
     )
     consensus_help = _column(k.CONSENSUS_HELP, "Widening of its radius by a consensus meeting.")
+    reactance = _column(k.REACTANCE, "0-1: how far it has turned against sellers' pressure.")
     week_hours_with_sellers = _column(k.WEEK_WITH_SELLERS, "Hours with sellers this week.")
     total_hours_with_sellers = _column(k.TOTAL_WITH_SELLERS, "Hours with sellers so far.")
     hours_seeking_alone = _column(
@@ -337,11 +338,11 @@ class Stakeholder(mesa.Agent):
         k.align(model.committee, model.world.params, model.draws_for(1),
                 model.events_room(1), self.seat)  # fmt: skip
 
-    def align_with(self, partner: Stakeholder) -> bool:
-        """`kernel.align_with`: converge or clash with `partner`."""
+    def align_with(self, partner: Stakeholder, hours: float = 1.0) -> bool:
+        """`kernel.align_with`: converge or clash with `partner`, for `hours` together."""
         model = self.model
         return k.align_with(model.committee, model.world.params, model.events_room(1),
-                            self.seat, partner.seat)  # fmt: skip
+                            self.seat, partner.seat, hours)  # fmt: skip
 
     def hear(
         self,

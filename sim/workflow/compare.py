@@ -30,6 +30,23 @@ class Comparison:
     effects: pd.DataFrame
 
 
+EFFORTS = ("equal", "unequal")
+"""`equal` (the default): every seller works its week; `unequal`: funnel-pushers work only
+their main contact and leave their spare hours idle (the case the first audit measured)."""
+
+
+def with_effort(scenario: Scenario, effort: str) -> Scenario:
+    """The scenario with every funnel-pusher single-threaded when `effort` is 'unequal'."""
+    if effort not in EFFORTS:
+        raise ValueError(f"effort must be one of {', '.join(EFFORTS)}, not {effort!r}")
+    if effort == "equal":
+        return scenario
+    data = scenario.model_dump()
+    for spec in data["sellers"].values():
+        spec["single_threaded"] = True
+    return Scenario.model_validate(data)
+
+
 def compare(
     scenario: Scenario,
     strategies: Sequence[str] = DEFAULT_STRATEGIES,
