@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         named_experiments,
         named_scenarios,
         open_results,
+        sensitivity,
         simulate,
         sweep,
     )
@@ -54,6 +55,7 @@ __all__ = [
     "named_experiments",
     "named_scenarios",
     "open_results",
+    "sensitivity",
     "simulate",
     "sweep",
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.analysis.facts import Facts as Facts
 from sim.analysis.facts import facts_of
@@ -39,6 +40,9 @@ from sim.workflow.study import Policy as Policy
 from sim.workflow.study import Progress
 from sim.workflow.study import evaluate as evaluate
 from sim.workflow.sweep import sweep_experiment
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def as_scenario(scenario: Scenario | str | Path) -> Scenario:
@@ -97,3 +101,27 @@ def sweep(
     return sweep_experiment(
         loaded, output, replications, Executors(workers, scheduler, dask_local), fresh, progress
     )
+
+
+def sensitivity(
+    results: Results | str | Path,
+    metric: str = "won",
+    policy: str | None = None,
+    versus: str | None = None,
+) -> pd.DataFrame:
+    """Morris (mu*, sigma) or Sobol (S1, ST) indices of a finished sweep, one row per
+    parameter and index with its 95% interval (`conf`): of `metric`'s rate, of one
+    `policy`'s in a sweep with policies, or of the paired difference `policy` minus `versus`
+    on the same committees. Sobol indices outside [0, 1] raise a `UserWarning` each (too few
+    samples for the noise)."""
+    import warnings
+
+    from sim.analysis.sensitivity import index_warnings, indices_of_metric
+    from sim.config.experiment import Experiment
+
+    store = (results if isinstance(results, Results) else open_results(results)).store
+    experiment = Experiment.model_validate(store.manifest["experiment"])
+    indices = indices_of_metric(experiment, store.deals(), metric, policy, versus)
+    for warning in index_warnings(indices):
+        warnings.warn(warning, UserWarning, stacklevel=2)
+    return indices

@@ -60,3 +60,20 @@ def test_unknown_path_falls_back_to_its_field_name() -> None:
 )
 def test_display_numbers_are_rounded(value: float, shown: str) -> None:
     assert display_number(value) == shown
+
+
+def test_a_second_member_of_a_one_person_role_is_named_as_an_org_chart_would() -> None:
+    from sim.config.roles import colleague_title
+
+    assert colleague_title("finance", "the CFO", 2) == "a second finance lead"
+    assert colleague_title("my_role", "the analyst", 3) == "a third analyst"
+
+
+def test_no_committee_member_is_numbered() -> None:
+    from sim.config import load_scenario
+    from sim.model import simulate
+
+    settings = load_scenario("scenarios/large_committee.yaml")
+    names = [s["name"] for s in simulate(settings, 1).stakeholders]
+    assert len(set(names)) == len(names)
+    assert not any(name.endswith(")") for name in names), names

@@ -26,6 +26,7 @@ from sim.analysis.compare import paired_effects, summarize
 from sim.cli import main
 from sim.config import Scenario, load_scenario
 from sim.config.experiment import load_experiment
+from sim.config.labels import plain_label
 from sim.files import OutputError
 from sim.model import simulate
 from sim.report import deal_figures, palette
@@ -40,7 +41,7 @@ from sim.report.reports import (
 )
 from sim.runner import Executors
 from sim.store import ResultsStore
-from sim.story import divergence_week, tell_story, verdict
+from sim.story import divergence_week, tell_story, verdict, verdict_in_brief
 from sim.workflow.study import evaluate, strategy_policies
 from sim.workflow.sweep import open_store, run_sweep
 
@@ -538,11 +539,16 @@ def test_vs_report_shows_both_strategies(reports: Reports) -> None:
     report = parse(reports.text["vs"])
     labels = [strategy_label(s) for s in VS]
     assert report.sections == ["Side by side", *(f"With {s}" for s in labels), SCENARIO_SECTION]
-    assert all(s in report.summary[1] for s in VS), report.summary
+    assert all(palette.strategy_words(s) in report.summary[1] for s in VS), report.summary
     stories = [tell_story(simulate(baseline.with_strategy(s), DEAL_SEED)) for s in VS]
     assert report.stories == stories
     assert len(report.figures) == 3
-    assert [line.split(":")[0] for line in report.summary[2:4]] == [f"With {s}" for s in labels]
+    words = [palette.strategy_words(s) for s in VS]
+    assert [line.split(":")[0] for line in report.summary[2:4]] == [f"With {s}" for s in words]
+    assert [line.split(":")[0] for line in report.summary[4:6]] == [
+        f"With {s}, in full" for s in words
+    ]
+    assert "(maze_guide)" not in " ".join(report.summary)
     assert re.search(r"diverge in week \d+|went exactly the same way", report.summary[-1])
 
 
@@ -598,7 +604,7 @@ def test_compare_report_sections(reports: Reports, pages: dict[str, Page]) -> No
     sankey = dict(figures(pages["compare"]))["The funnel and the maze"]
     assert [t.name for t in sankey.data] == list(COMPARE_SELLERS)  # one panel per strategy
     assert '"type":"sankey"' in reports.text["compare"]
-    assert all(s in report.summary[1] for s in COMPARE_SELLERS)
+    assert all(palette.strategy_words(s) in report.summary[1] for s in COMPARE_SELLERS)
     forest = dict(figures(pages["compare"]))["Paired effects"]
     labels = list(forest.data[0].y)
     assert any(label.startswith("maze guide vs funnel pusher: ") for label in labels), labels
@@ -628,8 +634,8 @@ def test_compare_incidence_has_a_panel_per_ending(pages: dict[str, Page]) -> Non
 def test_grid_sweep_report_sections(reports: Reports) -> None:
     report = parse(reports.text["sweep_grid"])
     assert report.sections == [
-        "Outcomes against committee.size",
-        "Outcomes against information.overload",
+        "Outcomes against committee size",
+        "Outcomes against information overload (x)",
         "Two parameters at once",
         "The design",
     ]
@@ -640,7 +646,9 @@ def test_grid_sweep_report_sections(reports: Reports) -> None:
 
 def test_grid_sweep_figures(pages: dict[str, Page]) -> None:
     shown = dict(figures(pages["sweep_grid"]))
-    lines = shown["Outcomes against committee.size"]
+    lines = shown["Outcomes against committee size"]
+    bands = [t for t in lines.data if t.fill == "toself"]
+    assert bands and all(t.mode == "lines" for t in bands)  # no stray markers at band corners
     named = {t.name for t in lines.data if t.showlegend is not False}
     assert named == set(VS)  # one line per strategy
     heatmap = shown["Two parameters at once"]
@@ -656,7 +664,7 @@ def test_morris_sweep_report_has_sensitivity(reports: Reports, pages: dict[str, 
     assert "morris design" in report.summary[1]
     bars = dict(figures(pages["sweep_morris"]))["Sensitivity"]
     assert {t.type for t in bars.data} == {"bar"}
-    assert set(bars.data[0].y) == set(MORRIS_PARAMETERS)
+    assert set(bars.data[0].y) == {plain_label(p) for p in MORRIS_PARAMETERS}
 
 
 def test_morris_report_of_another_metric(reports: Reports, run_cli, tmp_path: Path) -> None:
@@ -679,7 +687,7 @@ def test_sweep_report_of_strategies_only(tmp_path: Path) -> None:
     store = open_store(loaded, str(tmp_path / "results"), fresh=False)
     run_sweep(loaded, store, workers=1)
     page = sweep_report(store)
-    assert [s.title for s in page.sections] == ["Outcomes per sellers.ours.strategy", "The design"]
+    assert [s.title for s in page.sections] == ["Outcomes per our seller's strategy", "The design"]
     assert not untitled_panels(page.sections[0].figure)  # type: ignore[arg-type]
 
 
@@ -743,7 +751,11 @@ def test_deal_report_opens_with_the_verdict(reports: Reports) -> None:
     scenario = load_scenario(BASELINE)
     deal = simulate(scenario, DEAL_SEED)
     report = parse(reports.text["deal"])
-    assert f"Why it ended this way: {verdict(deal, scenario.decision)}" in report.summary
+    full = f"Why it ended this way, in full: {verdict(deal, scenario.decision)}"
+    assert full in report.summary
+    brief = verdict_in_brief(deal, scenario.decision)
+    at = report.summary.index(full)
+    assert report.summary[at - 3 : at] == brief  # the three-line verdict above the full one
 
 
 def test_the_committee_chart_draws_the_decision_rule(pages: dict[str, Page]) -> None:

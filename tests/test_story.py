@@ -211,7 +211,7 @@ def test_verdict_tells_the_supporters_remaining_uncertainty_against_the_rule() -
     last = deal.committee_weekly[-1]
     deal.committee_weekly[-1] = last._replace(uncertainty=0.2)
     text = verdict(deal, RULE)
-    assert f"remaining uncertainty was 0.2 (above the {RULE.max_uncertainty:.3g} allowed)" in text
+    assert f"remaining uncertainty was 0.2 (above the {RULE.max_uncertainty:.2g} allowed)" in text
     deal.committee_weekly[-1] = last._replace(uncertainty=RULE.max_uncertainty / 2)
     assert "(within the" in verdict(deal, RULE)
 
@@ -362,3 +362,16 @@ def test_versus_rows_of_real_deals_are_fewer_than_their_weeks(named_scenario) ->
     rows = versus_rows(a, b)
     assert len(rows) <= max(a.weeks_simulated, b.weeks_simulated)
     assert all(left != right for _, left, right in rows)
+
+
+def test_verdict_in_brief_is_three_lines_of_the_rule_met_or_short() -> None:
+    from sim.story import verdict_in_brief
+
+    deal = with_committee(hand_made_deal(), support=0.7, confidence=0.3, urgency=0.3)
+    last = deal.committee_weekly[-1]
+    deal.committee_weekly[-1] = last._replace(uncertainty=RULE.max_uncertainty * 2)
+    lines = verdict_in_brief(deal, RULE)
+    assert len(lines) == 3
+    assert "support met" in lines[1] and "confidence short" in lines[1]
+    assert "uncertainty short" in lines[1] and f"{RULE.max_uncertainty:.2g} allowed" in lines[1]
+    assert "_" not in " ".join(lines)

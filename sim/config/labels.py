@@ -100,6 +100,7 @@ LABELS: dict[str, str] = {
     "sellers.*.reactance": "how much unsure people resent {seller}'s pressure",
     "sellers.*.diagnosis_error": "how often {seller} misreads someone's job",
     "sellers.*.reference_hours": "{seller}'s hours to set up a reference",
+    "sellers.*.preparation_hours": "{seller}'s hours to prepare each demo or proposal",
     "sellers.*.consensus_widening": "how much {seller}'s group meetings bring views together",
     "sellers.*.network_share": "{seller}'s share of time in the peer network",
     "sellers.*.prior_weeks": "{seller}'s weeks in the network before the deal",

@@ -150,3 +150,27 @@ ROLE_LIBRARY: dict[str, Role] = {
     ),
 }
 """Built-in roles. A scenario's `roles:` section overrides fields or adds new roles."""
+
+
+COLLEAGUE_NOUNS: dict[str, str] = {
+    "economic_buyer": "budget holder",
+    "champion": "champion",
+    "technical_evaluator": "technical evaluator",
+    "it_security": "IT security engineer",
+    "finance": "finance lead",
+    "procurement": "procurement manager",
+    "end_user": "end-user lead",
+    "legal": "legal counsel",
+}
+"""What an org chart calls a further member of a role that one person usually fills (there is
+one CFO; a second member from finance is a finance lead)."""
+
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
+
+
+def colleague_title(role: str, title: str, nth: int) -> str:
+    """How the story names the `nth` member of a role (nth >= 2): 'a second finance lead',
+    never 'the CFO (2)'."""
+    noun = COLLEAGUE_NOUNS.get(role, title.removeprefix("the "))
+    ordinal = ORDINALS[nth - 1] if nth <= len(ORDINALS) else f"{nth}th"
+    return f"a {ordinal} {noun}"

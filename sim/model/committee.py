@@ -12,7 +12,7 @@ from functools import cache
 import numpy as np
 
 from sim.config.registry import RISK_AVERSION
-from sim.config.roles import Role
+from sim.config.roles import Role, colleague_title
 from sim.config.scenario import Scenario, StakeholderSpec
 
 PRIORITY_CONCENTRATION = 40.0
@@ -65,13 +65,14 @@ def _bare_spec(role: str) -> StakeholderSpec:
 
 
 def _titles(specs: list[StakeholderSpec], library: dict[str, Role]) -> list[str]:
-    """Story names: the role's title, numbered when a role appears more than once."""
+    """Story names: the role's title; a further member of the same role as an org chart
+    would name it ('a second finance lead', sim.config.roles.colleague_title)."""
     seen: dict[str, int] = {}
     names = []
     for spec in specs:
         title = library[spec.role].title
         seen[title] = seen.get(title, 0) + 1
-        label = title if seen[title] == 1 else f"{title} ({seen[title]})"
+        label = title if seen[title] == 1 else colleague_title(spec.role, title, seen[title])
         names.append(f"{spec.name} ({title})" if spec.name else label)
     return names
 

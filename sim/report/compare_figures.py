@@ -88,6 +88,7 @@ def incidence_curves(rows: pd.DataFrame, strategies: list[str]) -> go.Figure:
                 go.Scatter(
                     x=list(curve["week"]) + list(curve["week"])[::-1],
                     y=list(curve["high"]) + list(curve["low"])[::-1],
+                    mode="lines",  # a band: no markers at its corners
                     fill="toself",
                     fillcolor=fill(strategy_colour(strategy, i), 0.15),
                     line={"width": 0},

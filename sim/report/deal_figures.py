@@ -387,6 +387,7 @@ def side_by_side(
         figure.update_yaxes(
             categoryorder="array", categoryarray=_rule_lanes(rule, deals[0]), row=3
         )
+        figure.update_yaxes(title_text="rule", row=3, col=1)
         figure.update_xaxes(title_text="", row=2)
     figure.update_yaxes(title_text="stakeholder", row=1, col=1)
     figure.update_yaxes(title_text="share", row=2, col=1)
@@ -460,7 +461,11 @@ def preferences(
         for trace in _rule_traces(deal, rule, legend=True):
             figure.add_trace(trace, row=3, col=1)
         figure.update_yaxes(
-            categoryorder="array", categoryarray=_rule_lanes(rule, deal), row=3, col=1
+            categoryorder="array",
+            categoryarray=_rule_lanes(rule, deal),
+            title_text="rule",
+            row=3,
+            col=1,
         )
         figure.update_xaxes(title_text="", row=2, col=1)
     figure.update_yaxes(

@@ -8,10 +8,16 @@ import math
 import pandas as pd
 import yaml
 
-from sim.analysis.compare import OUTCOME_RATES, indicators
-from sim.analysis.sensitivity import IncompleteSweep, sensitivity_indices
+from sim.analysis.sensitivity import (
+    IncompleteSweep,
+    SensitivityRequest,
+    index_warnings,
+    indices_of_metric,
+    outcome_words,
+)
 from sim.analysis.verdict import headline_pairs, pair_sentence, pair_verdicts
 from sim.config.experiment import Experiment
+from sim.config.labels import plain_label
 from sim.config.scenario import Scenario
 from sim.model.result import DealResult
 from sim.report import compare_figures, deal_figures, sweep_figures
@@ -147,7 +153,7 @@ def versus_report(
             _scenario_line(scenario),
             *_changes_line(changes),
             f"The same committee (seed {seed}) meets our seller acting as "
-            f"{strategy_label(strategies[0])} and as {strategy_label(strategies[1])}; "
+            f"{strategy_words(strategies[0])} and as {strategy_words(strategies[1])}; "
             "everything else is identical.",
             *(
                 f"With {strategy_words(s)}: " + " ".join(verdict_in_brief(d, scenario.decision))
@@ -241,7 +247,7 @@ def compare_report(
 ) -> Page:
     lines = [_scenario_line(scenario), *_changes_line(changes)]
     lines.append(
-        f"Each of {', '.join(strategy_label(s) for s in strategies)} sold to the same "
+        f"Each of {', '.join(strategy_words(s) for s in strategies)} sold to the same "
         f"{replications} committees "
         f"(seeds {seed} to {seed + replications - 1}), so differences come from the seller, "
         "not from who was in the room. Intervals are 95% bootstrap intervals."
@@ -341,9 +347,9 @@ def sweep_report(store: ResultsStore, metric: str = "won") -> Page:
             continue
         page.add(
             Section(
-                f"Outcomes against {parameter}",
-                f"Share of deals won, ending without a decision, and ending as a high-quality "
-                f"purchase, against {parameter}"
+                f"Outcomes against {plain_label(parameter)}",
+                "Share of deals won, ending without a decision, and won by us as a high-quality "
+                f"purchase, against {plain_label(parameter)} (`{parameter}`)"
                 + (f", one line per value of {group}." if group else "."),
                 sweep_figures.metric_over_parameter(deals, parameter, group),
             )
@@ -351,7 +357,7 @@ def sweep_report(store: ResultsStore, metric: str = "won") -> Page:
     if group and len(parameters) == 1:
         page.add(
             Section(
-                f"Outcomes per {group}",
+                f"Outcomes per {plain_label(group)}",
                 "Share of deals by outcome per strategy.",
                 sweep_figures.metric_over_parameter(deals, group, None),
             )
@@ -361,25 +367,13 @@ def sweep_report(store: ResultsStore, metric: str = "won") -> Page:
         page.add(
             Section(
                 "Two parameters at once",
-                f"Win rate over {numeric[0]} and {numeric[1]}"
+                f"Win rate over {plain_label(numeric[0])} and {plain_label(numeric[1])}"
                 + (f", one panel per value of {group}." if group else "."),
                 sweep_figures.heatmaps(deals, numeric[0], numeric[1], group),
             )
         )
     if experiment.design.kind in ("morris", "sobol"):
-        data = indicators(deals) if metric in OUTCOME_RATES else deals
-        try:
-            indices = sensitivity_indices(experiment, data, metric)
-            page.add(
-                Section(
-                    "Sensitivity",
-                    f"{experiment.design.kind.capitalize()} indices of the {metric} rate with 95% "
-                    "intervals: which settings move it most.",
-                    sweep_figures.sensitivity_bars(indices, metric),
-                )
-            )
-        except IncompleteSweep as error:
-            page.summary.append(f"Sensitivity indices are not shown: {error}.")
+        _sensitivity(page, experiment, deals, metric)
     design = pd.DataFrame([{"point_index": p["index"], **p["values"]} for p in manifest["design"]])
     stored = deals.groupby("point_index").size()
     page.add(
@@ -390,6 +384,30 @@ def sweep_report(store: ResultsStore, metric: str = "won") -> Page:
         )
     )
     return page
+
+
+def _sensitivity(page: Page, experiment: Experiment, deals: pd.DataFrame, metric: str) -> None:
+    """Morris or Sobol indices: of the metric's rate, or, in a sweep with two or more
+    policies, of the paired difference of the last policy minus the first."""
+    names = list(experiment.policies)
+    policy = names[-1] if names else None
+    versus = names[0] if len(names) >= 2 else None
+    what = outcome_words(metric, policy, versus)
+    try:
+        indices = indices_of_metric(experiment, deals, metric, policy, versus)
+    except (IncompleteSweep, SensitivityRequest) as error:
+        page.summary.append(f"Sensitivity indices are not shown: {error}.")
+        return
+    warnings = index_warnings(indices)
+    page.add(
+        Section(
+            "Sensitivity",
+            f"{experiment.design.kind.capitalize()} indices of {what} with 95% intervals: "
+            "which settings move it most."
+            + (" Warning: " + "; ".join(warnings) + "." if warnings else ""),
+            sweep_figures.sensitivity_bars(indices, what),
+        )
+    )
 
 
 def facts_report(

@@ -9,9 +9,14 @@ from plotly.subplots import make_subplots
 
 from sim.analysis.compare import indicators
 from sim.analysis.statistics import rate
+from sim.config.labels import plain_label
 from sim.report.palette import fill, strategy_colour
 
-SWEEP_METRICS = (("won", "won"), ("no_decision", "no decision"), ("high_quality", "high quality"))
+SWEEP_METRICS = (
+    ("won", "won"),
+    ("no_decision", "no decision"),
+    ("our_high_quality", "our high-quality wins"),
+)
 MAX_LEVELS = 12
 
 
@@ -47,6 +52,7 @@ def metric_over_parameter(deals: pd.DataFrame, parameter: str, group: str | None
                     go.Scatter(
                         x=xs + xs[::-1],
                         y=[e.high for e in estimates] + [e.low for e in estimates][::-1],
+                        mode="lines",  # a band: no markers at its corners
                         fill="toself",
                         fillcolor=fill(strategy_colour(str(name), i), 0.15),
                         line={"width": 0},
@@ -74,15 +80,18 @@ def metric_over_parameter(deals: pd.DataFrame, parameter: str, group: str | None
                         "array": [e.high - e.value for e in estimates],
                         "arrayminus": [e.value - e.low for e in estimates],
                     },
-                    hovertemplate=f"{parameter} = %{{x}}: %{{y:.1%}} {title}<extra>{name}</extra>",
+                    hovertemplate=f"{plain_label(parameter)} = %{{x}}: %{{y:.1%}} {title}"
+                    f"<extra>{name}</extra>",
                 ),
                 row=1,
                 col=col,
             )
-    figure.update_xaxes(title_text=parameter)
+    figure.update_xaxes(title_text=plain_label(parameter))
     figure.update_yaxes(title_text="share of deals", tickformat=".0%", col=1)
     figure.update_yaxes(tickformat=".0%")
-    figure.update_layout(title=f"Outcomes against {parameter}", legend_title_text=group or "")
+    figure.update_layout(
+        title=f"Outcomes against {plain_label(parameter)}", legend_title_text=group or ""
+    )
     return figure
 
 
@@ -105,27 +114,29 @@ def heatmaps(deals: pd.DataFrame, first: str, second: str, group: str | None) ->
                 colorscale="Viridis",
                 colorbar={"title": "won", "tickformat": ".0%"},
                 showscale=col == len(groups),
-                hovertemplate=f"{first}=%{{x}}, {second}=%{{y}}: %{{z:.1%}} won"
+                hovertemplate=f"{plain_label(first)} %{{x}}, {plain_label(second)} %{{y}}: "
+                "%{z:.1%} won"
                 f"<extra>{name}</extra>",
             ),
             row=1,
             col=col,
         )
-    figure.update_xaxes(title_text=first)
-    figure.update_yaxes(title_text=second, col=1)
-    figure.update_layout(title=f"Win rate over {first} and {second}")
+    figure.update_xaxes(title_text=plain_label(first))
+    figure.update_yaxes(title_text=plain_label(second), col=1)
+    figure.update_layout(title=f"Win rate over {plain_label(first)} and {plain_label(second)}")
     return figure
 
 
-def sensitivity_bars(indices: pd.DataFrame, metric: str) -> go.Figure:
-    """Sensitivity indices with their 95% intervals, largest first."""
+def sensitivity_bars(indices: pd.DataFrame, what: str) -> go.Figure:
+    """Sensitivity indices with their 95% intervals, largest first; `what` says what they are
+    of ('the won rate', 'the won rate of maze_guide minus funnel_pusher's')."""
     figure = go.Figure()
     for index_name, part in indices.groupby("index", sort=False):
         part = part.sort_values("value")
         figure.add_trace(
             go.Bar(
                 x=part["value"],
-                y=part["parameter"],
+                y=[plain_label(p) for p in part["parameter"]],
                 orientation="h",
                 name=str(index_name),
                 error_x={"type": "data", "array": part["conf"]},
@@ -133,7 +144,7 @@ def sensitivity_bars(indices: pd.DataFrame, metric: str) -> go.Figure:
             )
         )
     figure.update_layout(
-        title=f"Sensitivity of the {metric.replace('_', ' ')} rate",
+        title=f"Sensitivity of {what}",
         xaxis_title="index (Morris mu*: change in the rate per step; Sobol: share of variance)",
         yaxis_title="parameter",
         barmode="group",
