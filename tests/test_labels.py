@@ -77,3 +77,18 @@ def test_no_committee_member_is_numbered() -> None:
     names = [s["name"] for s in simulate(settings, 1).stakeholders]
     assert len(set(names)) == len(names)
     assert not any(name.endswith(")") for name in names), names
+
+
+def test_robustness_rows_speak_in_plain_labels() -> None:
+    import pandas as pd
+
+    from sim.report.robustness_report import flip_lines
+
+    contrast = pd.DataFrame(
+        [{"outcome": "won", "parameter": "decision.max_uncertainty", "base_value": 0.0612,
+          "value": 0.0765, "base": 0.05, "difference": -0.02, "low": -0.04, "high": 0.0,
+          "flip": True, "clear": False}]
+    )  # fmt: skip
+    (line,) = flip_lines(contrast)
+    assert "uncertainty supporters may keep 0.061 -> 0.076" in line
+    assert "decision.max_uncertainty" not in line

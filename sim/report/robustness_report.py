@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim.analysis.robustness import OUTCOMES
+from sim.config.labels import display_number, plain_label
 from sim.config.scenario import Scenario
 from sim.report.page import Page, Section
 from sim.report.palette import STRATEGY_COLOURS, THRESHOLD_COLOUR
@@ -34,7 +35,7 @@ def tornado(contrast: pd.DataFrame, outcome: str) -> go.Figure:
             for f in flipped
         ]
         figure.add_bar(
-            y=top,
+            y=[plain_label(p) for p in top],
             x=(values - base).to_numpy(),
             base=base,
             orientation="h",
@@ -64,7 +65,8 @@ def flip_lines(contrast: pd.DataFrame) -> list[str]:
     for row in contrast[contrast["flip"]].itertuples():
         how = "clearly" if row.clear else "within noise"
         lines.append(
-            f"{OUTCOMES[row.outcome]}: {row.parameter} {row.base_value:g} -> {row.value:g} turns "
+            f"{OUTCOMES[row.outcome]}: {plain_label(row.parameter)} "
+            f"{display_number(row.base_value)} -> {display_number(row.value)} turns "
             f"the guide-minus-pusher difference from {row.base:+.1%} to {row.difference:+.1%} "
             f"[{row.low:+.1%}, {row.high:+.1%}] ({how})"
         )
@@ -122,7 +124,8 @@ def robustness_report(
             table=[
                 (
                     f"{row.policy}: {OUTCOMES[row.outcome]}",
-                    f"{row.parameter} {row.base_value:g} -> {row.value:g}: {row.change:+.1%} "
+                    f"{plain_label(row.parameter)} {display_number(row.base_value)} -> "
+                    f"{display_number(row.value)}: {row.change:+.1%} "
                     f"[{row.low:+.1%}, {row.high:+.1%}]",
                 )
                 for row in largest.head(20).itertuples()
