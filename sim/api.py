@@ -35,6 +35,8 @@ from sim.workflow.compare import Comparison as Comparison
 from sim.workflow.compare import compare as compare_scenario
 from sim.workflow.results import Results as Results
 from sim.workflow.results import open_results as open_results
+from sim.workflow.robustness import DEFAULT_ASSUMPTION_REPLICATIONS, map_robustness
+from sim.workflow.robustness import Robustness as Robustness
 from sim.workflow.study import AS_WRITTEN as AS_WRITTEN
 from sim.workflow.study import Policy as Policy
 from sim.workflow.study import Progress
@@ -83,6 +85,36 @@ def facts(
     settings = as_scenario(scenario)
     data = run_battery(settings, replications, seed, Executors(workers), progress)
     return facts_of(data, settings.name, replications, seed, settings.decision.regret_margin)
+
+
+def robustness(
+    scenario: Scenario | str | Path = "baseline",
+    strategies: Sequence[str] | None = None,
+    replications: int = 100,
+    assumption_replications: int = DEFAULT_ASSUMPTION_REPLICATIONS,
+    seed: int = 1,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Robustness:
+    """Every numeric parameter moved -25%/+25% one at a time (`replications` committees
+    each), then every strategy-specific magnitude set to its neutral value one at a time
+    (`assumption_replications` committees each; 0 skips them), for our seller's
+    `strategies` (default: every one the scenario allows), on the same committees:
+    `.rates`, `.effects`, `.contrasts`, `.flips`, `.assumption_rates`,
+    `.assumption_contrasts` and `.to_json()`."""
+    from sim.report.robustness_report import flip_lines
+
+    settings = as_scenario(scenario)
+    return map_robustness(
+        settings,
+        list(strategies or settings.available_strategies()),
+        replications,
+        assumption_replications,
+        seed=seed,
+        executors=Executors(workers),
+        progress=progress,
+        flip_words=flip_lines,
+    )
 
 
 def sweep(

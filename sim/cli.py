@@ -37,6 +37,7 @@ from sim.config.scenario import Territory as TerritorySettings
 from sim.files import EXPORT_FORMATS, OutputError, write_atomically
 from sim.safe_text import safe_text
 from sim.terminal import (
+    assumptions_table,
     comparison_table,
     effects_table,
     err,
@@ -735,53 +736,43 @@ def robustness(
         typer.Option(help="Strategies of our seller (default: every one the scenario allows)."),
     ] = None,
     workers: Workers = None,
+    assumption_replications: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=MAX_REPLICATIONS,
+            help="Committees per neutral assumption and strategy (0: skip that section).",
+        ),
+    ] = 1000,
     as_json: AsJson = False,
     html: HtmlFile = None,
 ) -> None:
-    """Move every parameter by -25%/+25% (role hours by -1/+1 h), one at a time: what changes
-    for each strategy, and where guide vs pusher flips."""
+    """Move every parameter by -25%/+25% (role hours by -1/+1 h), one at a time, then set each
+    strategy-specific assumption to its neutral value: what changes for each strategy, and
+    where guide vs pusher flips."""
     from sim.analysis.robustness import OUTCOMES
-    from sim.analysis.robustness import base_rates as robustness_base_rates
-    from sim.analysis.robustness import contrasts as robustness_contrasts
-    from sim.analysis.robustness import effects as robustness_effects
+    from sim.api import robustness as robustness_map
     from sim.report.robustness_report import flip_lines, robustness_report
-    from sim.runner import Executors
-    from sim.workflow.robustness import run_robustness
 
     settings = load_scenario(scenario)
     strategies = (
         parse_strategies(sellers, "--sellers") if sellers else settings.available_strategies()
     )
     with progress("simulating changes") as advance:
-        changes, rows = run_robustness(
-            settings,
-            strategies,
-            replications,
-            seed=seed,
-            executors=Executors(workers),
-            progress=advance,
+        found = robustness_map(
+            settings, strategies, replications, assumption_replications, seed, workers, advance
         )
-    rates, effects, contrast = (
-        robustness_base_rates(rows),
-        robustness_effects(rows, changes),
-        robustness_contrasts(rows, changes),
-    )
+    changes, rates, contrast = found.changes, found.rates, found.contrasts
     written = (
-        robustness_report(settings, replications, seed, rates, effects, contrast).write(html)
+        robustness_report(
+            settings, replications, seed, rates, found.effects, contrast,
+            found.assumption_rates, found.assumption_contrasts, assumption_replications,
+        ).write(html)
         if html
         else None
-    )
+    )  # fmt: skip
     if as_json:
-        document = {
-            "scenario": settings.name,
-            "replications": replications,
-            "seed": seed,
-            "base": rates.to_dict(orient="index"),
-            "effects": effects.to_dict(orient="records"),
-            "contrasts": contrast.to_dict(orient="records"),
-            "flips": flip_lines(contrast) if not contrast.empty else [],
-        }
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        sys.stdout.write(found.to_json() + "\n")
         return
     out.print(
         f"[bold]{safe_text(settings.name)}[/bold]: {len(changes)} one-at-a-time changes x "
@@ -798,6 +789,12 @@ def robustness(
     )
     for line in flip_lines(clear) if not clear.empty else []:
         out.print(f"  {line}", markup=False)
+    if not found.assumption_rates.empty:
+        out.print(
+            assumptions_table(
+                found.assumption_rates, found.assumption_contrasts, assumption_replications
+            )
+        )
     if written is not None:
         out.print(f"report: {safe_text(written)}")
 

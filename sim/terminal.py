@@ -194,6 +194,39 @@ def facts_table(facts: Any) -> Table:
     return grid
 
 
+def assumptions_table(rates: Any, contrasts: Any, replications: int) -> Table:
+    """The robustness map's assumptions section: per row (the scenario as written first),
+    each strategy's won / no-decision / our high-quality rates, and guide minus pusher with
+    its 95% interval per outcome (when both strategies ran)."""
+    from sim.analysis.robustness import OUTCOMES
+
+    policies = list(dict.fromkeys(rates["policy"]))
+    grid = Table(
+        title=f"Neutral assumptions, one at a time, on the same {replications} committees"
+    )
+    grid.add_column("assumption")
+    for policy in policies:
+        grid.add_column(f"{policy}\nwon / no dec. / our HQ")
+    if not contrasts.empty:
+        for words in ("won", "no decision", "our high-quality wins"):
+            grid.add_column(f"guide - pusher\n{words} [95%]")
+    for point, row_rates in rates.groupby("point", sort=True):
+        first = row_rates.iloc[0]
+        label = first["assumption"] + ("" if first["changes_scenario"] or point == 0 else
+                                       " (already so in this scenario)")  # fmt: skip
+        cells = [label]
+        for policy in policies:
+            mine = row_rates[row_rates["policy"] == policy].set_index("outcome")["rate"]
+            cells.append(" / ".join(_percent(mine.get(o)) for o in OUTCOMES))
+        if not contrasts.empty:
+            gaps = contrasts[contrasts["point"] == point].set_index("outcome")
+            for outcome in OUTCOMES:
+                g = gaps.loc[outcome]
+                cells.append(f"{g['difference']:+.1%} [{g['low']:+.1%}, {g['high']:+.1%}]")
+        grid.add_row(*cells)
+    return grid
+
+
 def f11_curve_table(curve: Any) -> Table:
     """F11 at each regret margin: our high-quality wins with a guide and with a pusher, and
     their ratio [95% interval]; the scenario's own margin (the table's F11) marked."""

@@ -9,13 +9,22 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.analysis.robustness import contrasts, effects
+import sim
+from sim.analysis.robustness import assumption_contrasts, assumption_rates, contrasts, effects
 from sim.config.scenario import Scenario
 from sim.workflow.robustness import (
+    ASSUMPTIONS,
+    EVERY_SELLER,
     RELATIVE_CHANGE,
+    FromScenario,
     Perturbation,
+    Robustness,
+    assumption_study,
+    assumption_values,
+    assumption_words,
     perturbations,
     robustness_points,
+    sellers_in_play,
 )
 from sim.workflow.study import as_experiment
 
@@ -162,6 +171,127 @@ def test_effects_are_paired_changes_from_the_base() -> None:
     assert contrasts(rows, CHANGES).empty  # no pusher: no guide-minus-pusher difference
 
 
+# ---- the assumptions section ----------------------------------------------------------------
+
+
+def _read(data: dict, path: str) -> object:
+    for key in path.split("."):
+        data = data[key]
+    return data
+
+
+def test_assumption_rows_are_declared_once_with_words_and_overrides() -> None:
+    labels = [a.label for a in ASSUMPTIONS]
+    assert len(set(labels)) == len(labels) == 10
+    for assumption in ASSUMPTIONS:
+        assert assumption.neutral and assumption.overrides, assumption.label
+
+
+@pytest.mark.parametrize("strategies", [STRATEGIES, ["funnel_pusher"]])
+def test_every_assumption_is_applied_to_the_built_scenarios(
+    baseline: Scenario, strategies: list[str]
+) -> None:
+    study = assumption_study(baseline, strategies, replications=2)
+    assert [p.index for p in study.points] == list(range(len(ASSUMPTIONS) + 1))
+    assert study.points[0].values == {}
+    base = baseline.model_dump(mode="json")
+    for point, assumption in zip(study.points[1:], ASSUMPTIONS, strict=True):
+        for policy in study.policies:
+            built = study.scenarios[policy.name, point.index].model_dump(mode="json")
+            assert built["sellers"][baseline.our_vendor]["strategy"] == policy.name
+            for path, value in assumption.overrides.items():
+                wanted = _read(base, value.path) if isinstance(value, FromScenario) else value
+                if path.startswith(EVERY_SELLER):
+                    setting = path.removeprefix(EVERY_SELLER)
+                    for vendor in ("ours", "rival"):
+                        assert built["sellers"][vendor][setting] == wanted, (assumption, vendor)
+                else:
+                    assert _read(built, path) == wanted, assumption.label
+    by_label = {a.label: a for a in ASSUMPTIONS}
+    trusted = by_label["references trusted no more than the seller"]
+    assert assumption_values(trusted, baseline) == {
+        "information.sources.references.trust": baseline.information.sources["seller"].trust
+    }
+
+
+def test_overrides_reach_our_seller_when_the_scenario_gives_us_none() -> None:
+    lone = Scenario.model_validate({"sellers": {"rival": {"strategy": "funnel_pusher"}}})
+    assert sellers_in_play(lone) == ["rival", "ours"]
+    study = assumption_study(lone, ["maze_guide"], replications=1)
+    index = next(i for i, a in enumerate(ASSUMPTIONS, 1) if a.label == "no reactance to pressure")
+    built = study.scenarios["maze_guide", index]
+    assert built.sellers["ours"].reactance == 0 and built.sellers["rival"].reactance == 0
+    assert built.sellers["ours"].strategy == "maze_guide"
+
+
+def test_a_row_already_neutral_in_the_scenario_says_so(baseline: Scenario) -> None:
+    calm = baseline.model_copy(update={"behaviour": baseline.behaviour.model_copy(
+        update={"disclosure": 0.0})})  # fmt: skip
+    words = assumption_words(assumption_study(calm, ["funnel_pusher"], replications=1))
+    assert words[0]["changes_scenario"] is False
+    by_label = {w["assumption"]: w for w in words}
+    assert by_label["sellers learn concerns only from the org chart"]["changes_scenario"] is False
+    assert by_label["no reactance to pressure"]["changes_scenario"] is True
+
+
+WORDS = [
+    {"assumption": "as written", "neutral": "", "overrides": "{}", "changes_scenario": False},
+    {"assumption": "x neutral", "neutral": "why", "overrides": "{}", "changes_scenario": True},
+]
+
+
+def test_assumption_statistics_are_paired_over_the_same_committees() -> None:
+    rows = synthetic_rows(
+        {
+            ("maze_guide", 0): [1, 1, 0, 0],
+            ("funnel_pusher", 0): [0, 1, 0, 0],  # guide +25 points at the base
+            ("maze_guide", 1): [0, 1, 0, 0],
+            ("funnel_pusher", 1): [0, 1, 1, 1],  # the assumption makes it -50 points
+        }
+    )
+    rates = assumption_rates(rows, WORDS)
+    won = rates[rates["outcome"] == "won"].set_index(["point", "policy"])["rate"]
+    assert won[1, "funnel_pusher"] == pytest.approx(0.75) and won[0, "maze_guide"] == 0.5
+    assert set(rates["assumption"]) == {"as written", "x neutral"}
+    gaps = assumption_contrasts(rows, WORDS).query("outcome == 'won'").set_index("point")
+    assert gaps.loc[0, "difference"] == pytest.approx(0.25)
+    assert gaps.loc[1, "difference"] == pytest.approx(-0.5)
+    assert gaps.loc[1, "low"] < -0.5 < gaps.loc[1, "high"]
+    assert gaps.loc[1, "shift"] == pytest.approx(-0.75)
+    assert gaps.loc[0, "shift"] == 0.0
+    only_guide = rows[rows["policy"] == "maze_guide"]
+    assert assumption_contrasts(only_guide, WORDS).empty
+
+
+def test_sim_robustness_runs_both_sections_and_serialises_them(tmp_path: Path) -> None:
+    tiny = Scenario.model_validate(
+        {"name": "tiny", "horizon_weeks": 6, "committee": {"size": 2},
+         "sellers": {"ours": {"strategy": "funnel_pusher"},
+                     "rival": {"strategy": "funnel_pusher"}}}
+    )  # fmt: skip
+    calls: list[tuple[int, int]] = []
+    found = sim.robustness(
+        tiny, ["funnel_pusher", "maze_guide"], replications=10, assumption_replications=10,
+        workers=1, progress=lambda done, total, failed: calls.append((done, total)),
+    )  # fmt: skip
+    assert isinstance(found, Robustness) and found.scenario == "tiny"
+    assert calls[-1][0] == calls[-1][1]  # both sections counted as one job, to the end
+    assert len({total for _, total in calls}) == 1
+    document = json.loads(found.to_json())
+    rows = document["assumptions"]["rows"]
+    assert document["assumptions"]["replications"] == 10
+    assert [r["assumption"] for r in rows][1:] == [a.label for a in ASSUMPTIONS]
+    for row in rows:
+        assert set(row["rates"]) == {"funnel_pusher", "maze_guide"}
+        assert set(row["guide_minus_pusher"]) == {"won", "no_decision", "our_high_quality"}
+    assert rows[4]["overrides"] == {
+        "sellers.ours.consensus_widening": 0.15, "sellers.rival.consensus_widening": 0.15
+    }
+    skipped = sim.robustness(tiny, ["funnel_pusher"], 10, assumption_replications=0, workers=1)
+    assert skipped.assumption_rates.empty
+    assert json.loads(skipped.to_json())["assumptions"]["rows"] == []
+
+
 @pytest.mark.slow
 def test_robustness_command_end_to_end(run_cli, tmp_path: Path) -> None:
     scenario = tmp_path / "tiny.yaml"
@@ -173,6 +303,7 @@ def test_robustness_command_end_to_end(run_cli, tmp_path: Path) -> None:
     done = run_cli(
         "robustness", str(scenario), "--replications", "10", "--workers", "1",
         "--sellers", "funnel_pusher,maze_guide", "--json", "--html", str(report),
+        "--assumption-replications", "10",
     )  # fmt: skip
     assert done.code == 0, done.err
     document = json.loads(done.out)
@@ -185,3 +316,13 @@ def test_robustness_command_end_to_end(run_cli, tmp_path: Path) -> None:
     assert len(document["flips"]) == len(flips)
     text = report.read_text()
     assert "Robustness: tiny" in text and "maze guide minus funnel pusher" in text
+    assert len(document["assumptions"]["rows"]) == len(ASSUMPTIONS) + 1
+    assert "Neutral assumptions, one at a time" in text
+    printed = run_cli(
+        "robustness", str(scenario), "--replications", "10", "--workers", "1",
+        "--sellers", "funnel_pusher,maze_guide", "--assumption-replications", "10",
+    )  # fmt: skip
+    assert printed.code == 0, printed.err
+    assert "Neutral assumptions, one at a time" in printed.out
+    for assumption in ASSUMPTIONS:
+        assert assumption.label.split()[0] in printed.out

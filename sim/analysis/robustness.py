@@ -1,5 +1,6 @@
 """The robustness map's statistics: what each one-at-a-time change does to each strategy, and
-where the guide-minus-pusher difference changes sign.
+where the guide-minus-pusher difference changes sign; and, for the assumptions section, each
+strategy's rates and the guide-minus-pusher difference under each neutral assumption.
 
 Every change is measured on the same committees as the base (replication r of a variant and
 of the base share a seed), so each effect is a paired difference over replications with a
@@ -96,6 +97,44 @@ def contrasts(rows: pd.DataFrame, changes: Sequence[object]) -> pd.DataFrame:
             record.update(base=base.value, base_low=base.low, base_high=base.high)
             record.update(flip=flip, clear=bool(clear))
             records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def assumption_rates(rows: pd.DataFrame, words: Sequence[dict]) -> pd.DataFrame:
+    """Each strategy's rate of each outcome at the base and under each neutral assumption;
+    `words[i]` describes design point i (0: the base)."""
+    frame = indicators(rows)
+    records = []
+    for (policy, point), group in frame.groupby(["policy", "point"], sort=False):
+        for outcome in OUTCOMES:
+            records.append(
+                {"point": int(point), **words[point], "policy": policy, "outcome": outcome,
+                 "rate": float(group[outcome].mean())}
+            )  # fmt: skip
+    return pd.DataFrame.from_records(records).sort_values(["point"], kind="stable")
+
+
+def assumption_contrasts(rows: pd.DataFrame, words: Sequence[dict]) -> pd.DataFrame:
+    """Guide minus pusher at the base and under each assumption, per outcome, paired over the
+    same committees with a t 95% interval; `shift` is how far the assumption moves that
+    difference from the base's, paired too. Empty when the study lacks either strategy."""
+    frame = indicators(rows)
+    guide, pusher = CONTRAST
+    if not {guide, pusher} <= set(frame["policy"]):
+        return pd.DataFrame()
+    runs = _by_run(frame)
+    records = []
+    for point, described in enumerate(words):
+        for outcome in OUTCOMES:
+            base_gap = _series(runs, guide, 0, outcome) - _series(runs, pusher, 0, outcome)
+            gap = _series(runs, guide, point, outcome) - _series(runs, pusher, point, outcome)
+            difference = paired_difference(gap, np.zeros_like(gap))
+            shift = paired_difference(gap, base_gap)
+            records.append(
+                {"point": point, **described, "outcome": outcome,
+                 "difference": difference.value, "low": difference.low, "high": difference.high,
+                 "shift": shift.value, "shift_low": shift.low, "shift_high": shift.high}
+            )  # fmt: skip
     return pd.DataFrame.from_records(records)
 
 

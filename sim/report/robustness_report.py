@@ -80,6 +80,9 @@ def robustness_report(
     rates: pd.DataFrame,
     effects: pd.DataFrame,
     contrast: pd.DataFrame,
+    assumption_rates: pd.DataFrame | None = None,
+    assumption_contrasts: pd.DataFrame | None = None,
+    assumption_replications: int = 0,
 ) -> Page:
     flips = flip_lines(contrast) if not contrast.empty else []
     summary = [
@@ -132,4 +135,39 @@ def robustness_report(
             ],
         )
     )
+    if assumption_rates is not None and not assumption_rates.empty:
+        page.add(
+            Section(
+                "Neutral assumptions, one at a time",
+                f"Each strategy-specific magnitude set to its neutral value for every seller, "
+                f"one at a time, on {assumption_replications} committees (the same for every "
+                "row and strategy): each strategy's rates, and guide minus pusher with its "
+                "paired 95% interval.",
+                table=assumption_lines(assumption_rates, assumption_contrasts),
+            )
+        )
     return page
+
+
+def assumption_lines(
+    rates: pd.DataFrame, contrasts: pd.DataFrame | None
+) -> list[tuple[str, str]]:
+    """One table row per assumption (the scenario as written first): why it is neutral,
+    each strategy's rates and the guide-minus-pusher differences."""
+    lines = []
+    for point, mine in rates.groupby("point", sort=True):
+        first = mine.iloc[0]
+        parts = [first["neutral"]] if first["neutral"] else []
+        for policy, own in mine.groupby("policy", sort=False):
+            values = own.set_index("outcome")["rate"]
+            parts.append(
+                f"{policy}: " + ", ".join(f"{OUTCOMES[o]} {values[o]:.0%}" for o in OUTCOMES)
+            )
+        if contrasts is not None and not contrasts.empty:
+            for g in contrasts[contrasts["point"] == point].itertuples():
+                parts.append(
+                    f"guide - pusher, {OUTCOMES[g.outcome]}: {g.difference:+.1%} "
+                    f"[{g.low:+.1%}, {g.high:+.1%}]"
+                )
+        lines.append((first["assumption"], "; ".join(parts)))
+    return lines

@@ -6,26 +6,33 @@ model never reads, such as a vendor's `price`, are left alone), and every role's
 by -1 h and +1 h. Each variant is a design point of one study (sim/workflow/study.py), so
 replication r of every strategy at every variant meets the same committee as at the base:
 each change is a paired difference with its 95% interval (sim/analysis/robustness.py).
+
+Beside the parameter changes, the *assumptions* section sets each strategy-specific magnitude
+to its neutral value, one at a time and for every seller in play (`ASSUMPTIONS`, declared
+once as data), on more committees (`DEFAULT_ASSUMPTION_REPLICATIONS`): the lead of one
+strategy over another is only worth reporting if no single unfitted assumption carries it.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import typing
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import annotated_types
 import pandas as pd
 from pydantic import BaseModel
 
+from sim.analysis import robustness as stats
 from sim.config.registry import WEEKLY_HOURS
 from sim.config.scenario import Scenario
 from sim.model.sellers import SELLER_CLASSES
 from sim.runner import Executors
 from sim.workflow.design import DesignPoint, point_key
-from sim.workflow.study import Policy, Progress, evaluate
+from sim.workflow.study import Policy, Progress, Study, evaluate
 
 RELATIVE_CHANGE = 0.25
 ROLE_HOURS_CHANGE = 1.0
@@ -101,6 +108,320 @@ def run_robustness(
         progress=progress,
     )
     return changes, rows
+
+
+# ---- neutral assumptions ---------------------------------------------------------------
+
+DEFAULT_ASSUMPTION_REPLICATIONS = 1000
+"""Committees per assumption and strategy: a guide-minus-pusher gap of a few points needs
+about this many to be told from noise (README: on 400 its interval is about +-6 points)."""
+EVERY_SELLER = "sellers.*."
+"""An override path starting so applies to every seller in play: each vendor's seller in the
+scenario, and ours (whatever strategy it plays)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FromScenario:
+    """An override whose value is another field of the same scenario (by dotted path)."""
+
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Assumption:
+    """One strategy-specific magnitude set to its neutral value: what the row says in plain
+    words, why the value is neutral, and the scenario overrides that make it so."""
+
+    label: str
+    neutral: str
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+
+ASSUMPTIONS: tuple[Assumption, ...] = (
+    Assumption(
+        "sellers learn concerns only from the org chart",
+        "members tell a seller nothing of their own: every seller knows only each role's usual "
+        "priority and concern, however it listens",
+        {"behaviour.disclosure": 0.0},
+    ),
+    Assumption(
+        "references trusted no more than the seller",
+        "a reference or pilot the seller arranges is trusted like the seller's own word, not "
+        "given a credibility of its own",
+        {"information.sources.references.trust": FromScenario("information.sources.seller.trust")},
+    ),
+    Assumption(
+        "references cost nothing to arrange",
+        "no seller hours go into preparing a piece of work (a reference call or pilot result "
+        "arranged with a customer, a demo, a business case) beyond its meeting",
+        {f"{EVERY_SELLER}preparation_hours": 0.0},
+    ),
+    Assumption(
+        "a consensus meeting widens what members accept",
+        "the old unfitted default 0.15 (the default is now 0, the neutral value): a group "
+        "meeting lets members move together from further apart",
+        {f"{EVERY_SELLER}consensus_widening": 0.15},
+    ),
+    Assumption(
+        "no reactance to pressure",
+        "pressure costs no trust and adds no risk aversion in unsure members",
+        {f"{EVERY_SELLER}reactance": 0.0},
+    ),
+    Assumption(
+        "no closing pressure",
+        "no seller sets deadlines",
+        {f"{EVERY_SELLER}closing_pressure": 0.0},
+    ),
+    Assumption(
+        "sense-making clears no overload",
+        "helping a seeker make sense of what it found clears none of its information load",
+        {f"{EVERY_SELLER}overload_relief": 0.0},
+    ),
+    Assumption(
+        "the guide cannot diagnose jobs",
+        "a guide's guess of each member's current job is always wrong",
+        {f"{EVERY_SELLER}diagnosis_error": 1.0},
+    ),
+    Assumption(
+        "the seller does not overclaim",
+        "a pushing seller's claims carry no bias about its own offer",
+        {"information.sources.seller.bias": 0.0},
+    ),
+    Assumption(
+        "unequal effort: the pusher works only its main contact",
+        "the old single-threaded pusher, which leaves the hours it cannot spend on one contact "
+        "idle (the default gives them to follow-ups with the rest of the committee)",
+        {f"{EVERY_SELLER}single_threaded": True},
+    ),
+)
+"""The assumptions section's rows, in the order they are reported."""
+
+
+def sellers_in_play(scenario: Scenario) -> list[str]:
+    """Vendors with a seller: those the scenario gives one, and ours (a study's policy sets
+    our seller's strategy, `none` included)."""
+    return list(dict.fromkeys([*scenario.sellers, scenario.our_vendor]))
+
+
+def assumption_values(assumption: Assumption, scenario: Scenario) -> dict[str, Any]:
+    """The row's overrides as scenario paths and values: `sellers.*.` spelled out for every
+    seller in play, values read from the scenario resolved."""
+    data = scenario.model_dump(mode="json")
+    values: dict[str, Any] = {}
+    for path, value in assumption.overrides.items():
+        if isinstance(value, FromScenario):
+            value = _read_path(data, value.path)
+        if path.startswith(EVERY_SELLER):
+            setting = path.removeprefix(EVERY_SELLER)
+            values.update({f"sellers.{v}.{setting}": value for v in sellers_in_play(scenario)})
+        else:
+            values[path] = value
+    return values
+
+
+def _read_path(data: dict[str, Any], path: str) -> Any:
+    node: Any = data
+    for key in path.split("."):
+        node = node[key]
+    return node
+
+
+def assumption_points(
+    scenario: Scenario, assumptions: tuple[Assumption, ...] = ASSUMPTIONS
+) -> list[DesignPoint]:
+    """The base (point 0) and one design point per assumption, in `assumptions`' order."""
+    points = [DesignPoint(0, {}, point_key(0, {}))]
+    for index, assumption in enumerate(assumptions, start=1):
+        values = assumption_values(assumption, scenario)
+        points.append(DesignPoint(index, values, point_key(index, values)))
+    return points
+
+
+def assumption_study(
+    scenario: Scenario, strategies: list[str], replications: int, seed: int = 1
+) -> Study:
+    """Every strategy at the base and under each neutral assumption, on the same committees."""
+    return Study(
+        scenario,
+        tuple(Policy.strategy(s) for s in strategies),
+        tuple(assumption_points(scenario)),
+        replications,
+        seed,
+    )
+
+
+AS_WRITTEN_ROW = "the scenario as written"
+
+
+def assumption_words(study: Study, assumptions: tuple[Assumption, ...] = ASSUMPTIONS) -> list[
+    dict[str, Any]
+]:
+    """What each design point of an assumption study is, for tables: its label, why it is
+    neutral, its overrides (JSON text) and whether it changes the scenario at all (a
+    scenario may already hold the neutral value)."""
+    scenarios = study.scenarios
+    words = [
+        {"assumption": AS_WRITTEN_ROW, "neutral": "", "overrides": "{}", "changes_scenario": False}
+    ]
+    for point, assumption in zip(study.points[1:], assumptions, strict=True):
+        changed = any(
+            scenarios[policy.name, point.index] != scenarios[policy.name, 0]
+            for policy in study.policies
+        )
+        words.append(
+            {
+                "assumption": assumption.label,
+                "neutral": assumption.neutral,
+                "overrides": json.dumps(point.values),
+                "changes_scenario": changed,
+            }
+        )
+    return words
+
+
+def run_assumptions(
+    scenario: Scenario,
+    strategies: list[str],
+    replications: int = DEFAULT_ASSUMPTION_REPLICATIONS,
+    *,
+    seed: int = 1,
+    executors: Executors | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Simulate every strategy at the base and under every assumption: one row per deal, its
+    `point` the assumption's position in `ASSUMPTIONS` (0: the base)."""
+    study = assumption_study(scenario, strategies, replications, seed)
+    return evaluate(
+        scenario,
+        study.policies,
+        study.points,
+        replications,
+        seed=seed,
+        executors=executors,
+        progress=progress,
+    )
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """The robustness map of one scenario: each strategy's base rates, the paired effect of
+    every parameter change (`effects`) and on guide minus pusher (`contrasts`, with sign
+    flips), the flips in words, and the assumptions section (`assumption_rates`,
+    `assumption_contrasts`; empty when skipped)."""
+
+    scenario: str
+    strategies: list[str]
+    replications: int
+    assumption_replications: int
+    seed: int
+    changes: list[Perturbation]
+    rates: pd.DataFrame
+    effects: pd.DataFrame
+    contrasts: pd.DataFrame
+    flips: list[str]
+    assumption_rates: pd.DataFrame
+    assumption_contrasts: pd.DataFrame
+
+    def assumption_document(self) -> list[dict[str, Any]]:
+        """One record per assumption row (the base first): its words, its overrides, each
+        strategy's rates and the guide-minus-pusher difference per outcome."""
+        records = []
+        rates, contrasts = self.assumption_rates, self.assumption_contrasts
+        for point in sorted(rates["point"].unique()) if not rates.empty else []:
+            mine = rates[rates["point"] == point]
+            first = mine.iloc[0]
+            by_policy: dict[str, dict[str, float]] = {}
+            for row in mine.itertuples():
+                by_policy.setdefault(row.policy, {})[row.outcome] = row.rate
+            gaps = contrasts[contrasts["point"] == point] if not contrasts.empty else contrasts
+            records.append(
+                {
+                    "assumption": first["assumption"],
+                    "neutral": first["neutral"],
+                    "overrides": json.loads(first["overrides"]),
+                    "changes_scenario": bool(first["changes_scenario"]),
+                    "rates": by_policy,
+                    "guide_minus_pusher": {
+                        row.outcome: {
+                            key: getattr(row, key)
+                            for key in ("difference", "low", "high", "shift", "shift_low",
+                                        "shift_high")
+                        }
+                        for row in gaps.itertuples()
+                    },
+                }
+            )  # fmt: skip
+        return records
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "replications": self.replications,
+            "seed": self.seed,
+            "base": self.rates.to_dict(orient="index"),
+            "effects": self.effects.to_dict(orient="records"),
+            "contrasts": self.contrasts.to_dict(orient="records"),
+            "flips": self.flips,
+            "assumptions": {
+                "replications": self.assumption_replications,
+                "rows": self.assumption_document(),
+            },
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, default=_json_number)
+
+
+def map_robustness(
+    scenario: Scenario,
+    strategies: list[str],
+    replications: int,
+    assumption_replications: int = DEFAULT_ASSUMPTION_REPLICATIONS,
+    *,
+    seed: int = 1,
+    executors: Executors | None = None,
+    progress: Progress | None = None,
+    flip_words: Callable[[pd.DataFrame], list[str]] = lambda contrast: [],
+) -> Robustness:
+    """Run both sections (the assumptions only if `assumption_replications` > 0) and
+    summarise them; `flip_words` says each sign flip in a sentence (the report's words).
+    `progress` counts the runs of both sections as one job."""
+    study = assumption_study(scenario, strategies, max(assumption_replications, 1), seed)
+    later = study.size if assumption_replications else 0
+    first = (len(perturbations(scenario, strategies)) + 1) * len(strategies) * replications
+
+    def changes_progress(done: int, total: int, failed: int) -> None:
+        if progress:
+            progress(done, total + later, failed)
+
+    def assumptions_progress(done: int, total: int, failed: int) -> None:
+        if progress:
+            progress(first + done, first + total, failed)
+
+    changes, rows = run_robustness(
+        scenario, strategies, replications, seed=seed, executors=executors,
+        progress=changes_progress,
+    )  # fmt: skip
+    contrast = stats.contrasts(rows, changes)
+    rates, gaps = pd.DataFrame(), pd.DataFrame()
+    if assumption_replications:
+        words = assumption_words(study)
+        found = run_assumptions(
+            scenario, strategies, assumption_replications, seed=seed, executors=executors,
+            progress=assumptions_progress,
+        )  # fmt: skip
+        rates = stats.assumption_rates(found, words)
+        gaps = stats.assumption_contrasts(found, words)
+    return Robustness(
+        scenario.name, strategies, replications, assumption_replications, seed, changes,
+        stats.base_rates(rows), stats.effects(rows, changes), contrast,
+        flip_words(contrast) if not contrast.empty else [], rates, gaps,
+    )  # fmt: skip
+
+
+def _json_number(value: Any) -> Any:
+    """NumPy scalars as plain numbers."""
+    return value.item() if hasattr(value, "item") else str(value)
 
 
 def _seller_settings_read(scenario: Scenario, strategies: list[str]) -> dict[str, frozenset[str]]:
