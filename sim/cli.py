@@ -46,6 +46,7 @@ from sim.terminal import (
     metrics_table,
     out,
     progress,
+    territory_summary_table,
     territory_table,
 )
 
@@ -893,16 +894,32 @@ def territory(
         int | None, typer.Option(min=1, max=1000, help="Accounts (default: the scenario's).")
     ] = None,
     seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Territory seed.")] = 1,
+    replications: Annotated[
+        int,
+        typer.Option(
+            min=1, max=1000, help="Territories (seed, seed+1, ...) for means and 95% intervals."
+        ),
+    ] = 10,
     as_json: AsJson = False,
 ) -> None:
-    """One seller, many accounts, one weekly capacity: deals won, revenue and waste."""
-    from sim.workflow.territory import territory_scenario, work_territory
+    """One seller, many accounts, one weekly capacity: deals won, revenue and waste, over
+    several territories with 95% intervals and paired verdicts."""
+    from sim.report.reports import pair_lines
+    from sim.workflow.territory import compare_territories, territory_scenario
 
     settings = territory_scenario(load_scenario(scenario), accounts)
     strategies = parse_strategies(sellers, "--sellers")
-    summaries = [r.summary() for r in work_territory(settings, strategies, seed, "--sellers")]
+    result = compare_territories(settings, strategies, replications, seed, "--sellers")
+    first = result.runs[result.runs["replication"] == 0].to_dict("records")
     if as_json:
-        payload = {"scenario": settings.name, "seed": seed, "sellers": summaries}
+        payload = {
+            "scenario": settings.name,
+            "seed": seed,
+            "replications": replications,
+            "sellers": first,
+            "summary": json.loads(result.summary.to_json(orient="records")),
+            "paired": json.loads(result.effects.to_json(orient="records")),
+        }
         sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
         return
     setup = settings.territory or TerritorySettings()
@@ -910,7 +927,11 @@ def territory(
         f"[bold]{safe_text(settings.name)}[/bold]: a territory of {setup.accounts} accounts, "
         f"our seller {setup.capacity_hours:.0f} h a week across them (seed {seed})"
     )
-    out.print(territory_table(strategies, summaries))
+    out.print(territory_table(strategies, first))
+    if replications > 1:
+        out.print(territory_summary_table(result.summary, replications))
+        for line in pair_lines(strategies, result.effects):
+            out.print(line, markup=False)
 
 
 @app.command()

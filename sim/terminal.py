@@ -162,6 +162,39 @@ def territory_table(strategies: list[str], summaries: list[dict[str, Any]]) -> T
     return table
 
 
+def _mean_cell(row: dict[str, Any], name: str, fmt: str = ",.1f") -> str:
+    value, low, high = row[name], row[f"{name}_low"], row[f"{name}_high"]
+    if _missing(value):
+        return "-"
+    return f"{value:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
+
+
+TERRITORY_SUMMARY_ROWS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
+    ("deals won per territory", lambda x: _mean_cell(x, "won")),
+    ("revenue per territory", lambda x: _mean_cell(x, "revenue", ",.0f")),
+    ("seller hours per territory", lambda x: _mean_cell(x, "seller_hours", ",.0f")),
+    (
+        "hours per won deal (all territories)",
+        lambda x: "-" if _missing(x["hours_per_won_deal"]) else f"{x['hours_per_won_deal']:,.0f}",
+    ),
+    (
+        "share of hours on deals not won",
+        lambda x: "-" if _missing(x["share_wasted"]) else f"{x['share_wasted']:.0%}",
+    ),
+]
+
+
+def territory_summary_table(summary: Any, territories: int) -> Table:
+    """Territory mode over replications: means per territory with 95% t intervals."""
+    table = Table(
+        "", *summary["strategy"], title=f"Means over {territories} territories (95% intervals)"
+    )
+    records = summary.to_dict("records")
+    for label, render in TERRITORY_SUMMARY_ROWS:
+        table.add_row(label, *(render(r) for r in records))
+    return table
+
+
 def facts_table(facts: Any) -> Table:
     """The stylized facts: published figure, the model's value with its interval, verdict."""
     from sim.analysis.facts import format_value  # pandas and scipy: only for `facts`

@@ -223,6 +223,18 @@ def test_facts_command_json_and_html(capsys, tmp_path) -> None:
     assert "F11 over the regret margin" in report.read_text()
 
 
+def test_sim_facts_returns_the_table_and_the_curve() -> None:
+    import sim
+
+    found = sim.facts("one_person", replications=10, workers=1)
+    assert isinstance(found, sim.Facts)
+    assert list(found.table["id"]) == [fact.id for fact in FACTS]
+    assert found.regret_margin == load_scenario("one_person").decision.regret_margin
+    assert found.f11_curve["scenario_margin"].sum() == 1
+    inside, judged = found.inside_counts()
+    assert 0 <= inside <= judged <= int(found.table["fitted"].sum())
+
+
 def test_facts_command_prints_the_f11_curve(capsys) -> None:
     with pytest.raises(SystemExit) as done:
         main(["facts", "one_person", "--replications", "10", "--workers", "1"])
@@ -257,6 +269,13 @@ def test_calibrate_ranks_candidates_best_first(capsys, tmp_path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="Issue 24 made the funnel-pusher work its whole week (follow-ups with the committee) "
+    "and neutralised the unfitted seller magnitudes; the world settings were fitted to a pusher "
+    "that idled, and F6-F9 now fall outside their bands (docs/calibration.md). The world re-fit "
+    "is issue 22; strict, so this guard fails the day the facts are back inside.",
+)
 def test_calibrated_baseline_reproduces_every_fact_with_a_tolerance() -> None:
     """Regression guard for the fitted facts F1-F10: the defaults were calibrated on seeds
     1001+ and confirmed on 4001+; this is the out-of-sample check of docs/calibration.md

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from model_support import record_job
 
 from sim.config import Scenario, load_scenario
+from sim.model import kernel as k
 from sim.model import simulate
 from sim.model.model import BuyingCommitteeModel
 from sim.model.observation import DEADLINE_MESSAGE_HOURS, MemberCard
@@ -436,3 +438,31 @@ def test_a_guide_with_a_weak_product_does_not_beat_a_pusher_with_a_strong_one():
     won = sum(r.outcome.value == "won" for r in results)
     lost = sum(r.outcome.value == "lost" for r in results)
     assert won <= lost
+
+
+def test_alignment_in_a_consensus_meeting_costs_the_hours_spent_together():
+    """An alignment's pull is convergence x min(1, hours) (`kernel.align_with`): a pair that
+    sat together half an hour moves half as far as a member's own hour of aligning, and
+    nothing is free beyond the meeting's hours."""
+    moved = {}
+    for hours in (0.5, 1.0):
+        model = BuyingCommitteeModel(scenario_with({"strategy": "maze_guide"}), 4)
+        a, b = model.stakeholders[0], model.stakeholders[1]
+        c = model.committee
+        c.member[[0, 1], k.STUBBORNNESS] = 0.0
+        c.member[[0, 1], k.OPEN_MINDEDNESS] = 1.0
+        before = c.priorities[0].copy()
+        assert a.align_with(b, hours)
+        moved[hours] = float(np.abs(c.priorities[0] - before).sum())
+    assert moved[1.0] > 0
+    assert moved[0.5] == pytest.approx(0.5 * moved[1.0])
+
+
+def test_a_consensus_meeting_widens_nothing_by_default():
+    model = BuyingCommitteeModel(scenario_with({"strategy": "maze_guide"}), 4)
+    seller = our_seller(model)
+    assert seller.spec.consensus_widening == 0.0
+    give_time(model)
+    seller.start_week()
+    seller.consensus_meeting(list(seller.view.members[:3]))
+    assert all(m.consensus_help == 0.0 for m in model.stakeholders)
