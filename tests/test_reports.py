@@ -881,7 +881,7 @@ def test_side_by_side_shades_the_divergence_week_in_every_panel(pages: dict[str,
     if diverged is None:
         assert shaded == []
         return
-    assert len(shaded) == 4, "swimlanes and committee, both deals"
+    assert len(shaded) == 6, "swimlanes, committee and the rule's lanes, both deals"
     assert {(s.x0, s.x1) for s in shaded} == {(diverged - 0.5, diverged + 0.5)}
     assert f"week {diverged}" in figure.layout.title.text
     panels = [a.text for a in figure.layout.annotations if a.text.startswith("with ")]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from scipy import stats
@@ -34,6 +34,7 @@ METRIC_WORDS: dict[str, tuple[str, bool | None]] = {
     "our_high_quality": ("our high-quality wins", True),
     "lost": ("deals lost to a rival", False),
     "loopbacks_per_stakeholder": ("loop-backs per stakeholder", None),
+    "territory_won": ("deals won per territory", True),
 }
 """Metric -> (words, whether more is better for our side; None: neither, so the call is
 "more" or "fewer" rather than "ahead" or "behind")."""
@@ -55,6 +56,8 @@ class Verdict:
     call: Call
     needed: int | None
     """Committees about enough to tell (None: told already, or the difference is ~0)."""
+    unit: str = "committees"
+    """What was replicated: committees, or whole territories in territory mode."""
 
     def amount(self) -> str:
         """'+9 points (95% interval +6 to +12)' for rates; plain numbers otherwise."""
@@ -70,7 +73,7 @@ class Verdict:
         needed)'."""
         if self.call != "cannot tell":
             return self.call
-        text = f"cannot tell on {self.committees} committees"
+        text = f"cannot tell on {self.committees} {self.unit}"
         if self.needed is not None:
             return text + f" (about {_round_up(self.needed):,} needed)"
         return text + " (no difference seen)"
@@ -82,7 +85,7 @@ class Verdict:
         head = f"{_name(self.strategy)} against {_name(self.versus).lower()}, {what}: {self.tell()}"
         if self.call == "cannot tell":
             return f"{head}, {self.amount()}."
-        return f"{head}, {self.amount()} on the same {self.committees} committees."
+        return f"{head}, {self.amount()} on the same {self.committees} {self.unit}."
 
 
 def judge(
@@ -124,7 +127,7 @@ def committees_needed(difference: float, sd: float, rate: bool = True) -> int | 
 
 def verdict_of(row: Mapping[str, Any]) -> Verdict:
     """The verdict of one row of `sim.analysis.compare.paired_effects`."""
-    return judge(
+    verdict = judge(
         str(row["strategy"]),
         str(row["versus"]),
         str(row["metric"]),
@@ -134,6 +137,9 @@ def verdict_of(row: Mapping[str, Any]) -> Verdict:
         int(row["pairs"]),
         float(row.get("difference_sd", math.nan)),
     )
+    if verdict.metric.startswith("territory_"):
+        return replace(verdict, unit="territories")
+    return verdict
 
 
 def headline_pairs(strategies: list[str]) -> list[tuple[str, str]]:
@@ -176,7 +182,7 @@ def pair_sentence(verdicts: list[Verdict]) -> str:
             parts.append(f"{v.call} on {what}, {v.amount()}")
     return (
         f"{_name(first.strategy)} against {_name(first.versus).lower()} on the same "
-        f"{first.committees} committees: " + "; ".join(parts) + "."
+        f"{first.committees} {first.unit}: " + "; ".join(parts) + "."
     )
 
 
@@ -189,7 +195,16 @@ def _reversed(v: Verdict) -> Verdict:
     }
     call = flipped.get(v.call, "cannot tell")
     return Verdict(
-        v.versus, v.strategy, v.metric, -v.difference, -v.high, -v.low, v.committees, call, v.needed
+        v.versus,
+        v.strategy,
+        v.metric,
+        -v.difference,
+        -v.high,
+        -v.low,
+        v.committees,
+        call,
+        v.needed,
+        v.unit,
     )
 
 
