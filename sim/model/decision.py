@@ -123,7 +123,8 @@ def regret_degrees(shortfall: np.ndarray, margin: float) -> np.ndarray:
     shortfall = np.asarray(shortfall, dtype=float)
     if margin <= 0:
         return np.where(np.isnan(shortfall), np.nan, (shortfall > 0).astype(float))
-    return np.clip(shortfall / (2.0 * margin), 0.0, 1.0)
+    with np.errstate(over="ignore"):  # a tiny margin: the ramp is a step, the ratio inf
+        return np.clip(shortfall / (2.0 * margin), 0.0, 1.0)
 
 
 def regret_degree(shortfall: float, margin: float) -> float:
