@@ -428,7 +428,7 @@ def facts_report(
             _scenario_line(scenario),
             f"The model against published figures of B2B buying, over {replications} "
             f"committees (seeds {seed} to {seed + replications - 1}), our seller a "
-            "funnel-pusher (and, for F11, a maze-guide on the same committees). "
+            "funnel-pusher (and, for F9 and F11, a maze-guide on the same committees). "
             f"Fitted facts: {int(inside.sum())} of {len(inside)} inside their tolerance. "
             "Validation checks (measured, never fitted): "
             + ", ".join(
