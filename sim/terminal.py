@@ -277,6 +277,8 @@ def f11_curve_table(curve: Any) -> Table:
             f"{format_value(r.value, 'ratio')} [{format_value(r.low, 'ratio')}, "
             f"{format_value(r.high, 'ratio')}]",
         )
+    if curve["guide"].isna().all():
+        grid.caption = "(the deals carry no regret shortfall to recompute it from)"
     return grid
 
 
