@@ -355,3 +355,49 @@ def test_a_busy_port_is_a_clear_error(server: Server) -> None:
     assert f"--port {server.port}" in done.stderr and "Traceback" not in done.stderr
     assert "open http" not in done.stdout, "no URL for a server that never started"
     assert time.monotonic() - started < 10
+
+
+# ---- the rule, the verdicts and the labels at both window sizes -----------------------------
+
+
+def _overlapping(boxes: list[dict[str, float]]) -> list[tuple[int, int]]:
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes[i + 1 :], start=i + 1)
+        if a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_rule_verdicts_and_labels_read_right_at_both_sizes(
+    browser: Any, server: Server, size: tuple[int, int]
+) -> None:
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
+    tab = Explorer(context.new_page())
+    try:
+        tab.open(server.url)
+        tab.run_deal()
+        page = tab.page
+        page.wait_for_selector("#preferences .main-svg")
+        lanes = page.evaluate(
+            "() => document.querySelector('#preferences .js-plotly-plot')"
+            "._fullLayout.yaxis3.categoryarray"
+        )
+        assert any(lane.startswith("uncertainty <= ") for lane in lanes), lanes
+        assert any(lane.startswith("no veto") for lane in lanes), lanes
+        ticks = page.locator("#preferences .yaxislayer-above .ytick text")
+        boxes = [ticks.nth(i).bounding_box() for i in range(ticks.count())]
+        assert not _overlapping([b for b in boxes if b]), "axis labels collide"
+        used = page.evaluate("() => document.querySelector('.page').getBoundingClientRect().width")
+        assert used >= 0.9 * width - 40, "the page uses the window's width"
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        said = tab.compare(10) and page.inner_text("#compare-summary")
+        assert "(maze_guide)" not in said and "most often" not in said
+        assert re.search(r"against funnel pusher on the same 10 committees: ", said), said
+        assert re.search(r"\b(ahead|behind) on |cannot tell on 10 committees", said), said
+        assert_clean(tab, server)
+    finally:
+        context.close()
