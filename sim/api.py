@@ -14,15 +14,16 @@ The names `sim` exports are listed once, in `sim.__all__`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim.analysis.facts import Facts as Facts
 from sim.analysis.facts import facts_of
 from sim.config.catalogue import load_scenario as load_scenario
 from sim.config.catalogue import named_experiments as named_experiments
 from sim.config.catalogue import named_scenarios as named_scenarios
+from sim.config.experiment import Experiment as Experiment
 from sim.config.experiment import LoadedExperiment
 from sim.config.experiment import load_experiment as load_experiment
 from sim.config.scenario import Scenario as Scenario
@@ -42,6 +43,9 @@ from sim.workflow.study import Policy as Policy
 from sim.workflow.study import Progress
 from sim.workflow.study import evaluate as evaluate
 from sim.workflow.sweep import sweep_experiment
+
+if TYPE_CHECKING:
+    from sim.workflow.discover import Discovery
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,7 +122,7 @@ def robustness(
 
 
 def sweep(
-    experiment: LoadedExperiment | str | Path,
+    experiment: LoadedExperiment | Experiment | dict[str, Any] | str | Path,
     output: str | Path | None = None,
     replications: int | None = None,
     workers: int | None = None,
@@ -127,8 +131,9 @@ def sweep(
     fresh: bool = False,
     progress: Progress | None = None,
 ) -> Results:
-    """Run an experiment into a results folder (default results/<name>), resuming what is
-    stored; `replications` overrides the file's (more extends a finished sweep)."""
+    """Run an experiment (a name, a file, or one built in code as an `Experiment` or a
+    mapping) into a results folder (default results/<name>), resuming what is stored;
+    `replications` overrides the file's (more extends a finished sweep)."""
     loaded = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
     return sweep_experiment(
         loaded, output, replications, Executors(workers, scheduler, dask_local), fresh, progress
@@ -157,3 +162,42 @@ def sensitivity(
     for warning in index_warnings(indices):
         warnings.warn(warning, UserWarning, stacklevel=2)
     return indices
+
+
+def discover(
+    scenario: Scenario | str | Path = "baseline",
+    policies: Sequence[str | Policy] | Mapping[str, Mapping[str, Any]] = (
+        "funnel_pusher",
+        "maze_guide",
+    ),
+    samples: int = 300,
+    replications: int = 30,
+    threshold: float = 0.05,
+    seed: int = 1,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Discovery:
+    """When does each policy win? As `b2bsim discover`: `.boxes` (PRIM boxes, each with
+    `.limits`, `.found` and `.hold_out` figures), `.findings.scores` (feature scores),
+    `.samples_table()` (one row per world), `.warning`, `.to_dict()` (the JSON)."""
+    from sim.workflow.discover import discover as discover_worlds
+
+    return discover_worlds(
+        as_scenario(scenario),
+        policies,
+        samples,
+        replications,
+        threshold,
+        seed,
+        Executors(workers),
+        progress,
+    )
+
+
+def ema_model(scenario: Scenario | str | Path = "baseline", replications: int = 30, seed: int = 1):
+    """An EMA Workbench `Model` of the scenario: the declared uncertainties and levers by
+    scenario path, outcomes won / no_decision / high_quality as shares of `replications`
+    committees (the same committees in every experiment)."""
+    from sim.workflow.ema_adapter import ema_model as build
+
+    return build(as_scenario(scenario), replications, seed)

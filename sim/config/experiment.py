@@ -268,7 +268,7 @@ class LoadedExperiment:
         policies = self.experiment.policies
         fields = list(dict.fromkeys(k for settings in policies.values() for k in settings))
         seller = self._resolved["sellers"].get(self.our_vendor) or SellerSpec().model_dump()
-        settings = {k: seller.get(k) for k in fields} | policies[name]
+        settings = {k: seller[k] for k in fields if k in seller} | policies[name]
         path = f"sellers.{self.our_vendor}"
         return {"policy": name, **{f"{path}.{k}": v for k, v in settings.items()}}
 
