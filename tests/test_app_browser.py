@@ -210,7 +210,7 @@ def test_a_workshop_from_upload_to_both_downloads(
                    return Object.keys(l).filter(k => k.startsWith('xaxis'))
                                 .map(k => JSON.stringify(l[k].range)); }"""
     )
-    assert len(ranges) == 4 and len(set(ranges)) == 1, ranges
+    assert len(ranges) == 6 and len(set(ranges)) == 1, ranges  # lanes, committee, rule
     assert not page.locator("#preferences").is_visible()
 
     # a comparison, then both reports
