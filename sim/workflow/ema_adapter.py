@@ -1,7 +1,8 @@
 """b2bsim as an EMA Workbench model, for researchers who explore with the field's tools.
 
 `ema_model("baseline")` returns an `ema_workbench.Model` whose uncertainties and levers are
-the declared ones (`sim.config.uncertainties`), named by scenario path, and whose outcomes
+the declared ones (`sim.config.uncertainties`), named by scenario path with `.` written `__`
+(EMA Workbench names must be Python identifiers: `committee__size`), and whose outcomes
 are the shares of deals won, ended in no decision and of high quality over `replications`
 committees. The committees are the same in every experiment (replication r uses seed
 `seed + r`), so two policies at one world are compared on the same committees, as in
@@ -26,6 +27,15 @@ from sim.config.uncertainties import LEVERS, UNCERTAINTIES, Setting, for_scenari
 from sim.model import simulate
 
 OUTCOMES = ("won", "no_decision", "high_quality")
+SEPARATOR = "__"
+"""Stands for `.` in EMA Workbench names, which must be identifiers."""
+
+
+def ema_name(path: str) -> str:
+    """`committee.size` -> `committee__size`."""
+    return path.replace(".", SEPARATOR)
+
+
 """The model's outcomes: shares of deals over the replications."""
 
 
@@ -39,7 +49,7 @@ class ScenarioFunction:
         self.seed = seed
 
     def __call__(self, **settings: Any) -> dict[str, float]:
-        values = {path: _plain(value) for path, value in settings.items()}
+        values = {name.replace(SEPARATOR, "."): _plain(value) for name, value in settings.items()}
         scenario = with_overrides(self.scenario, values, "ema_model")
         deals = [simulate(scenario, self.seed + r) for r in range(self.replications)]
         outcomes = [deal.outcome.value for deal in deals]
@@ -59,10 +69,11 @@ def _parameter(setting: Setting, values: tuple[Any, ...] | None = None) -> Any:
     from ema_workbench import CategoricalParameter, IntegerParameter, RealParameter
 
     if values is not None or setting.values is not None:
-        return CategoricalParameter(setting.path, list(values or setting.values or ()))
+        return CategoricalParameter(ema_name(setting.path), list(values or setting.values or ()))
+    name = ema_name(setting.path)
     if setting.integer:
-        return IntegerParameter(setting.path, int(setting.low or 0), int(setting.high or 0))
-    return RealParameter(setting.path, float(setting.low or 0), float(setting.high or 0))
+        return IntegerParameter(name, int(setting.low or 0), int(setting.high or 0))
+    return RealParameter(name, float(setting.low or 0), float(setting.high or 0))
 
 
 def ema_model(
