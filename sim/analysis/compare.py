@@ -73,8 +73,28 @@ def summarize(rows: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
         record["seller_hours"] = hours
         record["seller_hours_per_won"] = hours / won if won else math.nan
         record["seller_hours_wasted_share"] = (hours - hours_on_won) / hours if hours else math.nan
+        record.update(effort_record(deals, n))
         records.append(record)
     return pd.DataFrame.from_records(records)
+
+
+def effort_record(deals: pd.DataFrame, n: int) -> dict[str, float]:
+    """Effort beside outcomes: our seller's hours and the buyers' hours with it per deal, and
+    our wins and our high-quality wins per 100 of each (an edge bought with more hours is not
+    an edge in behaviour)."""
+    seller = float(deals["our_seller_hours"].sum())
+    buyer = float(deals["our_buyer_hours"].sum()) if "our_buyer_hours" in deals else math.nan
+    won = float(deals["won"].sum())
+    good = float(deals["our_high_quality"].astype(bool).sum())
+    per = {"seller_hours": seller, "buyer_hours": buyer}
+    record = {
+        "our_seller_hours_per_deal": seller / n if n else math.nan,
+        "our_buyer_hours_per_deal": buyer / n if n else math.nan,
+    }
+    for kind, hours in per.items():
+        record[f"won_per_100_{kind}"] = 100 * won / hours if hours else math.nan
+        record[f"our_high_quality_per_100_{kind}"] = 100 * good / hours if hours else math.nan
+    return record
 
 
 def paired_effects(rows: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:

@@ -90,6 +90,8 @@ class DealResult:
     claims_discredited: int
     conflicts: int
     vetoes: int
+    buyer_hours: dict[str, float] = field(default_factory=dict)
+    """Per vendor: hours committee members spent with its seller (meetings, questions)."""
     peer_claims: dict[str, int] = field(default_factory=dict)  # by kind, via the network
     # Only for purchases (decision.DealQuality): the chosen option's true value below what the
     # committee expected or below the truly best vendor, the larger, floored at 0; and the
