@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim import arguments
 from sim.analysis.facts import Facts as Facts
 from sim.analysis.facts import facts_of
 from sim.config.catalogue import load_scenario as load_scenario
@@ -57,7 +58,7 @@ def as_scenario(scenario: Scenario | str | Path) -> Scenario:
 
 def simulate(scenario: Scenario | str | Path, seed: int = 1) -> DealResult:
     """One deal: the same scenario and seed always give the same deal."""
-    return simulate_scenario(as_scenario(scenario), seed)
+    return simulate_scenario(as_scenario(scenario), arguments.seed(seed))
 
 
 def compare(
@@ -70,7 +71,9 @@ def compare(
 ) -> Comparison:
     """Our seller's strategies on the same committees: `.deals` (one row per deal),
     `.summary` (per strategy, with 95% intervals) and `.effects` (paired, against the first)."""
-    executors = Executors(workers)
+    strategies = arguments.strategy_list(strategies)  # the bounds of `b2bsim compare`
+    replications, seed = arguments.replications(replications), arguments.seed(seed)
+    executors = Executors(arguments.processes(workers))
     return compare_scenario(
         as_scenario(scenario), strategies, replications, seed, executors, progress
     )
@@ -134,6 +137,10 @@ def sweep(
     """Run an experiment (a name, a file, or one built in code as an `Experiment` or a
     mapping) into a results folder (default results/<name>), resuming what is stored;
     `replications` overrides the file's (more extends a finished sweep)."""
+    if replications is not None:
+        replications = arguments.replications(replications)
+    workers = arguments.processes(workers)
+    dask_local = arguments.processes(dask_local, "dask_local")
     loaded = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
     return sweep_experiment(
         loaded, output, replications, Executors(workers, scheduler, dask_local), fresh, progress

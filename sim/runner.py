@@ -135,25 +135,34 @@ class SchedulerUnreachable(Exception):
     """A Dask scheduler address where nothing answers."""
 
 
-def check_scheduler(address: str, timeout: float = 5.0) -> None:
-    """Fail fast, before anything is written, when nothing listens at a Dask address."""
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "ws", "wss")
+"""The Dask protocols a scheduler address may name (all over TCP, so checkable here)."""
+
+
+def check_scheduler(address: str, timeout: float = 5.0, option: str = "--scheduler") -> None:
+    """Fail fast, before anything is written, when a Dask address is malformed or nothing
+    listens there; `option` names the argument in the message."""
     import socket
     from urllib.parse import urlsplit
 
-    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    shown = address[:200]
     try:
+        parts = urlsplit(address if "://" in address else f"tcp://{address}")
         host, port = parts.hostname, parts.port
     except ValueError as error:
-        raise SchedulerUnreachable(f"--scheduler {address}: not an address ({error})") from None
+        raise SchedulerUnreachable(f"{option} {shown}: not an address ({error})") from None
+    if parts.scheme not in SCHEDULER_PROTOCOLS:
+        raise SchedulerUnreachable(
+            f"{option} {shown}: unknown protocol {parts.scheme[:20]!r} (give "
+            f"{' or '.join(p + '://host:port' for p in SCHEDULER_PROTOCOLS)})"
+        )
     if not host or port is None:
-        raise SchedulerUnreachable(f"--scheduler {address}: give host and port, e.g. tcp://h:8786")
+        raise SchedulerUnreachable(f"{option} {shown}: give host and port, e.g. tcp://h:8786")
     try:
         socket.create_connection((host, port), timeout=timeout).close()
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise SchedulerUnreachable(
-            f"--scheduler {address}: no scheduler answers ({reason})"
-        ) from None
+    except (OSError, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        raise SchedulerUnreachable(f"{option} {shown}: no scheduler answers ({reason})") from None
 
 
 def default_workers() -> int:

@@ -37,8 +37,10 @@ import re
 import shutil
 import stat
 import subprocess
+import threading
 import time
-from collections.abc import Iterable, Sequence
+import traceback
+from collections.abc import Callable, Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
@@ -105,6 +107,35 @@ def _bounded_frame(reader: pa.RecordBatchReader) -> pd.DataFrame:
             )
         batches.append(batch)
     return pa.Table.from_batches(batches, schema=reader.schema).to_pandas()
+
+
+def _interruptible(task: Callable[[], pd.DataFrame], interrupt: Callable[[], None]) -> pd.DataFrame:
+    """Run `task` (a query inside DuckDB, where Python cannot see Ctrl-C) in a thread, so
+    that Ctrl-C reaches this one: it interrupts the query and stops with exit 130. (An event,
+    not `Thread.join`: a join cut short by Ctrl-C takes the thread for ended.)"""
+    outcome: dict[str, Any] = {}
+    finished = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome["frame"] = task()
+        except BaseException as error:  # handed to the caller's thread
+            traceback.clear_frames(error.__traceback__)  # let go of the query's result
+            outcome["error"] = error
+        finally:
+            finished.set()
+
+    threading.Thread(target=work, name="query", daemon=True).start()
+    try:
+        while not finished.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        interrupt()
+        finished.wait(5)
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["frame"]
 
 
 class _Point(Protocol):
@@ -868,10 +899,16 @@ class ResultsStore:
             for name, source in sources.items():
                 connection.register(f"_stored_{name}", source)
                 connection.execute(f"CREATE VIEW {name} AS SELECT * FROM _stored_{name}")
-            relation = connection.sql(sql)
-            if relation is None:
-                raise StoreError("query: the statement returns no rows (queries are read-only)")
-            return _bounded_frame(relation.to_arrow_reader(10_000))
+
+            def answer() -> pd.DataFrame:
+                relation = connection.sql(sql)
+                if relation is None:
+                    raise StoreError("query: the statement returns no rows (queries are read-only)")
+                return _bounded_frame(relation.to_arrow_reader(10_000))
+
+            return _interruptible(answer, connection.interrupt)
+        except duckdb.InterruptException:
+            raise KeyboardInterrupt from None
         except duckdb.PermissionException as error:
             raise StoreError(
                 "query: refused, queries are read-only and cannot reach files, databases or "

@@ -6,6 +6,10 @@ On loopback only loopback host names are answered (a page on another site that r
 name to 127.0.0.1 is refused) and no token is needed. Bound to any other address, every
 request must carry the token once (`?token=...` in the printed URL); the server then
 remembers it in a cookie for that browser.
+
+Every browser also gets a session of the server's own (`session_id`): a random id in a cookie
+signed with a key that lives only in this server process, so a page cannot choose or forge
+it. The comparison queue is fair between sessions, not between the tab ids pages send.
 """
 
 from __future__ import annotations
@@ -21,6 +25,19 @@ import flask
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 MAX_REQUEST_BYTES = 1_000_000  # a callback with an uploaded scenario (base64) fits easily
 COOKIE = "b2bsim_token"
+SESSION_COOKIE = "b2bsim_session"
+SESSION_KEY = "id"
+ANONYMOUS = "anonymous"
+"""The one session shared by requests that refuse the cookie (scripts): they queue as one."""
+
+
+def session_id() -> str:
+    """This request's server-side session (inside a request of an installed server); a
+    session given out by this very request (its cookie was not sent back) is anonymous."""
+    if flask.g.get("new_session"):
+        return ANONYMOUS
+    value = flask.session.get(SESSION_KEY)
+    return value if isinstance(value, str) and value else ANONYMOUS
 
 
 def is_loopback(host: str) -> bool:
@@ -65,8 +82,8 @@ class Access:
 
     @classmethod
     def for_host(cls, bind: str) -> Access:
-        if is_loopback(bind):
-            return cls(bind, None, LOOPBACK_NAMES)
+        if is_loopback(bind):  # the loopback names, and the address it prints (127.0.0.2)
+            return cls(bind, None, LOOPBACK_NAMES | {host_name(bind)})
         # On a workshop network participants reach the machine by whatever name or address
         # their network gives it; the token, which a rebinding page cannot know, guards it.
         return cls(bind, secrets.token_urlsafe(24), frozenset())
@@ -95,6 +112,12 @@ class Access:
     def install(self, server: flask.Flask) -> None:
         """Check every request before Dash sees it; cap request bodies."""
         server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+        server.secret_key = secrets.token_bytes(32)  # sessions end with the server
+        server.config.update(
+            SESSION_COOKIE_NAME=SESSION_COOKIE,
+            SESSION_COOKIE_HTTPONLY=True,
+            SESSION_COOKIE_SAMESITE="Strict",
+        )
 
         @server.before_request
         def check() -> flask.Response | None:
@@ -108,6 +131,9 @@ class Access:
                     status=413,
                     mimetype="text/plain",
                 )
+            if SESSION_KEY not in flask.session:
+                flask.session[SESSION_KEY] = secrets.token_urlsafe(16)
+                flask.g.new_session = True
             return None
 
         @server.after_request

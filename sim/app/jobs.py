@@ -2,10 +2,13 @@
 so the app never blocks.
 
 Several participants share one server in a workshop, so comparisons queue: one runs at a
-time (it already uses every worker process), the next comes from the waiting client served
-longest ago (a newcomer first), so one busy tab cannot starve the others; each client has at
-most one comparison waiting (a newer request replaces its waiting one), and a running
-comparison is never dropped, so every comparison started finishes.
+time (it already uses every worker process), the next comes from the waiting session served
+longest ago (a newcomer first), then within it from its tab served longest ago, so one busy
+participant cannot starve the others. The session is the server's own (a signed cookie, see
+`sim.app.access`), not the tab id the page sends: posing as many tabs gains nothing, since a
+session has at most `per_session` comparisons waiting. Each tab has at most one waiting (a
+newer request replaces it), and a running comparison is never dropped, so every comparison
+started finishes.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ class ComparisonJob:
     summary: pd.DataFrame | None = None
     effects: pd.DataFrame | None = None
     finished: threading.Event = field(default_factory=threading.Event)
-    client: str = ""
+    client: tuple[str, str] = ("", "")  # (server-side session, the page's tab id)
     started: bool = False
     seconds: float | None = None  # how long it ran, once finished
 
@@ -70,38 +73,54 @@ class ComparisonJob:
 
 
 class JobBoard:
-    """The comparisons of this app by id, queued fairly between clients (browser tabs)."""
+    """The comparisons of this app by id, queued fairly between sessions, then tabs."""
 
-    def __init__(self, workers: int | None = None, keep: int = 32, max_waiting: int = 24) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        keep: int = 32,
+        max_waiting: int = 24,
+        per_session: int = 4,
+    ) -> None:
         self.workers = workers
         self.keep = keep
         self.max_waiting = max_waiting
+        self.per_session = per_session
         self.jobs: dict[str, ComparisonJob] = {}
-        self.waiting: dict[str, str] = {}  # client -> its one waiting job id, oldest first
-        self.served: dict[str, int] = {}  # client -> when it was last served (a counter)
+        # (session, tab) -> its one waiting job id, oldest first
+        self.waiting: dict[tuple[str, str], str] = {}
+        # a session, or a (session, tab), -> when it was last served (a counter)
+        self.served: dict[str | tuple[str, str], int] = {}
         self.turn = 0
         self.lock = threading.Lock()
         self.wake = threading.Condition(self.lock)
         self.runner: threading.Thread | None = None
 
-    def start(self, job: ComparisonJob, client: str = "") -> str:
-        """Queue `job` for `client`; its waiting job (if any) is replaced and marked so.
-        Beyond `max_waiting` clients waiting at once, a new client is refused (Busy)."""
+    def start(self, job: ComparisonJob, client: str = "", session: str = "") -> str:
+        """Queue `job` for the tab `client` of `session`; the tab's waiting job (if any) is
+        replaced and marked so. Beyond `max_waiting` comparisons waiting at once, or
+        `per_session` of one session, a new one is refused (Busy)."""
         job_id = uuid.uuid4().hex[:12]
-        job.client = client
+        key = job.client = (session, client)
         with self.lock:
-            if client not in self.waiting and len(self.waiting) >= self.max_waiting:
-                raise Busy(
-                    f"the explorer is busy: {len(self.waiting)} comparisons are waiting; "
-                    "try again in a minute"
-                )
-            replaced = self.waiting.pop(client, None)
+            if key not in self.waiting:
+                if len(self.waiting) >= self.max_waiting:
+                    raise Busy(
+                        f"the explorer is busy: {len(self.waiting)} comparisons are waiting; "
+                        "try again in a minute"
+                    )
+                if sum(s == session for s, _ in self.waiting) >= self.per_session:
+                    raise Busy(
+                        f"this browser has {self.per_session} comparisons waiting already; "
+                        "wait for one to finish"
+                    )
+            replaced = self.waiting.pop(key, None)
             if replaced is not None:
                 old = self.jobs[replaced]
                 old.error = "replaced by a newer comparison from the same page"
                 old.finished.set()
             self.jobs[job_id] = job
-            self.waiting[client] = job_id
+            self.waiting[key] = job_id
             self._forget_old()
             if self.runner is None or not self.runner.is_alive():
                 self.runner = threading.Thread(target=self._serve, daemon=True)
@@ -116,10 +135,14 @@ class JobBoard:
                 break
             del self.jobs[job_id]
 
-    def _queue(self) -> list[str]:
-        """Waiting clients in the order they will be served (called with the lock held)."""
-        arrival = {client: i for i, client in enumerate(self.waiting)}
-        return sorted(self.waiting, key=lambda c: (self.served.get(c, -1), arrival[c]))
+    def _queue(self) -> list[tuple[str, str]]:
+        """Waiting tabs in the order they will be served: the session served longest ago
+        first, then its tab served longest ago (called with the lock held)."""
+        arrival = {key: i for i, key in enumerate(self.waiting)}
+        return sorted(
+            self.waiting,
+            key=lambda k: (self.served.get(k[0], -1), self.served.get(k, -1), arrival[k]),
+        )
 
     def _next(self) -> ComparisonJob | None:
         """The next client's waiting job (called with the lock held)."""
@@ -128,7 +151,7 @@ class JobBoard:
             return None
         client = queue[0]
         self.turn += 1
-        self.served[client] = self.turn
+        self.served[client] = self.served[client[0]] = self.turn
         job = self.jobs[self.waiting.pop(client)]
         job.started = True
         return job

@@ -10,7 +10,7 @@ from typing import Any
 
 from sim.config.experiment import Experiment, LoadedExperiment
 from sim.config.loading import validate_mapping
-from sim.runner import BatchResult, Executors, Row, Run
+from sim.runner import BatchResult, Executors, Row, Run, check_scheduler
 from sim.store import ResultsStore
 from sim.workflow.design import DesignPoint, design_points, policy_points
 from sim.workflow.results import Results
@@ -111,8 +111,10 @@ def sweep_experiment(
     if replications is not None:
         loaded = with_replications(loaded, replications)
     root = Path(output) if output is not None else Path("results") / loaded.experiment.name
-    store = open_store(loaded, root, fresh)
     choice = executors or Executors()
+    if choice.scheduler is not None:
+        check_scheduler(choice.scheduler, option="scheduler")  # before the folder exists
+    store = open_store(loaded, root, fresh)
     try:
         run_sweep(
             loaded,
