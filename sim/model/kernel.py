@@ -24,7 +24,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+
+from sim.model.compilation import inlined, kernel
 
 # ---- layout ------------------------------------------------------------------------------
 
@@ -157,12 +158,6 @@ EXPERIENCE_NOISE = 0.05
 HEARSAY_NOISE = 0.10
 CONTENT_SPIN = 0.05
 CONTENT_NOISE = 0.06
-
-kernel = njit(cache=True)
-"""Every compiled mechanism: compiled once, cached beside this file for later processes."""
-inlined = njit(cache=True, inline="always")
-"""A small step (a draw, a lookup, one formula) compiled into each mechanism that uses it, so
-calling it costs nothing."""
 
 
 # ---- sources and draws -------------------------------------------------------------------
