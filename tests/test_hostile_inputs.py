@@ -379,19 +379,17 @@ def test_damaged_failures_log_is_refused(
 # ---- printed text is text ----------------------------------------------------------------
 
 
-HOSTILE_NAME = "[/bold][link=https://evil.example]x[/link]\x1b[2J\x00\u202eevil\nweek 3: forged"
+HOSTILE_NAME = "[/bold][link=https://evil.example]x[/link] week 3: forged"
 
 
-def test_markup_and_control_characters_in_names_print_as_text(
-    run_cli: Callable[..., Any], tmp_path: Path
-) -> None:
+def test_markup_in_names_prints_as_text(run_cli: Callable[..., Any], tmp_path: Path) -> None:
     scenario = {
         "name": HOSTILE_NAME,
-        "description": "[bold]not bold[/bold]\x07",
+        "description": "[bold]not bold[/bold]",
         "committee": {
             "stakeholders": [
-                {"role": "champion", "name": "Ann\nweek 1: a forged line"},
-                {"role": "finance", "name": "Bob\u202e"},
+                {"role": "champion", "name": "Ann [red]week 1: a forged line"},
+                {"role": "finance", "name": "Bob [/]"},
             ]
         },
         "horizon_weeks": 12,
@@ -406,11 +404,37 @@ def test_markup_and_control_characters_in_names_print_as_text(
         result = run_cli(*args)
         assert result.code == 0, result.err
         printed = result.out + result.err
-        for bad in ("\x1b", "\x00", "\x07", "\u202e"):
-            assert bad not in printed, (args, bad)
         assert "[/bold]" in printed, args  # shown, not interpreted
         assert not any(line.startswith("week 3: forged") for line in printed.splitlines())
         assert not any(line.startswith("week 1: a forged") for line in printed.splitlines())
+
+
+CONTROLLED = ("\x00", "\x1b[2J", "\x07", "\n", "\t", "\x7f", "\x85", "\u2028", "\u202e", "\u2066")
+"""A NUL, an escape sequence, a bell, a newline, a tab, DEL, a C1 control, a line separator and
+two direction controls: each must be refused in any name or free-text field."""
+
+
+def _named_fields(text: str) -> list[tuple[dict[str, Any], str]]:
+    """A scenario with `text` in one name or free-text field each, and the field's path."""
+    new_role = {"title": "the analyst", "priorities": {"cost": 1.0}}
+    return [
+        ({"name": text}, "name"),
+        ({"description": text}, "description"),
+        ({"committee": {"stakeholders": [{"role": "champion", "name": text}]}}, "name"),
+        ({"roles": {"champion": {"title": text}}}, "roles.champion.title"),
+        ({"options": {"vendors": {"ours": {"label": text}, "rival": {}}}}, "label"),
+        ({"options": {"vendors": {"ours": {}, text: {}}}}, "options.vendors"),
+        ({"roles": {text: new_role}}, "roles"),
+        ({"criteria": ["cost", text]}, "criteria[1]"),
+    ]
+
+
+@pytest.mark.parametrize("control", CONTROLLED, ids=lambda c: f"U+{ord(c[0]):04X}")
+def test_control_characters_in_names_are_refused(control: str, refused: Callable[..., str]) -> None:
+    for scenario, field in _named_fields(f"Ann{control}evil"):
+        path = write(Path.cwd(), "named.yaml", yaml.safe_dump(scenario))
+        message = refused("validate", str(path), naming=("named.yaml", field, "U+"))
+        assert control[0] not in message.rstrip("\n")
 
 
 @pytest.mark.parametrize(

@@ -71,12 +71,17 @@ def shown(value: Any) -> str:
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
+    """`committee.stakeholders[2].role`; a name the file gave (a mapping's key) that is not
+    printable is quoted with escapes, and pydantic's `[key]` marker says "(the name)"."""
     path = ""
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
+        elif part == "[key]":
+            path += " (the name)"
         else:
-            path += f".{part}" if path else str(part)
+            text = part if part.isprintable() else shown(part)
+            path += f".{text}" if path else text
     return path
 
 

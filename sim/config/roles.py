@@ -10,9 +10,23 @@ users weigh fit and value, economic buyers weigh value and hold the budget.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sim.config.registry import OPEN_MINDEDNESS, RISK_AVERSION, WEEKLY_HOURS
+from sim.config.registry import OPEN_MINDEDNESS, RISK_AVERSION, WEEKLY_HOURS, Bounds
+from sim.config.text import Name
+
+INFLUENCE = Bounds(0.01, 100.0)
+"""A member's weight in the decision. Only ratios matter; beyond 10,000 to 1 one member is the
+committee, and a weight of 1e30 next to 1 vanishes in a float sum (a division by zero)."""
+
+MAX_WEIGHT = 1e6
+"""Largest relative weight (a priority or a role's share of the draws): only ratios matter, and
+sums of larger ones can overflow to infinity."""
+
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT)]
+"""A relative weight, normalised where it is used."""
 
 DEFAULT_CRITERIA: tuple[str, ...] = (
     "business_value",
@@ -45,10 +59,10 @@ class Role(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(description="How the story names the role, e.g. 'the CFO'.")
-    influence: float = Field(1.0, gt=0, description="Weight in the committee's decision.")
+    title: Name = Field(description="How the story names the role, e.g. 'the CFO'.")
+    influence: float = INFLUENCE.field(1.0, "Weight in the committee's decision.")
     veto: bool = Field(False, description="Whether this role can block a purchase alone.")
-    priorities: dict[str, float] = Field(
+    priorities: dict[str, Weight] = Field(
         description="Relative weight of each decision criterion (normalised to sum to 1)."
     )
     risk_aversion: float = RISK_AVERSION.field(

@@ -25,11 +25,14 @@ from sim.config.registry import (
 )
 from sim.config.roles import (
     DEFAULT_CRITERIA,
+    INFLUENCE,
     ROLE_LIBRARY,
     SOURCE_KINDS,
     Role,
+    Weight,
     check_trust_keys,
 )
+from sim.config.text import Description, Name
 
 SELLER_STRATEGIES: tuple[str, ...] = STRATEGY_NAMES
 """Strategy names a seller may have (sim.config.registry.STRATEGIES)."""
@@ -37,19 +40,37 @@ SELLER_STRATEGIES: tuple[str, ...] = STRATEGY_NAMES
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
+MAX_PRICE = 1e12
+"""Largest contract value: sums over a territory's deals stay exact and finite."""
+
+
+def _without_negative_zero(value: Any) -> Any:
+    """`value` with any -0.0 (in it, or in a mapping's values) made 0.0: the same setting,
+    never printed as "-0" nor turned into -inf by a division."""
+    if isinstance(value, float):
+        return value + 0.0
+    if isinstance(value, dict):
+        return {key: _without_negative_zero(item) for key, item in value.items()}
+    return value
+
+
 class _Strict(BaseModel):
     # NaN and infinity are never a setting: refused here rather than simulated as nonsense.
     model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
+
+    _positive_zero = field_validator("*")(
+        classmethod(lambda cls, value: _without_negative_zero(value))
+    )
 
 
 class RoleOverride(_Strict):
     """Changes to a library role, or a whole new role (then `title` and `priorities` are
     required). Fields left out keep the library's value."""
 
-    title: str | None = None
-    influence: float | None = Field(None, gt=0)
+    title: Name | None = None
+    influence: float | None = INFLUENCE.field(None)
     veto: bool | None = None
-    priorities: dict[str, float] | None = None
+    priorities: dict[str, Weight] | None = None
     risk_aversion: float | None = RISK_AVERSION.field(None)
     stubbornness: Unit | None = None
     open_mindedness: float | None = OPEN_MINDEDNESS.field(None)
@@ -63,7 +84,7 @@ class StakeholderSpec(RoleOverride):
     """One named member of the committee: a role plus any personal overrides."""
 
     role: str = Field(description="A role from the library or the scenario's `roles`.")
-    name: str | None = Field(None, description="How the story names this person.")
+    name: Name | None = Field(None, description="How the story names this person.")
 
 
 class Committee(_Strict):
@@ -74,13 +95,16 @@ class Committee(_Strict):
         None, "Number of stakeholders drawn (default 7 when no list)."
     )
     stakeholders: list[StakeholderSpec] | None = Field(
-        None, min_length=1, description="Explicit members; replaces size and role_mix."
+        None,
+        min_length=1,
+        max_length=int(COMMITTEE_SIZE.high),
+        description="Explicit members; replaces size and role_mix.",
     )
     required_roles: list[str] = Field(
         default_factory=lambda: ["economic_buyer", "champion", "finance", "technical_evaluator"],
         description="Roles filled first, in this order, up to the committee size.",
     )
-    role_mix: dict[str, float] = Field(
+    role_mix: dict[str, Weight] = Field(
         default_factory=lambda: {
             "end_user": 1.2,
             "it_security": 1.0,
@@ -152,12 +176,14 @@ class StatusQuo(_Strict):
 class Vendor(_Strict):
     """A vendor's offer: its true quality per criterion, hidden from every stakeholder."""
 
-    label: str | None = Field(None, description="How the story names the vendor.")
+    label: Name | None = Field(None, description="How the story names the vendor.")
     quality: dict[str, Unit] = Field(
         default_factory=dict,
         description="True quality per criterion (0 worst, 1 best; missing criteria 0.6).",
     )
-    price: float = Field(100_000.0, ge=0, description="Contract value if the vendor wins.")
+    price: float = Field(
+        100_000.0, ge=0, le=MAX_PRICE, description="Contract value if the vendor wins."
+    )
 
 
 def _default_vendors() -> dict[str, Vendor]:
@@ -189,7 +215,7 @@ class Options(_Strict):
     """What the committee can choose: the status quo or one of the vendors."""
 
     status_quo: StatusQuo = Field(default_factory=StatusQuo)
-    vendors: dict[str, Vendor] = Field(
+    vendors: dict[Name, Vendor] = Field(
         default_factory=_default_vendors,
         min_length=1,
         description="Vendors by name; `our_vendor` names ours, the others are competitors.",
@@ -231,7 +257,10 @@ class Information(_Strict):
     )
     claims_per_hour: float = Field(2.0, gt=0, le=20, description="Claims found per seek hour.")
     attention: float = Field(
-        8.0, gt=0, description="Claims a stakeholder can absorb a week before overload starts."
+        8.0,
+        ge=0.1,
+        le=1000,
+        description="Claims a stakeholder can absorb a week before overload starts.",
     )
 
     @model_validator(mode="before")
@@ -449,7 +478,7 @@ class Network(_Strict):
     )
     neighbours: int = Field(4, ge=0, le=50, description="Ties of each peer to other peers.")
     rewiring: Unit = Field(0.1, description="Share of peer ties rewired at random.")
-    installed_base: dict[str, Annotated[int, Field(ge=0)]] = Field(
+    installed_base: dict[str, Annotated[int, Field(ge=0, le=5000)]] = Field(
         default_factory=dict, description="Existing customers among the peers, per vendor."
     )
     satisfaction: dict[str, Unit] = Field(
@@ -467,7 +496,7 @@ class Territory(_Strict):
     )
     focus_hours: float = Field(
         8.0,
-        gt=0,
+        ge=0.1,
         le=80,
         description="Hours a week a maze-guide or social seller gives each account it works.",
     )
@@ -476,15 +505,15 @@ class Territory(_Strict):
 class Scenario(_Strict):
     """One account's purchase: the committee, the options, the information, the sellers."""
 
-    name: str = Field("unnamed", description="Short identifier.")
-    description: str = Field("", description="One line saying what the scenario shows.")
+    name: Name = Field("unnamed", description="Short identifier.")
+    description: Description = Field("", description="One line saying what the scenario shows.")
     horizon_weeks: int = Field(78, ge=1, le=520, description="Weeks simulated before censoring.")
-    criteria: list[str] = Field(
+    criteria: list[Name] = Field(
         default_factory=lambda: list(DEFAULT_CRITERIA),
         min_length=1,
         description="Decision criteria every option is judged on.",
     )
-    roles: dict[str, RoleOverride] = Field(
+    roles: dict[Name, RoleOverride] = Field(
         default_factory=dict, description="Overrides of library roles, or new roles."
     )
     committee: Committee = Field(default_factory=Committee)
