@@ -34,7 +34,7 @@ from sim.config import ConfigError, Scenario, load_scenario
 from sim.config.catalogue import named_scenarios
 from sim.config.experiment import MAX_REPLICATIONS, MAX_SEED, load_experiment
 from sim.config.scenario import Territory as TerritorySettings
-from sim.files import EXPORT_FORMATS, OutputError, write_atomically
+from sim.files import EXPORT_FORMATS, OutputError, is_standard_output, write_atomically
 from sim.safe_text import safe_text
 from sim.terminal import (
     assumptions_table,
@@ -647,7 +647,8 @@ def export(
     stored = open_results(results)
     target = output or Path(f"{stored.root.name}-{table}.{to}")
     rows = export_results(stored, target, to, table)
-    out.print(f"{rows} {table} rows: {safe_text(target)}")
+    summary = err if is_standard_output(target) else out  # the table went to stdout
+    summary.print(f"{rows} {table} rows: {safe_text(target)}")
 
 
 @app.command()

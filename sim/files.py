@@ -114,6 +114,16 @@ def write_through(path: Path, writer: Callable[[Path], Any]) -> Path:
     return path
 
 
+def is_standard_output(path: str | Path) -> bool:
+    """Whether `path` names this process's standard output (/dev/stdout, or the file or pipe
+    it goes to), so that a command writing there keeps its own messages off it."""
+    try:
+        target, output = os.stat(path), os.fstat(1)
+    except OSError:
+        return False
+    return (target.st_dev, target.st_ino) == (output.st_dev, output.st_ino)
+
+
 def _remove_quietly(path: Path) -> None:
     with contextlib.suppress(OSError):
         path.unlink(missing_ok=True)

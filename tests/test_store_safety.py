@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -121,6 +123,21 @@ def test_export_to_stdout_writes_the_table_there(stored, capfd: pytest.CaptureFi
     written = capfd.readouterr().out
     assert written.startswith("point,") and len(written.splitlines()) == rows + 1
     assert Path("/dev/stdout").is_symlink() or not Path("/dev/stdout").is_file()
+
+
+def test_export_to_dev_stdout_streams_only_the_table(stored) -> None:
+    _, out = stored
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "export", str(out), "--to", "csv", "-o", "/dev/stdout"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("point,") and len(lines) == 13, "the header and 12 deals only"
+    assert "12 deals rows: /dev/stdout" in done.stderr
 
 
 def test_a_folder_as_output_is_refused(tmp_path: Path) -> None:
