@@ -45,6 +45,7 @@ bench: venv
 
 # After a model change: rewrite the documented command outputs (then re-read the prose).
 docs-examples: venv
+	$(BIN)/python tests/docs_tables.py --update
 	$(BIN)/python tests/docs_examples.py --update
 
 lint: venv

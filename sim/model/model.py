@@ -437,15 +437,18 @@ class BuyingCommitteeModel(mesa.Model):
         stakeholders = self.stakeholders
         outcome = self.outcome or Outcome.OPEN
         purchase = outcome in (Outcome.WON, Outcome.LOST)
-        regret = None
-        if purchase:
-            regret = deal_quality(
+        quality = (
+            deal_quality(
                 stakeholders,
                 self.chosen,
                 self.truth,
                 self.vendor_indices,
                 scenario.decision.regret_margin,
-            ).regret
+            )
+            if purchase
+            else None
+        )
+        regret = quality.regret if quality is not None else None
         agreement = self.decision_view.support if self.decision_view else None
         member = self.committee.member
         totals = member[:, k.TOTAL_HOURS : k.TOTAL_HOURS + k.N_JOBS].sum(axis=0).tolist()
@@ -461,6 +464,8 @@ class BuyingCommitteeModel(mesa.Model):
             cycle_weeks=self.week if outcome is not Outcome.OPEN else None,
             weeks_simulated=self.week,
             regret=regret,
+            regret_shortfall=quality.shortfall if quality is not None else None,
+            regret_degree=quality.degree if quality is not None else None,
             agreement=agreement,
             consensus=None if agreement is None else agreement >= scenario.decision.consensus_level,
             high_quality=purchase and not regret,

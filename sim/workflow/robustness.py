@@ -151,10 +151,11 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         {"information.sources.references.trust": FromScenario("information.sources.seller.trust")},
     ),
     Assumption(
-        "references cost nothing to arrange",
-        "no seller hours go into preparing a piece of work (a reference call or pilot result "
-        "arranged with a customer, a demo, a business case) beyond its meeting",
-        {f"{EVERY_SELLER}preparation_hours": 0.0},
+        "prepared work costs a meeting's length",
+        "the default is 0 (no published figure): here every prepared piece of work (a demo or "
+        "proposal, a reference call or pilot result, a business case) costs its seller an hour "
+        "beyond the meeting, whatever the strategy",
+        {f"{EVERY_SELLER}preparation_hours": 1.0},
     ),
     Assumption(
         "a consensus meeting widens what members accept",
