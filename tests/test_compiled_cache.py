@@ -67,6 +67,12 @@ for name in sys.argv[2].split(","):
 print(json.dumps(out))
 """
 EXPECTED = {"f0": 6.5, "f1": 7.5, "f2": 18.0, "f3": 2.0}
+CLOSED_RUN = """
+import sys, tempfile
+tempfile.tempdir = sys.argv[1]  # a system whose every temporary folder is closed
+from sim.cli import main
+main(sys.argv[2:])
+"""
 
 
 def truncate(path: Path) -> None:
@@ -295,10 +301,11 @@ def test_the_real_model_from_a_read_only_install_as_a_plain_user(shared_folder: 
     closed = shared_folder / "closed"
     closed.mkdir(mode=0o555)
 
-    def b2bsim(tmpdir: Path) -> tuple[str, list[str]]:
+    def b2bsim(tmpdir: Path, every_temporary_closed: bool = False) -> tuple[str, list[str]]:
         env = environment(closed / "home", tmpdir, PYTHONPATH=str(installed))
+        command = ["-m", "sim"] if not every_temporary_closed else ["-c", CLOSED_RUN, str(tmpdir)]
         done = subprocess.run(
-            [*user, sys.executable, "-m", "sim", "run", "baseline", "--brief"],
+            [*user, sys.executable, *command, "run", "baseline", "--brief"],
             capture_output=True, text=True, env=env, cwd=closed, timeout=600, check=False,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
@@ -321,6 +328,6 @@ def test_the_real_model_from_a_read_only_install_as_a_plain_user(shared_folder: 
     healed, warnings = b2bsim(temporary)
     assert healed == reference
     assert len(warnings) == 1 and "damaged" in warnings[0], warnings
-    nowhere, warnings = b2bsim(closed)
+    nowhere, warnings = b2bsim(closed, every_temporary_closed=True)
     assert nowhere == reference
     assert len(warnings) == 1 and "no writable folder" in warnings[0], warnings
