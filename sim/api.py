@@ -68,20 +68,24 @@ def compare(
     seed: int = 1,
     workers: int | None = None,
     progress: Progress | None = None,
+    effort: str = "equal",
 ) -> Comparison:
     """Our seller's strategies on the same committees: `.deals` (one row per deal),
-    `.summary` (per strategy, with 95% intervals) and `.effects` (paired, against the first)."""
+    `.summary` (per strategy, with 95% intervals, hours per deal and outcomes per 100 seller
+    and buyer hours) and `.effects` (paired, every pair). `effort="unequal"` leaves the
+    funnel-pushers' spare hours idle (`b2bsim compare --effort unequal`)."""
+    from sim.workflow.compare import with_effort
+
     strategies = arguments.strategy_list(strategies)  # the bounds of `b2bsim compare`
     replications, seed = arguments.replications(replications), arguments.seed(seed)
     executors = Executors(arguments.processes(workers))
-    return compare_scenario(
-        as_scenario(scenario), strategies, replications, seed, executors, progress
-    )
+    settings = with_effort(as_scenario(scenario), effort)
+    return compare_scenario(settings, strategies, replications, seed, executors, progress)
 
 
 def facts(
     scenario: Scenario | str | Path = "baseline",
-    replications: int = 300,
+    replications: int = 1000,
     seed: int = 1,
     workers: int | None = None,
     progress: Progress | None = None,
@@ -89,8 +93,11 @@ def facts(
     """The stylized facts on the same committees with our seller as a funnel-pusher and as
     a maze-guide: `.table` (one row per fact, 95% intervals, tolerance, inside),
     `.f11_curve` (F11 over the regret margin) and `.to_json()`."""
+    replications = arguments.replications(replications, low=10)  # the bounds of `b2bsim facts`
+    seed = arguments.seed(seed)
     settings = as_scenario(scenario)
-    data = run_battery(settings, replications, seed, Executors(workers), progress)
+    executors = Executors(arguments.processes(workers))
+    data = run_battery(settings, replications, seed, executors, progress)
     return facts_of(data, settings.name, replications, seed, settings.decision.regret_margin)
 
 
