@@ -395,9 +395,11 @@ class SellerSpec(_Strict):
     capacity_hours: float = SELLER_CAPACITY_HOURS.field(
         10.0, "Hours a week for this deal (same default for every strategy)."
     )
+    # From six minutes: nothing shorter is a meeting, and a seller's weekly hours in
+    # meetings of seconds would be thousands of meetings a week (minutes of run time).
     meeting_hours: float = Field(
         1.0,
-        gt=0,
+        ge=0.1,
         le=8,
         description="Length of one meeting the seller asks for (a pitch, a help session, a group "
         "meeting); same default for every strategy.",
