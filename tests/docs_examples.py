@@ -32,7 +32,8 @@ DOCUMENTS = (REPO / "README.md", *sorted((REPO / "docs").glob("*.md")))
 SCRIPT = Path(sys.executable).parent / "b2bsim"
 OPENING = "```console"
 PROMPT = "$ b2bsim "
-SECONDS_PER_EXAMPLE = 60
+SECONDS_PER_EXAMPLE = 240
+"""Generous: `b2bsim facts` simulates 2,000 deals, and a shared machine may run other work."""
 ENVIRONMENT = {
     "COLUMNS": "150",
     "NO_COLOR": "1",
