@@ -2,8 +2,8 @@
 direction the research describes, whatever the calibration.
 
 Dixon & McKenna (*The JOLT Effect*, 2022) name three sources of a customer's indecision:
-- the valuation problem: options closer in true value leave the committee less sure which is
-  best (lower confidence) and end more often without a decision;
+- the valuation problem: options closer in true value, or more equally good options, leave the
+  committee less sure which is best (lower confidence) and end more often without a decision;
 - lack of information: more prior uncertainty, or fewer claims per hour of search, leave more
   uncertainty about the favourite for longer (the rule's `max_uncertainty` binds);
 - outcome uncertainty: more risk aversion makes the known status quo win more often.
@@ -100,6 +100,22 @@ def test_options_closer_in_value_lower_confidence_and_raise_no_decision() -> Non
     assert low > 0, "a clear winner should make the committee surer early on"
     low, _ = paired_interval([no_decision(d) for d in apart], [no_decision(d) for d in close])
     assert low > 0, "close options should end without a decision more often"
+
+
+def test_more_equally_good_options_lower_confidence_and_purchases() -> None:
+    """The valuation problem as too many options: one vendor against three equally good."""
+
+    def equally_good(count: int) -> dict[str, Any]:
+        names = ["ours", *(f"rival_{i}" for i in range(1, count))]
+        return {"options": {"vendors": {name: {"quality": OUR_QUALITY} for name in names}}}
+
+    one, three = deals(**equally_good(1)), deals(**equally_good(3))
+    low, _ = paired_interval(
+        [early_confidence(d) for d in three], [early_confidence(d) for d in one]
+    )
+    assert low > 0, "choosing among more options should leave the committee less sure"
+    low, _ = paired_interval([bought(d) for d in three], [bought(d) for d in one])
+    assert low > 0, "fewer purchases"
 
 
 def uncertainty_blocks(deal: DealResult, rule_limit: float) -> float:

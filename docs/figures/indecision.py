@@ -5,7 +5,8 @@ The committee on its own (no sellers) under the scenario defaults, one setting c
 time, the same seeds for every setting (common random numbers):
 
 1. `indecision-sources.svg`: how deals end as each of JOLT's three sources of indecision grows:
-   the valuation problem (how much better our product truly is than the rival's), lack of
+   the valuation problem (how many equally good vendors there are to choose from, and how
+   much better our product truly is than the rival's), lack of
    information (the prior uncertainty about every vendor criterion) and outcome uncertainty
    (the committee's risk aversion);
 2. `indecision-conflict.svg`: weeks to a purchase and to any ending, clashes a week and how
@@ -169,7 +170,17 @@ def rival_below_ours_by(gap: float) -> dict[str, Any]:
     return {"options": {"vendors": {"ours": {"quality": OUR_QUALITY}, "rival": {"quality": rival}}}}
 
 
+def equally_good_vendors(count: float) -> dict[str, Any]:
+    names = ["ours", *(f"rival_{i}" for i in range(1, int(count)))]
+    return {"options": {"vendors": {name: {"quality": OUR_QUALITY} for name in names}}}
+
+
 SOURCES: dict[str, tuple[str, list[float], Callable[[float], dict[str, Any]]]] = {
+    "options": (
+        "valuation problem: equally good vendors",
+        [1, 2, 3, 4, 5],
+        equally_good_vendors,
+    ),
     "valuation": (
         "valuation problem: rival's true quality below ours",
         [0.2, 0.15, 0.1, 0.05, 0.0],
@@ -187,6 +198,13 @@ SOURCES: dict[str, tuple[str, list[float], Callable[[float], dict[str, Any]]]] =
     ),
 }
 """Each source from least to most indecision."""
+AXES = {
+    "options": "vendors",
+    "valuation": "rival's quality below ours",
+    "information": "prior sd",
+    "outcome": "risk aversion scale",
+}
+"""The x-axis of each source's panel."""
 SPREADS = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0]
 SIZES = list(range(1, 11))
 
@@ -222,7 +240,7 @@ def sources_figure(results: dict[str, list[Point]]) -> go.Figure:
         rows=1,
         cols=len(keys),
         shared_yaxes=True,
-        subplot_titles=[SOURCES[k][0].split(": ")[0] for k in keys],
+        subplot_titles=[SOURCES[k][0].replace(": ", ":<br>") for k in keys],
         horizontal_spacing=0.05,
     )
     for column, key in enumerate(keys, start=1):
@@ -239,13 +257,14 @@ def sources_figure(results: dict[str, list[Point]]) -> go.Figure:
                 row=1,
                 col=column,
             )
-        figure.update_xaxes(title_text=SOURCES[key][0].split(": ")[1], row=1, col=column)
+        figure.update_xaxes(title_text=AXES[key], row=1, col=column)
     figure.update_layout(
         barmode="stack",
         title="How deals end as each source of indecision grows (left to right in each panel)",
         legend={"orientation": "h", "y": -0.25},
         **LAYOUT,
     )
+    figure.update_layout(margin={"t": 120})
     figure.update_yaxes(title_text="share of committees", tickformat=".0%", row=1, col=1)
     return figure
 
