@@ -19,8 +19,11 @@ normal-approximation interval that excludes zero. No figure of the model is hard
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import statistics
+import sys
+from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
@@ -193,3 +196,23 @@ def test_a_larger_committee_buys_less_often_within_six_months() -> None:
     large = [bought_in_six_months(d) for d in deals(committee={"size": 10})]
     low, _ = unpaired_interval(large, small)
     assert low > 0
+
+
+def test_the_figure_script_runs_and_covers_every_setting() -> None:
+    """docs/figures/indecision.py stays runnable: its experiments, tables and figures on a
+    few committees (nothing written)."""
+    path = Path(__file__).resolve().parent.parent / "docs" / "figures" / "indecision.py"
+    spec = importlib.util.spec_from_file_location("indecision_figures", path)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = script  # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(script)
+    finally:
+        del sys.modules[spec.name]
+    results = script.run_all(committees=4)
+    assert [p.value for p in results["size"]] == list(range(1, 11))
+    text = script.tables(results)
+    assert text.count("\n| 10 |") == 1
+    for build in (script.sources_figure, script.conflict_figure, script.size_figure):
+        assert build(results).data
