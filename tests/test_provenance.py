@@ -54,6 +54,7 @@ def relay(model: BuyingCommitteeModel, value: float):
     for member in model.stakeholders:
         member.start_week()
         member.load = 0.0
+        member.seller_time_left = 1.0  # a whole hour for the pitch, so it conveys a full claim
     meeting, _ = seller.view.meet(contact.seat, 1.0, BuyingJob.SEEK, 10.0)
     assert meeting is not None
     listener.recent_claims.clear()
