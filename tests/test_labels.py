@@ -73,7 +73,7 @@ def test_no_committee_member_is_numbered() -> None:
     from sim.config import load_scenario
     from sim.model import simulate
 
-    settings = load_scenario("scenarios/large_committee.yaml")
+    settings = load_scenario("large_committee")
     names = [s["name"] for s in simulate(settings, 1).stakeholders]
     assert len(set(names)) == len(names)
     assert not any(name.endswith(")") for name in names), names
