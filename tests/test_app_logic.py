@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from sim.app.playback import Playback, deal_until
 from sim.app.server import create_app
 from sim.app.upload import UPLOAD_BYTES
 from sim.config import Scenario
-from sim.config.scenario import SELLER_STRATEGIES
+from sim.config.scenario import SELLER_STRATEGIES, Territory
 from sim.model import DealResult, simulate
 from sim.model.model import BuyingCommitteeModel
 
@@ -889,3 +890,125 @@ def test_beyond_the_waiting_limit_a_new_tab_is_told_the_explorer_is_busy() -> No
     board.start(HeldJob("C2", order, release), client="C")  # a waiting tab may replace its own
     release.set()
     assert started(order, 3) == ["A1", "B1", "C2"]
+
+
+# ---- territory mode ----------------------------------------------------------------------
+
+TERRITORY_IDS = [
+    "territory-strategies",
+    "territory-accounts",
+    "territory-replications",
+    "run-territory",
+    "territory-progress",
+    "territory-status",
+    "territory-message",
+    "territory-summary",
+    "territory-run",
+    "territory-poll",
+]
+
+
+def territory_state(base: str, **changes: Any) -> dict[str, Any]:
+    """The page's values for a small territory: two strategies, 3 accounts, 2 territories."""
+    values = {
+        **controls_state(base),
+        "territory-strategies.value": ["funnel_pusher", "maze_guide"],
+        "territory-accounts.value": 3,
+        "territory-replications.value": 2,
+        "client.data": "territory-tab",
+    }
+    values.update({f"territory-{k}.value": v for k, v in changes.items()})
+    return values
+
+
+def test_the_layout_has_the_territory_view() -> None:
+    ids = layout_ids()
+    assert not [i for i in TERRITORY_IDS if i not in ids]
+
+
+def test_a_territory_job_runs_on_the_board_and_pairs_every_strategy(
+    named_scenario: Callable,
+) -> None:
+    from sim.app.jobs import TerritoryJob
+    from sim.workflow.territory import territory_scenario
+
+    board = JobBoard(workers=1)
+    scenario = territory_scenario(named_scenario("baseline"), 2)
+    job = TerritoryJob(scenario, ["funnel_pusher", "maze_guide", "none"], 2, seed=3)
+    job_id = board.start(job, client="tab", session="s")
+    assert job.finished.wait(JOB_TIMEOUT_S), "the territory did not finish"
+    assert board.status(job_id) == {"state": "done", "error": None}
+    assert job.result is not None and job.progress == 1.0
+    assert list(job.result.summary["strategy"]) == ["funnel_pusher", "maze_guide", "none"]
+    assert (job.result.summary["territories"] == 2).all()
+    assert (job.result.summary["accounts"] == 2).all()
+    assert len(job.result.effects) == 3, "every pair of three strategies"
+
+
+def test_a_failing_territory_is_reported_as_failed(named_scenario: Callable) -> None:
+    from sim.app.jobs import TerritoryJob
+
+    job = TerritoryJob(named_scenario("baseline"), ["social_seller"], 1, seed=1)
+    job.run(workers=1)  # in this thread: must not raise
+    assert job.finished.is_set() and job.result is None
+    assert "social_seller" in (job.error or "") or "network" in (job.error or "")
+
+
+def test_loading_a_scenario_offers_only_its_strategies_for_the_territory(
+    callbacks: Callbacks, named_scenario: Callable
+) -> None:
+    for name, social in (("baseline", False), ("territory", True)):
+        base = named_scenario(name).model_dump_json()
+        response = callbacks.call("territory-strategies", {"base-scenario.data": base})
+        offered = [o["value"] for o in response["territory-strategies"]["options"]]
+        assert ("social_seller" in offered) is social, name
+        assert response["territory-strategies"]["value"] == ["funnel_pusher", "maze_guide"]
+        expected = (named_scenario(name).territory or Territory()).accounts
+        assert response["territory-accounts"]["value"] == expected
+
+
+def test_a_territory_runs_through_the_callbacks_with_intervals_and_a_verdict(
+    callbacks: Callbacks, named_scenario: Callable
+) -> None:
+    base = named_scenario("baseline").model_dump_json()
+    started = callbacks.call("territory-run", territory_state(base))
+    assert message_text(started) == "[null]"
+    assert started["territory-poll"]["disabled"] is False
+    data = started["territory-run"]["data"]
+    deadline = time.monotonic() + JOB_TIMEOUT_S
+    while True:
+        polled = callbacks.call("territory-progress", {"territory-run.data": data})
+        if polled["territory-poll"]["disabled"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert polled["territory-status"]["children"].startswith("done: 2 territories")
+    shown = json.dumps(polled["territory-summary"]["children"])
+    assert "same 2 territories (seeds 2 to 3) of 3 accounts" in shown
+    assert "deals won per territory" in shown and " [" in shown, "means with intervals"
+    assert re.search(r"Maze guide against funnel pusher on the same 2 territories: "
+                     r"(ahead|behind|deals won per territory: cannot tell)", shown)  # fmt: skip
+    assert "shares one week's hours" in shown and "chooses which accounts" in shown
+    assert "trainers.md#why-territory-mode-can-disagree-with-compare" in shown
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"accounts": 0}, "accounts must be a whole number from 1 to 1000"),
+        ({"accounts": 1001}, "accounts must be a whole number from 1 to 1000"),
+        ({"accounts": None}, "accounts must be a whole number from 1 to 1000"),
+        ({"accounts": 2.5}, "accounts must be a whole number from 1 to 1000"),
+        ({"replications": 0}, "territories must be a whole number from 1 to 1000"),
+        ({"replications": 1001}, "territories must be a whole number from 1 to 1000"),
+        ({"replications": "many"}, "territories must be a whole number from 1 to 1000"),
+        ({"strategies": []}, "tick at least one strategy"),
+        ({"strategies": ["social_seller"]}, "social_seller cannot sell in this scenario"),
+    ],
+)
+def test_bad_territory_requests_are_a_message_beside_it(
+    callbacks: Callbacks, named_scenario: Callable, changes: dict[str, Any], expected: str
+) -> None:
+    base = named_scenario("baseline").model_dump_json()
+    response = callbacks.call("territory-run", territory_state(base, **changes))
+    assert "territory-run" not in response
+    assert expected in message_text(response, "territory-message")

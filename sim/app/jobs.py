@@ -24,6 +24,7 @@ import pandas as pd
 from sim.config.scenario import Scenario
 from sim.runner import Executors
 from sim.workflow.compare import compare
+from sim.workflow.territory import TerritoryComparison, compare_territories
 
 
 class Busy(Exception):
@@ -72,6 +73,42 @@ class ComparisonJob:
             self.finished.set()
 
 
+@dataclass
+class TerritoryJob:
+    """Territory mode (`sim.workflow.territory`) queued like a comparison: every strategy
+    works the same `replications` territories of `scenario`. It runs in one process and
+    reports no progress until it ends (`compare_territories` has no progress hook)."""
+
+    scenario: Scenario
+    strategies: list[str]
+    replications: int
+    seed: int
+    error: str | None = None
+    result: TerritoryComparison | None = None
+    finished: threading.Event = field(default_factory=threading.Event)
+    client: tuple[str, str] = ("", "")  # (server-side session, the page's tab id)
+    started: bool = False
+    seconds: float | None = None  # how long it ran, once finished
+
+    @property
+    def progress(self) -> float:
+        return 1.0 if self.finished.is_set() and not self.error else 0.0
+
+    def run(self, workers: int | None) -> None:
+        try:
+            self.result = compare_territories(
+                self.scenario, self.strategies, self.replications, self.seed, "strategies"
+            )
+        except Exception as error:  # shown in the page, not as a server traceback
+            self.error = f"{type(error).__name__}: {error}"
+        finally:
+            self.finished.set()
+
+
+Job = ComparisonJob | TerritoryJob
+"""Anything the board queues: one runs at a time, whatever its kind."""
+
+
 class JobBoard:
     """The comparisons of this app by id, queued fairly between sessions, then tabs."""
 
@@ -86,7 +123,7 @@ class JobBoard:
         self.keep = keep
         self.max_waiting = max_waiting
         self.per_session = per_session
-        self.jobs: dict[str, ComparisonJob] = {}
+        self.jobs: dict[str, Job] = {}
         # (session, tab) -> its one waiting job id, oldest first
         self.waiting: dict[tuple[str, str], str] = {}
         # a session, or a (session, tab), -> when it was last served (a counter)
@@ -96,7 +133,7 @@ class JobBoard:
         self.wake = threading.Condition(self.lock)
         self.runner: threading.Thread | None = None
 
-    def start(self, job: ComparisonJob, client: str = "", session: str = "") -> str:
+    def start(self, job: Job, client: str = "", session: str = "") -> str:
         """Queue `job` for the tab `client` of `session`; the tab's waiting job (if any) is
         replaced and marked so. Beyond `max_waiting` comparisons waiting at once, or
         `per_session` of one session, a new one is refused (Busy)."""
@@ -144,7 +181,7 @@ class JobBoard:
             key=lambda k: (self.served.get(k[0], -1), self.served.get(k, -1), arrival[k]),
         )
 
-    def _next(self) -> ComparisonJob | None:
+    def _next(self) -> Job | None:
         """The next client's waiting job (called with the lock held)."""
         queue = self._queue()
         if not queue:
@@ -167,7 +204,7 @@ class JobBoard:
             job.run(self.workers)
             job.seconds = time.monotonic() - began
 
-    def get(self, job_id: str | None) -> ComparisonJob | None:
+    def get(self, job_id: str | None) -> Job | None:
         with self.lock:
             return self.jobs.get(job_id or "")
 

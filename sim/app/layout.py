@@ -242,6 +242,7 @@ def layout() -> html.Div:
                     dcc.Graph(id="incidence", style=HIDDEN),
                 ],
             ),
+            *territory_section(),
             dcc.Store(id="client", data=uuid.uuid4().hex),
             dcc.Store(id="base-scenario"),
             dcc.Store(id="uploaded"),
@@ -251,6 +252,61 @@ def layout() -> html.Div:
             dcc.Interval(id="poll", interval=1000, disabled=True),
             dcc.Download(id="deal-file"),
             dcc.Download(id="compare-file"),
+            dcc.Store(id="territory-run"),
+            dcc.Interval(id="territory-poll", interval=1000, disabled=True),
         ],
         className="page",
     )
+
+
+MAX_ACCOUNTS = 1000
+MAX_TERRITORIES = 1000
+"""As `b2bsim territory --accounts/--replications` allow (and the scenario schema)."""
+
+
+def territory_section() -> list[html.Div]:
+    """Territory mode: one seller, many accounts, one weekly capacity; the strategies are
+    offered once a scenario is loaded (those it can run)."""
+    return [
+        html.Div(
+            [
+                html.Label(
+                    "Territory",
+                    htmlFor="territory-strategies",
+                    title="one seller works many accounts at once on one weekly capacity",
+                ),
+                dcc.Checklist(id="territory-strategies", inline=True, className="radios"),
+                html.Label("Accounts", htmlFor="territory-accounts"),
+                dcc.Input(
+                    id="territory-accounts",
+                    type="number",
+                    value=20,
+                    min=1,
+                    max=MAX_ACCOUNTS,
+                    step=1,
+                    className="num",
+                ),
+                html.Label(
+                    "Territories",
+                    htmlFor="territory-replications",
+                    title="replications: territories from Committee no. on, the same for every "
+                    "strategy",
+                ),
+                dcc.Input(
+                    id="territory-replications",
+                    type="number",
+                    value=10,
+                    min=1,
+                    max=MAX_TERRITORIES,
+                    step=1,
+                    className="num",
+                ),
+                html.Button("Run territory", id="run-territory", className="primary"),
+                html.Progress(id="territory-progress", value="0", max="1"),
+                html.Span(id="territory-status"),
+            ],
+            className="toolbar",
+        ),
+        html.Div(id="territory-message", **{"aria-live": "polite"}),
+        html.Div(id="territory-summary", className="verdict"),
+    ]

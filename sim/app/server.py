@@ -29,9 +29,10 @@ from sim.app.controls import (
     controls_from,
     report_filename,
 )
-from sim.app.jobs import Busy, ComparisonJob, JobBoard
+from sim.app.jobs import Busy, ComparisonJob, JobBoard, TerritoryJob
 from sim.app.layout import HIDDEN, SHOWN, SPEEDS, UPLOADED, layout, strategy_options
 from sim.app.playback import Playback, deal_until
+from sim.app.territory_view import territory_choices, territory_request, territory_results
 from sim.app.upload import read_upload
 from sim.config import ConfigError, Scenario, load_scenario
 from sim.config.catalogue import named_scenarios
@@ -421,6 +422,76 @@ def create_app(workers: int | None = None, access: Access | None = None) -> dash
             while len(finished_figures) > board.keep:
                 finished_figures.pop(next(iter(finished_figures)))
         return finished_figures[job_id]
+
+    # ---- territory mode -------------------------------------------------------------------
+
+    @app.callback(
+        Output("territory-strategies", "options"),
+        Output("territory-strategies", "value"),
+        Output("territory-accounts", "value"),
+        Output("territory-message", "children"),
+        Input("base-scenario", "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(no_update, no_update, no_update)
+    def offer_territory(base: str | None) -> tuple:
+        if not base:
+            raise PreventUpdate
+        return (*territory_choices(Scenario.model_validate_json(base)), None)
+
+    @app.callback(
+        Output("territory-run", "data"),
+        Output("territory-poll", "disabled"),
+        Output("territory-message", "children", allow_duplicate=True),
+        Input("run-territory", "n_clicks"),
+        State("territory-strategies", "value"),
+        State("territory-accounts", "value"),
+        State("territory-replications", "value"),
+        State("client", "data"),
+        *control_states,
+        prevent_initial_call=True,
+    )
+    @guarded(no_update, no_update)
+    def start_territory(
+        _: int, strategies: Any, accounts: Any, territories: Any, client: Any, *controls: Any
+    ) -> tuple:
+        scenario, chosen, _loaded = current_scenario(*controls)
+        settings, strategies = territory_request(scenario, strategies, accounts, territories)
+        job = TerritoryJob(settings, strategies, int(territories), chosen.seed)
+        try:
+            job_id = board.start(job, str(client or "")[:64], session_id())
+        except Busy as busy:
+            return no_update, True, _message(str(busy))
+        return {"job": job_id}, False, None
+
+    @app.callback(
+        Output("territory-progress", "value"),
+        Output("territory-status", "children"),
+        Output("territory-summary", "children"),
+        Output("territory-poll", "disabled", allow_duplicate=True),
+        Output("territory-message", "children", allow_duplicate=True),
+        Input("territory-poll", "n_intervals"),
+        State("territory-run", "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(no_update, no_update, no_update, True)
+    def poll_territory(_: int, data: dict | None) -> tuple:
+        job_id = (data or {}).get("job")
+        job = board.get(job_id)
+        if not isinstance(job, TerritoryJob):
+            return no_update, "", no_update, True, None
+        if not job.finished.is_set():
+            if not job.started:
+                ahead = board.ahead(job_id)
+                text = f"waiting: {ahead} comparison{'s' * (ahead != 1)} ahead"
+                return "0", text, no_update, False, None
+            text = f"working on {job.replications} territories..."
+            return no_update, text, no_update, False, None
+        if job.error or job.result is None:
+            return "0", "", no_update, True, _message(f"territory failed: {job.error}")
+        took = f" in {job.seconds:.0f} s" if job.seconds is not None else ""
+        done = f"done: {job.replications} territories{took}"
+        return "1", done, territory_results(job.scenario, job.result), True, None
 
     # ---- downloads ------------------------------------------------------------------------
 
