@@ -401,3 +401,51 @@ def test_rule_verdicts_and_labels_read_right_at_both_sizes(
         assert_clean(tab, server)
     finally:
         context.close()
+
+
+# ---- territory mode ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_a_small_territory_runs_from_the_explorer_with_a_verdict(
+    browser: Any, server: Server, size: tuple[int, int]
+) -> None:
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
+    tab = Explorer(context.new_page())
+    try:
+        tab.open(server.url)
+        page = tab.page
+        ticked = page.locator("#territory-strategies input:checked")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#territory-strategies input:checked').length == 2"
+        )
+        assert ticked.count() == 2, "funnel pusher and maze guide ticked as the CLI compares"
+        page.fill("#territory-accounts", "3")
+        page.fill("#territory-replications", "2")
+        page.click("#run-territory")
+        status = tab.wait_text("#territory-status", "t.startsWith('done')", COMPARE_TIMEOUT_MS)
+        assert status.startswith("done: 2 territories"), status
+        said = page.inner_text("#territory-summary")
+        assert "same 2 territories (seeds 1 to 2) of 3 accounts" in said, said
+        assert "deals won per territory" in said
+        assert re.search(
+            r"Maze guide against funnel pusher on the same 2 territories: "
+            r"(ahead|behind) on deals won per territory|cannot tell on 2 territories",
+            said,
+        ), said
+        assert "shares one week's hours" in said and "chooses which accounts" in said
+        guide = page.locator("#territory-note details")
+        assert not guide.get_by_text("Shared capacity.").is_visible(), "closed until asked"
+        guide.locator("summary").click()
+        assert guide.get_by_text("Shared capacity.").is_visible()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        table = page.locator(".territory-table").bounding_box()
+        assert table and table["x"] + table["width"] <= width, "the table fits the window"
+        toolbar = ["#territory-strategies", "#territory-accounts", "#territory-replications",
+                   "#run-territory", "#territory-status"]  # fmt: skip
+        boxes = [page.locator(s).bounding_box() for s in toolbar]
+        assert all(boxes) and not _overlapping([b for b in boxes if b]), "controls collide"
+        assert_clean(tab, server)
+    finally:
+        context.close()

@@ -988,7 +988,17 @@ def test_a_territory_runs_through_the_callbacks_with_intervals_and_a_verdict(
     assert re.search(r"Maze guide against funnel pusher on the same 2 territories: "
                      r"(ahead|behind|deals won per territory: cannot tell)", shown)  # fmt: skip
     assert "shares one week's hours" in shown and "chooses which accounts" in shown
-    assert "trainers.md#why-territory-mode-can-disagree-with-compare" in shown
+    assert "Trainers' guide (docs/trainers.md)" in shown
+    assert "Shared capacity." in shown and "Account choice." in shown, "the guide's section"
+
+
+def test_the_guide_section_ends_before_the_next_heading() -> None:
+    from sim.app.territory_view import guide_section
+
+    section = guide_section()
+    assert section is not None, "docs/trainers.md names the section the explorer shows"
+    assert section.startswith("**Why territory mode can disagree with `compare`.**")
+    assert "\n#" not in section and "Running one deal" not in section
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,11 @@ table and the paired verdict sentences of the reports (`sim.analysis.verdict`)."
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
 
-from dash import html
+from dash import dcc, html
 
 from sim.app.layout import MAX_ACCOUNTS, MAX_TERRITORIES, strategy_options
 from sim.config.scenario import Scenario, Territory
@@ -22,9 +24,30 @@ from sim.workflow.territory import TerritoryComparison, territory_scenario
 PREFERRED = ("funnel_pusher", "maze_guide")
 """Ticked when a scenario is loaded, as `b2bsim territory` compares by default."""
 
-GUIDE = "docs/trainers.md#why-territory-mode-can-disagree-with-compare"
-"""The trainers' guide section that explains why territory mode can disagree with a
-comparison of single deals."""
+CELL = {"padding": ".05rem 1.2rem .05rem 0", "textAlign": "left", "whiteSpace": "nowrap"}
+"""Table cells: left-aligned, apart enough that intervals of neighbouring columns never run
+together (the explorer's stylesheet has no table rules)."""
+
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "trainers.md"
+GUIDE_SECTION = "**Why territory mode can disagree with `compare`.**"
+"""The trainers' guide and the start of its section on why territory mode can disagree with
+a comparison of single deals. The explorer serves no documentation, so the page shows that
+section itself (from a checkout; an installed package has no docs folder)."""
+
+
+@functools.cache
+def guide_section() -> str | None:
+    """The guide's section, from its bold title to the next heading (None without the
+    guide, or if the section was renamed)."""
+    try:
+        lines = GUIDE.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    start = next((i for i, line in enumerate(lines) if line.startswith(GUIDE_SECTION)), None)
+    if start is None:
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("#")), len(lines))
+    return "\n".join(lines[start:end]).strip()
 
 
 def territory_choices(scenario: Scenario) -> tuple[list[dict[str, str]], list[str], int]:
@@ -83,26 +106,29 @@ def territory_results(scenario: Scenario, result: TerritoryComparison) -> list[A
     )
     records = result.summary.to_dict("records")
     header = html.Tr(
-        [html.Th(""), *(html.Th(strategy_words(r["strategy"]).capitalize()) for r in records)]
+        [
+            html.Th("", style=CELL),
+            *(html.Th(strategy_words(r["strategy"]).capitalize(), style=CELL) for r in records),
+        ]
     )
     rows = [
-        html.Tr([html.Th(label, scope="row"), *(html.Td(render(r)) for r in records)])
+        html.Tr(
+            [
+                html.Th(label, scope="row", style=CELL),
+                *(html.Td(render(r), style=CELL) for r in records),
+            ]
+        )
         for label, render in TERRITORY_SUMMARY_ROWS
     ]
     verdicts = pair_lines(result.strategies, result.effects)
     if not verdicts:
         verdicts = ["Tick two or more strategies to compare them on the same territories."]
-    note = html.P(
+    note = html.Div(
         [
             "Why this can differ from the quick comparison: here one seller shares one week's "
             "hours across all accounts, and a maze guide or social seller chooses which "
             "accounts to work, while the comparison gives every deal its own seller. ",
-            html.A(
-                "Trainers' guide: why territory mode can disagree",
-                href=GUIDE,
-                target="_blank",
-                rel="noopener",
-            ),
+            _guide_link(),
         ],
         className="hint",
         id="territory-note",
@@ -117,3 +143,17 @@ def territory_results(scenario: Scenario, result: TerritoryComparison) -> list[A
         *(html.P(line, className="territory-verdict") for line in verdicts),
         note,
     ]
+
+
+def _guide_link() -> html.Details | html.Span:
+    """The trainers' guide's section, opened in place; its name where the guide is absent."""
+    title = "Trainers' guide (docs/trainers.md): why territory mode can disagree with compare"
+    section = guide_section()
+    if section is None:
+        return html.Span(f"See the {title}.")
+    return html.Details(
+        [
+            html.Summary(title, style={"cursor": "pointer", "color": "#235789"}),
+            dcc.Markdown(section, className="territory-guide"),
+        ]
+    )
