@@ -46,7 +46,9 @@ from sim.workflow.study import evaluate as evaluate
 from sim.workflow.sweep import sweep_experiment
 
 if TYPE_CHECKING:
+    from sim.analysis.pipeline import Pipeline
     from sim.workflow.discover import Discovery
+    from sim.workflow.pipeline_fit import PipelineCalibration
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -215,3 +217,51 @@ def ema_model(scenario: Scenario | str | Path = "baseline", replications: int = 
     from sim.workflow.ema_adapter import ema_model as build
 
     return build(as_scenario(scenario), replications, seed)
+
+
+def calibrate_to(
+    pipeline: Pipeline | str | Path,
+    scenario: Scenario | str | Path = "baseline",
+    *,
+    fit: Sequence[str] | None = None,
+    particles: int = 100,
+    generations: int = 6,
+    budget: int = 1200,
+    deals_per_world: int = 200,
+    draws: int = 40,
+    seed: int = 1,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> PipelineCalibration:
+    """Calibrate to a team's pipeline CSV, as `b2bsim calibrate-to`: `.summary` (the
+    pipeline), `.parameters` (posterior median and 90 % interval of each fitted world and
+    buyer setting), `.check` (posterior-predictive check), `.strategies` (each strategy's
+    won / no-decision / high-quality-win shares under the posterior), `.scenario` (at the
+    posterior medians), `.write_scenario(path)` and `.to_dict()`. `fit` restricts the
+    settings fitted; `particles`, `generations` and `budget` (simulated pipelines) size the
+    ABC-SMC run; `draws` posterior worlds give the check and the answer."""
+    from sim.analysis.pipeline import Pipeline, read_pipeline
+    from sim.workflow.pipeline_fit import MAX_DEALS_PER_WORLD, calibrate_pipeline
+
+    particles = arguments.whole_number("particles", particles, 5, 10_000)
+    generations = arguments.whole_number("generations", generations, 1, 50)
+    budget = arguments.whole_number("budget", budget, particles, 1_000_000)
+    deals_per_world = arguments.whole_number(
+        "deals_per_world", deals_per_world, 10, MAX_DEALS_PER_WORLD
+    )
+    draws = arguments.whole_number("draws", draws, 5, 1000)
+    seed = arguments.seed(seed)
+    workers = arguments.processes(workers)
+    return calibrate_pipeline(
+        pipeline if isinstance(pipeline, Pipeline) else read_pipeline(pipeline),
+        as_scenario(scenario),
+        fit=fit,
+        particles=particles,
+        generations=generations,
+        budget=budget,
+        deals_per_world=deals_per_world,
+        draws=draws,
+        seed=seed,
+        executors=Executors(workers),
+        progress=progress,
+    )

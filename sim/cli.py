@@ -890,6 +890,94 @@ def discover(
         out.print(f"report: {safe_text(written)}")
 
 
+@app.command("calibrate-to")
+def calibrate_to(
+    pipeline: Annotated[
+        Path,
+        typer.Argument(
+            help="Your pipeline CSV: opportunity_id, created, closed, outcome (won, lost, "
+            "no_decision, open); optional contacts and our_strategy."
+        ),
+    ],
+    scenario: Annotated[str, typer.Option(help=SCENARIO_HELP)] = "baseline",
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write the calibrated scenario (YAML) here."),
+    ] = None,
+    particles: Annotated[
+        int, typer.Option(min=5, max=10_000, help="Candidate worlds kept per generation.")
+    ] = 100,
+    generations: Annotated[
+        int, typer.Option(min=1, max=50, help="Most ABC-SMC generations.")
+    ] = 6,
+    budget: Annotated[
+        int,
+        typer.Option(min=5, max=1_000_000, help="Most simulated pipelines in the fit."),
+    ] = 1200,
+    deals_per_world: Annotated[
+        int,
+        typer.Option(min=10, max=2000, help="Most deals in one simulated pipeline."),
+    ] = 200,
+    draws: Annotated[
+        int, typer.Option(min=5, max=1000, help="Posterior worlds for the check and answer.")
+    ] = 40,
+    seed: RootSeed = 1,
+    workers: Workers = None,
+    as_json: AsJson = False,
+    html: HtmlFile = None,
+) -> None:
+    """Calibrate to your own pipeline: fit the world and buyer settings to your CRM figures,
+    check the fit, and answer what each strategy does in your market."""
+    from sim.analysis.pipeline import read_pipeline
+    from sim.api import calibrate_to as calibrate
+    from sim.report.pipeline_report import (
+        check_table,
+        parameter_table,
+        pipeline_report,
+        strategy_table,
+        summary_lines,
+    )
+
+    settings = load_scenario(scenario)
+    if budget < particles:
+        raise UsageError(f"--budget: give at least --particles ({particles}) pipelines")
+    opportunities = read_pipeline(pipeline)
+    if not as_json:
+        err.print(
+            f"fitting the world and buyer settings to {safe_text(pipeline)} (ABC-SMC, at most "
+            f"{budget} simulated pipelines); this takes minutes",
+            markup=False,
+        )
+    with progress("checking and answering") as advance:
+        found = calibrate(
+            opportunities,
+            settings,
+            particles=particles,
+            generations=generations,
+            budget=budget,
+            deals_per_world=deals_per_world,
+            draws=draws,
+            seed=seed,
+            workers=workers,
+            progress=advance,
+        )
+    written_scenario = found.write_scenario(output) if output is not None else None
+    written = pipeline_report(found).write(html) if html is not None else None
+    if as_json:
+        sys.stdout.write(json.dumps(found.to_dict(), indent=2) + "\n")
+        return
+    out.print(f"[bold]{safe_text(pipeline.name)}[/bold] against {safe_text(settings.name)}")
+    for line in summary_lines(found):
+        out.print(safe_text(line, markup=False), markup=False)
+    out.print(parameter_table(found))
+    out.print(check_table(found))
+    out.print(strategy_table(found))
+    if written_scenario is not None:
+        out.print(f"calibrated scenario: {safe_text(written_scenario)}")
+    if written is not None:
+        out.print(f"report: {safe_text(written)}")
+
+
 @app.command()
 def territory(
     scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)] = "territory",

@@ -1,0 +1,507 @@
+"""Calibrate to a team's own pipeline: which worlds could have produced it, and what each
+strategy does there.
+
+1. **Fit** (ABC-SMC, pyabc): the world and buyer settings among the declared uncertainties
+   (`sim.config.uncertainties`: committee, account, decision, behaviour, information; never
+   a seller's strategy or lever, nor the products) start from uniform priors over their
+   plausible ranges. A candidate world simulates a pipeline like the team's: the same
+   number of opportunities (at most `deals_per_world`), our seller following the pipeline's
+   `our_strategy` mix (else the scenario's), each deal observed at the age its counterpart
+   had on the pipeline's `as_of` day (so open deals are censored alike). Worlds whose
+   summaries (outcome shares, Kaplan-Meier cycle quantiles, committee size) come close to
+   the team's are kept, generation after generation, with a shrinking tolerance.
+2. **Check**: posterior worlds simulate the pipeline again (posterior-predictive check);
+   every observed summary should fall inside the simulated 90 % range.
+3. **Answer**: in the same posterior worlds, every strategy our seller can follow meets the
+   same committees (common random numbers, `sim.workflow.study.evaluate`); the shares'
+   intervals span the posterior worlds, so they carry the parameter uncertainty.
+
+Candidate worlds run on the project's executors (pyabc's concurrent-futures sampler over
+`sim.runner.open_executor`): one candidate world is one task.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.pipeline import (
+    STATISTIC_WORDS,
+    Pipeline,
+    PipelineSummary,
+    observe,
+    pipeline_statistics,
+    summarise,
+)
+from sim.config.experiment import LoadedExperiment
+from sim.config.loading import ConfigError
+from sim.config.scenario import Scenario
+from sim.config.uncertainties import UNCERTAINTIES, Setting, for_scenario, label
+from sim.runner import Executors, open_executor
+from sim.workflow.design import DesignPoint, point_key
+from sim.workflow.study import Policy, as_experiment, evaluate
+
+FITTED_SECTIONS = ("committee.", "account.", "decision.", "behaviour.", "information.")
+"""The world and buyer settings a pipeline can inform. Products (`options.`) and sellers
+(`sellers.`, the rival's strategy included) are never fitted: a pipeline cannot separate
+them from the buyers, and the strategies are what the answer compares."""
+INTERVAL = (0.05, 0.5, 0.95)
+"""Posterior low, median and high: a 90 % interval."""
+MAX_DEALS_PER_WORLD = 2000
+MAX_HORIZON_WEEKS = 520
+
+
+def fitted_settings(scenario: Scenario, paths: Sequence[str] | None = None) -> list[Setting]:
+    """The declared world and buyer settings to fit (all of them, or those in `paths`)."""
+    vendors = list(scenario.options.vendors)
+    settings = [
+        s
+        for s in for_scenario(UNCERTAINTIES, scenario.our_vendor, vendors)
+        if s.path.startswith(FITTED_SECTIONS) and s.values is None
+    ]
+    if paths is None:
+        return settings
+    known = {s.path: s for s in settings}
+    unknown = [p for p in paths if p not in known]
+    if unknown or not paths:
+        raise ValueError(
+            f"fit: {', '.join(unknown) or 'nothing named'}: give settings among " + ", ".join(known)
+        )
+    return [known[p] for p in paths]
+
+
+def _name(path: str) -> str:
+    """A parameter name pyabc stores safely (no dots)."""
+    return path.replace(".", "__")
+
+
+def _value(setting: Setting, value: float) -> float | int:
+    """A prior draw as the scenario takes it: integers rounded (their prior spans
+    low - 0.5 .. high + 0.5, so every whole value is equally likely)."""
+    if setting.integer:
+        return int(min(max(round(value), setting.low), setting.high))  # type: ignore[type-var]
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """How the pipeline was seen, as the simulated pipelines must be: each simulated deal's
+    age on `as_of` and our seller's strategy on it."""
+
+    ages: np.ndarray
+    strategies: tuple[str, ...]
+    with_committee: bool
+
+
+def observation(pipeline: Pipeline, scenario: Scenario, deals: int) -> Observation:
+    """`deals` opportunities spread evenly over the pipeline in creation order, each with
+    its age and our seller's strategy (the scenario's seller without `our_strategy`)."""
+    ordered = pipeline.deals.assign(age=pipeline.ages).sort_values("created", kind="stable")
+    picks = np.linspace(0, len(ordered) - 1, min(deals, len(ordered))).round().astype(int)
+    if pipeline.has_strategy:
+        strategies = tuple(str(s) for s in ordered["our_strategy"].to_numpy()[picks])
+        allowed = scenario.available_strategies()
+        missing = sorted(set(strategies) - set(allowed))
+        if missing:
+            raise ConfigError(
+                pipeline.source,
+                [
+                    f"column our_strategy: {', '.join(missing)} cannot run in scenario "
+                    f"{scenario.name} (it allows {', '.join(allowed)})"
+                ],
+            )
+    else:
+        strategies = (scenario.seller_for(scenario.our_vendor).strategy,) * len(picks)
+    with_committee = pipeline.has_contacts and bool(pipeline.deals["contacts"].notna().any())
+    return Observation(ordered["age"].to_numpy(float)[picks], strategies, with_committee)
+
+
+def world_seed(root: int, values: dict[str, Any]) -> int:
+    """A seed of its own for each candidate world (ABC needs independent simulations), the
+    same for the same world and root seed."""
+    text = repr((root, sorted(values.items()))).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=4).digest(), "big") // 2
+
+
+@dataclass(frozen=True)
+class WorldSimulator:
+    """One candidate world -> the summaries of a simulated pipeline. Picklable: pyabc sends
+    it to the executor's workers."""
+
+    base: LoadedExperiment
+    settings: tuple[Setting, ...]
+    observed: Observation
+    seed: int
+
+    def values(self, parameters: dict[str, float]) -> dict[str, Any]:
+        return {s.path: _value(s, parameters[_name(s.path)]) for s in self.settings}
+
+    def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
+        from sim.model import simulate
+
+        values = self.values(parameters)
+        world = self.base.scenario_for(values)
+        scenarios = {s: Policy.strategy(s).apply(world) for s in set(self.observed.strategies)}
+        seed = world_seed(self.seed, values)
+        outcomes, weeks, sizes = [], [], []
+        for i, strategy in enumerate(self.observed.strategies):
+            deal = simulate(scenarios[strategy], seed + i)
+            outcomes.append(deal.outcome.value)
+            weeks.append(deal.cycle_weeks if deal.cycle_weeks is not None else deal.weeks_simulated)
+            sizes.append(deal.n_stakeholders)
+        return simulated_statistics(self.observed, outcomes, weeks, sizes)
+
+
+def simulated_statistics(
+    observed: Observation, outcomes: Sequence[str], weeks: Sequence[float], sizes: Sequence[int]
+) -> dict[str, float]:
+    """A simulated pipeline's summaries, each deal seen at its counterpart's age."""
+    seen, followed = observe(np.asarray(outcomes, dtype=object), np.asarray(weeks), observed.ages)
+    contacts = np.asarray(sizes, dtype=float) if observed.with_committee else None
+    return pipeline_statistics(seen, followed, contacts)
+
+
+def _weighted_quantiles(values: np.ndarray, weights: np.ndarray) -> list[float]:
+    return [float(np.quantile(values, q, weights=weights, method="inverted_cdf")) for q in INTERVAL]
+
+
+@dataclass
+class PipelineCalibration:
+    """What `calibrate_to` found: `summary` of the pipeline, `parameters` (one row per fitted
+    setting: prior range, posterior median and 90 % interval), `check` (posterior-predictive
+    check of every summary), `strategies` (each strategy's shares under the posterior),
+    `scenario` (the scenario at the posterior medians), and how the fit went."""
+
+    source: str
+    base: str
+    summary: PipelineSummary
+    observed: dict[str, float]
+    parameters: pd.DataFrame
+    check: pd.DataFrame
+    strategies: pd.DataFrame
+    scenario: Scenario
+    generations: pd.DataFrame
+    posterior: pd.DataFrame = field(repr=False)
+    settings: dict[str, Any] = field(default_factory=dict)
+    simulations: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of `b2bsim calibrate-to --json`."""
+        return _plain(
+            {
+                "pipeline": self.source,
+                "scenario": self.base,
+                "summary": self.summary.to_dict(),
+                "settings": self.settings,
+                "parameters": {
+                    r.path: {
+                        "median": r.median,
+                        "low": r.low,
+                        "high": r.high,
+                        "prior_low": r.prior_low,
+                        "prior_high": r.prior_high,
+                        "label": r.label,
+                    }
+                    for r in self.parameters.itertuples()
+                },
+                "check": {
+                    r.statistic: {
+                        "observed": r.observed,
+                        "median": r.median,
+                        "low": r.low,
+                        "high": r.high,
+                        "inside": bool(r.inside),
+                    }
+                    for r in self.check.itertuples()
+                },
+                "strategies": {
+                    strategy: {
+                        share: {k: rows[f"{share}_{k}"].iloc[0] for k in ("median", "low", "high")}
+                        for share in SHARES
+                    }
+                    for strategy, rows in self.strategies.groupby("strategy", sort=False)
+                },
+                "generations": self.generations.to_dict(orient="records"),
+                "simulated_pipelines": self.simulations,
+                "seconds": round(self.seconds, 1),
+            }
+        )
+
+    def scenario_yaml(self) -> str:
+        import yaml
+
+        header = (
+            f"# Calibrated by `b2bsim calibrate-to {Path(self.source).name}` from scenario "
+            f"{self.base}: the fitted settings at their posterior medians.\n"
+        )
+        body = yaml.safe_dump(self.scenario.model_dump(mode="json"), sort_keys=False)
+        return header + body
+
+    def write_scenario(self, path: str | Path) -> Path:
+        """The calibrated scenario file, written atomically."""
+        from sim.files import write_atomically
+
+        text = self.scenario_yaml()
+        return write_atomically(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+SHARES = ("won", "no_decision", "our_high_quality")
+"""The answer's shares: deals we win, deals ending without a decision, and deals we win
+with a decision of high quality (MODEL.md)."""
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: NumPy numbers as Python ones, NaN and infinities as None."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def fit_worlds(
+    simulator: WorldSimulator,
+    observed: dict[str, float],
+    particles: int,
+    generations: int,
+    budget: int,
+    seed: int,
+    executors: Executors,
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, int]:
+    """ABC-SMC (pyabc): uniform priors over the declared ranges, an adaptive weighted
+    Euclidean distance (each summary scaled by its spread, so shares and weeks count
+    alike), at most `generations` generations of `particles` worlds and `budget` simulated
+    pipelines. Returns the last generation's worlds (by scenario path), their weights, one
+    row per generation and the pipelines simulated."""
+    import logging
+
+    import pyabc
+    from pyabc.sampler import ConcurrentFutureSampler, SingleCoreSampler
+
+    logging.getLogger("ABC").setLevel(logging.WARNING)
+    priors = {}
+    for s in simulator.settings:
+        low, high = (s.low - 0.5, s.high + 0.5) if s.integer else (s.low, s.high)  # type: ignore[operator]
+        priors[_name(s.path)] = pyabc.RV("uniform", low, high - low)
+    np.random.seed(seed % 2**32)
+    with open_executor(executors) as (executor, slots), tempfile.TemporaryDirectory() as folder:
+        sampler = (
+            SingleCoreSampler()
+            if slots == 1
+            else ConcurrentFutureSampler(executor, client_max_jobs=2 * slots)
+        )
+        abc = pyabc.ABCSMC(
+            simulator,
+            pyabc.Distribution(**priors),
+            pyabc.AdaptivePNormDistance(p=2),
+            population_size=particles,
+            sampler=sampler,
+        )
+        abc.new(f"sqlite:///{Path(folder) / 'fit.db'}", observed)
+        history = abc.run(
+            max_nr_populations=generations,
+            max_total_nr_simulations=budget,
+            min_acceptance_rate=0.01,
+        )
+        frame, weights = history.get_distribution(m=0, t=history.max_t)
+        populations = history.get_all_populations()
+        simulations = int(history.total_nr_simulations)
+    worlds = pd.DataFrame(
+        {s.path: [_value(s, v) for v in frame[_name(s.path)]] for s in simulator.settings}
+    )
+    table = populations[populations["t"] >= 0][["t", "epsilon", "samples"]].rename(
+        columns={"t": "generation", "samples": "simulated_pipelines"}
+    )
+    return worlds, np.asarray(weights, float), table.reset_index(drop=True), simulations
+
+
+def posterior_table(
+    settings: Sequence[Setting], worlds: pd.DataFrame, weights: np.ndarray
+) -> pd.DataFrame:
+    """One row per fitted setting: prior range, posterior median and 90 % interval."""
+    rows = []
+    for s in settings:
+        low, median, high = _weighted_quantiles(worlds[s.path].to_numpy(float), weights)
+        rows.append(
+            {
+                "path": s.path,
+                "label": label(s.path),
+                "prior_low": s.low,
+                "prior_high": s.high,
+                "median": median,
+                "low": low,
+                "high": high,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def posterior_draws(
+    worlds: pd.DataFrame, weights: np.ndarray, draws: int, seed: int
+) -> list[DesignPoint]:
+    """`draws` worlds resampled by weight from the posterior, as design points."""
+    rng = np.random.default_rng(seed)
+    picked = rng.choice(len(worlds), size=draws, replace=True, p=weights / weights.sum())
+    points = []
+    for index, row in enumerate(picked):
+        values = {k: _plain(v) for k, v in worlds.iloc[row].items()}
+        points.append(DesignPoint(index, values, point_key(index, values)))
+    return points
+
+
+def predictive_check(
+    rows: pd.DataFrame, observed_stats: dict[str, float], observation: Observation
+) -> pd.DataFrame:
+    """Each posterior world simulates the pipeline again (deal i with its strategy and age);
+    every observed summary against the 90 % range of the simulated ones."""
+    simulated = []
+    for _, world in rows.groupby("point"):
+        deals = world.set_index(["policy", "replication"])
+        picked = deals.loc[
+            list(zip(observation.strategies, range(len(observation.strategies)), strict=True))
+        ]
+        weeks = picked["cycle_weeks"].fillna(picked["weeks_simulated"]).to_numpy(float)
+        simulated.append(
+            simulated_statistics(
+                observation, picked["outcome"].tolist(), weeks, picked["n_stakeholders"].tolist()
+            )
+        )
+    table = pd.DataFrame(simulated)
+    records = []
+    for name, value in observed_stats.items():
+        low, median, high = (float(table[name].quantile(q)) for q in INTERVAL)
+        records.append(
+            {
+                "statistic": name,
+                "label": STATISTIC_WORDS[name],
+                "observed": value,
+                "median": median,
+                "low": low,
+                "high": high,
+                "inside": low <= value <= high,
+            }
+        )
+    return pd.DataFrame(records)
+
+
+def strategy_answer(rows: pd.DataFrame, strategies: Sequence[str]) -> pd.DataFrame:
+    """Each strategy's shares per posterior world (over the same committees), then their
+    median and 90 % range across worlds: parameter uncertainty plus the committees' noise."""
+    per_world = rows.groupby(["policy", "point"], sort=False).agg(
+        won=("outcome", lambda o: float(np.mean(o == "won"))),
+        no_decision=("outcome", lambda o: float(np.mean(o == "no_decision"))),
+        our_high_quality=("our_high_quality", "mean"),
+    )
+    records = []
+    for strategy in strategies:
+        shares = per_world.loc[strategy]
+        record: dict[str, Any] = {"strategy": strategy}
+        for share in SHARES:
+            low, median, high = (float(shares[share].quantile(q)) for q in INTERVAL)
+            record |= {f"{share}_median": median, f"{share}_low": low, f"{share}_high": high}
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def with_horizon(scenario: Scenario, ages: np.ndarray) -> Scenario:
+    """The scenario followed at least as long as the oldest opportunity has been."""
+    horizon = min(MAX_HORIZON_WEEKS, max(scenario.horizon_weeks, math.ceil(ages.max(initial=0))))
+    if horizon == scenario.horizon_weeks:
+        return scenario
+    return Scenario.model_validate({**scenario.model_dump(), "horizon_weeks": horizon})
+
+
+def calibrate_pipeline(
+    pipeline: Pipeline,
+    scenario: Scenario,
+    *,
+    fit: Sequence[str] | None = None,
+    particles: int = 100,
+    generations: int = 6,
+    budget: int = 1200,
+    deals_per_world: int = 200,
+    draws: int = 40,
+    seed: int = 1,
+    executors: Executors | None = None,
+    progress: Any = None,
+) -> PipelineCalibration:
+    """Fit, check and answer (module docstring). `fit` names the settings to fit (default:
+    every declared world and buyer setting); the others stay as the scenario has them."""
+    started = time.perf_counter()
+    executors = executors or Executors()
+    settings = tuple(fitted_settings(scenario, fit))
+    observed_view = observation(pipeline, scenario, min(deals_per_world, MAX_DEALS_PER_WORLD))
+    followed = with_horizon(scenario, pipeline.ages)
+    base = as_experiment(followed)
+    observed_stats = pipeline.statistics()
+    if not observed_view.with_committee:
+        observed_stats.pop("committee_mean", None)
+    simulator = WorldSimulator(base, settings, observed_view, seed)
+    worlds, weights, generations_table, simulations = fit_worlds(
+        simulator, observed_stats, particles, generations, budget, seed, executors
+    )
+    parameters = posterior_table(settings, worlds, weights)
+    points = posterior_draws(worlds, weights, draws, seed)
+    strategies = followed.available_strategies()
+    rows = evaluate(
+        base,
+        [Policy.strategy(s) for s in strategies],
+        points,
+        replications=len(observed_view.strategies),
+        seed=seed,
+        executors=executors,
+        progress=progress,
+    )
+    medians = {
+        r.path: _value(s, r.median) for s, r in zip(settings, parameters.itertuples(), strict=True)
+    }
+    calibrated = base.scenario_for(medians)
+    calibrated = Scenario.model_validate(
+        {
+            **calibrated.model_dump(),
+            "horizon_weeks": scenario.horizon_weeks,
+            "description": (
+                f"{scenario.name} calibrated to the pipeline {Path(pipeline.source).name} "
+                f"({pipeline.size} opportunities as of {pipeline.as_of}): posterior medians"
+            ),
+        }
+    )
+    return PipelineCalibration(
+        source=pipeline.source,
+        base=scenario.name,
+        summary=summarise(pipeline),
+        observed=observed_stats,
+        parameters=parameters,
+        check=predictive_check(rows, observed_stats, observed_view),
+        strategies=strategy_answer(rows, strategies),
+        scenario=calibrated,
+        generations=generations_table,
+        posterior=worlds.assign(weight=weights),
+        settings={
+            "particles": particles,
+            "generations": generations,
+            "budget": budget,
+            "deals_per_world": len(observed_view.strategies),
+            "draws": draws,
+            "seed": seed,
+            "fitted": [s.path for s in settings],
+        },
+        simulations=simulations,
+        seconds=time.perf_counter() - started,
+    )
