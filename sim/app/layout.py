@@ -259,9 +259,11 @@ def layout() -> html.Div:
     )
 
 
-MAX_ACCOUNTS = 1000
-MAX_TERRITORIES = 1000
-"""As `b2bsim territory --accounts/--replications` allow (and the scenario schema)."""
+MAX_ACCOUNTS = 100
+MAX_TERRITORIES = 50
+"""Tighter than `b2bsim territory` allows (1,000 each): the explorer shares one queue with
+a room, and at about 25 ms an account-strategy-territory these bounds finish within
+minutes (the command line is there for bigger runs)."""
 
 
 def territory_section() -> list[html.Div]:
