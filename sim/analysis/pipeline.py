@@ -3,7 +3,8 @@
 A pipeline is a CSV with one opportunity a row: `opportunity_id, created, closed, outcome`
 (`won`, `lost`, `no_decision`, `open`), dates ISO (`2025-03-14`), and optionally `contacts`
 (the buying contacts the team met: the committee size) and `our_strategy` (how our seller
-worked the deal). Other columns are ignored, so a CRM export can be used as it is.
+worked the deal). Other columns are ignored, so a CRM export can be used as it is; lines
+starting with `#` before the header are notes (a generated sample says so there).
 
 The pipeline is observed on one day, `as_of` (its latest date): an open opportunity has
 been followed for `as_of - created` and is right-censored there, never counted as closed.
@@ -116,8 +117,10 @@ def read_pipeline(path: str | Path) -> Pipeline:
         raise ConfigError(source, ["not a text file in UTF-8"]) from None
     except OSError as error:
         raise ConfigError(source, [f"cannot read ({error.strerror or error})"]) from None
+    lines = text.splitlines()
+    notes = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
     try:
-        rows = list(csv.reader(text.splitlines()))
+        rows = list(csv.reader(lines[notes:]))
     except csv.Error as error:
         raise ConfigError(source, [f"not a readable CSV file ({error})"]) from None
     if not rows or not any(cell.strip() for cell in rows[0]):
@@ -129,7 +132,7 @@ def read_pipeline(path: str | Path) -> Pipeline:
     if problems:
         raise ConfigError(source, problems)
     column = {name: header.index(name) for name in (*REQUIRED, *OPTIONAL) if name in header}
-    records, problems = _records(rows[1:], column, len(header))
+    records, problems = _records(rows[1:], column, len(header), first_line=notes + 2)
     if not problems and len(records) < MIN_OPPORTUNITIES:
         problems.append(
             f"{len(records)} opportunities: give at least {MIN_OPPORTUNITIES} to calibrate to"
@@ -159,13 +162,13 @@ def _header_problems(header: list[str]) -> list[str]:
 
 
 def _records(
-    rows: list[list[str]], column: dict[str, int], width: int
+    rows: list[list[str]], column: dict[str, int], width: int, first_line: int
 ) -> tuple[list[dict], list[str]]:
     records: list[dict] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
     for offset, row in enumerate(rows):
-        line = offset + 2
+        line = offset + first_line
         if not any(cell.strip() for cell in row):
             continue  # a blank line
         if len(row) != width:

@@ -40,6 +40,11 @@ def generate_pipeline(
     scenarios = {s: Policy.strategy(s).apply(world) for s in set(sellers)}
     start = as_of - timedelta(weeks=span_weeks)
     buffer = io.StringIO()
+    settings = ", ".join(f"{k}={v}" for k, v in (values or {}).items()) or "as written"
+    buffer.write(
+        f"# {GENERATED_NOTE}: scenario {scenario.name}, settings {settings}, "
+        f"{opportunities} opportunities, seed {seed}\n"
+    )
     writer = csv.writer(buffer, lineterminator="\n")
     header = ["opportunity_id", "created", "closed", "outcome", "contacts"]
     writer.writerow(header + (["our_strategy"] if strategies else []))
