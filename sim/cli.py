@@ -921,7 +921,15 @@ def calibrate_to(
     draws: Annotated[
         int, typer.Option(min=5, max=1000, help="Posterior worlds for the check and answer.")
     ] = 40,
-    seed: RootSeed = 1,
+    seed: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=MAX_SEED,
+            help="Seeds the fit and the answer's committees (with --workers 1, the same "
+            "seed gives the same result).",
+        ),
+    ] = 1,
     workers: Workers = None,
     as_json: AsJson = False,
     html: HtmlFile = None,

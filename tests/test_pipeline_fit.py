@@ -148,3 +148,12 @@ def test_coverage_study(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     with capsys.disabled():
         print("\n" + "\n".join(lines) + f"\ncovered {covered} of {total}")
     assert covered >= total - 4  # 18 intervals at 90 %: fewer than 14 covered is p < 0.03
+
+
+@pytest.mark.slow
+def test_one_worker_and_the_same_seed_give_the_same_calibration(tmp_path: Path) -> None:
+    path = pipeline_file(tmp_path, {}, 40, seed=9)
+    settings = {"fit": ["account.pain"], "seed": 3, "workers": 1, **SMALL, "budget": 10}
+    first, again = (sim.calibrate_to(path, "baseline", **settings) for _ in range(2))
+    assert first.posterior.equals(again.posterior)
+    assert first.strategies.equals(again.strategies)
