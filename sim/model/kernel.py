@@ -1038,3 +1038,785 @@ def meeting_with(
     said_job, leaning, prefers, top, concern = observe(c, params, i, vendor, source, draw,
                                                        role_top)  # fmt: skip
     return granted, said_job, leaning, prefers, top, concern
+
+
+# ---- a seller's own draws: Python's `random.Random`, compiled -------------------------------
+
+# A seller's stream is the Mersenne Twister of Python's `random` module (its seed comes from
+# `RandomStreams.python_randoms`), held as arrays: `mt` [625] is `Random.getstate()[1]` (the
+# 624 words and the position), `gauss_next` [2] its cached normal (flag, value). These give the
+# same numbers as `random.Random` draw for draw (tests/test_compiled.py checks it).
+
+MT_WORDS = 624
+MT_SHIFT = 397
+
+
+@kernel
+def mt_twist(mt) -> None:
+    """Refill the 624 words (MT19937's generation step)."""
+    for i in range(MT_WORDS):
+        y = (mt[i] & 0x80000000) | (mt[(i + 1) % MT_WORDS] & 0x7FFFFFFF)
+        mt[i] = mt[(i + MT_SHIFT) % MT_WORDS] ^ (y >> 1) ^ (0x9908B0DF if y & 1 else 0)
+    mt[MT_WORDS] = 0
+
+
+@inlined
+def mt_word(mt) -> int:
+    """The next 32 random bits (`genrand_uint32`)."""
+    if mt[MT_WORDS] >= MT_WORDS:
+        mt_twist(mt)
+    i = mt[MT_WORDS]
+    mt[MT_WORDS] = i + 1
+    y = mt[i]
+    y ^= y >> 11
+    y ^= (y << 7) & 0x9D2C5680
+    y ^= (y << 15) & 0xEFC60000
+    y ^= y >> 18
+    return y
+
+
+@inlined
+def mt_random(mt) -> float:
+    """`random.Random.random()`: 53 bits from two words."""
+    a = mt_word(mt) >> 5
+    b = mt_word(mt) >> 6
+    return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0)
+
+
+@inlined
+def seller_random(desk) -> float:
+    """`random.Random.random()` of the seller's stream."""
+    return mt_random(desk.mt)
+
+
+@inlined
+def seller_randrange(desk, n: int) -> int:
+    """`random.Random.randrange(n)` (n >= 1): the top bits of a word, rejected until < n."""
+    bits = 0
+    while (1 << bits) <= n:
+        bits += 1
+    r = mt_word(desk.mt) >> (32 - bits)
+    while r >= n:
+        r = mt_word(desk.mt) >> (32 - bits)
+    return r
+
+
+@inlined
+def seller_gauss(desk) -> float:
+    """`random.Random.gauss(0.0, 1.0)`: Box-Muller in pairs, the second kept for next time."""
+    if desk.gauss_next[0] != 0.0:
+        desk.gauss_next[0] = 0.0
+        z = desk.gauss_next[1]
+    else:
+        x2pi = seller_random(desk) * (2.0 * math.pi)
+        g2rad = math.sqrt(-2.0 * math.log(1.0 - seller_random(desk)))
+        z = math.cos(x2pi) * g2rad
+        desk.gauss_next[0] = 1.0
+        desk.gauss_next[1] = math.sin(x2pi) * g2rad
+    return 0.0 + z * 1.0
+
+
+# ---- 7.15 sellers: each strategy's week over what its SellerView holds --------------------
+
+# A seller's desk (`state.Desk`): its own numbers and what it knows of the account. The
+# functions of this section that take a `desk` are the sellers' decisions: they read only the
+# desk (tests/test_observation.py checks it); the committee's arrays (`c`, `world`, `net`,
+# `events`) pass through them only into the member-side mechanisms that meetings and messages
+# are made of (`meeting_with`, `take_group_meeting`, `observe`, `tell`, `hear`, `curate`,
+# `forward_claim`, `align_around_table`, `press_committee`, `customer_call`,
+# `spread_content`, `satisfied_customers`).
+
+# desk.state: float64 [N_DESK_COLUMNS]
+DESK_HOURS_LEFT = 0
+DESK_HOURS_SPENT = 1
+DESK_BUYER_HOURS = 2
+"""Hours committee members spent with this seller (meetings and their questions)."""
+DESK_CAPACITY = 3
+DESK_STAGE = 4
+DESK_WEEKS_IN_STAGE = 5
+DESK_QUALIFIED_OUT = 6
+DESK_CONTACT = 7
+DESK_REACH_BACKLOG = 8
+N_DESK_COLUMNS = 9
+
+# desk.spec: float64 [N_SPEC_COLUMNS], the strategy's settings (`SellerSpec`)
+SPEC_MEETING_HOURS = 0
+SPEC_PREPARATION_HOURS = 1
+SPEC_STAGE_WEEKS = 2
+SPEC_QUALIFY_OUT_WEEKS = 3
+SPEC_CLOSING_PRESSURE = 4
+SPEC_REACTANCE = 5
+SPEC_SINGLE_THREADED = 6
+SPEC_DIAGNOSIS_ERROR = 7
+SPEC_CONSENSUS_WIDENING = 8
+SPEC_OVERLOAD_RELIEF = 9
+SPEC_NETWORK_SHARE = 10
+SPEC_CONTENT_REACH = 11
+N_SPEC_COLUMNS = 12
+
+# desk.observed: float64 [n, N_OBSERVED_COLUMNS], the latest `MemberObservation` of each member
+SEEN = 0
+"""1 once the seller has met the member."""
+SEEN_WEEK = 1
+SAID_JOB = 2
+SAID_LEANING = 3
+SAID_PREFERS = 4
+SAID_TOP = 5
+SAID_CONCERN = 6
+N_OBSERVED_COLUMNS = 7
+
+# desk.lines: int64 [L, N_LINE_COLUMNS] (values in desk.line_values), the seller's log lines
+# of the week, decoded into the event log by `Seller` (sim/model/sellers.py)
+LINE_KIND = 0
+LINE_MEMBER = 1
+LINE_OTHER = 2
+LINE_CRITERION = 3
+LINE_BEFORE = 4
+"""How many compiled event lines preceded it (its place in the event log)."""
+N_LINE_COLUMNS = 5
+
+# line kinds
+PITCHED = 0
+FOLLOWED_UP = 1
+HELPED_MAKE_SENSE = 2
+ARRANGED_REFERENCE = 3
+RAN_PILOT = 4
+CONNECTED_REFERENCE = 5
+QUALIFIED_OUT = 6
+PRESENTED = 7
+MOVED_STAGE = 8
+PRESSED = 9
+CONSENSUS_MEETING = 10
+BUILT_REACH = 11
+FORWARDED = 12
+
+# funnel stages (`FunnelPusher.STAGES`); desk.themes holds each stage's focus criterion, then
+# the business-value criterion
+DEMO = 2
+PROPOSAL = 3
+NEGOTIATION = 4
+LAST_STAGE = 5
+BUSINESS_VALUE_THEME = 6
+DEADLINE_MESSAGE_HOURS = 1.0
+"""Seller hours one round of deadline messages to the committee costs."""
+GUIDE_GROUP_SIZE = 4
+REFERENCE_CALLS = 2
+SPARE = 1e-9
+"""Seller hours below this count as none left."""
+
+
+@inlined
+def note(desk, events, kind: int, member: int, other: int, criterion: int, value: float):
+    """One line of the seller's log (see `LINE_*`)."""
+    n = desk.line_count[0]
+    if n >= desk.lines.shape[0]:
+        raise RuntimeError("seller log full: the week's bound was too small")
+    desk.lines[n, LINE_KIND] = kind
+    desk.lines[n, LINE_MEMBER] = member
+    desk.lines[n, LINE_OTHER] = other
+    desk.lines[n, LINE_CRITERION] = criterion
+    desk.lines[n, LINE_BEFORE] = events.count[0]
+    desk.line_values[n] = value
+    desk.line_count[0] = n + 1
+
+
+@inlined
+def spend(desk, hours: float) -> None:
+    desk.state[DESK_HOURS_LEFT] -= hours
+    desk.state[DESK_HOURS_SPENT] += hours
+
+
+@kernel
+def answer_inquiry(desk, i: int, hours: float) -> None:
+    """Member i asked the seller about its product while seeking: the answer costs the seller
+    the hours (what it says is its voice, `claim_from`)."""
+    spend(desk, hours)
+    desk.state[DESK_BUYER_HOURS] += hours
+    desk.reached[i] = 1
+
+
+@inlined
+def remember(desk, i: int, week: int, job: int, leaning: int, prefers: bool, top: int,
+             concern: int) -> None:  # fmt: skip
+    """What member i said in a meeting this week (`MemberObservation`)."""
+    seen = desk.observed
+    seen[i, SEEN] = 1.0
+    seen[i, SEEN_WEEK] = week
+    seen[i, SAID_JOB] = job
+    seen[i, SAID_LEANING] = leaning
+    seen[i, SAID_PREFERS] = 1.0 if prefers else 0.0
+    seen[i, SAID_TOP] = top
+    seen[i, SAID_CONCERN] = concern
+
+
+@inlined
+def top_priority(desk, i: int) -> int:
+    """What member i said matters most, or what its role is known to care about."""
+    return int(desk.observed[i, SAID_TOP]) if desk.observed[i, SEEN] else desk.role_top[i]
+
+
+@inlined
+def concern(desk, i: int) -> int:
+    """The criterion of our product member i said it most wants to know more about."""
+    return int(desk.observed[i, SAID_CONCERN]) if desk.observed[i, SEEN] else desk.role_top[i]
+
+
+@inlined
+def can_prepare(desk, pieces: int) -> bool:
+    """Whether the week still holds the hours to prepare `pieces` pieces of work and a meeting
+    after them."""
+    return desk.state[DESK_HOURS_LEFT] - pieces * desk.spec[SPEC_PREPARATION_HOURS] > SPARE
+
+
+@kernel
+def by_influence(desk, members):
+    """`members` (seats), most influential first, by seat on a tie."""
+    order = members.copy()
+    for a in range(1, order.shape[0]):
+        seat = order[a]
+        b = a
+        while b > 0 and desk.influence[order[b - 1]] < desk.influence[seat]:
+            order[b] = order[b - 1]
+            b -= 1
+        order[b] = seat
+    return order
+
+
+@kernel
+def ask_for_meeting(c, world, desk, i: int, hours: float, job: int) -> float:
+    """Ask member i for a meeting of `hours`: what it says in it is noted. Returns the hours
+    it gave (0: no meeting)."""
+    draw = seller_random(desk)
+    granted, said, leaning, prefers, top, worry = meeting_with(
+        c, world.params, i, desk.source, hours, job, desk.vendor, draw, desk.role_top[i])
+    if granted != 0.0:
+        remember(desk, i, int(world.params[WEEK]), said, leaning, prefers, top, worry)
+    return granted
+
+
+@kernel
+def meet(c, world, events, desk, i: int, job: int, kind: int, other: int) -> float:
+    """Ask member i for a meeting of the usual length (at most the seller's hours left): the
+    hours it gave cost both sides. Returns them (0: no meeting)."""
+    hours = min(desk.spec[SPEC_MEETING_HOURS], desk.state[DESK_HOURS_LEFT])
+    granted = ask_for_meeting(c, world, desk, i, hours, job)
+    if granted == 0.0:
+        return 0.0
+    spend(desk, granted)
+    desk.state[DESK_BUYER_HOURS] += granted
+    desk.reached[i] = 1
+    note(desk, events, kind, i, other, -1, granted)
+    return granted
+
+
+@kernel
+def prepared_meeting(c, world, events, desk, i: int, pieces: int, kind: int) -> float:
+    """A validation meeting with `pieces` prepared for it (reference calls or pilot results):
+    the preparation is held back from the meeting's budget and paid only if member i gives
+    the meeting time. Returns the hours it gave."""
+    cost = pieces * desk.spec[SPEC_PREPARATION_HOURS]
+    desk.state[DESK_HOURS_LEFT] -= cost
+    granted = meet(c, world, events, desk, i, VALIDATE, kind, -1)
+    desk.state[DESK_HOURS_LEFT] += cost
+    if granted > 0.0:
+        spend(desk, cost)
+    return granted
+
+
+@kernel
+def ask_group(c, world, desk, invited, hours: float, job: int, granted) -> int:
+    """Invite `invited` to one meeting of `hours`: each attends for the time it gives (into
+    `granted`) and what each attendee says is noted. Returns how many came (0: fewer than two,
+    no meeting)."""
+    if hours <= 0:
+        return 0
+    attending = take_group_meeting(c.member, c.trust, invited, desk.source, hours, job,
+                                   granted)  # fmt: skip
+    if attending < 2:
+        return 0
+    week = int(world.params[WEEK])
+    for a in range(invited.shape[0]):
+        if granted[a] > 0.0:
+            i = invited[a]
+            said, leaning, prefers, top, worry = observe(
+                c, world.params, i, desk.vendor, desk.source, seller_random(desk),
+                desk.role_top[i])  # fmt: skip
+            remember(desk, i, week, said, leaning, prefers, top, worry)
+    return attending
+
+
+@kernel
+def prepared_group_meeting(c, world, desk, invited, job: int, granted) -> int:
+    """Invite `invited` to one meeting with one piece of preparation (held back from its
+    budget, paid only if at least two come); each attendee's answers are noted and `granted`
+    holds the hours each gave. Returns how many came (0: no meeting)."""
+    cost = desk.spec[SPEC_PREPARATION_HOURS]
+    asked = min(desk.spec[SPEC_MEETING_HOURS], desk.state[DESK_HOURS_LEFT] - cost)
+    attending = ask_group(c, world, desk, invited, asked, job, granted)
+    if attending == 0:
+        return 0
+    spend(desk, cost)
+    spend(desk, asked)
+    total, error = 0.0, 0.0  # summed as Python's sum() does (Neumaier), for the same hours
+    for a in range(invited.shape[0]):
+        x = granted[a]
+        if x > 0.0:
+            t = total + x
+            error += (total - t) + x if abs(total) >= abs(x) else (x - t) + total
+            total = t
+            desk.reached[invited[a]] = 1
+    if error != 0.0 and math.isfinite(error):
+        total += error
+    desk.state[DESK_BUYER_HOURS] += total
+    return attending
+
+
+@kernel
+def tell_own(c, world, desk, i: int, criterion: int, attended: float) -> float:
+    """The seller's own claim about its product to member i (biased if it overclaims)."""
+    return tell(c, world, i, desk.vendor, criterion, desk.source, desk.source,
+                seller_gauss(desk), False, attended)  # fmt: skip
+
+
+@kernel
+def share_review(c, world, desk, i: int, option: int, criterion: int, attended: float) -> None:
+    """The seller hands member i a third-party review (independent research) of `option`."""
+    tell(c, world, i, option, criterion, INDEPENDENT_RESEARCH, desk.source, seller_gauss(desk),
+         False, attended)  # fmt: skip
+
+
+@kernel
+def reference(c, world, desk, i: int, criterion: int, attended: float) -> None:
+    """A reference customer or a pilot result: experience from the `references` source,
+    delivered by the seller; like any claim it joins what member i may check."""
+    tell(c, world, i, desk.vendor, criterion, REFERENCES, desk.source, seller_gauss(desk),
+         False, attended)  # fmt: skip
+
+
+@kernel
+def curate(c, i: int, share: float, attended: float) -> None:
+    """Curating what member i has read clears part of its information load."""
+    c.member[i, LOAD] *= 1.0 - min(1.0, share * attended)
+
+
+@kernel
+def forward_claim(c, world, events, desk, i: int, criterion: int, value: float,
+                  attended: float) -> None:  # fmt: skip
+    """Member i carries the seller's claim to a colleague picked on the seller's stream; the
+    claim keeps its origin (the seller) and carries as many hours as i attended."""
+    n = c.member.shape[0]
+    if n < 2:
+        return
+    listener = seller_randrange(desk, n - 1)
+    if listener >= i:
+        listener += 1
+    hear(c, world.params, listener, desk.vendor, criterion, value, desk.source,
+         world.noise[desk.source], COLLEAGUES, False, attended)  # fmt: skip
+    note(desk, events, FORWARDED, i, listener, criterion, value)
+
+
+@kernel
+def align_around_table(c, params, events, seats, attended, widening: float) -> None:
+    """A consensus meeting's attendees (`seats`, hours `attended`) each align with the next
+    around the table for the hours both were there; a shared business case may widen how far
+    apart their priorities may be and still move together (`consensus_widening` per hour)."""
+    n = seats.shape[0]
+    for a in range(n):
+        c.member[seats[a], CONSENSUS_HELP] = widening * attended[a]
+    for a in range(n):
+        b = (a + 1) % n
+        align_with(c, params, events, seats[a], seats[b], min(attended[a], attended[b]))
+
+
+@kernel
+def customer_call(c, world, net, desk, i: int, criterion: int, attended: float) -> None:
+    """A satisfied customer of the vendor tells member i, through the peer channel, what it
+    experienced of `criterion`: the truth, a little warmly; the member may check it."""
+    value = claim_value(world.truth[desk.vendor, criterion], 0.0,
+                        SATISFIED_SPIN + EXPERIENCE_NOISE * seller_gauss(desk))  # fmt: skip
+    hear(c, world.params, i, desk.vendor, criterion, value, PEERS, EXPERIENCE_NOISE,
+         desk.source, False, attended)  # fmt: skip
+    net.told[EXPERIENCE] += 1
+
+
+@kernel
+def satisfied_customers(net, option: int) -> int:
+    """Peers who bought `option` and are satisfied with it."""
+    count = 0
+    for p in range(net.customer.shape[0]):
+        if net.customer[p] == option and net.satisfied[p]:
+            count += 1
+    return count
+
+
+@kernel
+def spread_content(net, mt, option: int, peers: int) -> int:
+    """A vendor's content reaches `peers` more peers, hubs first: each next carrier drawn with
+    weight degree + 1 among those not yet carrying it (`random.choices` on the seller's
+    stream `mt`). Returns how many newly carry it."""
+    carrying = net.carrier[option]
+    candidates = np.flatnonzero(carrying == 0)
+    n = candidates.shape[0]
+    added = 0
+    cumulative = np.zeros(n)
+    for _ in range(min(peers, n)):
+        total = 0
+        for a in range(n):
+            p = candidates[a]
+            total += net.neighbours_start[p + 1] - net.neighbours_start[p] + 1
+            cumulative[a] = total
+        x = mt_random(mt) * (total + 0.0)
+        chosen = 0
+        while chosen < n - 1 and cumulative[chosen] <= x:
+            chosen += 1
+        carrying[candidates[chosen]] = 1
+        for a in range(chosen, n - 1):
+            candidates[a] = candidates[a + 1]
+        n -= 1
+        added += 1
+    return added
+
+
+# ---- the funnel pusher --------------------------------------------------------------------
+
+
+@kernel
+def main_contact(desk) -> int:
+    """From the org chart: the champion if there is one, else the most influential."""
+    best = 0
+    for i in range(desk.influence.shape[0]):
+        if desk.champion[i]:
+            return i
+        if desk.influence[i] > desk.influence[best]:
+            best = i
+    return best
+
+
+@kernel
+def present(c, world, events, desk, focus: int) -> bool:
+    """A presentation of the stage's theme (a demo or a proposal, one piece of preparation) to
+    the committee the contact convenes; False if fewer than two came or the week no longer
+    holds the preparation."""
+    if not can_prepare(desk, 1):
+        return False
+    n = c.member.shape[0]
+    invited = np.arange(n)
+    granted = np.zeros(n)
+    came = prepared_group_meeting(c, world, desk, invited, SEEK, granted)
+    if came == 0:
+        return False
+    for i in range(n):
+        if granted[i] > 0.0:
+            tell_own(c, world, desk, i, focus, granted[i])
+    note(desk, events, PRESENTED, -1, int(desk.state[DESK_STAGE]), -1, came)
+    return True
+
+
+@kernel
+def follow_up(c, world, events, desk, focus: int) -> None:
+    """Spare hours: follow-up calls with the rest of the committee, most influential first,
+    each on the stage's theme and one more point, while they give it time."""
+    contact = int(desk.state[DESK_CONTACT])
+    stage = int(desk.state[DESK_STAGE])
+    n = c.member.shape[0]
+    others = np.empty(n - 1, dtype=np.int64)
+    a = 0
+    for i in range(n):
+        if i != contact:
+            others[a] = i
+            a += 1
+    for i in by_influence(desk, others):
+        while desk.state[DESK_HOURS_LEFT] > SPARE:
+            attended = meet(c, world, events, desk, i, SEEK, FOLLOWED_UP, stage)
+            if attended == 0.0:
+                break
+            tell_own(c, world, desk, i, focus, attended)
+            tell_own(c, world, desk, i, seller_randrange(desk, desk.n_criteria), attended)
+        if desk.state[DESK_HOURS_LEFT] <= SPARE:
+            return
+
+
+@kernel
+def pitch(c, world, events, desk) -> None:
+    """Meetings with the main contact while it gives them time: vendor-positive claims on the
+    stage's theme and one more point; the contact carries the first to a colleague (still the
+    seller's claim). In the demo and proposal stages the pitch is a presentation to whoever of
+    the committee comes. Spare hours go to follow-ups unless the seller is single-threaded."""
+    stage = int(desk.state[DESK_STAGE])
+    contact = int(desk.state[DESK_CONTACT])
+    focus = desk.themes[stage]
+    other = seller_randrange(desk, desk.n_criteria)
+    if stage in (DEMO, PROPOSAL) and present(c, world, events, desk, focus):
+        while desk.state[DESK_HOURS_LEFT] > SPARE and present(c, world, events, desk, focus):
+            pass  # as long as the committee gives the presentations time
+        return
+    while desk.state[DESK_HOURS_LEFT] > SPARE:
+        attended = meet(c, world, events, desk, contact, SEEK, PITCHED, stage)
+        if attended == 0.0:
+            break
+        value = tell_own(c, world, desk, contact, focus, attended)
+        tell_own(c, world, desk, contact, other, attended)
+        forward_claim(c, world, events, desk, contact, focus, value, attended)
+    if desk.spec[SPEC_SINGLE_THREADED] == 0.0:
+        follow_up(c, world, events, desk, focus)
+
+
+@kernel
+def press_to_close(c, events, desk) -> None:
+    """A deadline message to the whole committee (an hour of the seller's week); each member
+    reacts through its own state (`feel_pressure`)."""
+    if desk.state[DESK_HOURS_LEFT] < DEADLINE_MESSAGE_HOURS:
+        return
+    spend(desk, DEADLINE_MESSAGE_HOURS)
+    pressure = desk.spec[SPEC_CLOSING_PRESSURE]
+    press_committee(c, desk.source, desk.vendor, pressure, desk.spec[SPEC_REACTANCE])
+    note(desk, events, PRESSED, -1, -1, -1, pressure)
+
+
+@kernel
+def qualify_out(events, desk) -> None:
+    """The deal stalled too long in one stage: stop working it."""
+    desk.state[DESK_QUALIFIED_OUT] = 1.0
+    note(desk, events, QUALIFIED_OUT, int(desk.state[DESK_CONTACT]), -1, -1,
+         desk.state[DESK_WEEKS_IN_STAGE])  # fmt: skip
+
+
+@kernel
+def responds_well(desk) -> bool:
+    """The main contact said, when last met, that it values our offer above doing nothing."""
+    contact = int(desk.state[DESK_CONTACT])
+    return desk.observed[contact, SEEN] != 0.0 and desk.observed[contact, SAID_PREFERS] != 0.0
+
+
+@kernel
+def funnel_pusher_week(c, world, net, events, desk) -> None:
+    """The funnel pusher's week: pitch on the stage's theme; when the calendar says so, move
+    the stage on if the contact responds well, or qualify the deal out once it has stalled
+    `qualify_out_weeks`; in the negotiation and close stages, press for a close."""
+    state, spec = desk.state, desk.spec
+    if state[DESK_QUALIFIED_OUT] != 0.0:
+        return
+    state[DESK_WEEKS_IN_STAGE] += 1
+    if state[DESK_HOURS_LEFT] <= 0:  # no time for this account this week (a territory's turns)
+        if state[DESK_WEEKS_IN_STAGE] >= spec[SPEC_QUALIFY_OUT_WEEKS]:
+            qualify_out(events, desk)
+        return
+    pitch(c, world, events, desk)
+    if state[DESK_WEEKS_IN_STAGE] >= spec[SPEC_STAGE_WEEKS]:
+        if responds_well(desk) and state[DESK_STAGE] < LAST_STAGE:
+            state[DESK_STAGE] += 1
+            state[DESK_WEEKS_IN_STAGE] = 0
+            note(desk, events, MOVED_STAGE, int(state[DESK_CONTACT]), int(state[DESK_STAGE]),
+                 -1, state[DESK_STAGE])  # fmt: skip
+        elif state[DESK_WEEKS_IN_STAGE] >= spec[SPEC_QUALIFY_OUT_WEEKS]:
+            qualify_out(events, desk)
+            return
+    if state[DESK_STAGE] >= NEGOTIATION:
+        press_to_close(c, events, desk)
+
+
+# ---- the maze guide -----------------------------------------------------------------------
+
+
+@kernel
+def diagnose(desk, i: int) -> int:
+    """The job member i said it was on when last met (seek if never met), misjudged with
+    probability `diagnosis_error`."""
+    if seller_random(desk) < desk.spec[SPEC_DIAGNOSIS_ERROR]:
+        return seller_randrange(desk, N_JOBS)
+    return int(desk.observed[i, SAID_JOB]) if desk.observed[i, SEEN] else SEEK
+
+
+@kernel
+def sense_making(c, world, events, desk, i: int) -> bool:
+    """Curated, honest information on what matters to member i: our product on its concern
+    and its top priority, a third-party review of the rival it leans to (or any rival) on that
+    priority; curating clears part of its information load. False if it gave no time."""
+    attended = meet(c, world, events, desk, i, SEEK, HELPED_MAKE_SENSE, -1)
+    if attended == 0.0:
+        return False
+    top = top_priority(desk, i)
+    tell_own(c, world, desk, i, concern(desk, i), attended)
+    tell_own(c, world, desk, i, top, attended)
+    if desk.rivals.shape[0] > 0:
+        leaning = int(desk.observed[i, SAID_LEANING])
+        rival = desk.rivals[0]
+        for r in desk.rivals:
+            if r == leaning:
+                rival = leaning
+        share_review(c, world, desk, i, rival, top, attended)
+    curate(c, i, desk.spec[SPEC_OVERLOAD_RELIEF], attended)
+    return True
+
+
+@kernel
+def proof(c, world, events, desk, i: int) -> bool:
+    """A reference customer on the criterion member i said it is least sure of (sense-making
+    instead when the week no longer holds the hours to arrange one)."""
+    if not can_prepare(desk, 1):
+        return sense_making(c, world, events, desk, i)
+    attended = prepared_meeting(c, world, events, desk, i, 1, ARRANGED_REFERENCE)
+    if attended > 0.0:
+        reference(c, world, desk, i, concern(desk, i), attended)
+    return attended > 0.0
+
+
+@kernel
+def pilot(c, world, events, desk, i: int) -> bool:
+    """For a member who leans to doing nothing: a pilot on what worries it, two results (each
+    arranged like a reference; sense-making instead when there is no time)."""
+    if not can_prepare(desk, 2):
+        return sense_making(c, world, events, desk, i)
+    attended = prepared_meeting(c, world, events, desk, i, 2, RAN_PILOT)
+    if attended > 0.0:
+        criterion = concern(desk, i)
+        reference(c, world, desk, i, criterion, attended)
+        reference(c, world, desk, i, criterion, attended)
+    return attended > 0.0
+
+
+@kernel
+def help_member(c, world, events, desk, i: int, job: int) -> bool:
+    """One session of the help member i's job calls for; False if it gave no time."""
+    if desk.observed[i, SEEN] and desk.observed[i, SAID_LEANING] == STATUS_QUO:
+        return pilot(c, world, events, desk, i)
+    if job == SEEK:
+        return sense_making(c, world, events, desk, i)
+    return proof(c, world, events, desk, i)
+
+
+@kernel
+def consensus_meeting(c, world, events, desk, aligners) -> None:
+    """A group meeting around a shared business case (one piece of preparation) for the most
+    influential aligners, who then align around the table."""
+    group = by_influence(desk, aligners)[:GUIDE_GROUP_SIZE]
+    if not can_prepare(desk, 1):
+        return
+    granted = np.zeros(group.shape[0])
+    came = prepared_group_meeting(c, world, desk, group, ALIGN, granted)
+    if came == 0:
+        return
+    seats = np.empty(came, dtype=np.int64)
+    attended = np.empty(came)
+    a = 0
+    for b in range(group.shape[0]):
+        if granted[b] > 0.0:
+            seats[a], attended[a] = group[b], granted[b]
+            a += 1
+    value = desk.themes[BUSINESS_VALUE_THEME]
+    for a in range(came):
+        tell_own(c, world, desk, seats[a], value, attended[a])
+    note(desk, events, CONSENSUS_MEETING, -1, -1, -1, came)
+    align_around_table(c, world.params, events, seats, attended,
+                       desk.spec[SPEC_CONSENSUS_WIDENING])  # fmt: skip
+
+
+@kernel
+def maze_guide_week(c, world, net, events, desk) -> None:
+    """The maze guide's week: diagnose each member's job; a consensus meeting for two or more
+    aligners; then rounds over the rest - influential members and those not seen for a while
+    first - helping with each one's job while its hours last and someone still gives it time
+    (what a week buys is contact time, whatever the length of one session)."""
+    n = c.member.shape[0]
+    jobs = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        jobs[i] = diagnose(desk, i)
+    aligners = np.flatnonzero(jobs == ALIGN)
+    if aligners.shape[0] >= 2:
+        consensus_meeting(c, world, events, desk, aligners)
+    week = world.params[WEEK]
+    rest = np.flatnonzero(jobs != ALIGN)
+    priority = np.empty(rest.shape[0])
+    for a in range(rest.shape[0]):
+        i = rest[a]
+        last = desk.observed[i, SEEN_WEEK] if desk.observed[i, SEEN] else 0.0
+        priority[a] = desk.influence[i] * (week - last)
+    ranked = rest.copy()  # by priority, highest first, then by seat
+    order = np.arange(rest.shape[0])
+    for a in range(1, order.shape[0]):
+        item = order[a]
+        b = a
+        while b > 0 and priority[order[b - 1]] < priority[item]:
+            order[b] = order[b - 1]
+            b -= 1
+        order[b] = item
+    for a in range(order.shape[0]):
+        ranked[a] = rest[order[a]]
+    met = True
+    while met and desk.state[DESK_HOURS_LEFT] > SPARE:
+        met = False
+        for i in ranked:
+            if desk.state[DESK_HOURS_LEFT] <= SPARE:
+                break
+            met |= help_member(c, world, events, desk, i, jobs[i])
+
+
+# ---- the social seller --------------------------------------------------------------------
+
+
+@kernel
+def connect_references(c, world, net, events, desk) -> None:
+    """Introduce the members it saw validating (the most influential two) to satisfied
+    customers."""
+    if satisfied_customers(net, desk.vendor) == 0:
+        return
+    n = c.member.shape[0]
+    count = 0
+    for i in range(n):
+        if desk.observed[i, SEEN] and desk.observed[i, SAID_JOB] == VALIDATE:
+            count += 1
+    validating = np.empty(count, dtype=np.int64)
+    count = 0
+    for i in range(n):
+        if desk.observed[i, SEEN] and desk.observed[i, SAID_JOB] == VALIDATE:
+            validating[count] = i
+            count += 1
+    for i in by_influence(desk, validating)[:REFERENCE_CALLS]:
+        if not can_prepare(desk, 1):
+            break
+        attended = prepared_meeting(c, world, events, desk, i, 1, CONNECTED_REFERENCE)
+        if attended > 0.0:
+            customer_call(c, world, net, desk, i, concern(desk, i), attended)
+
+
+@kernel
+def social_seller_week(c, world, net, events, desk) -> None:
+    """The social seller's week: a share of its hours builds reach for its content in the
+    peer network (carried over in fractions of a peer), it connects validating members with
+    satisfied customers, and it guides with the rest of its week like a maze guide."""
+    state, spec = desk.state, desk.spec
+    network_hours = min(state[DESK_HOURS_LEFT], state[DESK_CAPACITY] * spec[SPEC_NETWORK_SHARE])
+    if network_hours > 0:
+        spend(desk, network_hours)
+        state[DESK_REACH_BACKLOG] += network_hours * spec[SPEC_CONTENT_REACH]
+        whole = int(state[DESK_REACH_BACKLOG])
+        state[DESK_REACH_BACKLOG] -= whole
+        added = spread_content(net, desk.mt, desk.vendor, whole)
+        carriers = 0
+        for p in range(net.carrier.shape[1]):
+            carriers += net.carrier[desk.vendor, p] != 0
+        note(desk, events, BUILT_REACH, -1, carriers, -1, added)
+    connect_references(c, world, net, events, desk)
+    maze_guide_week(c, world, net, events, desk)
+
+
+FUNNEL_PUSHER = 0
+MAZE_GUIDE = 1
+SOCIAL_SELLER = 2
+
+
+@kernel
+def open_desk_week(desk) -> None:
+    """A new week: the seller's capacity is its hours for this deal."""
+    desk.state[DESK_HOURS_LEFT] = desk.state[DESK_CAPACITY]
+
+
+@kernel
+def seller_week(c, world, net, events, desk) -> None:
+    """A seller's week of work for the deal, within its hours left (`desk.strategy`)."""
+    if desk.strategy == FUNNEL_PUSHER:
+        funnel_pusher_week(c, world, net, events, desk)
+    elif desk.strategy == MAZE_GUIDE:
+        maze_guide_week(c, world, net, events, desk)
+    else:
+        social_seller_week(c, world, net, events, desk)

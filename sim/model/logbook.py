@@ -102,6 +102,12 @@ class EventLog(Records[Event]):
             (int(self.arrays.count[0]), Event(week, actor, action, target, effect, value))
         )
 
+    def add_at(self, before: int, week: int, actor: str, action: str, target: str, effect: str,
+               value: float) -> None:  # fmt: skip
+        """A Python-side line written after `before` compiled lines (a seller's, logged by
+        its compiled week and read back by `SellerView.write_log`)."""
+        self.lines.append((before, Event(week, actor, action, target, effect, value)))
+
     def __len__(self) -> int:
         return int(self.arrays.count[0]) + len(self.lines)
 

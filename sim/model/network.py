@@ -167,25 +167,16 @@ class PeerNetwork:
     def satisfied_customers(self, option: int) -> list[int]:
         return sorted(p for p, (o, happy) in self._customers.items() if o == option and happy)
 
-    def customer_experience(self, true_quality: float, rng: random.Random) -> float:
-        """What a satisfied customer reports of a criterion: the truth, a little warmly."""
-        return k.claim_value(true_quality, 0.0, SATISFIED_SPIN + EXPERIENCE_NOISE * rng.gauss(0, 1))
-
     def record(self, kind: str) -> None:
         self.told_counts[PEER_CLAIM_KINDS.index(kind)] += 1
 
     def spread_content(self, option: int, peers: int, rng: random.Random) -> int:
         """A social seller's content reaches `peers` more peers, hubs first (weighted by
-        degree); returns how many newly carry it."""
-        carrying = self.carrier[option]
-        candidates = [p for p in self.graph.nodes if not carrying[p]]
-        added = 0
-        for _ in range(min(peers, len(candidates))):
-            weights = [self.graph.degree(p) + 1 for p in candidates]
-            chosen = rng.choices(candidates, weights)[0]
-            candidates.remove(chosen)
-            carrying[chosen] = 1
-            added += 1
+        degree; `kernel.spread_content`, drawing on `rng`); returns how many newly carry it."""
+        version, words, gauss_next = rng.getstate()
+        mt = np.array(words, dtype=np.int64)
+        added = int(k.spread_content(self.arrays, mt, option, peers))
+        rng.setstate((version, tuple(mt.tolist()), gauss_next))
         return added
 
     def ask(

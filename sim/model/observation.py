@@ -8,10 +8,15 @@ therefore happens in a meeting or a message, costs the seller's hours (and the m
 meeting), and changes the member only through what the member hears and how it reacts (trust,
 reactance, overload); account-level state (urgency, the true offers, the decision rule) and
 members' beliefs are out of its reach (docs/ODD.md, "What a seller may touch").
+
+The view keeps what the seller knows in one `state.Desk` of arrays, which is all the compiled
+seller decisions read (kernel.py, section 7.15); its methods are the same compiled steps, one
+at a time, for tests and tools.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,14 +24,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import kernel as k
+from sim.model.kernel import DEADLINE_MESSAGE_HOURS
 from sim.model.stakeholder import JOBS, BuyingJob
+from sim.model.state import Desk
 
 if TYPE_CHECKING:
+    from sim.config.scenario import SellerSpec
     from sim.model.model import BuyingCommitteeModel
-    from sim.model.stakeholder import Stakeholder
 
-DEADLINE_MESSAGE_HOURS = 1.0
-"""Seller hours one round of deadline messages to the committee costs."""
+__all__ = ["DEADLINE_MESSAGE_HOURS", "Meeting", "MemberCard", "MemberObservation", "SellerView"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,25 +71,6 @@ class MemberObservation:
     """The criterion of the seller's product it most wants to know more about."""
 
 
-def observe(
-    member: Stakeholder, vendor: int, week: int, source: int, draw: float, role_top: int
-) -> MemberObservation:
-    """A member's answers in a meeting (`kernel.observe`): about itself, nothing more; what
-    worries it only if it opens up to the seller (trust key `source`, the seller's uniform
-    `draw`), else its role's usual answer `role_top`."""
-    model = member.model
-    said = k.observe(model.committee, model.world.params, member.seat, vendor, source, draw,
-                     role_top)  # fmt: skip
-    return heard(week, said)
-
-
-def heard(week: int, said: tuple[int, int, bool, int, int]) -> MemberObservation:
-    """An observation from a member's answers as `kernel.observe` gives them: (job, leaning,
-    prefers the vendor to nothing, top priority, concern)."""
-    job, leaning, prefers, top, concern = said
-    return MemberObservation(week, JOBS[job], leaning, prefers, top, concern)
-
-
 def org_chart(model: BuyingCommitteeModel) -> tuple[MemberCard, ...]:
     """Every member as the org chart shows them to any seller (the same for all sellers)."""
     library = model.settings.role_library()
@@ -101,161 +88,261 @@ def org_chart(model: BuyingCommitteeModel) -> tuple[MemberCard, ...]:
 class Meeting:
     """A meeting a member granted. What the seller tells in it counts for the hours the
     member gave (`attended`, in hours: an hour conveys a claim at full weight), so content
-    is proportional to contact time and a meeting's length sets only how it is split."""
+    is proportional to contact time and a meeting's length sets only how it is split. Each
+    method is the compiled step a seller's week uses (`kernel.tell_own`, ...)."""
 
-    def __init__(self, view: SellerView, member: Stakeholder, attended: float) -> None:
+    def __init__(self, view: SellerView, member: int, attended: float) -> None:
         self._view = view
-        self._member = member
-        self.member = member.seat
+        self.member = member
         """Who is in the meeting (the org chart's id)."""
         self.attended = attended
 
     def tell(self, criterion: int) -> tuple[int, float]:
         """The seller's own claim about its product (biased if its strategy overclaims)."""
         view = self._view
-        return view._deliver(self._member, view.vendor, criterion, view.source, self.attended)
+        value = k.tell_own(*view.arrays, view.desk, self.member, criterion, self.attended)
+        return criterion, value
 
     def share_review(self, option: int, criterion: int) -> None:
         """Hand over a third-party review (independent research) of any option."""
-        self._view._deliver(self._member, option, criterion, "independent_research", self.attended)
+        view = self._view
+        k.share_review(*view.arrays, view.desk, self.member, option, criterion, self.attended)
 
     def reference(self, criterion: int) -> None:
-        """A reference customer or a pilot result: experience from the `references` source,
-        delivered by the seller; like any claim it joins what the member may check."""
-        self._view._deliver(self._member, self._view.vendor, criterion, "references", self.attended)
+        """A reference customer or a pilot result (`kernel.reference`)."""
+        view = self._view
+        k.reference(*view.arrays, view.desk, self.member, criterion, self.attended)
 
     def customer_call(self, criterion: int) -> None:
-        """A call with a satisfied customer from the peer network: experience through the
-        peer channel, which the member may check like any claim."""
-        self._view._customer_call(self._member, criterion, self.attended)
+        """A call with a satisfied customer from the peer network (`kernel.customer_call`)."""
+        view = self._view
+        c, world = view.arrays
+        k.customer_call(c, world, view.net, view.desk, self.member, criterion, self.attended)
 
     def relieve_overload(self, share: float) -> None:
         """Curating what the member has read clears part of its information load."""
-        self._member.load *= 1.0 - min(1.0, share * self.attended)
+        k.curate(self._view.arrays[0], self.member, share, self.attended)
 
     def forward(self, criterion: int, value: float) -> None:
-        """The member carries the seller's claim to a colleague it picks; the claim keeps its
-        origin (the seller), so it is weighed and blamed as the seller's, and it carries as
-        many hours of the pitch as the member attended."""
+        """The member carries the seller's claim to a colleague (`kernel.forward_claim`)."""
         view = self._view
-        colleagues = [s for s in view._model.stakeholders if s is not self._member]
-        if not colleagues:
-            return
-        listener = colleagues[view._draws.randrange(len(colleagues))]
-        model = view._model
-        source = view._source_index
-        k.hear(model.committee, model.world.params, listener.seat, view.vendor, criterion, value,
-               source, model.information.noise_by_source[source], k.COLLEAGUES, False,
-               self.attended)  # fmt: skip
-        view._model.log(
-            self._member.name,
-            "forward",
-            listener.name,
-            view._model.cell_name(view.vendor, criterion),
-            value,
-        )
+        c, world = view.arrays
+        k.forward_claim(c, world, view.events(), view.desk, self.member, criterion, value,
+                        self.attended)  # fmt: skip
+        view.write_log()
+
+
+FUNNEL_STAGES = ("qualify", "discovery", "demo", "proposal", "negotiation", "close")
+STAGE_FOCUS = ("business_value", "business_value", "functional_fit", "business_value", "cost",
+               "cost")  # fmt: skip
+"""The criterion each funnel stage's pitch is about (the first criterion if a scenario lacks
+it), then business value (a consensus meeting's theme)."""
+
+MEETING_LINES = {
+    k.PITCHED: "pitched",
+    k.FOLLOWED_UP: "followed up",
+    k.HELPED_MAKE_SENSE: "helped make sense",
+    k.ARRANGED_REFERENCE: "arranged a reference",
+    k.RAN_PILOT: "ran a pilot",
+    k.CONNECTED_REFERENCE: "connected a reference customer",
+}
+"""What the event log says of each kind of one-on-one meeting (funnel ones add the stage)."""
+
+COUNTED_LINES = frozenset(
+    {k.QUALIFIED_OUT, k.MOVED_STAGE, k.PRESENTED, k.CONSENSUS_MEETING, k.BUILT_REACH}
+)
+"""Lines whose value is a count (weeks, a stage, attendees, peers), logged as an integer."""
 
 
 class SellerView:
     """One seller's window on an account (see the module docstring)."""
 
-    def __init__(self, model: BuyingCommitteeModel, vendor: int, rng: random.Random) -> None:
+    def __init__(
+        self,
+        model: BuyingCommitteeModel,
+        vendor: int,
+        rng: random.Random,
+        spec: SellerSpec,
+        strategy: int,
+        name: str,
+    ) -> None:
         self._model = model
-        self._draws = rng
         self.vendor = vendor
+        self.name = name
         self.source = f"seller:{model.option_names[vendor]}"
         """The trust key members keep for this seller."""
-        self._source_index = model.information.index[self.source]
         self.criteria: tuple[str, ...] = tuple(model.settings.criteria)
         self.status_quo = model.status_quo_index
         self.rivals = tuple(o for o in model.vendor_indices if o != vendor)
         self.members = model.org_chart
-        self.observed: dict[int, MemberObservation] = {}
-        """The latest observation of each member this seller has met."""
+        self.desk = self._desk(rng, spec, strategy)
+
+    def _desk(self, rng: random.Random, spec: SellerSpec, strategy: int) -> Desk:
+        """The arrays the compiled decisions read: the org chart, settings, draws."""
+        n = len(self.members)
+        state = np.zeros(k.N_DESK_COLUMNS)
+        state[k.DESK_CAPACITY] = spec.capacity_hours
+        settings = np.zeros(k.N_SPEC_COLUMNS)
+        for column, value in (
+            (k.SPEC_MEETING_HOURS, spec.meeting_hours),
+            (k.SPEC_PREPARATION_HOURS, spec.preparation_hours),
+            (k.SPEC_STAGE_WEEKS, spec.stage_weeks),
+            (k.SPEC_QUALIFY_OUT_WEEKS, spec.qualify_out_weeks),
+            (k.SPEC_CLOSING_PRESSURE, spec.closing_pressure),
+            (k.SPEC_REACTANCE, spec.reactance),
+            (k.SPEC_SINGLE_THREADED, spec.single_threaded),
+            (k.SPEC_DIAGNOSIS_ERROR, spec.diagnosis_error),
+            (k.SPEC_CONSENSUS_WIDENING, spec.consensus_widening),
+            (k.SPEC_OVERLOAD_RELIEF, spec.overload_relief),
+            (k.SPEC_NETWORK_SHARE, spec.network_share),
+            (k.SPEC_CONTENT_REACH, spec.content_reach),
+        ):
+            settings[column] = value
+        criteria = self.criteria
+        themes = [criteria.index(c) if c in criteria else 0 for c in STAGE_FOCUS]
+        themes.append(criteria.index("business_value") if "business_value" in criteria else 0)
+        _, words, gauss_next = rng.getstate()
+        meetings = math.ceil(spec.capacity_hours / max(spec.meeting_hours, 1e-3))
+        lines = 2 * (meetings + 2 * n) + 32
+        return Desk(
+            state=state,
+            spec=settings,
+            observed=np.zeros((n, k.N_OBSERVED_COLUMNS)),
+            reached=np.zeros(n, dtype=np.int8),
+            influence=np.array([m.influence for m in self.members]),
+            role_top=np.array([m.role_top for m in self.members], dtype=np.int64),
+            champion=np.array([m.role == "champion" for m in self.members], dtype=np.int8),
+            themes=np.array(themes, dtype=np.int64),
+            rivals=np.array(self.rivals, dtype=np.int64),
+            mt=np.array(words, dtype=np.int64),
+            gauss_next=np.array([gauss_next is not None, gauss_next or 0.0]),
+            lines=np.zeros((lines, k.N_LINE_COLUMNS), dtype=np.int64),
+            line_values=np.zeros(lines),
+            line_count=np.zeros(1, dtype=np.int64),
+            vendor=self.vendor,
+            source=self._model.information.index[self.source],
+            n_criteria=len(criteria),
+            strategy=strategy,
+        )
+
+    @property
+    def arrays(self) -> tuple:
+        """The committee and the world, as the member-side mechanisms take them."""
+        return self._model.committee, self._model.world
+
+    @property
+    def net(self):
+        return self._model.net
+
+    def events(self):
+        """The event log's arrays, with room for a seller's week of compiled lines (the
+        alignment of a consensus meeting)."""
+        return self._model.events_room(len(self.members) + 1)
 
     @property
     def week(self) -> int:
         return self._model.week
 
+    @property
+    def observed(self) -> dict[int, MemberObservation]:
+        """The latest observation of each member this seller has met."""
+        observed = {}
+        for i in np.flatnonzero(self.desk.observed[:, k.SEEN]).tolist():
+            row = self.desk.observed[i].tolist()
+            observed[i] = MemberObservation(
+                int(row[k.SEEN_WEEK]),
+                JOBS[int(row[k.SAID_JOB])],
+                int(row[k.SAID_LEANING]),
+                bool(row[k.SAID_PREFERS]),
+                int(row[k.SAID_TOP]),
+                int(row[k.SAID_CONCERN]),
+            )
+        return observed
+
     def meet(
         self, member: int, hours: float, job: BuyingJob, hours_left: float
     ) -> tuple[Meeting | None, float]:
-        """Ask a member for a meeting of `hours` (at most `hours_left` of the seller's week).
-        Returns the meeting (None if the member gave no time) and the hours it took."""
-        model = self._model
-        draw = self._draws.random()
-        granted, job_said, leaning, prefers, top, concern = k.meeting_with(
-            model.committee, model.world.params, member, self._source_index,
-            min(hours, hours_left), BuyingJob(job).code, self.vendor, draw,
-            self.members[member].role_top,
-        )  # fmt: skip
+        """Ask a member for a meeting of `hours` (at most `hours_left` of the seller's week;
+        `kernel.ask_for_meeting`). Returns the meeting (None if the member gave no time) and
+        the hours it took."""
+        c, world = self.arrays
+        granted = k.ask_for_meeting(c, world, self.desk, member, min(hours, hours_left),
+                                    BuyingJob(job).code)  # fmt: skip
         if granted == 0.0:
             return None, 0.0
-        stakeholder = model.stakeholders[member]
-        self.observed[member] = heard(self.week, (job_said, leaning, prefers, top, concern))
-        return Meeting(self, stakeholder, granted), granted
+        return Meeting(self, member, granted), granted
 
     def group_meeting(
         self, members: list[int], hours: float, job: BuyingJob, hours_left: float
     ) -> tuple[list[Meeting], float]:
-        """Invite members to one meeting of `hours` (at most `hours_left` of the seller's week);
-        each attends for the time it gives. Returns the attendees' meetings and the seller's
-        hours (the meeting's length, paid only when at least two attend)."""
+        """Invite members to one meeting of `hours` (at most `hours_left` of the seller's week;
+        `kernel.ask_group`); each attends for the time it gives. Returns the attendees'
+        meetings and the seller's hours (the meeting's length, paid only when at least two
+        attend)."""
         asked = min(hours, hours_left)
-        if asked <= 0:
-            return [], 0.0
-        model = self._model
         invited = np.asarray(members, dtype=np.int64)
         granted = np.zeros(len(members))
-        committee = model.committee
-        attending = k.take_group_meeting(committee.member, committee.trust, invited,
-                                         self._source_index, asked, BuyingJob(job).code,
-                                         granted)  # fmt: skip
-        if attending < 2:
+        c, world = self.arrays
+        if k.ask_group(c, world, self.desk, invited, asked, BuyingJob(job).code, granted) == 0:
             return [], 0.0
-        meetings = []
-        for member, hours_given in zip(members, granted.tolist(), strict=True):
-            if hours_given > 0.0:
-                stakeholder = model.stakeholders[member]
-                self.observed[member] = observe(
-                    stakeholder, self.vendor, self.week, self._source_index,
-                    self._draws.random(), self.members[member].role_top,
-                )  # fmt: skip
-                meetings.append(Meeting(self, stakeholder, hours_given))
+        meetings = [
+            Meeting(self, member, hours_given)
+            for member, hours_given in zip(members, granted.tolist(), strict=True)
+            if hours_given > 0.0
+        ]
         return meetings, asked
-
-    def align_around_table(self, meetings: list[Meeting], widening: float) -> None:
-        """Each attendee aligns with the next around the table, for the hours both were there
-        (alignment costs time: the meeting's hours, never a free extra); a shared business
-        case may widen how far apart their priorities may be and still move together (per
-        hour each attended; `consensus_widening`, 0 by default)."""
-        for m in meetings:
-            m._member.consensus_help = widening * m.attended
-        neighbours = meetings[1:] + meetings[:1]
-        for meeting, neighbour in zip(meetings, neighbours, strict=True):
-            meeting._member.align_with(neighbour._member, min(meeting.attended, neighbour.attended))
-
-    def send_deadline(self, pressure: float, reactance: float) -> None:
-        """A deadline message to every member (no meeting): each reacts through its own
-        state (`Stakeholder.feel_pressure`)."""
-        model = self._model
-        source = model.information.index[self.source]
-        k.press_committee(model.committee, source, self.vendor, pressure, reactance)
 
     def observed_support(self) -> float:
         """Influence share of members last seen favouring this seller's product; members it
         has not met count as undecided (half)."""
         total = sum(card.influence for card in self.members)
         backing = 0.0
+        observed = self.observed
         for card in self.members:
-            seen = self.observed.get(card.id)
+            seen = observed.get(card.id)
             backing += card.influence * (
                 0.5 if seen is None else float(seen.leaning == self.vendor)
             )
         return backing / total
 
-    def log(self, actor: str, target: str, effect: str, value: float = 0.0) -> None:
-        self._model.log(actor, "seller", target, effect, value)
+    def write_log(self) -> None:
+        """Move the seller's log lines of the compiled steps into the deal's event log, each
+        at its place among the committee's lines."""
+        desk = self.desk
+        count = int(desk.line_count[0])
+        if not count:
+            return
+        model = self._model
+        members = self.members
+        stage = FUNNEL_STAGES
+        for (kind, member, other, criterion, before), value in zip(
+            desk.lines[:count].tolist(), desk.line_values[:count].tolist(), strict=True
+        ):
+            actor, action = self.name, "seller"
+            if kind in MEETING_LINES:
+                target, effect = members[member].name, MEETING_LINES[kind]
+                if other >= 0:
+                    effect = f"{effect} ({stage[other]})"
+            elif kind == k.FORWARDED:
+                actor, action = members[member].name, "forward"
+                target, effect = members[other].name, model.cell_name(self.vendor, criterion)
+            elif kind == k.QUALIFIED_OUT:
+                target, effect = members[member].name, "qualified the deal out"
+            elif kind == k.MOVED_STAGE:
+                target, effect = members[member].name, f"moved the deal to {stage[other]}"
+            elif kind == k.PRESENTED:
+                target, effect = "the committee", f"presented ({stage[other]})"
+            elif kind == k.PRESSED:
+                target, effect = "committee", "pressed for a close"
+            elif kind == k.CONSENSUS_MEETING:
+                target, effect = "the committee", "ran a consensus meeting"
+            else:
+                target = "network"
+                effect = f"built reach (+{int(value)}, {other} peers)"
+            if kind in COUNTED_LINES:
+                value = int(value)
+            model.events.add_at(before, model.week, actor, action, target, effect, value)
+        desk.line_count[0] = 0
 
     # ---- the peer network (social selling) -------------------------------------------
 
@@ -263,38 +350,10 @@ class SellerView:
     def has_network(self) -> bool:
         return self._model.network is not None
 
-    def spread_content(self, peers: int) -> tuple[int, int]:
-        """Put the vendor's content in front of more peers; (newly reached, all carriers)."""
-        network = self._model.network
-        added = network.spread_content(self.vendor, peers, self._draws)
-        return added, len(network.carriers[self.vendor])
+    def spread_content(self, peers: int) -> int:
+        """Put the vendor's content in front of `peers` more peers (`kernel.spread_content`);
+        returns how many newly carry it."""
+        return int(k.spread_content(self.net, self.desk.mt, self.vendor, peers))
 
     def satisfied_customers(self) -> int:
-        return len(self._model.network.satisfied_customers(self.vendor))
-
-    # ---- delivery (the world draws what a source says) -------------------------------
-
-    def _deliver(
-        self,
-        member: Stakeholder,
-        option: int,
-        criterion: int,
-        origin: str,
-        attended: float,
-        validated: bool = False,
-    ) -> tuple[int, float]:
-        model = self._model
-        value = k.tell(model.committee, model.world, member.seat, option, criterion,
-                       model.information.index[origin], self._source_index,
-                       self._draws.gauss(0.0, 1.0), validated, attended)  # fmt: skip
-        return criterion, value
-
-    def _customer_call(self, member: Stakeholder, criterion: int, attended: float) -> None:
-        model = self._model
-        network = model.network
-        value = network.customer_experience(model.truth[self.vendor][criterion], self._draws)
-        index = model.information.index
-        k.hear(model.committee, model.world.params, member.seat, self.vendor, criterion, value,
-               index["peers"], network.experience_noise, index[self.source], False,
-               attended)  # fmt: skip
-        network.record("experience")
+        return int(k.satisfied_customers(self.net, self.vendor))

@@ -149,3 +149,34 @@ class BehaviourStream:
         )
         self.draws = Draws(uniform, normal, np.zeros(2, dtype=np.int64))
         return self.draws
+
+
+class Desk(NamedTuple):
+    """One seller's arrays: all its decisions read (sim/model/kernel.py, section 7.15)."""
+
+    state: np.ndarray
+    """Its hours, funnel stage, main contact and reach backlog (`kernel.DESK_*`)."""
+    spec: np.ndarray
+    """Its strategy's settings (`kernel.SPEC_*`)."""
+    observed: np.ndarray
+    """[member, field]: what each member said when last met (`kernel.SEEN`, `SAID_*`)."""
+    reached: np.ndarray
+    """[member]: 1 once the member spent time with it."""
+    influence: np.ndarray
+    """The org chart: each member's influence, its role's top criterion, champion or not."""
+    role_top: np.ndarray
+    champion: np.ndarray
+    themes: np.ndarray
+    """The criterion of each funnel stage's pitch, then that of business value."""
+    rivals: np.ndarray
+    mt: np.ndarray
+    """Its draws: `random.Random` state as `kernel.mt_word` reads it."""
+    gauss_next: np.ndarray
+    lines: np.ndarray
+    """This week's log lines (`kernel.LINE_*`), values in `line_values`."""
+    line_values: np.ndarray
+    line_count: np.ndarray
+    vendor: int
+    source: int
+    n_criteria: int
+    strategy: int
