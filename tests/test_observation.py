@@ -86,6 +86,73 @@ def test_sellers_never_touch_the_model_or_hidden_state() -> None:
     assert peeks(SELLERS_SOURCE.read_text()) == []
 
 
+COMMITTEE_ARRAYS = frozenset({"c", "world", "net", "events"})
+
+
+def seller_decisions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
+    """The compiled seller decisions: the kernel's functions that take a seller's `desk`."""
+    return {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and "desk" in {a.arg for a in node.args.args}
+    }
+
+
+def reaches_past_the_desk(source: str, reaches: tuple[str, ...]) -> list[str]:
+    """Every use, in a seller decision of `source`, of the committee's arrays other than
+    handing them (or one of their arrays, `c.trust`) to a mechanism in `reaches` or to another
+    seller decision: a seller may read only its desk."""
+    tree = ast.parse(source)
+    decisions = seller_decisions(tree)
+    allowed = set(reaches) | set(decisions)
+    found = []
+    for name, function in decisions.items():
+        passed: set[int] = set()
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                for arg in node.args:
+                    base = arg.value if isinstance(arg, ast.Attribute) else arg
+                    if isinstance(base, ast.Name) and base.id in COMMITTEE_ARRAYS:
+                        if node.func.id in allowed:
+                            passed.add(id(base))
+                        else:
+                            found.append(f"{name}: {ast.unparse(arg)} into {node.func.id}()")
+        for node in ast.walk(function):
+            named = isinstance(node, ast.Name) and node.id in COMMITTEE_ARRAYS
+            if named and id(node) not in passed:
+                found.append(f"{name}: line {node.lineno} reads {node.id}")
+    return sorted(set(found))
+
+
+def test_the_desk_detector_finds_every_way_past_the_desk() -> None:
+    """The check below can fail: reading an array, reading a field, handing the committee to
+    an unlisted function, each in a function that takes a desk, is caught."""
+    sample = (
+        "def peek(c, world, desk):\n"
+        "    a = c.beliefs[0, 5, 1, 0]\n"
+        "    b = world.truth\n"
+        "    print(c)\n"
+        "    tell(c, world, 0)\n"
+        "def member_side(c):\n"
+        "    return c.beliefs\n"
+    )
+    found = " ".join(reaches_past_the_desk(sample, ("tell",)))
+    assert "reads c" in found and "reads world" in found and "c into print()" in found
+    assert "member_side" not in found and "tell" not in found
+
+
+def test_compiled_seller_decisions_read_only_their_desk() -> None:
+    """Each strategy's compiled week and every step of it read the seller's desk (org chart,
+    observations, hours, settings, its draws) and nothing else; the committee's arrays only
+    pass through them into the meetings and messages of `kernel.SELLER_REACHES`."""
+    source = Path(k.__file__).read_text()
+    decisions = seller_decisions(ast.parse(source))
+    assert {"funnel_pusher_week", "maze_guide_week", "social_seller_week", "meet"} <= set(
+        decisions
+    )
+    assert reaches_past_the_desk(source, k.SELLER_REACHES) == []
+
+
 def test_an_org_chart_card_shows_the_role_not_the_person() -> None:
     """A member's own priorities are hidden; the card carries its role's known ones."""
     scenario = Scenario.model_validate(
@@ -131,8 +198,7 @@ def test_observations_change_only_in_weeks_the_seller_met_the_member(strategy, n
     model = BuyingCommitteeModel(scenario, 12)
     seller = next(s for s in model.sellers if s.vendor == model.our_index)
     view = seller.view
-    met: set[int] = set()
-    meet, group_meeting = view.meet, view.group_meeting
+    act = seller.act
 
     def check_report(member_id: int) -> None:
         """What the member said in the meeting is true of it at that moment."""
@@ -150,30 +216,29 @@ def test_observations_change_only_in_weeks_the_seller_met_the_member(strategy, n
             "its own top priority if it opened up, else its role's usual answer"
         )
 
-    def spy_meet(member, *args):
-        meeting, hours = meet(member, *args)
-        if meeting is not None:
-            met.add(member)
-            check_report(member)
-        return meeting, hours
+    met_in_week: list[set[int]] = []
 
-    def spy_group(members, *args):
-        meetings, hours = group_meeting(members, *args)
-        for meeting in meetings:
-            met.add(meeting.member)
-            check_report(meeting.member)
-        return meetings, hours
+    def spy_act() -> None:
+        """Its week's meetings: the members whose hours with sellers grew while it acted
+        (what they said is checked right after, before the committee's week moves them)."""
+        with_sellers = model.committee.member[:, k.WEEK_WITH_SELLERS].copy()
+        act()
+        grew = model.committee.member[:, k.WEEK_WITH_SELLERS] > with_sellers
+        met = set(np.flatnonzero(grew).tolist())
+        for member_id in met:
+            check_report(member_id)
+        met_in_week.append(met)
 
-    view.meet, view.group_meeting = spy_meet, spy_group
+    seller.act = spy_act
     weeks_with_meetings = 0
     while model.running:
-        before: dict[int, MemberObservation] = dict(view.observed)
-        met.clear()
+        before: dict[int, MemberObservation] = view.observed
         model.step()
+        met = met_in_week[-1]
         weeks_with_meetings += bool(met)
         for member_id, seen in view.observed.items():
             if member_id not in met:
-                assert before.get(member_id) is seen, f"week {model.week}: unmet member changed"
+                assert before.get(member_id) == seen, f"week {model.week}: unmet member changed"
         assert set(view.observed) <= set(before) | met
     assert weeks_with_meetings >= 2, "the seller met members in several weeks"
 

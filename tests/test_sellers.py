@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from sim.config import Scenario, load_scenario
 from sim.model import kernel as k
 from sim.model import simulate
 from sim.model.model import BuyingCommitteeModel
-from sim.model.observation import DEADLINE_MESSAGE_HOURS, MemberCard
+from sim.model.observation import DEADLINE_MESSAGE_HOURS, MEETING_LINES, MemberCard
 from sim.model.sellers import FunnelPusher, MazeGuide
 from sim.model.stakeholder import JOBS, BuyingJob, Stakeholder, priority_distance
 
@@ -47,17 +48,21 @@ def make_contact_respond(model, seller, well: bool) -> None:
     utilities[model.status_quo_index] = 0.0
 
 
-def one_on_one_meetings(seller) -> list[int]:
-    """Record the members a seller asks for a meeting of its own (not group meetings)."""
-    asked: list[int] = []
-    meet = seller.view.meet
+def one_on_one_meetings(model: BuyingCommitteeModel, seller) -> Callable[[], list[int]]:
+    """The members (seats) a seller meets one on one from now on, in order: its meeting
+    lines in the event log (group meetings and messages log no member)."""
+    start = len(model.events)
+    seats = {card.name: card.id for card in seller.view.members}
+    kinds = set(MEETING_LINES.values())
 
-    def spy(member, *args, **kwargs):
-        asked.append(member)
-        return meet(member, *args, **kwargs)
+    def met() -> list[int]:
+        return [
+            seats[e.target]
+            for e in model.events[start:]
+            if e.actor == seller.name and e.effect.split(" (")[0] in kinds
+        ]
 
-    seller.view.meet = spy
-    return asked
+    return met
 
 
 # ---- funnel-pusher ------------------------------------------------------------------
@@ -122,8 +127,9 @@ def test_single_threaded_pusher_meets_only_its_main_contact():
     )
     seller = our_seller(model)
     assert seller.contact.role == "champion"
-    asked = one_on_one_meetings(seller)
+    met = one_on_one_meetings(model, seller)
     model.run()
+    asked = met()
     assert asked and set(asked) == {seller.contact.id}
     targets = {e.target for e in model.events if e.actor == seller.name}
     assert targets <= {seller.contact.name, "committee", "the committee"}
@@ -142,9 +148,10 @@ def test_pusher_follows_up_with_the_committee_only_once_its_contact_has_no_time(
     contact = member_of(model, seller.contact)
     for member in model.stakeholders:
         member.hours_left = member.seller_time_left = 1.5
-    asked = one_on_one_meetings(seller)
+    met = one_on_one_meetings(model, seller)
     seller.start_week()
     seller.act()
+    asked = met()
     assert asked[0] == seller.contact.id
     assert contact.seller_time_left == pytest.approx(0.0), "the contact gave all it would"
     others = [m for m in asked if m != seller.contact.id]
@@ -199,11 +206,11 @@ def test_preparation_is_paid_only_when_the_meeting_happens():
     assert not seller.proof(card), "no time given: no meeting"
     assert seller.hours_spent == before, "and no preparation paid for it"
     seller.hours_left = 1.5
-    asked = one_on_one_meetings(seller)
+    met = one_on_one_meetings(model, seller)
     seller.proof(seller.view.members[1])
     references = [e for e in model.events if e.actor == seller.name and "reference" in e.effect]
     assert len(references) == 1, "too few hours left to prepare a second reference"
-    assert asked == [seller.view.members[1].id], "it helped make sense instead"
+    assert met() == [seller.view.members[1].id], "it helped make sense instead"
 
 
 def test_pusher_message_is_carried_inside_by_the_contact():
@@ -325,18 +332,18 @@ def test_guide_diagnosis_is_right_without_error_and_random_with_full_error():
 def test_guide_is_multithreaded():
     def met_alone(strategy: str, seed: int) -> int:
         model = BuyingCommitteeModel(scenario_with({"strategy": strategy}), seed)
-        asked = one_on_one_meetings(our_seller(model))
+        met = one_on_one_meetings(model, our_seller(model))
         model.run()
-        return len(set(asked))
+        return len(set(met()))
 
     assert min(met_alone("maze_guide", seed) for seed in range(5)) >= 3
     single = {"strategy": "funnel_pusher", "single_threaded": True}
 
     def single_threaded_met(seed: int) -> int:
         model = BuyingCommitteeModel(scenario_with(single), seed)
-        asked = one_on_one_meetings(our_seller(model))
+        met = one_on_one_meetings(model, our_seller(model))
         model.run()
-        return len(set(asked))
+        return len(set(met()))
 
     assert max(single_threaded_met(seed) for seed in range(5)) == 1
 

@@ -1122,9 +1122,15 @@ def seller_gauss(desk) -> float:
 # functions of this section that take a `desk` are the sellers' decisions: they read only the
 # desk (tests/test_observation.py checks it); the committee's arrays (`c`, `world`, `net`,
 # `events`) pass through them only into the member-side mechanisms that meetings and messages
-# are made of (`meeting_with`, `take_group_meeting`, `observe`, `tell`, `hear`, `curate`,
-# `forward_claim`, `align_around_table`, `press_committee`, `customer_call`,
-# `spread_content`, `satisfied_customers`).
+# are made of (`SELLER_REACHES`).
+
+SELLER_REACHES = (
+    "meeting_with", "take_group_meeting", "observe", "tell", "curate", "relay",
+    "align_around_table", "press_committee", "customer_call", "spread_content",
+    "satisfied_customers", "carriers", "lines_logged",
+)  # fmt: skip
+"""The member-side and world-side mechanisms through which a seller's decisions reach the
+committee's arrays: meetings, what is said in them, messages, the peer network."""
 
 # desk.state: float64 [N_DESK_COLUMNS]
 DESK_HOURS_LEFT = 0
@@ -1137,7 +1143,9 @@ DESK_WEEKS_IN_STAGE = 5
 DESK_QUALIFIED_OUT = 6
 DESK_CONTACT = 7
 DESK_REACH_BACKLOG = 8
-N_DESK_COLUMNS = 9
+DESK_WEEK = 9
+"""The week of the deal (the calendar is no secret)."""
+N_DESK_COLUMNS = 10
 
 # desk.spec: float64 [N_SPEC_COLUMNS], the strategy's settings (`SellerSpec`)
 SPEC_MEETING_HOURS = 0
@@ -1206,6 +1214,12 @@ SPARE = 1e-9
 
 
 @inlined
+def lines_logged(events) -> int:
+    """How many compiled lines the event log holds so far."""
+    return events.count[0]
+
+
+@inlined
 def note(desk, events, kind: int, member: int, other: int, criterion: int, value: float):
     """One line of the seller's log (see `LINE_*`)."""
     n = desk.line_count[0]
@@ -1215,7 +1229,7 @@ def note(desk, events, kind: int, member: int, other: int, criterion: int, value
     desk.lines[n, LINE_MEMBER] = member
     desk.lines[n, LINE_OTHER] = other
     desk.lines[n, LINE_CRITERION] = criterion
-    desk.lines[n, LINE_BEFORE] = events.count[0]
+    desk.lines[n, LINE_BEFORE] = lines_logged(events)
     desk.line_values[n] = value
     desk.line_count[0] = n + 1
 
@@ -1290,7 +1304,7 @@ def ask_for_meeting(c, world, desk, i: int, hours: float, job: int) -> float:
     granted, said, leaning, prefers, top, worry = meeting_with(
         c, world.params, i, desk.source, hours, job, desk.vendor, draw, desk.role_top[i])
     if granted != 0.0:
-        remember(desk, i, int(world.params[WEEK]), said, leaning, prefers, top, worry)
+        remember(desk, i, int(desk.state[DESK_WEEK]), said, leaning, prefers, top, worry)
     return granted
 
 
@@ -1334,7 +1348,7 @@ def ask_group(c, world, desk, invited, hours: float, job: int, granted) -> int:
                                    granted)  # fmt: skip
     if attending < 2:
         return 0
-    week = int(world.params[WEEK])
+    week = int(desk.state[DESK_WEEK])
     for a in range(invited.shape[0]):
         if granted[a] > 0.0:
             i = invited[a]
@@ -1400,18 +1414,26 @@ def curate(c, i: int, share: float, attended: float) -> None:
 
 
 @kernel
+def relay(c, world, listener: int, option: int, criterion: int, value: float, origin: int,
+          attended: float) -> None:  # fmt: skip
+    """A colleague passes a claim of `origin` on to member `listener`: it keeps its origin (it
+    is weighed and blamed as the origin's) and carries the hours the teller attended."""
+    hear(c, world.params, listener, option, criterion, value, origin, world.noise[origin],
+         COLLEAGUES, False, attended)  # fmt: skip
+
+
+@kernel
 def forward_claim(c, world, events, desk, i: int, criterion: int, value: float,
                   attended: float) -> None:  # fmt: skip
     """Member i carries the seller's claim to a colleague picked on the seller's stream; the
-    claim keeps its origin (the seller) and carries as many hours as i attended."""
-    n = c.member.shape[0]
+    claim keeps its origin (the seller) and carries as many hours as i attended (`relay`)."""
+    n = desk.influence.shape[0]
     if n < 2:
         return
     listener = seller_randrange(desk, n - 1)
     if listener >= i:
         listener += 1
-    hear(c, world.params, listener, desk.vendor, criterion, value, desk.source,
-         world.noise[desk.source], COLLEAGUES, False, attended)  # fmt: skip
+    relay(c, world, listener, desk.vendor, criterion, value, desk.source, attended)
     note(desk, events, FORWARDED, i, listener, criterion, value)
 
 
@@ -1429,14 +1451,25 @@ def align_around_table(c, params, events, seats, attended, widening: float) -> N
 
 
 @kernel
-def customer_call(c, world, net, desk, i: int, criterion: int, attended: float) -> None:
-    """A satisfied customer of the vendor tells member i, through the peer channel, what it
-    experienced of `criterion`: the truth, a little warmly; the member may check it."""
-    value = claim_value(world.truth[desk.vendor, criterion], 0.0,
-                        SATISFIED_SPIN + EXPERIENCE_NOISE * seller_gauss(desk))  # fmt: skip
-    hear(c, world.params, i, desk.vendor, criterion, value, PEERS, EXPERIENCE_NOISE,
-         desk.source, False, attended)  # fmt: skip
+def customer_call(c, world, net, i: int, vendor: int, channel: int, criterion: int,
+                  attended: float, noise_draw: float) -> None:  # fmt: skip
+    """A satisfied customer of `vendor`, introduced by its seller (`channel`), tells member i
+    through the peer channel what it experienced of `criterion`: the truth, a little warmly
+    (given the seller's standard-normal draw); the member may check it."""
+    value = claim_value(world.truth[vendor, criterion], 0.0,
+                        SATISFIED_SPIN + EXPERIENCE_NOISE * noise_draw)  # fmt: skip
+    hear(c, world.params, i, vendor, criterion, value, PEERS, EXPERIENCE_NOISE, channel, False,
+         attended)  # fmt: skip
     net.told[EXPERIENCE] += 1
+
+
+@kernel
+def carriers(net, option: int) -> int:
+    """Peers carrying `option`'s content."""
+    count = 0
+    for p in range(net.carrier.shape[1]):
+        count += net.carrier[option, p] != 0
+    return count
 
 
 @kernel
@@ -1499,7 +1532,7 @@ def present(c, world, events, desk, focus: int) -> bool:
     holds the preparation."""
     if not can_prepare(desk, 1):
         return False
-    n = c.member.shape[0]
+    n = desk.influence.shape[0]
     invited = np.arange(n)
     granted = np.zeros(n)
     came = prepared_group_meeting(c, world, desk, invited, SEEK, granted)
@@ -1518,7 +1551,7 @@ def follow_up(c, world, events, desk, focus: int) -> None:
     each on the stage's theme and one more point, while they give it time."""
     contact = int(desk.state[DESK_CONTACT])
     stage = int(desk.state[DESK_STAGE])
-    n = c.member.shape[0]
+    n = desk.influence.shape[0]
     others = np.empty(n - 1, dtype=np.int64)
     a = 0
     for i in range(n):
@@ -1717,14 +1750,14 @@ def maze_guide_week(c, world, net, events, desk) -> None:
     aligners; then rounds over the rest - influential members and those not seen for a while
     first - helping with each one's job while its hours last and someone still gives it time
     (what a week buys is contact time, whatever the length of one session)."""
-    n = c.member.shape[0]
+    n = desk.influence.shape[0]
     jobs = np.empty(n, dtype=np.int64)
     for i in range(n):
         jobs[i] = diagnose(desk, i)
     aligners = np.flatnonzero(jobs == ALIGN)
     if aligners.shape[0] >= 2:
         consensus_meeting(c, world, events, desk, aligners)
-    week = world.params[WEEK]
+    week = desk.state[DESK_WEEK]
     rest = np.flatnonzero(jobs != ALIGN)
     priority = np.empty(rest.shape[0])
     for a in range(rest.shape[0]):
@@ -1760,7 +1793,7 @@ def connect_references(c, world, net, events, desk) -> None:
     customers."""
     if satisfied_customers(net, desk.vendor) == 0:
         return
-    n = c.member.shape[0]
+    n = desk.influence.shape[0]
     count = 0
     for i in range(n):
         if desk.observed[i, SEEN] and desk.observed[i, SAID_JOB] == VALIDATE:
@@ -1776,7 +1809,8 @@ def connect_references(c, world, net, events, desk) -> None:
             break
         attended = prepared_meeting(c, world, events, desk, i, 1, CONNECTED_REFERENCE)
         if attended > 0.0:
-            customer_call(c, world, net, desk, i, concern(desk, i), attended)
+            customer_call(c, world, net, i, desk.vendor, desk.source, concern(desk, i), attended,
+                          seller_gauss(desk))  # fmt: skip
 
 
 @kernel
@@ -1792,10 +1826,7 @@ def social_seller_week(c, world, net, events, desk) -> None:
         whole = int(state[DESK_REACH_BACKLOG])
         state[DESK_REACH_BACKLOG] -= whole
         added = spread_content(net, desk.mt, desk.vendor, whole)
-        carriers = 0
-        for p in range(net.carrier.shape[1]):
-            carriers += net.carrier[desk.vendor, p] != 0
-        note(desk, events, BUILT_REACH, -1, carriers, -1, added)
+        note(desk, events, BUILT_REACH, -1, carriers(net, desk.vendor), -1, added)
     connect_references(c, world, net, events, desk)
     maze_guide_week(c, world, net, events, desk)
 
@@ -1806,9 +1837,10 @@ SOCIAL_SELLER = 2
 
 
 @kernel
-def open_desk_week(desk) -> None:
+def open_desk_week(desk, week: int) -> None:
     """A new week: the seller's capacity is its hours for this deal."""
     desk.state[DESK_HOURS_LEFT] = desk.state[DESK_CAPACITY]
+    desk.state[DESK_WEEK] = week
 
 
 @kernel

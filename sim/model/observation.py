@@ -117,7 +117,8 @@ class Meeting:
         """A call with a satisfied customer from the peer network (`kernel.customer_call`)."""
         view = self._view
         c, world = view.arrays
-        k.customer_call(c, world, view.net, view.desk, self.member, criterion, self.attended)
+        k.customer_call(c, world, view.net, self.member, view.vendor, view.desk.source, criterion,
+                        self.attended, k.seller_gauss(view.desk))  # fmt: skip
 
     def relieve_overload(self, share: float) -> None:
         """Curating what the member has read clears part of its information load."""

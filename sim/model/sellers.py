@@ -24,10 +24,11 @@ import random
 from typing import TYPE_CHECKING, ClassVar
 
 import mesa
+import numpy as np
 
 from sim.config.scenario import SellerSpec
 from sim.model import kernel as k
-from sim.model.observation import FUNNEL_STAGES, MemberCard, SellerView
+from sim.model.observation import FUNNEL_STAGES, STAGE_FOCUS, MemberCard, SellerView
 from sim.model.stakeholder import JOBS, BuyingJob
 
 if TYPE_CHECKING:
@@ -38,10 +39,10 @@ def _column(column: int, doc: str) -> property:
     """A number of the seller's desk (`kernel.DESK_*`), read and written in place."""
 
     def get(self: Seller) -> float:
-        return float(self._state[column])
+        return float(self.desk.state[column])
 
     def set_(self: Seller, value: float) -> None:
-        self._state[column] = value
+        self.desk.state[column] = value
 
     return property(get, set_, doc=doc)
 
@@ -70,7 +71,8 @@ class Seller(mesa.Agent):
         ours = vendor == model.our_index
         self.name = "our seller" if ours else f"the seller of {model.option_labels[vendor]}"
         self.view = SellerView(model, vendor, rng, spec, self.code, self.name)
-        self._state = self.view.desk.state
+        self.desk = self.view.desk
+        """Its arrays (`state.Desk`), which its compiled week reads and writes."""
 
     capacity = _column(k.DESK_CAPACITY, "Hours a week for this deal.")
     hours_left = _column(k.DESK_HOURS_LEFT, "Hours left this week.")
@@ -85,7 +87,7 @@ class Seller(mesa.Agent):
         return set(self.view.desk.reached.nonzero()[0].tolist())
 
     def start_week(self) -> None:
-        k.open_desk_week(self.view.desk)
+        k.open_desk_week(self.desk, self.view.week)
 
     def act(self) -> None:
         """This week's work for the deal, within `hours_left` (`kernel.seller_week`)."""
@@ -94,7 +96,7 @@ class Seller(mesa.Agent):
         k.seller_week(c, world, view.net, view.events(), view.desk)
         view.write_log()
 
-    def _step(self, step, *args):
+    def run_step(self, step, *args):
         """Run one compiled step of its week (for tests and tools) and log what it did."""
         view = self.view
         c, world = view.arrays
@@ -117,21 +119,6 @@ class Seller(mesa.Agent):
         """Member `member` (its seat) asked this seller about its product while seeking
         (`kernel.answer_inquiry`)."""
         k.answer_inquiry(self.view.desk, member, hours)
-
-    def can_prepare(self, pieces: int) -> bool:
-        """Whether the week still holds the hours to prepare `pieces` pieces of work
-        (`preparation_hours` each) and a meeting after them."""
-        return self.hours_left - pieces * self.spec.preparation_hours > k.SPARE
-
-    def top_priority(self, member: MemberCard) -> int:
-        """What the member said matters most, or what its role is known to care about."""
-        seen = self.view.observed.get(member.id)
-        return seen.top_priority if seen is not None else member.role_top
-
-    def concern(self, member: MemberCard) -> int:
-        """The criterion of our product the member said it most wants to know more about."""
-        seen = self.view.observed.get(member.id)
-        return seen.concern if seen is not None else member.role_top
 
 
 class FunnelPusher(Seller):
@@ -158,29 +145,43 @@ class FunnelPusher(Seller):
         "single_threaded",
     }
     STAGES: ClassVar[tuple[str, ...]] = FUNNEL_STAGES
+    STAGE_FOCUS: ClassVar[dict[str, str]] = dict(zip(FUNNEL_STAGES, STAGE_FOCUS, strict=False))
+    """The criterion each stage's pitch is about (`desk.themes`)."""
+    PRESSURE_STAGES: ClassVar[frozenset[str]] = frozenset(FUNNEL_STAGES[k.NEGOTIATION :])
+    """Stages in which it presses for a close."""
+    PRESENTATION_STAGES: ClassVar[frozenset[str]] = frozenset(
+        FUNNEL_STAGES[stage] for stage in (k.DEMO, k.PROPOSAL)
+    )
+    """Stages whose pitch is a presentation the main contact convenes for the committee (the
+    demo and the proposal are shown to the evaluating group in funnel selling)."""
 
     def __init__(
         self, model: BuyingCommitteeModel, vendor: int, spec: SellerSpec, rng: random.Random
     ) -> None:
         super().__init__(model, vendor, spec, rng)
-        self._state[k.DESK_CONTACT] = k.main_contact(self.view.desk)
+        self.desk.state[k.DESK_CONTACT] = k.main_contact(self.view.desk)
 
     stage = property(
-        lambda self: int(self._state[k.DESK_STAGE]),
-        lambda self, value: self._state.__setitem__(k.DESK_STAGE, value),
+        lambda self: int(self.desk.state[k.DESK_STAGE]),
+        lambda self, value: self.desk.state.__setitem__(k.DESK_STAGE, value),
         doc="The funnel stage (an index of `STAGES`).",
     )
-    weeks_in_stage = property(lambda self: int(self._state[k.DESK_WEEKS_IN_STAGE]))
+    weeks_in_stage = property(lambda self: int(self.desk.state[k.DESK_WEEKS_IN_STAGE]))
 
     @property
     def qualified_out(self) -> bool:
-        return bool(self._state[k.DESK_QUALIFIED_OUT])
+        """It has given up on the deal (`kernel.qualify_out`)."""
+        return bool(self.desk.state[k.DESK_QUALIFIED_OUT])
+
+    @qualified_out.setter
+    def qualified_out(self, value: bool) -> None:
+        self.desk.state[k.DESK_QUALIFIED_OUT] = value
 
     @property
     def contact(self) -> MemberCard:
         """Its main contact (`kernel.main_contact`: the champion, else the most
         influential)."""
-        return self.view.members[int(self._state[k.DESK_CONTACT])]
+        return self.view.members[int(self.desk.state[k.DESK_CONTACT])]
 
     @property
     def stage_name(self) -> str:
@@ -196,7 +197,7 @@ class FunnelPusher(Seller):
 
     def pitch(self) -> None:
         """This week's pitch (`kernel.pitch`)."""
-        self._step(k.pitch)
+        self.run_step(k.pitch)
 
     def press_to_close(self) -> None:
         """A deadline message to the whole committee (`kernel.press_to_close`)."""
@@ -230,12 +231,21 @@ class MazeGuide(Seller):
 
     def proof(self, member: MemberCard) -> bool:
         """A reference customer on what the member is least sure of (`kernel.proof`)."""
-        return bool(self._step(k.proof, member.id))
+        return bool(self.run_step(k.proof, member.id))
 
     def sense_making(self, member: MemberCard) -> bool:
         """Curated, honest information on what matters to the member
         (`kernel.sense_making`)."""
-        return bool(self._step(k.sense_making, member.id))
+        return bool(self.run_step(k.sense_making, member.id))
+
+    def pilot(self, member: MemberCard) -> bool:
+        """A pilot on what worries a member who leans to doing nothing (`kernel.pilot`)."""
+        return bool(self.run_step(k.pilot, member.id))
+
+    def consensus_meeting(self, aligners: list[MemberCard]) -> None:
+        """A consensus meeting for the most influential aligners
+        (`kernel.consensus_meeting`)."""
+        self.run_step(k.consensus_meeting, np.array([m.id for m in aligners], dtype=np.int64))
 
 
 class SocialSeller(MazeGuide):
@@ -259,10 +269,18 @@ class SocialSeller(MazeGuide):
         earlier = spec.prior_weeks * spec.capacity_hours * spec.network_share * spec.content_reach
         self.view.spread_content(round(earlier))
 
+    def connect_references(self) -> None:
+        """Introduce the members it saw validating to satisfied customers
+        (`kernel.connect_references`)."""
+        view = self.view
+        c, world = view.arrays
+        k.connect_references(c, world, view.net, view.events(), view.desk)
+        view.write_log()
+
     @property
     def reach_backlog(self) -> float:
         """Fractions of a peer reached by past hours, carried to the next week."""
-        return float(self._state[k.DESK_REACH_BACKLOG])
+        return float(self.desk.state[k.DESK_REACH_BACKLOG])
 
 
 SELLER_CLASSES: dict[str, type[Seller] | None] = {
