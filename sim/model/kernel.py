@@ -1090,15 +1090,21 @@ def seller_random(desk) -> float:
 
 
 @inlined
-def seller_randrange(desk, n: int) -> int:
+def mt_randrange(mt, n: int) -> int:
     """`random.Random.randrange(n)` (n >= 1): the top bits of a word, rejected until < n."""
     bits = 0
     while (1 << bits) <= n:
         bits += 1
-    r = mt_word(desk.mt) >> (32 - bits)
+    r = mt_word(mt) >> (32 - bits)
     while r >= n:
-        r = mt_word(desk.mt) >> (32 - bits)
+        r = mt_word(mt) >> (32 - bits)
     return r
+
+
+@inlined
+def seller_randrange(desk, n: int) -> int:
+    """`random.Random.randrange(n)` of the seller's stream."""
+    return mt_randrange(desk.mt, n)
 
 
 @inlined
@@ -1127,7 +1133,7 @@ def seller_gauss(desk) -> float:
 SELLER_REACHES = (
     "meeting_with", "take_group_meeting", "observe", "tell", "curate", "relay",
     "align_around_table", "press_committee", "customer_call", "spread_content",
-    "satisfied_customers", "carriers", "lines_logged",
+    "satisfied_customers", "carriers", "write_line",
 )  # fmt: skip
 """The member-side and world-side mechanisms through which a seller's decisions reach the
 committee's arrays: meetings, what is said in them, messages, the peer network."""
@@ -1181,7 +1187,10 @@ LINE_OTHER = 2
 LINE_CRITERION = 3
 LINE_BEFORE = 4
 """How many compiled event lines preceded it (its place in the event log)."""
-N_LINE_COLUMNS = 5
+LINE_SEQUENCE = 5
+"""Its place among all Python-side lines (`events.count[1]`), across sellers and the deal."""
+LINE_WEEK = 6
+N_LINE_COLUMNS = 7
 
 # line kinds
 PITCHED = 0
@@ -1214,24 +1223,38 @@ SPARE = 1e-9
 
 
 @inlined
-def lines_logged(events) -> int:
-    """How many compiled lines the event log holds so far."""
-    return events.count[0]
+def next_line(events) -> tuple[int, int]:
+    """A Python-side line's place in the event log: how many compiled lines precede it, and
+    its number among the Python-side lines (counted in `events.count[1]`)."""
+    sequence = events.count[1]
+    events.count[1] = sequence + 1
+    return events.count[0], sequence
+
+
+@inlined
+def write_line(lines, values, count, events, week: int, kind: int, member: int, other: int,
+               criterion: int, value: float) -> None:  # fmt: skip
+    """One line of a seller's or the deal's log (see `LINE_*`), decoded in Python."""
+    n = count[0]
+    if n >= lines.shape[0]:
+        raise RuntimeError("line buffer full: its bound was too small")
+    before, sequence = next_line(events)
+    lines[n, LINE_KIND] = kind
+    lines[n, LINE_MEMBER] = member
+    lines[n, LINE_OTHER] = other
+    lines[n, LINE_CRITERION] = criterion
+    lines[n, LINE_BEFORE] = before
+    lines[n, LINE_SEQUENCE] = sequence
+    lines[n, LINE_WEEK] = week
+    values[n] = value
+    count[0] = n + 1
 
 
 @inlined
 def note(desk, events, kind: int, member: int, other: int, criterion: int, value: float):
     """One line of the seller's log (see `LINE_*`)."""
-    n = desk.line_count[0]
-    if n >= desk.lines.shape[0]:
-        raise RuntimeError("seller log full: the week's bound was too small")
-    desk.lines[n, LINE_KIND] = kind
-    desk.lines[n, LINE_MEMBER] = member
-    desk.lines[n, LINE_OTHER] = other
-    desk.lines[n, LINE_CRITERION] = criterion
-    desk.lines[n, LINE_BEFORE] = lines_logged(events)
-    desk.line_values[n] = value
-    desk.line_count[0] = n + 1
+    write_line(desk.lines, desk.line_values, desk.line_count, events, int(desk.state[DESK_WEEK]),
+               kind, member, other, criterion, value)  # fmt: skip
 
 
 @inlined
@@ -1852,3 +1875,286 @@ def seller_week(c, world, net, events, desk) -> None:
         maze_guide_week(c, world, net, events, desk)
     else:
         social_seller_week(c, world, net, events, desk)
+
+
+# ---- 3 the deal's week and its decision, compiled -----------------------------------------
+
+# deal.shocks: float64 [horizon + 1, N_SHOCK_COLUMNS], the exogenous event of each week
+SHOCK_STRIKES = 0
+SHOCK_FACTOR = 1
+SHOCK_BOOST = 2
+SHOCK_KIND = 3
+N_SHOCK_COLUMNS = 4
+
+# deal.rule: float64 [N_RULE_COLUMNS], the decision rule (`DecisionRule`) and the horizon
+RULE_SUPPORT = 0
+RULE_CONFIDENCE = 1
+RULE_MAX_UNCERTAINTY = 2
+RULE_VETOES = 3
+RULE_STALL_URGENCY = 4
+RULE_STALL_FATIGUE = 5
+RULE_HORIZON = 6
+RULE_OUR_OPTION = 7
+N_RULE_COLUMNS = 8
+
+# deal.status: float64 [N_STATUS_COLUMNS]
+STATUS_OUTCOME = 0
+"""-1 open, else `OUTCOME_*`."""
+STATUS_CAUSE = 1
+"""-1, or `CAUSE_*` for no decision."""
+STATUS_STALL = 2
+"""-1, or `STALL_*` (why it stalled)."""
+STATUS_CHOSEN = 3
+STATUS_VETOES = 4
+STATUS_AGREEMENT = 5
+"""The support of the decision taken (NaN while none)."""
+STATUS_DONE = 6
+N_STATUS_COLUMNS = 7
+
+OUTCOME_WON = 0
+OUTCOME_LOST = 1
+OUTCOME_NO_DECISION = 2
+CAUSE_STATUS_QUO = 0
+CAUSE_STALLED = 1
+STALL_LOST_URGENCY = 0
+STALL_CONFLICT = 1
+STALL_FATIGUE = 2
+
+# deal.weeks: float64 [horizon, N_VIEW_COLUMNS], the committee at the end of each week
+VIEW_URGENCY = 0
+VIEW_LEADER = 1
+VIEW_SUPPORT = 2
+VIEW_CONFIDENCE = 3
+VIEW_UNCERTAINTY = 4
+N_VIEW_COLUMNS = 5
+
+# deal line kinds (after the sellers' `LINE_*` kinds)
+SHOCK = 20
+VETOED = 21
+STALLED = 22
+DECIDED = 23
+
+
+@inlined
+def deal_note(deal, events, week: int, kind: int, member: int, other: int, criterion: int,
+              value: float) -> None:  # fmt: skip
+    """One line of the deal's log (see `LINE_*`)."""
+    write_line(deal.lines, deal.line_values, deal.line_count, events, week, kind, member, other,
+               criterion, value)  # fmt: skip
+
+
+@kernel
+def account_moves(params, deal, events) -> None:
+    """Urgency fades while nothing is decided; this week's exogenous event, if any, moves it
+    (`ExogenousEvent.apply`)."""
+    params[URGENCY] *= 1.0 - params[URGENCY_DECAY]
+    shock = deal.shocks[int(params[WEEK])]
+    if shock[SHOCK_STRIKES] != 0.0:
+        before = params[URGENCY]
+        params[URGENCY] = min(1.0, before * shock[SHOCK_FACTOR] + shock[SHOCK_BOOST])
+        deal_note(deal, events, int(params[WEEK]), SHOCK, -1, int(shock[SHOCK_KIND]), -1,
+                  params[URGENCY] - before)  # fmt: skip
+
+
+@kernel
+def shuffle_sellers(mt, order) -> None:
+    """Who gets the committee's calendar first this week: `random.Random.shuffle` of the
+    order, on the seller-order stream."""
+    for i in range(order.shape[0] - 1, 0, -1):
+        j = mt_randrange(mt, i + 1)
+        order[i], order[j] = order[j], order[i]
+
+
+@kernel
+def takes_inquiries(desk) -> bool:
+    """Whether the seller still answers members' questions this week: it has hours left and
+    has not qualified the deal out."""
+    if desk.strategy == FUNNEL_PUSHER and desk.state[DESK_QUALIFIED_OUT] != 0.0:
+        return False
+    return desk.state[DESK_HOURS_LEFT] > 0
+
+
+@kernel
+def open_inquiries(world, desks, n_sellers: int) -> None:
+    """Sellers' hours open to members' questions this week (0: no seller, or one that no
+    longer answers)."""
+    world.seller_hours[:] = 0.0
+    world.inquiries[:] = 0.0
+    for s in range(n_sellers):
+        desk = desks[s]
+        if takes_inquiries(desk):
+            world.seller_hours[desk.vendor] = desk.state[DESK_HOURS_LEFT]
+
+
+@kernel
+def close_inquiries(world, desks, n_sellers: int) -> None:
+    """The questions members asked cost each seller its hours (`answer_inquiry`)."""
+    for s in range(n_sellers):
+        desk = desks[s]
+        asked = world.inquiries[desk.vendor]
+        for i in range(asked.shape[0]):
+            if asked[i] != 0.0:
+                answer_inquiry(desk, i, asked[i])
+
+
+@inlined
+def python_sum(values) -> float:
+    """`sum()` of floats as Python 3.12 adds them (Neumaier's compensated sum), so that
+    figures match those computed in Python to the last bit."""
+    total, error = 0.0, 0.0
+    for x in values:
+        t = total + x
+        error += (total - t) + x if abs(total) >= abs(x) else (x - t) + total
+        total = t
+    if error != 0.0 and math.isfinite(error):
+        total += error
+    return total
+
+
+@kernel
+def committee_view(c, n_options: int, view) -> None:
+    """Where the committee stands (`decision.view_of`): the leading option (most influence,
+    the first on a tie), its influence share, and its supporters' influence-weighted
+    confidence and remaining uncertainty, into `view` (`VIEW_*`)."""
+    member = c.member
+    support = np.zeros(n_options)
+    confident = np.zeros(n_options)
+    uncertain = np.zeros(n_options)
+    for i in range(member.shape[0]):
+        o = c.counts[i, PREFERRED]
+        weight = member[i, INFLUENCE]
+        support[o] += weight
+        confident[o] += weight * member[i, CONFIDENCE]
+        uncertain[o] += weight * member[i, UNCERTAINTY]
+    total = python_sum(support)
+    leader = 0
+    for o in range(1, n_options):
+        if support[o] > support[leader]:
+            leader = o
+    backing = support[leader]
+    view[VIEW_LEADER] = leader
+    view[VIEW_SUPPORT] = backing / total
+    view[VIEW_CONFIDENCE] = confident[leader] / backing
+    view[VIEW_UNCERTAINTY] = uncertain[leader] / backing
+
+
+@kernel
+def record_deal_week(c, params, deal, rows, n_options: int) -> None:
+    """This week's row per member (`record_week`) and where the committee stands."""
+    week = int(params[WEEK])
+    record_week(c, rows[week - 1])
+    view = deal.weeks[week - 1]
+    view[VIEW_URGENCY] = params[URGENCY]
+    committee_view(c, n_options, view)
+
+
+@kernel
+def stall_reason(c, params, rule) -> int:
+    """Why the committee gives up this week, -1 if it does not: urgency faded below the
+    floor, or the members are worn out (by clashes or by overload, whichever tired them
+    more)."""
+    if params[URGENCY] < rule[RULE_STALL_URGENCY]:
+        return STALL_LOST_URGENCY
+    member = c.member
+    if python_sum(member[:, FATIGUE]) / member.shape[0] >= rule[RULE_STALL_FATIGUE]:
+        conflict = python_sum(member[:, FATIGUE_FROM_CONFLICT])
+        overload = python_sum(member[:, FATIGUE_FROM_OVERLOAD])
+        return STALL_CONFLICT if conflict > overload else STALL_FATIGUE
+    return -1
+
+
+@kernel
+def decide(c, params, deal, events) -> None:
+    """The decision rule at the end of the week (docs/ODD.md 7.12): a decision when the
+    leading option has the support, its supporters' confidence and little enough
+    uncertainty, unless (for a purchase) a veto holder opposes it; else the committee may
+    give up (`stall_reason`)."""
+    rule, status = deal.rule, deal.status
+    week = int(params[WEEK])
+    view = deal.weeks[week - 1]
+    support = view[VIEW_SUPPORT]
+    if (
+        support >= rule[RULE_SUPPORT]
+        and view[VIEW_CONFIDENCE] >= rule[RULE_CONFIDENCE]
+        and view[VIEW_UNCERTAINTY] <= rule[RULE_MAX_UNCERTAINTY]
+    ):
+        option = int(view[VIEW_LEADER])
+        blocked = False
+        if rule[RULE_VETOES] != 0.0 and option != STATUS_QUO:
+            for i in range(c.member.shape[0]):
+                if (
+                    c.member[i, VETO] != 0.0
+                    and c.counts[i, PREFERRED] != option
+                    and c.utilities[i, option] < c.utilities[i, STATUS_QUO]
+                ):
+                    if not blocked:
+                        status[STATUS_VETOES] += 1
+                    blocked = True
+                    deal_note(deal, events, week, VETOED, i, option, -1, support)
+        if not blocked:
+            status[STATUS_CHOSEN] = option
+            status[STATUS_AGREEMENT] = support
+            if option == STATUS_QUO:
+                status[STATUS_OUTCOME] = OUTCOME_NO_DECISION
+                status[STATUS_CAUSE] = CAUSE_STATUS_QUO
+            elif option == int(rule[RULE_OUR_OPTION]):
+                status[STATUS_OUTCOME] = OUTCOME_WON
+            else:
+                status[STATUS_OUTCOME] = OUTCOME_LOST
+            outcome = int(status[STATUS_OUTCOME])
+            deal_note(deal, events, week, DECIDED, -1, option, outcome, support)
+            status[STATUS_DONE] = 1.0
+            return
+    reason = stall_reason(c, params, rule)
+    if reason >= 0:
+        status[STATUS_OUTCOME] = OUTCOME_NO_DECISION
+        status[STATUS_CAUSE] = CAUSE_STALLED
+        status[STATUS_STALL] = reason
+        deal_note(deal, events, week, STALLED, -1, reason, -1, support)
+    if status[STATUS_OUTCOME] >= 0 or week >= rule[RULE_HORIZON]:
+        status[STATUS_DONE] = 1.0
+
+
+@kernel
+def deal_week(c, world, net, draws, events, desks, n_sellers: int, deal, rows,
+              n_options: int) -> None:  # fmt: skip
+    """One week of the deal, as `BuyingCommitteeModel.step` schedules it: the account moves,
+    members open their week, sellers act in a shuffled order, inquiries open, the committee
+    works, inquiries are charged, the week is recorded and the committee decides."""
+    params = world.params
+    params[WEEK] += 1
+    account_moves(params, deal, events)
+    open_week(c.member, params)
+    shuffle_sellers(deal.order_mt, deal.order)
+    for s in deal.order:
+        desk = desks[s]
+        open_desk_week(desk, int(params[WEEK]))
+        seller_week(c, world, net, events, desk)
+    open_inquiries(world, desks, n_sellers)
+    committee_week(c, world, net, draws, events)
+    close_inquiries(world, desks, n_sellers)
+    record_deal_week(c, params, deal, rows, n_options)
+    decide(c, params, deal, events)
+
+
+@kernel
+def run_weeks(c, world, net, draws, events, desks, n_sellers: int, deal, rows, n_options: int,
+              uniforms: int, normals: int, event_lines: int) -> None:  # fmt: skip
+    """Weeks of the deal in one call (`deal_week`) until it ends, or until the next week might
+    need more behaviour draws (`uniforms`, `normals`) or event-log room (`event_lines`) than
+    are left, or more room in a seller's or the deal's line buffer than a week: the caller
+    then refills them (as `BuyingCommitteeModel.step` does each week) and calls again."""
+    while deal.status[STATUS_DONE] == 0.0:
+        if draws.uniform.shape[0] - draws.cursor[0] < uniforms:
+            return
+        if draws.normal.shape[0] - draws.cursor[1] < normals:
+            return
+        if events.codes.shape[0] - events.count[0] < event_lines:
+            return
+        if deal.lines.shape[0] - deal.line_count[0] < deal.lines.shape[0] // 2:
+            return
+        for s in range(n_sellers):
+            desk = desks[s]
+            if desk.lines.shape[0] - desk.line_count[0] < desk.lines.shape[0] // 2:
+                return
+        deal_week(c, world, net, draws, events, desks, n_sellers, deal, rows, n_options)

@@ -75,7 +75,7 @@ class EventLog(Records[Event]):
         self.arrays = Events(
             codes=np.zeros((256, 5), dtype=np.int32),
             values=np.zeros(256),
-            count=np.zeros(1, dtype=np.int64),
+            count=np.zeros(2, dtype=np.int64),  # compiled lines, Python-side lines
             members=len(members),
             options=n_options,
             criteria=n_criteria,
@@ -98,9 +98,9 @@ class EventLog(Records[Event]):
 
     def add(self, week: int, actor: str, action: str, target: str, effect: str,
             value: float) -> None:  # fmt: skip
-        self.lines.append(
-            (int(self.arrays.count[0]), Event(week, actor, action, target, effect, value))
-        )
+        count = self.arrays.count
+        count[1] += 1
+        self.lines.append((int(count[0]), Event(week, actor, action, target, effect, value)))
 
     def add_at(self, before: int, week: int, actor: str, action: str, target: str, effect: str,
                value: float) -> None:  # fmt: skip

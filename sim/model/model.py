@@ -12,6 +12,7 @@ compiled (`kernel.committee_week`), and `step()` stays the Mesa schedule around 
 from __future__ import annotations
 
 import math
+import random
 from functools import cached_property
 
 import mesa
@@ -20,28 +21,26 @@ import numpy as np
 from sim.config.scenario import Scenario
 from sim.model import kernel as k
 from sim.model.committee import StakeholderProfile, draw_committee
-from sim.model.decision import (
-    deal_quality,
-    is_decided,
-    opposing_vetoes,
-    stall_reason,
-    view_of,
-)
-from sim.model.exogenous import ExogenousEvent, draw_exogenous_events
+from sim.model.decision import deal_quality
+from sim.model.exogenous import EVENT_KINDS, draw_exogenous_events
 from sim.model.information import InformationEnvironment
 from sim.model.logbook import EventLog, WeeklyLog
 from sim.model.metrics import count_loopbacks
 from sim.model.network import PeerNetwork
 from sim.model.observation import MemberCard, org_chart
-from sim.model.result import (
-    CommitteeWeek,
-    DealResult,
-    NoDecisionCause,
-    Outcome,
-)
+from sim.model.result import CommitteeWeek, DealResult, Event, NoDecisionCause, Outcome
 from sim.model.sellers import SELLER_CLASSES, Seller
 from sim.model.stakeholder import JOBS, Stakeholder
-from sim.model.state import NO_NETWORK, BehaviourStream, Events, World, new_committee, set_prior
+from sim.model.state import (
+    NO_NETWORK,
+    BehaviourStream,
+    Deal,
+    Events,
+    World,
+    new_committee,
+    no_desk,
+    set_prior,
+)
 from sim.model.streams import Purpose, RandomStreams
 
 STATUS_QUO = "status_quo"
@@ -50,6 +49,12 @@ STATUS_QUO_SD = 0.03
 
 VENDOR_VOICES = ("vendor_content", "seller")
 """Source kinds that speak for one vendor: stakeholders trust each vendor's separately."""
+
+OUTCOMES = (Outcome.WON, Outcome.LOST, Outcome.NO_DECISION)
+"""By `kernel.OUTCOME_*`."""
+CAUSES = (NoDecisionCause.STATUS_QUO, NoDecisionCause.STALLED)
+STALL_REASONS = ("lost_urgency", "conflict", "fatigue")
+"""By `kernel.STALL_*`."""
 
 DEFAULT_VENDOR_QUALITY = 0.6
 DEFAULT_STATUS_QUO_QUALITY = 0.5
@@ -157,13 +162,83 @@ class BuyingCommitteeModel(mesa.Model):
             if seller_class is not None:
                 self.sellers.append(seller_class(self, vendor, spec, seller_streams[vendor]))
         self._seller_by_vendor = {seller.vendor: seller for seller in self.sellers}
-        self.outcome: Outcome | None = None
-        self.no_decision_cause: NoDecisionCause | None = None
-        self.stall_reason: str | None = None
-        self.chosen: int | None = None
-        self.decision_view = None
-        self.vetoes = 0
-        self.committee_weekly: list[CommitteeWeek] = []
+        self.desks = tuple(seller.desk for seller in self.sellers) or (no_desk(),)
+        """Every seller's arrays, in the order of `sellers` at set-up (`deal.order` indexes
+        them)."""
+        self._by_slot = list(self.sellers)
+        self.deal = self._deal(self.seller_order)
+
+    def _deal(self, order: random.Random) -> Deal:
+        """The deal's arrays: this run's exogenous events, the decision rule, an open status,
+        the seller order's stream."""
+        scenario = self.settings
+        horizon = scenario.horizon_weeks
+        shocks = np.zeros((horizon + 2, k.N_SHOCK_COLUMNS))
+        for week, event in self.exogenous_events.items():
+            shocks[week] = (1.0, event.factor, event.boost, EVENT_KINDS.index(event))
+        rule = scenario.decision
+        rules = np.zeros(k.N_RULE_COLUMNS)
+        rules[k.RULE_SUPPORT] = rule.support_threshold
+        rules[k.RULE_CONFIDENCE] = rule.confidence_threshold
+        rules[k.RULE_MAX_UNCERTAINTY] = rule.max_uncertainty
+        rules[k.RULE_VETOES] = rule.vetoes
+        rules[k.RULE_STALL_URGENCY] = rule.stall_urgency
+        rules[k.RULE_STALL_FATIGUE] = rule.stall_fatigue
+        rules[k.RULE_HORIZON] = horizon
+        rules[k.RULE_OUR_OPTION] = self.our_index
+        status = np.full(k.N_STATUS_COLUMNS, -1.0)
+        status[k.STATUS_VETOES] = status[k.STATUS_DONE] = 0.0
+        status[k.STATUS_AGREEMENT] = math.nan
+        lines = 4 * len(self.profiles) + 64
+        return Deal(
+            shocks=shocks,
+            rule=rules,
+            status=status,
+            weeks=np.zeros((horizon, k.N_VIEW_COLUMNS)),
+            order_mt=np.array(order.getstate()[1], dtype=np.int64),
+            order=np.arange(len(self.sellers), dtype=np.int64),
+            lines=np.zeros((lines, k.N_LINE_COLUMNS), dtype=np.int64),
+            line_values=np.zeros(lines),
+            line_count=np.zeros(1, dtype=np.int64),
+        )
+
+    # ---- the deal's status, read from its arrays -------------------------------------
+
+    @property
+    def outcome(self) -> Outcome | None:
+        code = int(self.deal.status[k.STATUS_OUTCOME])
+        return None if code < 0 else OUTCOMES[code]
+
+    @property
+    def no_decision_cause(self) -> NoDecisionCause | None:
+        code = int(self.deal.status[k.STATUS_CAUSE])
+        return None if code < 0 else CAUSES[code]
+
+    @property
+    def stall_reason(self) -> str | None:
+        code = int(self.deal.status[k.STATUS_STALL])
+        return None if code < 0 else STALL_REASONS[code]
+
+    @property
+    def chosen(self) -> int | None:
+        code = int(self.deal.status[k.STATUS_CHOSEN])
+        return None if code < 0 else code
+
+    @property
+    def vetoes(self) -> int:
+        """Weeks in which a veto blocked a decision."""
+        return int(self.deal.status[k.STATUS_VETOES])
+
+    @property
+    def committee_weekly(self) -> list[CommitteeWeek]:
+        """Where the committee stood at the end of each week so far."""
+        names = self.option_names
+        return [
+            CommitteeWeek(week + 1, urgency, names[int(leader)], support, sure, unsure)
+            for week, (urgency, leader, support, sure, unsure) in enumerate(
+                self.deal.weeks[: self.weekly.weeks].tolist()
+            )
+        ]
 
     # ---- the account's state the compiled mechanisms read ------------------------------
 
@@ -174,11 +249,10 @@ class BuyingCommitteeModel(mesa.Model):
 
     @property
     def week(self) -> int:
-        return self._week
+        return int(self.world.params[k.WEEK])
 
     @week.setter
     def week(self, value: int) -> None:
-        self._week = value
         self.world.params[k.WEEK] = value
 
     urgency = _param(k.URGENCY, "How pressing the problem is for the account (fades).")
@@ -235,12 +309,15 @@ class BuyingCommitteeModel(mesa.Model):
         claims = math.ceil(self.world.params[k.CLAIMS_FOUND]) + 1
         return 5 + 3 * claims, 2 + claims
 
-    def draws_for(self, hours: int):
-        """The behaviour stream, with room for `hours` member-hours of draws (and the
-        committee's shuffle and fractional hours)."""
+    def draws_needed(self, hours: int) -> tuple[int, int]:
+        """Uniforms and normals `hours` member-hours may use (and the committee's shuffle and
+        fractional hours)."""
         u, g = self._hour_draws
-        extra = 2 * len(self.profiles)
-        return self.behaviour.ready(hours * u + extra, hours * g)
+        return hours * u + 2 * len(self.profiles), hours * g
+
+    def draws_for(self, hours: int):
+        """The behaviour stream, with room for `hours` member-hours of draws."""
+        return self.behaviour.ready(*self.draws_needed(hours))
 
     def events_room(self, lines: int) -> Events:
         """The event log's arrays, with room for `lines` more lines."""
@@ -309,108 +386,86 @@ class BuyingCommitteeModel(mesa.Model):
     # ---- the week ---------------------------------------------------------------------
 
     def step(self) -> None:
-        """One week: the account moves, sellers act, the committee works (compiled), the
-        week is recorded and the committee checks whether it decides or gives up."""
+        """One week (`kernel.deal_week` runs the same steps in one call): the account moves,
+        members open their week, sellers act in a shuffled order, inquiries open, the
+        committee works (compiled), inquiries are charged, the week is recorded and the
+        committee checks whether it decides or gives up."""
         self.week += 1
-        self._account_moves()
-        c = self.committee
-        k.open_week(c.member, self.world.params)
-        self.seller_order.shuffle(self.sellers)
+        c, world, deal = self.committee, self.world, self.deal
+        lines = len(self.profiles) + 1
+        k.account_moves(world.params, deal, self.events_room(lines))
+        self.write_lines()
+        k.open_week(c.member, world.params)
+        k.shuffle_sellers(deal.order_mt, deal.order)
+        self.sellers = [self._by_slot[s] for s in deal.order.tolist()]
         for seller in self.sellers:
             seller.start_week()
             seller.act()
         self.open_inquiries()
-        k.committee_week(c, self.world, self.net, self.draws_for(self._week_hours),
+        k.committee_week(c, world, self.net, self.draws_for(self._week_hours),
                          self.events_room(self._week_hours + len(self.profiles)))  # fmt: skip
         self.close_inquiries()
-        self._record_week()
-        self._check_decision()
-        if self.outcome is not None or self.week >= self.settings.horizon_weeks:
+        k.record_deal_week(c, world.params, deal, self.weekly.rows, len(self.option_names))
+        self.weekly.weeks += 1
+        k.decide(c, world.params, deal, self.events_room(lines))
+        self.write_lines()
+        if deal.status[k.STATUS_DONE]:
             self.running = False
 
     def open_inquiries(self) -> None:
-        """Sellers' hours open to members' questions this week (0: no seller, or one that no
-        longer answers)."""
-        hours = self.world.seller_hours
-        hours[:] = 0.0
-        self.world.inquiries[:] = 0.0
-        for seller in self.sellers:
-            if seller.takes_inquiries:
-                hours[seller.vendor] = seller.hours_left
+        """Sellers' hours open to members' questions this week (`kernel.open_inquiries`)."""
+        k.open_inquiries(self.world, self.desks, len(self.sellers))
 
     def close_inquiries(self) -> None:
-        """The questions members asked cost each seller its hours (`Seller.answer_inquiry`)."""
-        for seller in self.sellers:
-            asked = self.world.inquiries[seller.vendor]
-            for seat in np.flatnonzero(asked).tolist():
-                seller.answer_inquiry(seat, float(asked[seat]))
+        """The questions members asked cost each seller its hours (`kernel.close_inquiries`)."""
+        k.close_inquiries(self.world, self.desks, len(self.sellers))
 
-    def _account_moves(self) -> None:
-        """Urgency fades while nothing is decided; exogenous events move it."""
-        self.urgency *= 1.0 - self.settings.account.urgency_decay
-        event: ExogenousEvent | None = self.exogenous_events.get(self.week)
-        if event is not None:
-            before = self.urgency
-            self.urgency = event.apply(self.urgency)
-            self.log("world", "event", event.kind, "urgency", self.urgency - before)
+    def write_lines(self) -> None:
+        """Move the sellers' and the deal's log lines of the compiled steps into the event
+        log, in the order they were written."""
+        logged = [line for seller in self._by_slot for line in seller.view.logged()]
+        logged += self._deal_lines()
+        logged.sort(key=lambda line: line[0])
+        add = self.events.add_at
+        for _, before, event in logged:
+            add(before, *event)
 
-    def _record_week(self) -> None:
-        c = self.committee
-        self.weekly.record(c)
-        view = view_of(
-            c.counts[:, k.PREFERRED].tolist(),
-            c.member[:, k.INFLUENCE].tolist(),
-            c.member[:, k.CONFIDENCE].tolist(),
-            c.member[:, k.UNCERTAINTY].tolist(),
-            len(self.option_names),
-        )
-        self._view = view
-        self.committee_weekly.append(
-            CommitteeWeek(
-                self.week,
-                self.urgency,
-                self.option_names[view.leading_option],
-                view.support,
-                view.confidence,
-                view.uncertainty,
-            )
-        )
-
-    def _check_decision(self) -> None:
-        rule = self.settings.decision
-        view = self._view
-        if is_decided(view, rule):
-            option = view.leading_option
-            blockers = (
-                opposing_vetoes(self.stakeholders, option, self.status_quo_index)
-                if rule.vetoes and option != self.status_quo_index
-                else []
-            )
-            if blockers:
-                self.vetoes += 1
-                for blocker in blockers:
-                    self.log(
-                        blocker.name, "veto", self.option_names[option], "blocked", view.support
-                    )
+    def _deal_lines(self) -> list[tuple[int, int, Event]]:
+        """The deal's lines since last read, decoded: (sequence, lines before, event)."""
+        deal = self.deal
+        count = int(deal.line_count[0])
+        logged = []
+        for (kind, member, other, criterion, before, sequence, week), value in zip(
+            deal.lines[:count].tolist(), deal.line_values[:count].tolist(), strict=True
+        ):
+            if kind == k.SHOCK:
+                line = ("world", "event", EVENT_KINDS[other].kind, "urgency")
+            elif kind == k.VETOED:
+                line = (self.profiles[member].name, "veto", self.option_names[other], "blocked")
+            elif kind == k.STALLED:
+                line = ("committee", "stall", STATUS_QUO, STALL_REASONS[other])
             else:
-                self._decide(option, view)
-                return
-        reason = stall_reason(self.stakeholders, self.urgency, rule)
-        if reason is not None:
-            self.outcome = Outcome.NO_DECISION
-            self.no_decision_cause = NoDecisionCause.STALLED
-            self.stall_reason = reason
-            self.log("committee", "stall", STATUS_QUO, reason, view.support)
+                line = ("committee", "decide", self.option_names[other], OUTCOMES[criterion].value)
+            logged.append((sequence, before, Event(week, *line, value)))
+        deal.line_count[0] = 0
+        return logged
 
-    def _decide(self, option: int, view) -> None:
-        self.chosen = option
-        self.decision_view = view
-        if option == self.status_quo_index:
-            self.outcome = Outcome.NO_DECISION
-            self.no_decision_cause = NoDecisionCause.STATUS_QUO
-        else:
-            self.outcome = Outcome.WON if option == self.our_index else Outcome.LOST
-        self.log("committee", "decide", self.option_names[option], self.outcome.value, view.support)
+    def run_compiled(self) -> DealResult:
+        """The deal's weeks in as few compiled calls as the draws allow (`kernel.run_weeks`:
+        the same weeks as `step`, without a Python call per seller and week); for batches."""
+        c, world, deal = self.committee, self.world, self.deal
+        uniforms, normals = self.draws_needed(self._week_hours)
+        lines = self._week_hours + 2 * len(self.profiles) + 2
+        while not deal.status[k.STATUS_DONE]:
+            k.run_weeks(c, world, self.net, self.draws_for(self._week_hours),
+                        self.events_room(lines), self.desks, len(self.sellers), deal,
+                        self.weekly.rows, len(self.option_names), uniforms, normals,
+                        lines)  # fmt: skip
+            self.weekly.weeks = self.week
+            self.write_lines()
+        self.sellers = [self._by_slot[s] for s in deal.order.tolist()]
+        self.running = False
+        return self.result()
 
     # ---- services for agents ----------------------------------------------------------
 
@@ -449,7 +504,8 @@ class BuyingCommitteeModel(mesa.Model):
             else None
         )
         regret = quality.regret if quality is not None else None
-        agreement = self.decision_view.support if self.decision_view else None
+        agreed = float(self.deal.status[k.STATUS_AGREEMENT])
+        agreement = None if math.isnan(agreed) else agreed
         member = self.committee.member
         totals = member[:, k.TOTAL_HOURS : k.TOTAL_HOURS + k.N_JOBS].sum(axis=0).tolist()
         hours_by_job = {job.value: hours for job, hours in zip(JOBS, totals, strict=True)}
@@ -505,5 +561,6 @@ class BuyingCommitteeModel(mesa.Model):
 
 
 def simulate(scenario: Scenario, seed: int = 0) -> DealResult:
-    """Run one deal: a pure function of (scenario, seed)."""
-    return BuyingCommitteeModel(scenario, seed).run()
+    """Run one deal: a pure function of (scenario, seed); the same deal as stepping the model
+    week by week (`BuyingCommitteeModel.run`), in fewer compiled calls."""
+    return BuyingCommitteeModel(scenario, seed).run_compiled()

@@ -25,6 +25,7 @@ import numpy as np
 
 from sim.model import kernel as k
 from sim.model.kernel import DEADLINE_MESSAGE_HOURS
+from sim.model.result import Event
 from sim.model.stakeholder import JOBS, BuyingJob
 from sim.model.state import Desk
 
@@ -204,7 +205,7 @@ class SellerView:
         themes.append(criteria.index("business_value") if "business_value" in criteria else 0)
         _, words, gauss_next = rng.getstate()
         meetings = math.ceil(spec.capacity_hours / max(spec.meeting_hours, 1e-3))
-        lines = 2 * (meetings + 2 * n) + 32
+        lines = 4 * (meetings + 2 * n) + 64  # twice a week's worth (`kernel.run_weeks`)
         return Desk(
             state=state,
             spec=settings,
@@ -309,14 +310,22 @@ class SellerView:
     def write_log(self) -> None:
         """Move the seller's log lines of the compiled steps into the deal's event log, each
         at its place among the committee's lines."""
+        add = self._model.events.add_at
+        for _, before, event in self.logged():
+            add(before, *event)
+
+    def logged(self) -> list[tuple[int, int, Event]]:
+        """The seller's lines since last read, decoded: (sequence, compiled lines before it,
+        the event); the buffer is emptied."""
         desk = self.desk
         count = int(desk.line_count[0])
         if not count:
-            return
+            return []
         model = self._model
         members = self.members
         stage = FUNNEL_STAGES
-        for (kind, member, other, criterion, before), value in zip(
+        logged = []
+        for (kind, member, other, criterion, before, sequence, week), value in zip(
             desk.lines[:count].tolist(), desk.line_values[:count].tolist(), strict=True
         ):
             actor, action = self.name, "seller"
@@ -342,8 +351,9 @@ class SellerView:
                 effect = f"built reach (+{int(value)}, {other} peers)"
             if kind in COUNTED_LINES:
                 value = int(value)
-            model.events.add_at(before, model.week, actor, action, target, effect, value)
+            logged.append((sequence, before, Event(week, actor, action, target, effect, value)))
         desk.line_count[0] = 0
+        return logged
 
     # ---- the peer network (social selling) -------------------------------------------
 

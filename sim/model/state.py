@@ -180,3 +180,44 @@ class Desk(NamedTuple):
     source: int
     n_criteria: int
     strategy: int
+
+
+class Deal(NamedTuple):
+    """The deal's own arrays: its exogenous events, decision rule, status, the committee's
+    standing each week, the order in which sellers get the calendar, and its log lines (the
+    world's events and the decision's, decoded in Python)."""
+
+    shocks: np.ndarray
+    rule: np.ndarray
+    status: np.ndarray
+    weeks: np.ndarray
+    order_mt: np.ndarray
+    order: np.ndarray
+    lines: np.ndarray
+    line_values: np.ndarray
+    line_count: np.ndarray
+
+
+def no_desk() -> Desk:
+    """A desk of no seller (a deal without sellers still hands the compiled week a tuple of
+    desks of one type)."""
+    return Desk(
+        state=np.zeros(k.N_DESK_COLUMNS),
+        spec=np.zeros(k.N_SPEC_COLUMNS),
+        observed=np.zeros((0, k.N_OBSERVED_COLUMNS)),
+        reached=np.zeros(0, dtype=np.int8),
+        influence=np.zeros(0),
+        role_top=np.zeros(0, dtype=np.int64),
+        champion=np.zeros(0, dtype=np.int8),
+        themes=np.zeros(0, dtype=np.int64),
+        rivals=np.zeros(0, dtype=np.int64),
+        mt=np.zeros(k.MT_WORDS + 1, dtype=np.int64),
+        gauss_next=np.zeros(2),
+        lines=np.zeros((1, k.N_LINE_COLUMNS), dtype=np.int64),
+        line_values=np.zeros(1),
+        line_count=np.zeros(1, dtype=np.int64),
+        vendor=0,
+        source=0,
+        n_criteria=0,
+        strategy=-1,
+    )
