@@ -11,17 +11,105 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from sim.model import kernel as k
-from sim.model.result import Event, WeekState
+from sim.model.exogenous import EVENT_KINDS
+from sim.model.result import Event, NoDecisionCause, Outcome, WeekState
 from sim.model.state import Committee, Events
 
 JOB_NAMES = ("seek", "validate", "align")
 FIXED_WORDS = ("seek", "validate", "align", "converged", "clashed")
 """The kernel's own words, in the order of kernel.WORD_*."""
+
+
+FUNNEL_STAGES = ("qualify", "discovery", "demo", "proposal", "negotiation", "close")
+"""The funnel pusher's stages, by `kernel.DESK_STAGE`."""
+MEETING_LINES = {
+    k.PITCHED: "pitched",
+    k.FOLLOWED_UP: "followed up",
+    k.HELPED_MAKE_SENSE: "helped make sense",
+    k.ARRANGED_REFERENCE: "arranged a reference",
+    k.RAN_PILOT: "ran a pilot",
+    k.CONNECTED_REFERENCE: "connected a reference customer",
+}
+"""What the event log says of each kind of one-on-one meeting (funnel ones add the stage)."""
+COUNTED_LINES = frozenset(
+    {k.QUALIFIED_OUT, k.MOVED_STAGE, k.PRESENTED, k.CONSENSUS_MEETING, k.BUILT_REACH}
+)
+"""Lines whose value is a count (weeks, a stage, attendees, peers), logged as an integer."""
+OUTCOMES = (Outcome.WON, Outcome.LOST, Outcome.NO_DECISION)
+"""By `kernel.OUTCOME_*`."""
+CAUSES = (NoDecisionCause.STATUS_QUO, NoDecisionCause.STALLED)
+STALL_REASONS = ("lost_urgency", "conflict", "fatigue")
+"""By `kernel.STALL_*`."""
+DEAL = -1
+"""The speaker of the deal's own lines (the world's events and the decision)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineWords:
+    """The names the sellers' and the deal's lines (`kernel.write_line`) are decoded with."""
+
+    members: tuple[str, ...]
+    options: tuple[str, ...]
+    criteria: tuple[str, ...]
+    sellers: tuple[tuple[str, int], ...]
+    """(name, vendor option) of each seller, by its slot in the deal."""
+
+    def decode(self, speaker: int, kind: int, member: int, other: int, criterion: int,
+               week: int, value: float) -> Event:  # fmt: skip
+        """The event a line of a seller (slot `speaker`) or of the deal (`DEAL`) records."""
+        members = self.members
+        if speaker == DEAL:
+            if kind == k.SHOCK:
+                line = ("world", "event", EVENT_KINDS[other].kind, "urgency")
+            elif kind == k.VETOED:
+                line = (members[member], "veto", self.options[other], "blocked")
+            elif kind == k.STALLED:
+                line = ("committee", "stall", self.options[k.STATUS_QUO], STALL_REASONS[other])
+            else:
+                line = ("committee", "decide", self.options[other], OUTCOMES[criterion].value)
+            return Event(week, *line, value)
+        name, vendor = self.sellers[speaker]
+        actor, action = name, "seller"
+        if kind in MEETING_LINES:
+            target, effect = members[member], MEETING_LINES[kind]
+            if other >= 0:
+                effect = f"{effect} ({FUNNEL_STAGES[other]})"
+        elif kind == k.FORWARDED:
+            actor, action = members[member], "forward"
+            target, effect = members[other], f"{self.options[vendor]}.{self.criteria[criterion]}"
+        elif kind == k.QUALIFIED_OUT:
+            target, effect = members[member], "qualified the deal out"
+        elif kind == k.MOVED_STAGE:
+            target, effect = members[member], f"moved the deal to {FUNNEL_STAGES[other]}"
+        elif kind == k.PRESENTED:
+            target, effect = "the committee", f"presented ({FUNNEL_STAGES[other]})"
+        elif kind == k.PRESSED:
+            target, effect = "committee", "pressed for a close"
+        elif kind == k.CONSENSUS_MEETING:
+            target, effect = "the committee", "ran a consensus meeting"
+        else:
+            target, effect = "network", f"built reach (+{int(value)}, {other} peers)"
+        if kind in COUNTED_LINES:
+            value = int(value)
+        return Event(week, actor, action, target, effect, value)
+
+
+def written_lines(lines: np.ndarray, values: np.ndarray, count: np.ndarray, speaker: int
+                  ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The lines a buffer (`kernel.write_line`) holds, each led by its `speaker`; the buffer
+    is emptied."""
+    n = int(count[0])
+    rows = np.empty((n, k.N_LINE_COLUMNS + 1), dtype=np.int64)
+    rows[:, 0] = speaker
+    rows[:, 1:] = lines[:n]
+    count[0] = 0
+    return rows, values[:n].copy()
 
 
 class Records[T](Sequence[T]):
@@ -72,6 +160,11 @@ class EventLog(Records[Event]):
         self.words += [f"discredited:{s}" for s in sources]
         self.lines: list[tuple[int, Event]] = []
         """Python-side lines: (compiled lines before it, the event)."""
+        self.line_words: LineWords | None = None
+        """How the sellers' and the deal's lines decode (set once the sellers are known)."""
+        self._written: list[tuple[np.ndarray, np.ndarray]] = []
+        """Lines of the compiled steps not yet decoded (`add_written`), in order."""
+        self._pending = 0
         self.arrays = Events(
             codes=np.zeros((256, 5), dtype=np.int32),
             values=np.zeros(256),
@@ -98,21 +191,37 @@ class EventLog(Records[Event]):
 
     def add(self, week: int, actor: str, action: str, target: str, effect: str,
             value: float) -> None:  # fmt: skip
+        self._decode_written()
         count = self.arrays.count
         count[1] += 1
         self.lines.append((int(count[0]), Event(week, actor, action, target, effect, value)))
 
-    def add_at(self, before: int, week: int, actor: str, action: str, target: str, effect: str,
-               value: float) -> None:  # fmt: skip
-        """A Python-side line written after `before` compiled lines (a seller's, logged by
-        its compiled week and read back by `SellerView.write_log`)."""
-        self.lines.append((before, Event(week, actor, action, target, effect, value)))
+    def add_written(self, rows: np.ndarray, values: np.ndarray) -> None:
+        """Lines of the compiled steps (`written_lines`, in the order they were written),
+        decoded only when the log is read: a batch that never reads them never pays."""
+        if len(rows):
+            self._written.append((rows, values))
+            self._pending += len(rows)
+
+    def _decode_written(self) -> None:
+        if not self._written:
+            return
+        decode = self.line_words.decode
+        for rows, values in self._written:
+            for row, value in zip(rows.tolist(), values.tolist(), strict=True):
+                event = decode(row[0], row[1 + k.LINE_KIND], row[1 + k.LINE_MEMBER],
+                               row[1 + k.LINE_OTHER], row[1 + k.LINE_CRITERION],
+                               row[1 + k.LINE_WEEK], value)  # fmt: skip
+                self.lines.append((row[1 + k.LINE_BEFORE], event))
+        self._written.clear()
+        self._pending = 0
 
     def __len__(self) -> int:
-        return int(self.arrays.count[0]) + len(self.lines)
+        return int(self.arrays.count[0]) + len(self.lines) + self._pending
 
     def _merged(self) -> list[int]:
         """Read order: >= 0 a compiled line's index, < 0 a Python line's (-1 - index)."""
+        self._decode_written()
         if self._order is None or self._order_size != len(self):
             order: list[int] = []
             compiled = 0
@@ -134,6 +243,7 @@ class EventLog(Records[Event]):
         return Event(week, words[actor], words[action], words[target], words[effect], value)
 
     def __getstate__(self) -> dict[str, Any]:
+        self._decode_written()
         n = int(self.arrays.count[0])
         arrays = self.arrays._replace(
             codes=self.arrays.codes[:n].copy(), values=self.arrays.values[:n].copy()
@@ -145,6 +255,7 @@ class EventLog(Records[Event]):
         self.lines = state["lines"]
         self.arrays = Events(*state["arrays"])
         self._order, self._order_size = None, -1
+        self.line_words, self._written, self._pending = None, [], 0
 
 
 WEEK_FIELDS = 9  # job, seek, validate, align, with sellers, preferred, confidence, fatigue,

@@ -24,11 +24,20 @@ from sim.model.committee import StakeholderProfile, draw_committee
 from sim.model.decision import deal_quality
 from sim.model.exogenous import EVENT_KINDS, draw_exogenous_events
 from sim.model.information import InformationEnvironment
-from sim.model.logbook import EventLog, WeeklyLog
+from sim.model.logbook import (
+    CAUSES,
+    DEAL,
+    OUTCOMES,
+    STALL_REASONS,
+    EventLog,
+    LineWords,
+    WeeklyLog,
+    written_lines,
+)
 from sim.model.metrics import count_loopbacks
 from sim.model.network import PeerNetwork
 from sim.model.observation import MemberCard, org_chart
-from sim.model.result import CommitteeWeek, DealResult, Event, NoDecisionCause, Outcome
+from sim.model.result import CommitteeWeek, DealResult, NoDecisionCause, Outcome
 from sim.model.sellers import SELLER_CLASSES, Seller
 from sim.model.stakeholder import JOBS, Stakeholder
 from sim.model.state import (
@@ -49,12 +58,6 @@ STATUS_QUO_SD = 0.03
 
 VENDOR_VOICES = ("vendor_content", "seller")
 """Source kinds that speak for one vendor: stakeholders trust each vendor's separately."""
-
-OUTCOMES = (Outcome.WON, Outcome.LOST, Outcome.NO_DECISION)
-"""By `kernel.OUTCOME_*`."""
-CAUSES = (NoDecisionCause.STATUS_QUO, NoDecisionCause.STALLED)
-STALL_REASONS = ("lost_urgency", "conflict", "fatigue")
-"""By `kernel.STALL_*`."""
 
 DEFAULT_VENDOR_QUALITY = 0.6
 DEFAULT_STATUS_QUO_QUALITY = 0.5
@@ -166,6 +169,10 @@ class BuyingCommitteeModel(mesa.Model):
         """Every seller's arrays, in the order of `sellers` at set-up (`deal.order` indexes
         them)."""
         self._by_slot = list(self.sellers)
+        self.events.line_words = LineWords(
+            tuple(names), tuple(self.option_names), tuple(criteria),
+            tuple((seller.name, seller.vendor) for seller in self.sellers),
+        )  # fmt: skip
         self.deal = self._deal(self.seller_order)
 
     def _deal(self, order: random.Random) -> Deal:
@@ -422,33 +429,21 @@ class BuyingCommitteeModel(mesa.Model):
 
     def write_lines(self) -> None:
         """Move the sellers' and the deal's log lines of the compiled steps into the event
-        log, in the order they were written."""
-        logged = [line for seller in self._by_slot for line in seller.view.logged()]
-        logged += self._deal_lines()
-        logged.sort(key=lambda line: line[0])
-        add = self.events.add_at
-        for _, before, event in logged:
-            add(before, *event)
-
-    def _deal_lines(self) -> list[tuple[int, int, Event]]:
-        """The deal's lines since last read, decoded: (sequence, lines before, event)."""
+        log, in the order they were written (decoded when the log is read)."""
+        chunks = [
+            written_lines(desk.lines, desk.line_values, desk.line_count, slot)
+            for slot, desk in enumerate(self.desks[: len(self._by_slot)])
+            if desk.line_count[0]
+        ]
         deal = self.deal
-        count = int(deal.line_count[0])
-        logged = []
-        for (kind, member, other, criterion, before, sequence, week), value in zip(
-            deal.lines[:count].tolist(), deal.line_values[:count].tolist(), strict=True
-        ):
-            if kind == k.SHOCK:
-                line = ("world", "event", EVENT_KINDS[other].kind, "urgency")
-            elif kind == k.VETOED:
-                line = (self.profiles[member].name, "veto", self.option_names[other], "blocked")
-            elif kind == k.STALLED:
-                line = ("committee", "stall", STATUS_QUO, STALL_REASONS[other])
-            else:
-                line = ("committee", "decide", self.option_names[other], OUTCOMES[criterion].value)
-            logged.append((sequence, before, Event(week, *line, value)))
-        deal.line_count[0] = 0
-        return logged
+        if deal.line_count[0]:
+            chunks.append(written_lines(deal.lines, deal.line_values, deal.line_count, DEAL))
+        if not chunks:
+            return
+        rows = np.concatenate([rows for rows, _ in chunks])
+        values = np.concatenate([values for _, values in chunks])
+        order = np.argsort(rows[:, 1 + k.LINE_SEQUENCE], kind="stable")
+        self.events.add_written(rows[order], values[order])
 
     def run_compiled(self) -> DealResult:
         """The deal's weeks in as few compiled calls as the draws allow (`kernel.run_weeks`:

@@ -25,7 +25,7 @@ import numpy as np
 
 from sim.model import kernel as k
 from sim.model.kernel import DEADLINE_MESSAGE_HOURS
-from sim.model.result import Event
+from sim.model.logbook import FUNNEL_STAGES, MEETING_LINES
 from sim.model.stakeholder import JOBS, BuyingJob
 from sim.model.state import Desk
 
@@ -33,7 +33,15 @@ if TYPE_CHECKING:
     from sim.config.scenario import SellerSpec
     from sim.model.model import BuyingCommitteeModel
 
-__all__ = ["DEADLINE_MESSAGE_HOURS", "Meeting", "MemberCard", "MemberObservation", "SellerView"]
+__all__ = [
+    "DEADLINE_MESSAGE_HOURS",
+    "FUNNEL_STAGES",
+    "MEETING_LINES",
+    "Meeting",
+    "MemberCard",
+    "MemberObservation",
+    "SellerView",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,26 +142,10 @@ class Meeting:
         view.write_log()
 
 
-FUNNEL_STAGES = ("qualify", "discovery", "demo", "proposal", "negotiation", "close")
 STAGE_FOCUS = ("business_value", "business_value", "functional_fit", "business_value", "cost",
                "cost")  # fmt: skip
 """The criterion each funnel stage's pitch is about (the first criterion if a scenario lacks
 it), then business value (a consensus meeting's theme)."""
-
-MEETING_LINES = {
-    k.PITCHED: "pitched",
-    k.FOLLOWED_UP: "followed up",
-    k.HELPED_MAKE_SENSE: "helped make sense",
-    k.ARRANGED_REFERENCE: "arranged a reference",
-    k.RAN_PILOT: "ran a pilot",
-    k.CONNECTED_REFERENCE: "connected a reference customer",
-}
-"""What the event log says of each kind of one-on-one meeting (funnel ones add the stage)."""
-
-COUNTED_LINES = frozenset(
-    {k.QUALIFIED_OUT, k.MOVED_STAGE, k.PRESENTED, k.CONSENSUS_MEETING, k.BUILT_REACH}
-)
-"""Lines whose value is a count (weeks, a stage, attendees, peers), logged as an integer."""
 
 
 class SellerView:
@@ -308,52 +300,9 @@ class SellerView:
         return backing / total
 
     def write_log(self) -> None:
-        """Move the seller's log lines of the compiled steps into the deal's event log, each
-        at its place among the committee's lines."""
-        add = self._model.events.add_at
-        for _, before, event in self.logged():
-            add(before, *event)
-
-    def logged(self) -> list[tuple[int, int, Event]]:
-        """The seller's lines since last read, decoded: (sequence, compiled lines before it,
-        the event); the buffer is emptied."""
-        desk = self.desk
-        count = int(desk.line_count[0])
-        if not count:
-            return []
-        model = self._model
-        members = self.members
-        stage = FUNNEL_STAGES
-        logged = []
-        for (kind, member, other, criterion, before, sequence, week), value in zip(
-            desk.lines[:count].tolist(), desk.line_values[:count].tolist(), strict=True
-        ):
-            actor, action = self.name, "seller"
-            if kind in MEETING_LINES:
-                target, effect = members[member].name, MEETING_LINES[kind]
-                if other >= 0:
-                    effect = f"{effect} ({stage[other]})"
-            elif kind == k.FORWARDED:
-                actor, action = members[member].name, "forward"
-                target, effect = members[other].name, model.cell_name(self.vendor, criterion)
-            elif kind == k.QUALIFIED_OUT:
-                target, effect = members[member].name, "qualified the deal out"
-            elif kind == k.MOVED_STAGE:
-                target, effect = members[member].name, f"moved the deal to {stage[other]}"
-            elif kind == k.PRESENTED:
-                target, effect = "the committee", f"presented ({stage[other]})"
-            elif kind == k.PRESSED:
-                target, effect = "committee", "pressed for a close"
-            elif kind == k.CONSENSUS_MEETING:
-                target, effect = "the committee", "ran a consensus meeting"
-            else:
-                target = "network"
-                effect = f"built reach (+{int(value)}, {other} peers)"
-            if kind in COUNTED_LINES:
-                value = int(value)
-            logged.append((sequence, before, Event(week, actor, action, target, effect, value)))
-        desk.line_count[0] = 0
-        return logged
+        """Move the seller's log lines of the compiled steps into the deal's event log (its
+        lines are the only ones written since the last move)."""
+        self._model.write_lines()
 
     # ---- the peer network (social selling) -------------------------------------------
 
