@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.config.scenario import DecisionRule
+from sim.model import kernel as k
 
 if TYPE_CHECKING:
     from sim.model.stakeholder import Stakeholder
@@ -50,59 +51,72 @@ def view_of(
     uncertainty: Sequence[float],
     n_options: int,
 ) -> CommitteeView:
-    """The committee view from its members' columns (the model passes its arrays' columns):
-    the leading option (most influence; the first on a tie), its influence share, and its
-    supporters' influence-weighted confidence and remaining uncertainty."""
-    support = [0.0] * n_options
-    confident = [0.0] * n_options
-    uncertain = [0.0] * n_options
-    for option, weight, sure, unsure in zip(
-        preferred, influence, confidence, uncertainty, strict=True
-    ):
-        support[option] += weight
-        confident[option] += weight * sure
-        uncertain[option] += weight * unsure
-    total = sum(support)
-    leader = max(range(n_options), key=support.__getitem__)
-    backing = support[leader]
+    """The committee view from its members' columns (`kernel.committee_view`): the leading
+    option (most influence; the first on a tie), its influence share, and its supporters'
+    influence-weighted confidence and remaining uncertainty."""
+    view = np.zeros(k.N_VIEW_COLUMNS)
+    k.committee_view(np.asarray(preferred, dtype=np.int64), np.asarray(influence, dtype=float),
+                     np.asarray(confidence, dtype=float), np.asarray(uncertainty, dtype=float),
+                     n_options, view)  # fmt: skip
     return CommitteeView(
-        leader, backing / total, confident[leader] / backing, uncertain[leader] / backing
+        int(view[k.VIEW_LEADER]),
+        float(view[k.VIEW_SUPPORT]),
+        float(view[k.VIEW_CONFIDENCE]),
+        float(view[k.VIEW_UNCERTAINTY]),
     )
+
+
+def rule_numbers(rule: DecisionRule) -> np.ndarray:
+    """A decision rule as the compiled decision reads it (`kernel.RULE_*`; the horizon and
+    our option are the deal's, set by the model)."""
+    numbers = np.zeros(k.N_RULE_COLUMNS)
+    numbers[k.RULE_SUPPORT] = rule.support_threshold
+    numbers[k.RULE_CONFIDENCE] = rule.confidence_threshold
+    numbers[k.RULE_MAX_UNCERTAINTY] = rule.max_uncertainty
+    numbers[k.RULE_VETOES] = rule.vetoes
+    numbers[k.RULE_STALL_URGENCY] = rule.stall_urgency
+    numbers[k.RULE_STALL_FATIGUE] = rule.stall_fatigue
+    return numbers
 
 
 def opposing_vetoes(
     stakeholders: Sequence[Stakeholder], option: int, status_quo: int
 ) -> list[Stakeholder]:
-    """Veto holders who would block buying `option`."""
+    """Veto holders who would block buying `option` (`kernel.would_veto`; the status quo is
+    option `status_quo` = `kernel.STATUS_QUO`, 0, in every model)."""
+    del status_quo
     return [
         s
         for s in stakeholders
-        if s.veto and s.preferred != option and s.utilities[option] < s.utilities[status_quo]
+        if k.would_veto(float(s.veto), s.preferred, np.asarray(s.utilities, dtype=float), option)
     ]
 
 
 def is_decided(view: CommitteeView, rule: DecisionRule) -> bool:
-    return (
-        view.support >= rule.support_threshold
-        and view.confidence >= rule.confidence_threshold
-        and view.uncertainty <= rule.max_uncertainty
-    )
+    """The rule's support, confidence and uncertainty conditions (`kernel.rule_met`)."""
+    numbers = np.zeros(k.N_VIEW_COLUMNS)
+    numbers[k.VIEW_SUPPORT] = view.support
+    numbers[k.VIEW_CONFIDENCE] = view.confidence
+    numbers[k.VIEW_UNCERTAINTY] = view.uncertainty
+    return bool(k.rule_met(rule_numbers(rule), numbers))
 
 
 def stall_reason(
     stakeholders: Sequence[Stakeholder], urgency: float, rule: DecisionRule
 ) -> str | None:
-    """Why the committee gives up this week, if it does: urgency faded below the floor, or
-    the members are worn out (by clashes or by overload, whichever tired them more)."""
-    if urgency < rule.stall_urgency:
-        return "lost_urgency"
-    mean_fatigue = sum(s.fatigue for s in stakeholders) / len(stakeholders)
-    if mean_fatigue >= rule.stall_fatigue:
-        from_conflict = sum(s.fatigue_from_conflict for s in stakeholders)
-        from_overload = sum(s.fatigue_from_overload for s in stakeholders)
-        return "conflict" if from_conflict > from_overload else "fatigue"
-    return None
+    """Why the committee gives up this week, if it does (`kernel.stall_reason`): urgency
+    faded below the floor, or the members are worn out (by clashes or by overload, whichever
+    tired them more)."""
+    columns = [
+        np.array([getattr(s, name) for s in stakeholders], dtype=float)
+        for name in ("fatigue", "fatigue_from_conflict", "fatigue_from_overload")
+    ]
+    code = k.stall_reason(*columns, urgency, rule_numbers(rule))
+    return None if code < 0 else STALL_REASONS[code]
 
+
+STALL_REASONS = ("lost_urgency", "conflict", "fatigue")
+"""By `kernel.STALL_*`."""
 
 REGRET_AT = 0.5
 """The regret degree from which a purchase counts as regretted (`DealQuality.regret`): a

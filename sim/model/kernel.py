@@ -2012,20 +2012,19 @@ def python_sum(values) -> float:
 
 
 @kernel
-def committee_view(c, n_options: int, view) -> None:
-    """Where the committee stands (`decision.view_of`): the leading option (most influence,
-    the first on a tie), its influence share, and its supporters' influence-weighted
-    confidence and remaining uncertainty, into `view` (`VIEW_*`)."""
-    member = c.member
+def committee_view(preferred, influence, confidence, uncertainty, n_options: int, view) -> None:
+    """Where the committee stands, from its members' columns: the leading option (most
+    influence, the first on a tie), its influence share, and its supporters'
+    influence-weighted confidence and remaining uncertainty, into `view` (`VIEW_*`)."""
     support = np.zeros(n_options)
     confident = np.zeros(n_options)
     uncertain = np.zeros(n_options)
-    for i in range(member.shape[0]):
-        o = c.counts[i, PREFERRED]
-        weight = member[i, INFLUENCE]
+    for i in range(preferred.shape[0]):
+        o = preferred[i]
+        weight = influence[i]
         support[o] += weight
-        confident[o] += weight * member[i, CONFIDENCE]
-        uncertain[o] += weight * member[i, UNCERTAINTY]
+        confident[o] += weight * confidence[i]
+        uncertain[o] += weight * uncertainty[i]
     total = python_sum(support)
     leader = 0
     for o in range(1, n_options):
@@ -2038,6 +2037,24 @@ def committee_view(c, n_options: int, view) -> None:
     view[VIEW_UNCERTAINTY] = uncertain[leader] / backing
 
 
+@inlined
+def rule_met(rule, view) -> bool:
+    """The decision rule's first three conditions: support, its supporters' confidence and
+    little enough remaining uncertainty."""
+    return (
+        view[VIEW_SUPPORT] >= rule[RULE_SUPPORT]
+        and view[VIEW_CONFIDENCE] >= rule[RULE_CONFIDENCE]
+        and view[VIEW_UNCERTAINTY] <= rule[RULE_MAX_UNCERTAINTY]
+    )
+
+
+@inlined
+def would_veto(veto: float, preferred: int, utilities, option: int) -> bool:
+    """A veto holder blocks buying `option` if it prefers something else and values the
+    option below doing nothing."""
+    return veto != 0.0 and preferred != option and utilities[option] < utilities[STATUS_QUO]
+
+
 @kernel
 def record_deal_week(c, params, deal, rows, n_options: int) -> None:
     """This week's row per member (`record_week`) and where the committee stands."""
@@ -2045,20 +2062,21 @@ def record_deal_week(c, params, deal, rows, n_options: int) -> None:
     record_week(c, rows[week - 1])
     view = deal.weeks[week - 1]
     view[VIEW_URGENCY] = params[URGENCY]
-    committee_view(c, n_options, view)
+    member = c.member
+    committee_view(c.counts[:, PREFERRED], member[:, INFLUENCE], member[:, CONFIDENCE],
+                   member[:, UNCERTAINTY], n_options, view)  # fmt: skip
 
 
 @kernel
-def stall_reason(c, params, rule) -> int:
+def stall_reason(fatigue, from_conflict, from_overload, urgency: float, rule) -> int:
     """Why the committee gives up this week, -1 if it does not: urgency faded below the
     floor, or the members are worn out (by clashes or by overload, whichever tired them
     more)."""
-    if params[URGENCY] < rule[RULE_STALL_URGENCY]:
+    if urgency < rule[RULE_STALL_URGENCY]:
         return STALL_LOST_URGENCY
-    member = c.member
-    if python_sum(member[:, FATIGUE]) / member.shape[0] >= rule[RULE_STALL_FATIGUE]:
-        conflict = python_sum(member[:, FATIGUE_FROM_CONFLICT])
-        overload = python_sum(member[:, FATIGUE_FROM_OVERLOAD])
+    if python_sum(fatigue) / fatigue.shape[0] >= rule[RULE_STALL_FATIGUE]:
+        conflict = python_sum(from_conflict)
+        overload = python_sum(from_overload)
         return STALL_CONFLICT if conflict > overload else STALL_FATIGUE
     return -1
 
@@ -2073,20 +2091,12 @@ def decide(c, params, deal, events) -> None:
     week = int(params[WEEK])
     view = deal.weeks[week - 1]
     support = view[VIEW_SUPPORT]
-    if (
-        support >= rule[RULE_SUPPORT]
-        and view[VIEW_CONFIDENCE] >= rule[RULE_CONFIDENCE]
-        and view[VIEW_UNCERTAINTY] <= rule[RULE_MAX_UNCERTAINTY]
-    ):
+    if rule_met(rule, view):
         option = int(view[VIEW_LEADER])
         blocked = False
         if rule[RULE_VETOES] != 0.0 and option != STATUS_QUO:
             for i in range(c.member.shape[0]):
-                if (
-                    c.member[i, VETO] != 0.0
-                    and c.counts[i, PREFERRED] != option
-                    and c.utilities[i, option] < c.utilities[i, STATUS_QUO]
-                ):
+                if would_veto(c.member[i, VETO], c.counts[i, PREFERRED], c.utilities[i], option):
                     if not blocked:
                         status[STATUS_VETOES] += 1
                     blocked = True
@@ -2105,7 +2115,9 @@ def decide(c, params, deal, events) -> None:
             deal_note(deal, events, week, DECIDED, -1, option, outcome, support)
             status[STATUS_DONE] = 1.0
             return
-    reason = stall_reason(c, params, rule)
+    member = c.member
+    reason = stall_reason(member[:, FATIGUE], member[:, FATIGUE_FROM_CONFLICT],
+                          member[:, FATIGUE_FROM_OVERLOAD], params[URGENCY], rule)  # fmt: skip
     if reason >= 0:
         status[STATUS_OUTCOME] = OUTCOME_NO_DECISION
         status[STATUS_CAUSE] = CAUSE_STALLED

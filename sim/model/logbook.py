@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from sim.model import kernel as k
+from sim.model.decision import STALL_REASONS
 from sim.model.exogenous import EVENT_KINDS
 from sim.model.result import Event, NoDecisionCause, Outcome, WeekState
 from sim.model.state import Committee, Events
@@ -44,8 +45,6 @@ COUNTED_LINES = frozenset(
 OUTCOMES = (Outcome.WON, Outcome.LOST, Outcome.NO_DECISION)
 """By `kernel.OUTCOME_*`."""
 CAUSES = (NoDecisionCause.STATUS_QUO, NoDecisionCause.STALLED)
-STALL_REASONS = ("lost_urgency", "conflict", "fatigue")
-"""By `kernel.STALL_*`."""
 DEAL = -1
 """The speaker of the deal's own lines (the world's events and the decision)."""
 

@@ -21,14 +21,13 @@ import numpy as np
 from sim.config.scenario import Scenario
 from sim.model import kernel as k
 from sim.model.committee import StakeholderProfile, draw_committee
-from sim.model.decision import deal_quality
+from sim.model.decision import STALL_REASONS, deal_quality, rule_numbers
 from sim.model.exogenous import EVENT_KINDS, draw_exogenous_events
 from sim.model.information import InformationEnvironment
 from sim.model.logbook import (
     CAUSES,
     DEAL,
     OUTCOMES,
-    STALL_REASONS,
     EventLog,
     LineWords,
     WeeklyLog,
@@ -183,14 +182,7 @@ class BuyingCommitteeModel(mesa.Model):
         shocks = np.zeros((horizon + 2, k.N_SHOCK_COLUMNS))
         for week, event in self.exogenous_events.items():
             shocks[week] = (1.0, event.factor, event.boost, EVENT_KINDS.index(event))
-        rule = scenario.decision
-        rules = np.zeros(k.N_RULE_COLUMNS)
-        rules[k.RULE_SUPPORT] = rule.support_threshold
-        rules[k.RULE_CONFIDENCE] = rule.confidence_threshold
-        rules[k.RULE_MAX_UNCERTAINTY] = rule.max_uncertainty
-        rules[k.RULE_VETOES] = rule.vetoes
-        rules[k.RULE_STALL_URGENCY] = rule.stall_urgency
-        rules[k.RULE_STALL_FATIGUE] = rule.stall_fatigue
+        rules = rule_numbers(scenario.decision)
         rules[k.RULE_HORIZON] = horizon
         rules[k.RULE_OUR_OPTION] = self.our_index
         status = np.full(k.N_STATUS_COLUMNS, -1.0)
