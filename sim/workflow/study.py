@@ -248,11 +248,20 @@ def execute_study(
     return tally
 
 
+PILOT_RUNS = 5
+"""Runs timed to size the batches, after one untimed warm-up run."""
+
+
 def _batch_size(scenarios: dict[ScenarioKey, Scenario], first: Run) -> int:
-    """Runs per batch for about a second of work, timed on one pilot run."""
+    """Runs per batch for about a second of work, timed on pilot runs after a warm-up run:
+    a fresh process's first run loads the compiled model and would make batches of a few
+    runs, whose overhead then dominates a long sweep."""
+    scenario = scenarios[first.scenario_key]
+    simulate(scenario, first.seed)
     pilot = time.perf_counter()
-    simulate(scenarios[first.scenario_key], first.seed)
-    per_run = max(time.perf_counter() - pilot, 1e-4)
+    for replication in range(PILOT_RUNS):
+        simulate(scenario, first.seed + replication)
+    per_run = max((time.perf_counter() - pilot) / PILOT_RUNS, 1e-4)
     return max(1, min(1000, round(TARGET_BATCH_SECONDS / per_run)))
 
 
