@@ -1,6 +1,7 @@
-"""Sweep benchmark: throughput serial vs a process pool vs Dask, the same runs through
-`mesa.batch_run`, and peak memory against sweep size. Prints figures against issue 12's
-targets, asserts nothing (see `make bench`; never a timed test).
+"""Sweep benchmark: throughput serial vs a process pool vs Dask, cold sweeps of 2,000 and
+20,000 runs (a fresh process each: does time grow linearly with the sweep?), the same runs
+through `mesa.batch_run`, and peak memory against sweep size. Prints figures against issues
+12's and 19's targets, asserts nothing (see `make bench`; never a timed test).
 
 Every sweep goes through the public API (`sim.sweep`) and streams its rows into a results
 folder on disk, as `b2bsim sweep` does; nothing here holds a sweep's rows in memory. Memory is
@@ -40,7 +41,7 @@ CHECKPOINTS = (0.1, 0.5, 1.0)
 
 
 def row(label: str, figure: str, target: str = "") -> None:
-    """One printed figure: what was measured, the figure, and issue 12's target if it has one."""
+    """One printed figure: what was measured, the figure, and its issue's target if any."""
     line = f"  {label:<44} {figure:<56}"
     print(f"{line} target {target}" if target else line.rstrip(), flush=True)
 
@@ -87,6 +88,39 @@ def throughput(runs: int, workers: int, folder: Path) -> None:
         f"Dask local x{workers} (fresh worker processes)",
         f"{dask:7.2f} s  {runs / dask:7.0f} runs/s  {dask - pool:+.1f} s vs the pool",
     )
+
+
+COLD_RUNS = (2_000, 20_000)
+COLD_SWEEP = """
+import sys, sim
+sim.sweep(sys.argv[1], sys.argv[2], fresh=True, workers=int(sys.argv[3]))
+"""
+
+
+def cold_sweeps(sizes: tuple[int, ...], workers: int, folder: Path) -> None:
+    """Each size swept by a fresh process (its start-up, the compiled model's loading, the
+    batch sizing and the store included): the time per run should not grow with the sweep."""
+    print(f"\nCold sweeps (a fresh process each, baseline, {workers} workers)")
+    per_run = {}
+    for runs in sizes:
+        path = experiment_file(folder, f"cold{runs}", "baseline", runs)
+        output = folder / f"cold{runs}"
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", COLD_SWEEP, str(path), str(output), str(workers)],
+            check=True,
+            env={**os.environ, "B2BSIM_PROGRESS": "0"},
+        )
+        elapsed = time.perf_counter() - start
+        per_run[runs] = elapsed / runs
+        row(f"cold sweep of {runs:,} runs", f"{elapsed:7.1f} s  {runs / elapsed:7.0f} runs/s")
+    small, large = min(per_run), max(per_run)
+    if small != large:
+        row(
+            f"time per run, {large:,} v {small:,} runs",
+            f"{per_run[large] / per_run[small]:4.2f}x",
+            "<= 1x (linear)",
+        )
 
 
 def versus_batch_run(runs: int, workers: int) -> None:
@@ -271,6 +305,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="b2bsim-bench-") as tmp:
         folder = Path(tmp)
         throughput(args.runs, args.workers, folder)
+        cold_sweeps(COLD_RUNS, args.workers, folder)
         versus_batch_run(args.runs, args.workers)
         memory(sizes, args.memory_scenario, args.workers, folder)
 
