@@ -20,7 +20,7 @@ from sim.model import kernel as k
 from sim.model.decision import STALL_REASONS
 from sim.model.exogenous import EVENT_KINDS
 from sim.model.result import Event, NoDecisionCause, Outcome, WeekState
-from sim.model.state import Committee, Events
+from sim.model.state import Events
 
 JOB_NAMES = ("seek", "validate", "align")
 FIXED_WORDS = ("seek", "validate", "align", "converged", "clashed")
@@ -269,13 +269,6 @@ class WeeklyLog(Records[WeekState]):
         self.options = options
         self.rows = np.zeros((horizon, len(members), WEEK_FIELDS))
         self.weeks = 0
-
-    def record(self, committee: Committee) -> None:
-        """Add this week's row per member from the committee's arrays (`kernel.record_week`)."""
-        if self.weeks >= self.rows.shape[0]:
-            self.rows = np.concatenate((self.rows, np.zeros_like(self.rows)))
-        k.record_week(committee, self.rows[self.weeks])
-        self.weeks += 1
 
     def __len__(self) -> int:
         return self.weeks * len(self.members)
