@@ -232,7 +232,7 @@ def test_odd_names_many_mechanisms() -> None:
         "fails_check()",
         "Stakeholder.feel_pressure",
         "Stakeholder.grant_meeting",
-        "Stakeholder.discredit",
+        "discredit()",
         "Stakeholder.felt_deadline",
         "SellerView.meet",
         "Meeting.forward",

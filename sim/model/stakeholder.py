@@ -230,20 +230,6 @@ class Stakeholder(mesa.Agent):
         """Its value of each option at its last appraisal (a view of its row)."""
         return self.model.committee.utilities[self.seat]
 
-    def _hours(self, first: int) -> dict[BuyingJob, float]:
-        row = self.model.committee.member[self.seat]
-        return {job: float(row[first + job.code]) for job in JOBS}
-
-    @property
-    def week_hours(self) -> dict[BuyingJob, float]:
-        """Hours on each job so far this week."""
-        return self._hours(k.WEEK_HOURS)
-
-    @property
-    def total_hours(self) -> dict[BuyingJob, float]:
-        """Hours on each job over the deal."""
-        return self._hours(k.TOTAL_HOURS)
-
     @property
     def last_week_hours(self) -> dict[str, float]:
         """Last week's hours by job, and with sellers."""
@@ -276,27 +262,6 @@ class Stakeholder(mesa.Agent):
             c.member, c.trust, self.seat, self.model.information.index[seller_source], hours
         )
 
-    def book_seller_time(self, hours: float, job: str) -> None:
-        """`kernel.book_seller_time` for this member."""
-        k.book_seller_time(self.model.committee.member, self.seat, hours, BuyingJob(job).code)
-
-    def step(self) -> None:
-        """`kernel.spend_hours`: this week's remaining hours on buying jobs."""
-        model = self.model
-        hours = int(self.hours_left) + 1
-        model.open_inquiries()
-        k.spend_hours(model.committee, model.world, model.net, model.draws_for(hours),
-                      model.events_room(hours), self.seat)  # fmt: skip
-        model.close_inquiries()
-
-    def end_week(self) -> None:
-        """`kernel.end_week`: fatigue, load, the felt deadline, re-appraisal, the record."""
-        k.end_week(self.model.committee, self.model.world.params, self.seat)
-
-    def needs(self) -> tuple[float, float, float]:
-        """`kernel.needs`: how much it needs to seek, validate and align now (0-1 each)."""
-        return k.needs(self.model.committee, self.model.world.params, self.seat)
-
     def choose_job(self) -> BuyingJob:
         """`kernel.choose_job`: a softmax over its needs."""
         model = self.model
@@ -324,13 +289,6 @@ class Stakeholder(mesa.Agent):
         origin = model.information.keys[checker]
         sd = model.information.noise(origin)
         return Claim(option, criterion, check, origin, weight, week, True, origin, sd)
-
-    def discredit(self, claim: Claim) -> None:
-        """`kernel.discredit`: drop a claim found wrong and blame its origin."""
-        k.discredit(
-            self.model.committee, self.model.world.params, self.seat, claim.option,
-            claim.criterion, claim.value, claim.weight, self.model.information.index[claim.origin],
-        )  # fmt: skip
 
     def align(self) -> None:
         """`kernel.align`: meet a colleague."""
