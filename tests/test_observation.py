@@ -147,9 +147,7 @@ def test_compiled_seller_decisions_read_only_their_desk() -> None:
     pass through them into the meetings and messages of `kernel.SELLER_REACHES`."""
     source = Path(k.__file__).read_text()
     decisions = seller_decisions(ast.parse(source))
-    assert {"funnel_pusher_week", "maze_guide_week", "social_seller_week", "meet"} <= set(
-        decisions
-    )
+    assert {"funnel_pusher_week", "maze_guide_week", "social_seller_week", "meet"} <= set(decisions)
     assert reaches_past_the_desk(source, k.SELLER_REACHES) == []
 
 

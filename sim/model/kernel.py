@@ -1325,7 +1325,8 @@ def ask_for_meeting(c, world, desk, i: int, hours: float, job: int) -> float:
     it gave (0: no meeting)."""
     draw = seller_random(desk)
     granted, said, leaning, prefers, top, worry = meeting_with(
-        c, world.params, i, desk.source, hours, job, desk.vendor, draw, desk.role_top[i])
+        c, world.params, i, desk.source, hours, job, desk.vendor, draw, desk.role_top[i]
+    )
     if granted != 0.0:
         remember(desk, i, int(desk.state[DESK_WEEK]), said, leaning, prefers, top, worry)
     return granted
