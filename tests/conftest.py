@@ -15,9 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from sim.cli import main
 from sim.config import Scenario, load_scenario
+
+# Property tests build models whose first call may load (or, after an edit, compile) the
+# compiled kernel, and CI machines may be busy: a per-example deadline measures the machine,
+# not the property, so none is set (speed is measured by `make bench`, never by a test).
+settings.register_profile("b2bsim", deadline=None)
+settings.load_profile("b2bsim")
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = REPO / "scenarios"
