@@ -134,8 +134,8 @@ def test_coverage_study(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         for number, truth in enumerate(TRUTHS):
             path = pipeline_file(tmp_path, truth, size, seed=100 + number)
             found = sim.calibrate_to(
-                path, "baseline", fit=list(truth), particles=30, generations=4, budget=120,
-                deals_per_world=min(size, 100), draws=8, seed=number + 1, workers=2,
+                path, "baseline", fit=list(truth), particles=30, generations=4, budget=90,
+                deals_per_world=min(size, 80), draws=6, seed=number + 1, workers=2,
             )  # fmt: skip
             for row in found.parameters.itertuples():
                 inside = row.low <= truth[row.path] <= row.high
@@ -145,6 +145,8 @@ def test_coverage_study(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
                     f"| {size} | {row.path} | {truth[row.path]:g} | {row.median:.3g} | "
                     f"{row.low:.3g}–{row.high:.3g} | {'yes' if inside else 'no'} |"
                 )
+                with capsys.disabled():
+                    print(lines[-1], f"({found.seconds:.0f} s)", flush=True)
     with capsys.disabled():
         print("\n" + "\n".join(lines) + f"\ncovered {covered} of {total}")
     assert covered >= total - 4  # 18 intervals at 90 %: fewer than 14 covered is p < 0.03

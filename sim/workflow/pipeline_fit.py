@@ -288,7 +288,8 @@ def fit_worlds(
     Euclidean distance (each summary scaled by its spread, so shares and weeks count
     alike), at most `generations` generations of `particles` worlds and `budget` simulated
     pipelines. Returns the last generation's worlds (by scenario path), their weights, one
-    row per generation and the pipelines simulated."""
+    row per generation and the pipelines simulated (at most about twice `budget`: the
+    generation that crosses it is the last)."""
     import logging
 
     import pyabc
@@ -317,7 +318,9 @@ def fit_worlds(
         history = abc.run(
             max_nr_populations=generations,
             max_total_nr_simulations=budget,
-            min_acceptance_rate=0.01,
+            # pyabc checks the budget between generations only: a generation may not
+            # simulate more than the whole budget to fill itself (it ends the fit instead)
+            min_acceptance_rate=particles / budget,
         )
         frame, weights = history.get_distribution(m=0, t=history.max_t)
         populations = history.get_all_populations()
