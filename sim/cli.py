@@ -907,9 +907,7 @@ def calibrate_to(
     particles: Annotated[
         int, typer.Option(min=5, max=10_000, help="Candidate worlds kept per generation.")
     ] = 100,
-    generations: Annotated[
-        int, typer.Option(min=1, max=50, help="Most ABC-SMC generations.")
-    ] = 6,
+    generations: Annotated[int, typer.Option(min=1, max=50, help="Most ABC-SMC generations.")] = 6,
     budget: Annotated[
         int,
         typer.Option(min=5, max=1_000_000, help="Most simulated pipelines in the fit."),
