@@ -42,6 +42,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/bench_scaling.py
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_pipeline.py
 
 # After a model change: rewrite the documented command outputs (then re-read the prose).
 docs-examples: venv
