@@ -117,11 +117,11 @@ def test_opposing_vetoes() -> None:
     opponent_without_veto = member(SQ, veto=False, utilities=(0.9, 0.1, 0.1))
     members = [blocker, supporter_with_veto, rival_fan_who_can_live_with_ours,
                opponent_without_veto]  # fmt: skip
-    assert opposing_vetoes(members, OURS, SQ) == [blocker]
+    assert opposing_vetoes(members, OURS) == [blocker]
     # Buying the rival: the blocker still prefers doing nothing; the supporter of ours values
     # the rival above doing nothing, so it does not block.
-    assert opposing_vetoes(members, RIVAL, SQ) == [blocker]
-    assert opposing_vetoes([supporter_with_veto, opponent_without_veto], OURS, SQ) == []
+    assert opposing_vetoes(members, RIVAL) == [blocker]
+    assert opposing_vetoes([supporter_with_veto, opponent_without_veto], OURS) == []
 
 
 VETO_SCENARIO = {
@@ -174,7 +174,7 @@ def test_veto_holder_blocks_a_purchase_the_rest_want(make_scenario) -> None:
     assert vera.veto and not any(s.veto for s in others)
     assert vera.preferred == model.status_quo_index
     assert all(s.preferred == model.our_index for s in others)
-    assert opposing_vetoes(model.stakeholders, model.our_index, model.status_quo_index) == [vera]
+    assert opposing_vetoes(model.stakeholders, model.our_index) == [vera]
 
     for seed in range(5):
         result = simulate(scenario, seed)

@@ -157,7 +157,7 @@ def test_generated_scenarios_run_and_keep_the_invariants(data: dict, seed: int) 
         assert deal.consensus == (deal.agreement >= rule.consensus_level)
         if purchase and rule.vetoes:
             chosen = model.option_names.index(deal.chosen_option)
-            assert opposing_vetoes(model.stakeholders, chosen, model.status_quo_index) == []
+            assert opposing_vetoes(model.stakeholders, chosen) == []
 
     # Time use.
     total = sum(deal.hours_by_job.values())

@@ -79,12 +79,9 @@ def rule_numbers(rule: DecisionRule) -> np.ndarray:
     return numbers
 
 
-def opposing_vetoes(
-    stakeholders: Sequence[Stakeholder], option: int, status_quo: int
-) -> list[Stakeholder]:
+def opposing_vetoes(stakeholders: Sequence[Stakeholder], option: int) -> list[Stakeholder]:
     """Veto holders who would block buying `option` (`kernel.would_veto`; the status quo is
-    option `status_quo` = `kernel.STATUS_QUO`, 0, in every model)."""
-    del status_quo
+    `kernel.STATUS_QUO`, option 0, in every model)."""
     return [
         s
         for s in stakeholders
