@@ -375,3 +375,39 @@ def test_decided_deals_are_not_censored(named_scenario) -> None:
         assert result.censored == (result.outcome is Outcome.OPEN)
         if not result.censored:
             assert result.cycle_weeks == result.weeks_simulated <= result.horizon_weeks
+
+
+def test_a_dissenter_carries_its_regret_into_the_deal() -> None:
+    """Each member judges the choice by its own priorities: a member who weighs what the
+    rival does better regrets choosing ours, though the committee's weighted view does not."""
+    truth = [[0.5, 0.5], [0.9, 0.5], [0.5, 0.7]]
+    agreed = member(influence=1.0, priorities=(1.0, 0.0), mean=truth)
+    dissenter = member(influence=1.0, priorities=(0.0, 1.0), mean=truth)
+    alone = deal_quality([agreed], OURS, truth, [OURS, RIVAL], 0.03)
+    together = deal_quality([agreed, dissenter], OURS, truth, [OURS, RIVAL], 0.03)
+    assert alone.shortfall == 0.0
+    # The dissenter's shortfall: the rival is 0.2 better by its priorities; half the influence.
+    assert together.shortfall == pytest.approx(0.5 * 0.2)
+    assert together.regret is True
+    # Under the committee's averaged priorities (0.5, 0.5) ours (0.7) beats the rival (0.6):
+    # no shortfall at all, so the regret comes from the dissent alone.
+    averaged = member(influence=2.0, priorities=(0.5, 0.5), mean=truth)
+    assert deal_quality([averaged], OURS, truth, [OURS, RIVAL], 0.03).shortfall == 0.0
+
+
+@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.1, 10.0), st.floats(0.1, 10.0))
+def test_the_deal_shortfall_is_at_least_the_averaged_view(
+    a: float, b: float, influence_a: float, influence_b: float
+) -> None:
+    """A mean of each member's shortfall (a max of gaps) is never below the shortfall of the
+    members' averaged view (Jensen): dissent can only add regret."""
+    truth = [[0.5, 0.5], [0.7, 0.4], [0.45, 0.65]]
+    believed = ((0.5, 0.5), (0.75, 0.5), (0.5, 0.5))
+    first = member(influence=influence_a, priorities=(a, 1 - a), mean=believed)
+    second = member(influence=influence_b, priorities=(b, 1 - b), mean=believed)
+    both = deal_quality([first, second], OURS, truth, [OURS, RIVAL], 0.03)
+    share = influence_a / (influence_a + influence_b)
+    w = share * a + (1 - share) * b
+    averaged = member(influence=1.0, priorities=(w, 1 - w), mean=believed)
+    single = deal_quality([averaged], OURS, truth, [OURS, RIVAL], 0.03)
+    assert both.shortfall >= single.shortfall - 1e-12

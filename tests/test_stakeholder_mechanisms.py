@@ -261,6 +261,28 @@ def test_far_apart_priorities_clash(make_scenario) -> None:
     assert a.fatigue > fatigue_a + 4 * conflict
 
 
+def test_in_a_clash_each_side_argues_from_its_own_priorities(make_scenario) -> None:
+    """A clash moves no priority but each member hears the other's view on what matters
+    most to the *speaker* (`argue_case`): a colleague's claim to validate, which widens a
+    belief it contradicts, so the clash sends members back to seek and validate."""
+    model, a, b = pair(
+        make_scenario, {"priorities": {"business_value": 1.0}}, {"priorities": {"cost": 1.0}}
+    )
+    criteria = model.settings.criteria
+    value, cost = criteria.index("business_value"), criteria.index("cost")
+    before_a, before_b = len(a.recent_claims), len(b.recent_claims)
+
+    a.align()
+
+    assert last_event(model, "align").effect == "clashed"
+    heard_by_b, heard_by_a = b.recent_claims[before_b:], a.recent_claims[before_a:]
+    assert [(c.criterion, c.origin) for c in heard_by_b] == [(value, "colleagues")]
+    assert [(c.criterion, c.origin) for c in heard_by_a] == [(cost, "colleagues")]
+    # What b heard is a's own view of that vendor criterion.
+    claim = heard_by_b[0]
+    assert claim.value == pytest.approx(a.beliefs.mean[claim.option][value])
+
+
 @pytest.mark.parametrize(("radius", "converges"), [(0.05, False), (0.15, True)])
 def test_bounded_confidence_radius(make_scenario, radius: float, converges: bool) -> None:
     """The same pair (distance 0.1) converges or clashes depending on open-mindedness."""

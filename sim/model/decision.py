@@ -145,13 +145,13 @@ def regret_degree(shortfall: float, margin: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class DealQuality:
-    """What the committee expected of its choice and what it truly got, under its own
-    influence-weighted priorities."""
+    """What the committee's members expected of their choice and what they truly got, each
+    member under its own priorities, averaged with the members' influence."""
 
     expected_value: float
     true_value: float
     best_true_value: float  # the truly best vendor's value
-    shortfall: float  # the larger of expected - true and best - true, floored at 0
+    shortfall: float  # the members' mean of max(expected - true, best - true, 0)
     degree: float  # regret_degree(shortfall, margin), in [0, 1]
 
     @property
@@ -161,6 +161,42 @@ class DealQuality:
         return self.degree >= REGRET_AT
 
 
+def quality_of(
+    influence: np.ndarray,
+    priorities: np.ndarray,
+    believed: np.ndarray,
+    option: int,
+    truth: np.ndarray,
+    vendor_indices: Sequence[int],
+    regret_margin: float,
+) -> DealQuality:
+    """The chosen option's shortfall as its members feel it. Each member judges the choice
+    by its own priorities (`priorities`, members x criteria) and its own belief of the
+    option (`believed`, members x criteria): its shortfall is how far the option's true
+    value falls below what it believed of it, or below the vendor truly best by its own
+    priorities, whichever is larger (0 when neither). The deal's shortfall is the members'
+    influence-weighted mean, so a member who never came round to the choice (dissent
+    after a clash) carries its regret into the deal's (Gartner/CEB: regret is what each
+    buyer reports, and conflicting priorities end in more of it); the degree follows
+    (`regret_degree`)."""
+    share = np.asarray(influence, dtype=float)
+    share = share / share.sum()
+    p = np.asarray(priorities, dtype=float)
+    truth = np.asarray(truth, dtype=float)
+    expected = (p * np.asarray(believed, dtype=float)).sum(axis=1)
+    actual = p @ truth[option]
+    best = (p @ truth[list(vendor_indices)].T).max(axis=1)
+    shortfall = np.maximum(np.maximum(expected - actual, best - actual), 0.0)
+    mean_shortfall = float(share @ shortfall)
+    return DealQuality(
+        float(share @ expected),
+        float(share @ actual),
+        float(share @ best),
+        mean_shortfall,
+        regret_degree(mean_shortfall, regret_margin),
+    )
+
+
 def deal_quality(
     stakeholders: Sequence[Stakeholder],
     option: int,
@@ -168,24 +204,13 @@ def deal_quality(
     vendor_indices: Sequence[int],
     regret_margin: float,
 ) -> DealQuality:
-    """The chosen option's shortfall, under the committee's influence-weighted priorities:
-    how far its true value falls below what the committee believed of it, or below the
-    truly best vendor, whichever is larger (0 when neither); and its regret degree."""
-    total = sum(s.influence for s in stakeholders)
-    n_criteria = len(truth[0])
-    weights = [
-        sum(s.influence * s.priorities[c] for s in stakeholders) / total for c in range(n_criteria)
-    ]
-    believed = [
-        sum(s.influence * s.beliefs.mean[option][c] for s in stakeholders) / total
-        for c in range(n_criteria)
-    ]
-    expected = sum(w * b for w, b in zip(weights, believed, strict=True))
-
-    def true_value(o: int) -> float:
-        return sum(w * q for w, q in zip(weights, truth[o], strict=True))
-
-    actual = true_value(option)
-    best = max(true_value(o) for o in vendor_indices)
-    shortfall = max(expected - actual, best - actual, 0.0)
-    return DealQuality(expected, actual, best, shortfall, regret_degree(shortfall, regret_margin))
+    """`quality_of` these members' choice of `option`."""
+    return quality_of(
+        np.array([s.influence for s in stakeholders], dtype=float),
+        np.array([s.priorities for s in stakeholders], dtype=float),
+        np.array([s.beliefs.mean[option] for s in stakeholders], dtype=float),
+        option,
+        np.asarray(truth, dtype=float),
+        vendor_indices,
+        regret_margin,
+    )

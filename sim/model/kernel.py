@@ -720,16 +720,21 @@ def converge(c, i: int, j: int, convergence: float) -> None:
         p[j, k] = friedkin_johnsen(s_j, c.anchor[j, k], theirs, mine, convergence)
 
 
-@kernel
-def share_beliefs_with(c, params, speaker: int, listener: int, hours: float) -> None:
-    """The speaker tells the listener its view of the vendor on which they differ most, on
-    the criterion that matters most to the listener, heard for the `hours` they spent."""
-    mean = c.beliefs
-    priorities = c.priorities
+@inlined
+def top_criterion(priorities, i: int) -> int:
+    """The criterion that matters most to member i (the first on a tie)."""
     criterion = 0
     for k in range(1, priorities.shape[1]):
-        if priorities[listener, k] > priorities[listener, criterion]:
+        if priorities[i, k] > priorities[i, criterion]:
             criterion = k
+    return criterion
+
+
+@kernel
+def tell_view(c, params, speaker: int, listener: int, criterion: int, hours: float) -> None:
+    """The speaker tells the listener its view, on `criterion`, of the vendor on which their
+    views differ most; the listener hears it as a colleague's claim for the `hours` spent."""
+    mean = c.beliefs
     option, widest = 1, -1.0
     for o in range(1, mean.shape[2]):
         gap = abs(mean[speaker, MEAN, o, criterion] - mean[listener, MEAN, o, criterion])
@@ -740,12 +745,29 @@ def share_beliefs_with(c, params, speaker: int, listener: int, hours: float) -> 
 
 
 @kernel
+def share_beliefs_with(c, params, speaker: int, listener: int, hours: float) -> None:
+    """After converging, the speaker tells the listener its view on the criterion that
+    matters most to the listener (`tell_view`)."""
+    tell_view(c, params, speaker, listener, top_criterion(c.priorities, listener), hours)
+
+
+@kernel
+def argue_case(c, params, speaker: int, listener: int, hours: float) -> None:
+    """In a clash each side argues from its own priorities: the speaker tells its view on the
+    criterion that matters most to the *speaker* (`tell_view`). A view far from what the
+    listener has heard widens its belief (7.2), so a clash sends members back to seek and
+    to validate (the maze's loop back from alignment to information, Gartner)."""
+    tell_view(c, params, speaker, listener, top_criterion(c.priorities, speaker), hours)
+
+
+@kernel
 def align_with(c, params, events, i: int, j: int, hours: float) -> bool:
     """Members i and j meet for `hours` (an hour of a member's own alignment is one meeting;
     a seller's consensus meeting gives what its attendees spent in it): within the
     bounded-confidence radius (widened by any consensus help this week) they converge and
-    share beliefs in proportion to the hours, else they clash, which tires both. True if
-    they converged."""
+    share beliefs in proportion to the hours, else they clash: their priorities stay apart,
+    each argues its case to the other (`argue_case`) and the clash tires both. True if they
+    converged."""
     member = c.member
     distance = priority_distance(c.priorities, i, j)
     radius = member[i, OPEN_MINDEDNESS] + max(member[i, CONSENSUS_HELP], member[j, CONSENSUS_HELP])
@@ -756,6 +778,8 @@ def align_with(c, params, events, i: int, j: int, hours: float) -> bool:
         share_beliefs_with(c, params, j, i, hours)
         log(events, week, i, word(events, WORD_ALIGN), j, word(events, WORD_CONVERGED), distance)
         return True
+    argue_case(c, params, i, j, hours)
+    argue_case(c, params, j, i, hours)
     for side in (i, j):
         member[side, FATIGUE] = min(1.0, member[side, FATIGUE] + params[CONFLICT_FATIGUE])
         member[side, FATIGUE_FROM_CONFLICT] += params[CONFLICT_FATIGUE]
