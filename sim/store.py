@@ -2,7 +2,8 @@
 
     manifest.json            the experiment as run, its fingerprint, the design, the root
                              seed, package versions, git commit, format version, and the
-                             ledger of committed parts with the sha256 of each
+                             committed parts compacted into it, with the sha256 of each
+    ledger.jsonl             the parts committed since the last compaction, one line each
     parts/deals-NNNNNN.parquet   one row per deal
     events/events-NNNNNN.parquet full event logs of the sampled runs of the same batch
     failures.jsonl           runs that raised, with their traceback
@@ -10,9 +11,12 @@
     .lock                    held by the one sweep writing here (sim.folder_lock)
 
 A batch is committed in one step: its events part, then its deals part, are written under
-temporary names and renamed, and only then the manifest, rewritten atomically, lists both with
-their checksums. A part the manifest does not list is the leftover of a killed writer and is
-removed on the next resume; a listed part that is missing, truncated or altered is named, and a
+temporary names and renamed, and only then one line appended to the ledger (fsynced) lists
+both with their checksums; a commit costs the same whatever the number of parts. The manifest
+is rewritten (atomically) only when a sweep opens, repairs or ends, folding the ledger into its
+part list (sim.store_ledger). A part neither lists is the leftover of a killed writer and is
+removed on the next resume, as is a half-written last line of the ledger (its batch is
+computed again); a listed part that is missing, truncated or altered is named, and a
 resuming sweep moves it (and its sibling) to `damaged/` and computes its runs again. A run is
 identified by (point, replication); a folder made by another experiment or by a changed
 experiment file is refused with an explanation, never mixed in.
@@ -50,19 +54,32 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.config.experiment import Experiment
-from sim.files import TEMPORARY_SUFFIX, TEMPORARY_TAG, write_atomically
+from sim.files import TEMPORARY_SUFFIX, TEMPORARY_TAG, OutputError, write_atomically
 from sim.folder_lock import LOCK_NAME, FolderBusy, FolderLock
 from sim.model.metrics import METRIC_TYPES
+from sim.store_ledger import (
+    DEALS_PART,
+    EVENTS_PART,
+    LEDGER,
+    LedgerRead,
+    append_record,
+    is_part_record,
+    part_number,
+    read_ledger,
+    sync_folder,
+)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+LISTED_FORMAT = 2
+"""Folders whose manifest lists every part (no ledger): read, and resumed into FORMAT_VERSION."""
 LEGACY_FORMAT = 1
 """Folders of b2bsim before checksums: read (status, query, report), never resumed."""
 MANIFEST = "manifest.json"
 FAILURES = "failures.jsonl"
 DAMAGED = "damaged"
 MAX_MANIFEST_BYTES = 512 * 1024 * 1024
-DEALS_PART = re.compile(r"deals-\d{6,9}\.parquet")
-EVENTS_PART = re.compile(r"events-\d{6,9}\.parquet")
+READ_ATTEMPTS = 5
+"""Times a reader reads manifest and ledger again when a writer compacted them meanwhile."""
 DAMAGED_PART = re.compile(r"\d{14}-(deals|events)-\d{6,9}\.parquet")
 OWN_TEMPORARY = re.compile(
     rf"\.(manifest\.json|deals-\d{{6,9}}\.parquet|events-\d{{6,9}}\.parquet)\.{TEMPORARY_TAG}"
@@ -211,7 +228,7 @@ def _reason(error: OSError) -> str:
     return error.strerror or type(error).__name__
 
 
-STORE_FILES = (MANIFEST, FAILURES, LOCK_NAME)
+STORE_FILES = (MANIFEST, LEDGER, FAILURES, LOCK_NAME)
 STORE_FOLDERS = ("parts", "events", DAMAGED)
 
 
@@ -306,7 +323,7 @@ def _check_manifest(manifest: Any, where: Path) -> None:
     missing = [k for k in required if k not in manifest]
     if missing:
         raise damaged(f"missing {', '.join(missing)}")
-    if manifest["format_version"] not in (FORMAT_VERSION, LEGACY_FORMAT):
+    if manifest["format_version"] not in (FORMAT_VERSION, LISTED_FORMAT, LEGACY_FORMAT):
         raise StoreError(
             f"{where}: format version {str(manifest['format_version'])[:20]}, this b2bsim reads "
             f"version {FORMAT_VERSION}; run the sweep again into a new --output"
@@ -336,26 +353,67 @@ def _check_manifest(manifest: Any, where: Path) -> None:
     recorded = manifest.get("design_sha256")
     if recorded is not None and not isinstance(recorded, str):
         raise damaged("design_sha256: not a checksum")
+    through = manifest.get("ledger_through", 0)
+    if type(through) is not int or through < 0:
+        raise damaged("ledger_through: not a part number")
     parts = manifest.get("parts", [])
     if not isinstance(parts, list):
         raise damaged("parts: not a list")
     for number, entry in enumerate(parts):
-        ok = (
-            isinstance(entry, dict)
-            and isinstance(entry.get("deals"), str)
-            and DEALS_PART.fullmatch(entry["deals"]) is not None
-            and isinstance(entry.get("deals_sha256"), str)
-            and (
-                entry.get("events") is None
-                or (
-                    isinstance(entry["events"], str)
-                    and EVENTS_PART.fullmatch(entry["events"]) is not None
-                    and isinstance(entry.get("events_sha256"), str)
-                )
-            )
-        )
-        if not ok:
+        if not is_part_record(entry):
             raise damaged(f"parts[{number}]: not a part record")
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    """What changes when a writer renames a new file over `path`."""
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return (0, 0, 0)
+    return (found.st_ino, found.st_mtime_ns, found.st_size)
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    """A manifest, parsed and checked (its shape, its design's checksums)."""
+    try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise StoreError(f"{path}: too large to be a manifest")
+        manifest = json.loads(read_own_file(path).decode("utf-8"))
+    except (ValueError, RecursionError) as error:  # JSON, UTF-8, a 5,000-digit number
+        reason = str(error)[:200]
+        raise StoreError(f"{path}: unreadable manifest ({reason})") from error
+    except OSError as error:
+        raise StoreError(f"{path}: cannot be read ({error.strerror})") from error
+    _check_manifest(manifest, path)
+    _check_design(manifest, path)
+    return manifest
+
+
+def _read_ledger(path: Path, manifest: dict[str, Any]) -> LedgerRead:
+    """The ledger's records not yet compacted into `manifest` (none for the oldest format,
+    which had no ledger, or when there is no ledger file)."""
+    if manifest["format_version"] == LEGACY_FORMAT or not os.path.lexists(path):
+        return LedgerRead()
+    _refuse_if_not_regular(path)
+    try:
+        if os.lstat(path).st_size > MAX_MANIFEST_BYTES:
+            raise StoreError(f"{path}: too large to be a ledger")
+    except FileNotFoundError:  # compacted away by a writer since it was seen
+        return LedgerRead()
+    try:
+        data = read_own_file(path)
+    except StoreError:
+        if not os.path.lexists(path):
+            return LedgerRead()
+        raise
+
+    def damaged(reason: str) -> StoreError:
+        return StoreError(
+            f"{reason}; the ledger must not be changed by hand: restore it, or remove that "
+            "line and run the sweep again (the runs of its part are computed again)"
+        )
+
+    return read_ledger(data, path, manifest.get("ledger_through", 0), damaged)
 
 
 class ResultsStore:
@@ -390,13 +448,28 @@ class ResultsStore:
         self.lock = FolderLock(root)
         self.repaired: list[str] = []
         self._verified = False
+        self.ledger = root / LEDGER
+        self._torn_at: int | None = None
+        """Where the ledger's half-written last line begins (a writer killed mid-append)."""
+        listed = [] if self.legacy else [part_number(e) for e in self.manifest["parts"]]
+        self._highest = max([manifest.get("ledger_through", 0), *listed])
+        """The highest part number ever listed: a new part is numbered above it."""
+        self._next: int | None = None
+
+    def _take_ledger(self, read: LedgerRead) -> None:
+        """Add the ledger's records (past the manifest's) to the parts, in commit order."""
+        self.manifest["parts"].extend(read.entries)
+        self._torn_at = read.torn_at
+        self._highest = max(self._highest, read.highest)
 
     # ---- opening ----------------------------------------------------------------------
 
     @classmethod
     def open(cls, root: str | Path) -> ResultsStore:
         """Open an existing results folder (status, query, report); reading needs no lock,
-        since a writer only ever adds parts and renames a complete manifest into place."""
+        since a writer only adds parts, appends whole lines to the ledger and renames a
+        complete manifest into place (manifest and ledger are read again if a writer
+        compacted them in between)."""
         root = Path(root)
         manifest_path = root / MANIFEST
         if not root.is_dir():
@@ -404,21 +477,17 @@ class ResultsStore:
         if not manifest_path.is_file():
             raise StoreError(f"{root}: not a results folder (no {MANIFEST})")
         refuse_links(root)
-        try:
-            if manifest_path.stat().st_size > MAX_MANIFEST_BYTES:
-                raise StoreError(f"{manifest_path}: too large to be a manifest")
-            manifest = json.loads(read_own_file(manifest_path).decode("utf-8"))
-        except (ValueError, RecursionError) as error:  # JSON, UTF-8, a 5,000-digit number
-            reason = str(error)[:200]
-            raise StoreError(f"{manifest_path}: unreadable manifest ({reason})") from error
-        except OSError as error:
-            raise StoreError(f"{manifest_path}: cannot be read ({error.strerror})") from error
-        _check_manifest(manifest, manifest_path)
-        _check_design(manifest, manifest_path)
+        for _ in range(READ_ATTEMPTS):
+            seen = _identity(manifest_path)
+            manifest = _read_manifest(manifest_path)
+            ledger = _read_ledger(root / LEDGER, manifest)
+            if _identity(manifest_path) == seen:
+                break
         try:
             store = cls(root, manifest)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise StoreError(f"{manifest_path}: damaged manifest ({error})") from error
+        store._take_ledger(ledger)
         store.refuse_linked_parts()
         return store
 
@@ -510,6 +579,8 @@ class ResultsStore:
             store._check_same_experiment(experiment, base_scenario, points)
             store.prepare()
             store._extend_replications(experiment)
+            if store.manifest["format_version"] != FORMAT_VERSION:
+                store.compact()  # a manifest listing every part: from now on, a ledger
             return store
         design = [{"index": p.index, "key": p.key, "values": p.values} for p in points]
         manifest = {
@@ -567,10 +638,15 @@ class ResultsStore:
         if experiment.replications > self.manifest["experiment"]["replications"]:
             self.manifest["experiment"] = experiment.model_dump(mode="json")
             self.manifest["fingerprint"] = experiment.fingerprint()
-            self._save_manifest()
+            self.compact()
 
     def close(self) -> None:
-        """Release the folder's lock (also released when the process ends)."""
+        """Fold the ledger into the manifest (a sweep that was interrupted), then release the
+        folder's lock (also released when the process ends). A compaction that fails leaves
+        the ledger, which is as good: the next reader reads it."""
+        if self.lock.held and os.path.lexists(self.ledger):
+            with contextlib.suppress(StoreError, OutputError, OSError):
+                self.compact()
         self.lock.release()
 
     # ---- keeping the folder sound (writer, under the lock) -------------------------------
@@ -578,7 +654,7 @@ class ResultsStore:
     def _own_files(self) -> list[Path]:
         """Every file this store made: the manifest, the failures log, the parts and damaged
         parts the manifest lists, uncommitted parts and temporaries of its own writes."""
-        files = [self.root / MANIFEST, self.failures_log]
+        files = [self.root / MANIFEST, self.ledger, self.failures_log]
         for entry in self.manifest["parts"]:
             files.append(self.parts / entry["deals"])
             if entry.get("events"):
@@ -647,9 +723,14 @@ class ResultsStore:
             self.repaired.append(
                 f"{problem}; moved to {self.root / DAMAGED}/, its runs are computed again"
             )
-        if len(kept) != len(self.manifest["parts"]):
+        if self._torn_at is not None:
+            self.repaired.append(
+                f"{self.ledger}: its last line was cut off (a sweep killed while committing a "
+                "batch); that batch's runs are computed again"
+            )
+        if len(kept) != len(self.manifest["parts"]) or self._torn_at is not None:
             self.manifest["parts"] = kept
-            self._save_manifest()
+            self.compact()
         self._trim_failures_log()
         self._verified = True
 
@@ -707,7 +788,22 @@ class ResultsStore:
                 )
         self._verified = True
 
+    def compact(self) -> None:
+        """Rewrite the manifest with every part committed so far, then remove the ledger
+        (the caller holds the lock). A kill in between repeats nothing: the manifest's
+        `ledger_through` marks the ledger's lines it already holds. Costs one manifest
+        write: done when a sweep opens, repairs or ends, never per batch."""
+        self._save_manifest()
+        if os.path.lexists(self.ledger):
+            _refuse_if_not_regular(self.ledger)
+            self.ledger.unlink()
+            sync_folder(self.root)
+        self._torn_at = None
+
     def _save_manifest(self) -> None:
+        """Write the manifest atomically, as this format, accounting for every part so far."""
+        self.manifest["format_version"] = FORMAT_VERSION
+        self.manifest["ledger_through"] = self._highest
         text = json.dumps(self.manifest, indent=1)
         write_atomically(self.root / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
 
@@ -726,17 +822,24 @@ class ResultsStore:
         return pa.schema(fields)
 
     def _next_number(self) -> int:
-        numbers = [
-            int(p.stem.rsplit("-", 1)[1])
-            for folder, pattern in ((self.parts, DEALS_PART), (self.events, EVENTS_PART))
-            for p in _entries(folder)
-            if pattern.fullmatch(p.name)
-        ]
-        return max(numbers, default=0) + 1
+        """The next part's number: above every part on disk and every number ever listed
+        (looked up once, then counted: a commit never scans the folder)."""
+        if self._next is None:
+            numbers = [
+                int(p.stem.rsplit("-", 1)[1])
+                for folder, pattern in ((self.parts, DEALS_PART), (self.events, EVENTS_PART))
+                for p in _entries(folder)
+                if pattern.fullmatch(p.name)
+            ]
+            self._next = max([*numbers, self._highest]) + 1
+        number = self._next
+        self._next += 1
+        return number
 
     def write(self, rows: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
-        """Commit one batch: its events part, its deals part, then the manifest listing both
-        with their checksums. A kill at any point leaves the batch either whole or absent."""
+        """Commit one batch: its events part, its deals part, then one ledger line listing
+        both with their checksums. A kill at any point leaves the batch either whole or
+        absent; the cost does not grow with the number of parts."""
         if not rows:
             return
         if not self.lock.held:
@@ -758,8 +861,12 @@ class ResultsStore:
         table = pa.Table.from_pylist(rows, schema=self.schema)
         target = write_atomically(self.parts / entry["deals"], lambda p: pq.write_table(table, p))
         entry["deals_sha256"] = file_sha256(target)
+        try:
+            append_record(self.ledger, entry)
+        except OSError as error:
+            raise OutputError(self.ledger, error) from error
+        self._highest = max(self._highest, number)
         self.manifest["parts"].append(entry)
-        self._save_manifest()
 
     def record_failures(self, failures: list[dict[str, Any]]) -> None:
         if not failures:

@@ -75,7 +75,8 @@ def run_sweep(
     batch_size: int | None = None,
     on_progress: Progress | None = None,
 ) -> SweepSummary:
-    """Compute every planned run not stored yet into `store`."""
+    """Compute every planned run not stored yet into `store`, then fold its ledger into
+    the manifest."""
     study = sweep_plan(loaded)
     by_key = {p.key: p for p in study.points}
     stored = {(by_key[key].index, r) for key, r in store.completed()}
@@ -96,6 +97,7 @@ def run_sweep(
         batch_size,
         keep_events,
     )
+    store.compact()  # one manifest listing every part, once, rather than once per batch
     return SweepSummary(**vars(tally))
 
 
