@@ -1,6 +1,7 @@
 """Sweep benchmark: throughput serial vs a process pool vs Dask, cold sweeps of 2,000 and
-20,000 runs (a fresh process each: does time grow linearly with the sweep?), the same runs
-through `mesa.batch_run`, and peak memory against sweep size. Prints figures against issues
+20,000 runs (`b2bsim sweep` in a fresh process each: do time and memory grow linearly and stay
+flat?), the store's cost per committed batch as a folder fills, the same runs through
+`mesa.batch_run`, and peak memory against sweep size. Prints figures against issues
 12's and 19's targets, asserts nothing (see `make bench`; never a timed test).
 
 Every sweep goes through the public API (`sim.sweep`) and streams its rows into a results
@@ -92,35 +93,97 @@ def throughput(runs: int, workers: int, folder: Path) -> None:
 
 COLD_RUNS = (2_000, 20_000)
 COLD_SWEEP = """
-import sys, sim
-sim.sweep(sys.argv[1], sys.argv[2], fresh=True, workers=int(sys.argv[3]))
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"code": done.returncode, "seconds": seconds, "peak": peak}))
 """
+"""Runs a command and prints its time and the peak RSS of its largest process (the sweep or
+one of its workers: Linux folds reaped descendants' peaks into RUSAGE_CHILDREN)."""
 
 
 def cold_sweeps(sizes: tuple[int, ...], workers: int, folder: Path) -> None:
-    """Each size swept by a fresh process (its start-up, the compiled model's loading, the
-    batch sizing and the store included): the time per run should not grow with the sweep."""
-    print(f"\nCold sweeps (a fresh process each, baseline, {workers} workers)")
-    per_run = {}
+    """Each size swept by `b2bsim sweep` in a fresh process (its start-up, the compiled
+    model's loading, the batch sizing and the store included): the time per run and the
+    peak memory should not grow with the sweep."""
+    print(f"\nCold sweeps (`b2bsim sweep`, a fresh process each, baseline, {workers} workers)")
+    script = Path(sys.executable).parent / "b2bsim"
+    per_run, peak = {}, {}
     for runs in sizes:
         path = experiment_file(folder, f"cold{runs}", "baseline", runs)
-        output = folder / f"cold{runs}"
-        start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-c", COLD_SWEEP, str(path), str(output), str(workers)],
-            check=True,
+        command = [str(script), "sweep", str(path), "--output", str(folder / f"cold{runs}")]
+        done = subprocess.run(
+            [sys.executable, "-c", COLD_SWEEP, *command, "--fresh", f"--workers={workers}"],
+            capture_output=True,
+            text=True,
             env={**os.environ, "B2BSIM_PROGRESS": "0"},
+            check=True,
         )
-        elapsed = time.perf_counter() - start
-        per_run[runs] = elapsed / runs
-        row(f"cold sweep of {runs:,} runs", f"{elapsed:7.1f} s  {runs / elapsed:7.0f} runs/s")
-    small, large = min(per_run), max(per_run)
-    if small != large:
+        f = json.loads(done.stdout.strip().splitlines()[-1])
+        if f["code"] != 0:
+            row(f"cold sweep of {runs:,} runs", f"failed (exit {f['code']})")
+            continue
+        per_run[runs], peak[runs] = f["seconds"] / runs, f["peak"]
+        row(
+            f"cold sweep of {runs:,} runs",
+            f"{f['seconds']:7.1f} s  {runs / f['seconds']:7.0f} runs/s  "
+            f"peak RSS {f['peak']:4.0f} MB",
+        )
+        shutil.rmtree(folder / f"cold{runs}")
+    if len(per_run) > 1:
+        small, large = min(per_run), max(per_run)
         row(
             f"time per run, {large:,} v {small:,} runs",
             f"{per_run[large] / per_run[small]:4.2f}x",
             "<= 1x (linear)",
         )
+        row(
+            f"peak RSS, {large:,} v {small:,} runs",
+            f"{peak[large] / peak[small]:4.2f}x",
+            "1x (flat)",
+        )
+
+
+STORE_PARTS = 2_000
+"""Batches committed one after another to time the store's commit as the folder fills."""
+
+
+def store_commits(parts: int, folder: Path) -> None:
+    """The cost of committing one batch (one deal each here: the store's own cost) at the
+    start of a sweep and after `parts` parts: a commit appends one line to the ledger, so
+    it should not grow with the number of parts (rewriting a manifest that listed them all
+    made a sweep's time grow with its square)."""
+    from sim.config.experiment import load_experiment
+    from sim.store import ResultsStore
+    from sim.workflow.sweep import sweep_plan
+
+    print(f"\nCommitting {parts:,} batches to one results folder (parts written and fsynced)")
+    loaded = load_experiment(experiment_file(folder, "commits", "baseline", 2 * parts))
+    points = list(sweep_plan(loaded).points)
+    out = folder / "commits"
+    store = ResultsStore.for_experiment(
+        out, loaded.experiment, loaded.base_scenario, points, fresh=True
+    )
+    metrics = sim.simulate(sim.load_scenario("baseline"), 1).metrics()
+    seconds = []
+    try:
+        for replication in range(parts):
+            rows = [{"point": points[0].key, "replication": replication, **metrics}]
+            start = time.perf_counter()
+            store.write(rows, [])
+            seconds.append(time.perf_counter() - start)
+    finally:
+        store.close()
+    window = min(100, parts)
+    first, last = sum(seconds[:window]) / window, sum(seconds[-window:]) / window
+    row(
+        f"commit, first {window} v last {window} batches",
+        f"{first * 1e3:5.2f} ms v {last * 1e3:5.2f} ms  {last / first:4.2f}x",
+        "~1x (a commit's cost flat in the number of parts)",
+    )
+    shutil.rmtree(out)
 
 
 def versus_batch_run(runs: int, workers: int) -> None:
@@ -306,6 +369,7 @@ def main() -> None:
         folder = Path(tmp)
         throughput(args.runs, args.workers, folder)
         cold_sweeps(COLD_RUNS, args.workers, folder)
+        store_commits(STORE_PARTS, folder)
         versus_batch_run(args.runs, args.workers)
         memory(sizes, args.memory_scenario, args.workers, folder)
 
