@@ -938,6 +938,7 @@ def calibrate_to(
     from sim.api import calibrate_to as calibrate
     from sim.report.pipeline_report import (
         check_table,
+        difference_table,
         parameter_table,
         pipeline_report,
         strategy_table,
@@ -978,6 +979,7 @@ def calibrate_to(
     out.print(parameter_table(found))
     out.print(check_table(found))
     out.print(strategy_table(found))
+    out.print(difference_table(found))
     if written_scenario is not None:
         out.print(f"calibrated scenario: {safe_text(written_scenario)}")
     if written is not None:

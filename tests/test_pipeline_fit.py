@@ -10,6 +10,7 @@ import io
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from rich.console import Console
 
@@ -17,12 +18,18 @@ import sim
 from sim.config import load_scenario
 from sim.report.pipeline_report import (
     check_table,
+    difference_table,
     parameter_table,
     pipeline_report,
     strategy_table,
     summary_lines,
 )
-from sim.workflow.pipeline_fit import SHARES, fitted_settings
+from sim.workflow.pipeline_fit import (
+    SHARES,
+    fitted_settings,
+    strategy_answer,
+    strategy_differences,
+)
 from sim.workflow.pipeline_sample import generate_pipeline
 
 MIX = ("funnel_pusher", "maze_guide")
@@ -60,12 +67,52 @@ def test_the_json_has_parameters_check_and_every_strategy(small_fit) -> None:
     assert set(document["check"]) == set(small_fit.observed)
     assert "committee_mean" in document["check"]  # the pipeline records contacts
     strategies = load_scenario("baseline").available_strategies()
-    assert list(document["strategies"]) == strategies
-    for shares in document["strategies"].values():
+    answer = document["strategies"]
+    differences = answer.pop("differences")
+    assert list(answer) == strategies
+    for shares in answer.values():
         assert set(shares) == set(SHARES)
         for interval in shares.values():
             assert 0 <= interval["low"] <= interval["median"] <= interval["high"] <= 1
+    # every pair once, later minus earlier in the scenario's order
+    assert list(differences) == [
+        f"{b} - {a}" for i, a in enumerate(strategies) for b in strategies[i + 1 :]
+    ]
+    for shares in differences.values():
+        for gap in shares.values():
+            assert -1 <= gap["low"] <= gap["median"] <= gap["high"] <= 1
+            assert gap["excludes_zero"] == (gap["low"] > 0 or gap["high"] < 0)
+    assert document["parameters"]["account.pain"]["identified"] in (True, False)
     assert document["simulated_pipelines"] >= SMALL["particles"]
+
+
+def test_differences_are_paired_world_by_world() -> None:
+    """Worlds that differ a lot (won 10 % to 90 %) with the guide always one deal in ten
+    ahead on the same committees: the marginal intervals overlap, the paired difference is
+    exactly +10 % in every world and so excludes 0."""
+    records = []
+    for point, base in enumerate(range(1, 9)):
+        for policy, extra in (("funnel_pusher", 0), ("maze_guide", 1)):
+            for replication in range(10):
+                won = replication < base + extra
+                records.append(
+                    {
+                        "policy": policy,
+                        "point": point,
+                        "replication": replication,
+                        "outcome": "won" if won else "no_decision",
+                        "our_high_quality": won,
+                    }
+                )
+    rows = pd.DataFrame(records)
+    strategies = ["funnel_pusher", "maze_guide"]
+    answer = strategy_answer(rows, strategies).set_index("strategy")
+    assert answer.loc["maze_guide", "won_low"] < answer.loc["funnel_pusher", "won_high"]
+    gap = strategy_differences(rows, strategies).set_index("pair")
+    row = gap.loc["maze_guide - funnel_pusher"]
+    assert row["won_low"] == pytest.approx(0.1) and row["won_high"] == pytest.approx(0.1)
+    assert row["won_excludes_zero"]
+    assert row["no_decision_median"] == pytest.approx(-0.1)
 
 
 def test_the_calibrated_scenario_loads_and_holds_the_median(small_fit, tmp_path: Path) -> None:
@@ -82,10 +129,13 @@ def test_the_report_and_the_tables_show_the_fit_and_the_answer(small_fit, tmp_pa
     for title in ("The fit", "Posterior-predictive check", "The answer for this market"):
         assert title in page
     console = Console(file=io.StringIO(), width=160)
-    for table in (parameter_table(small_fit), check_table(small_fit), strategy_table(small_fit)):
-        console.print(table)
+    tables = (parameter_table, check_table, strategy_table, difference_table)
+    for table in tables:
+        console.print(table(small_fit))
     printed = console.file.getvalue()
     assert "cost of doing nothing" in printed and "maze_guide" in printed
+    assert "maze_guide − funnel_pusher" in printed and "maze_guide − funnel_pusher" in page
+    assert "median weeks to no decision" in printed
     assert summary_lines(small_fit)[0].startswith("150 opportunities")
 
 

@@ -10,7 +10,8 @@ The pipeline is observed on one day, `as_of` (its latest date): an open opportun
 been followed for `as_of - created` and is right-censored there, never counted as closed.
 The same observation is applied to simulated deals (`observe`), so that the data and the
 model are summarised alike (`pipeline_statistics`): outcome shares at `as_of`, Kaplan-Meier
-quantiles of the time to any decision, and the mean committee size.
+quantiles of the time to any decision, the median time to each kind of ending, and the mean
+committee size.
 """
 
 from __future__ import annotations
@@ -295,14 +296,33 @@ def cycle_quantiles(weeks: np.ndarray, decided: np.ndarray) -> dict[str, float]:
     return found
 
 
+def ending_weeks(outcomes: np.ndarray, weeks: np.ndarray) -> dict[str, float]:
+    """Median weeks to a vendor decision (won or lost) and to no decision, among the
+    opportunities closed that way by `as_of`. The two are different mechanisms (a committee
+    choosing versus a committee stalling: they answer to different settings, e.g. how sure
+    members must be against how fast urgency fades), which the cycle quantiles of all
+    decisions mix. Closed-by-`as_of` is a censored view, but simulated pipelines are seen
+    the same way, so the fit compares like with like. With no such ending the value is the
+    longest follow-up ('later than anything seen'), as for `cycle_quantiles`."""
+    weeks = np.asarray(weeks, dtype=float)
+    longest = float(weeks.max(initial=0.0))
+    found = {}
+    for name, endings in (("vendor", ("won", "lost")), ("no_decision", ("no_decision",))):
+        closed = weeks[np.isin(outcomes, endings)]
+        found[f"weeks_to_{name}"] = float(np.median(closed)) if len(closed) else longest
+    return found
+
+
 def pipeline_statistics(
     outcomes: np.ndarray, weeks: np.ndarray, contacts: np.ndarray | None = None
 ) -> dict[str, float]:
-    """Outcome shares of all opportunities, censoring-aware cycle quantiles, and the mean
-    committee size (only when `contacts` is given)."""
+    """Outcome shares of all opportunities, censoring-aware cycle quantiles, the median
+    weeks to each kind of ending, and the mean committee size (only when `contacts` is
+    given)."""
     outcomes = np.asarray(outcomes, dtype=object)
     found = {f"share_{e}": float(np.mean(outcomes == e)) for e in ENDINGS}
     found |= cycle_quantiles(weeks, outcomes != "open")
+    found |= ending_weeks(outcomes, weeks)
     if contacts is not None:
         known = np.asarray(contacts, dtype=float)
         known = known[np.isfinite(known)]
@@ -317,6 +337,8 @@ STATISTIC_WORDS = {
     "cycle_q25": "weeks until a quarter have decided",
     "cycle_q50": "weeks until half have decided",
     "cycle_q75": "weeks until three quarters have decided",
+    "weeks_to_vendor": "median weeks to a vendor decision (won or lost)",
+    "weeks_to_no_decision": "median weeks to no decision",
     "committee_mean": "mean buying contacts",
 }
 """Plain words for each summary statistic."""

@@ -56,22 +56,33 @@ def summary_lines(found: PipelineCalibration) -> list[str]:
         f"{found.simulations} simulated pipelines, {found.seconds:.0f} s); "
         f"{inside} of {len(found.check)} summaries inside the posterior's 90 % range."
     )
+    identified = found.parameters[found.parameters["identified"]]
+    lines.append(
+        f"Identified by this pipeline: {', '.join(identified['label']) or 'none'}; "
+        f"{len(found.parameters) - len(identified)} settings are not (their posterior stays "
+        "near the plausible range, and the answer carries that)."
+    )
     return lines
 
 
 def parameter_table(found: PipelineCalibration) -> Table:
     table = Table(title="Fitted settings: posterior median and 90 % interval")
-    for column in ("setting", "plausible range", "median", "90 % interval", "narrowed"):
+    columns = ("setting", "plausible range", "median", "90 % interval", "narrowed", "identified")
+    for column in columns:
         table.add_column(column)
     for r in found.parameters.itertuples():
-        narrowed = 1 - (r.high - r.low) / (r.prior_high - r.prior_low)
         table.add_row(
             r.label,
             f"{_number(r.prior_low)}–{_number(r.prior_high)}",
             _number(r.median),
             f"{_number(r.low)}–{_number(r.high)}",
-            f"{max(narrowed, 0):.0%}",
+            f"{r.narrowed:.0%}",
+            "yes" if r.identified else "not by this pipeline",
         )
+    table.caption = (
+        "narrowed: how much narrower than the plausible range's own 90 % interval; "
+        "identified: narrowed by a quarter or more"
+    )
     return table
 
 
@@ -101,6 +112,30 @@ def strategy_table(found: PipelineCalibration) -> Table:
             *(
                 f"{_percent(r[f'{s}_median'])} ({_percent(r[f'{s}_low'])}–"
                 f"{_percent(r[f'{s}_high'])})"
+                for s in SHARES
+            ),
+        )
+    return table
+
+
+def _gap(value: float) -> str:
+    return f"{value * 100:+.0f} pts"
+
+
+def difference_table(found: PipelineCalibration) -> Table:
+    table = Table(
+        title="Strategy against strategy on the same committees: difference in percentage "
+        "points (median, 90 % interval across the posterior's worlds)"
+    )
+    table.add_column("difference")
+    for share in SHARES:
+        table.add_column(SHARE_WORDS[share])
+    for r in found.differences.to_dict(orient="records"):
+        table.add_row(
+            r["pair"].replace(" - ", " − "),
+            *(
+                f"{_gap(r[f'{s}_median'])} ({_gap(r[f'{s}_low'])} to {_gap(r[f'{s}_high'])})"
+                + ("" if r[f"{s}_excludes_zero"] else ", not told apart")
                 for s in SHARES
             ),
         )
@@ -183,6 +218,14 @@ def pipeline_report(found: PipelineCalibration) -> Page:
             "the posterior 90 % interval (bar) and median (dot). A bar as wide as the range "
             "means the pipeline says little about that setting.",
             figure=_fit_figure(found),
+            table=[
+                (
+                    r.label,
+                    f"{_number(r.low)}–{_number(r.high)}, narrowed {r.narrowed:.0%}: "
+                    + ("identified" if r.identified else "not identified by this pipeline"),
+                )
+                for r in found.parameters.itertuples()
+            ],
         )
     )
     page.add(
@@ -208,6 +251,18 @@ def pipeline_report(found: PipelineCalibration) -> Page:
             "median share and 90 % interval across those worlds (the parameter uncertainty "
             "and the committees' chance together).",
             figure=_answer_figure(found),
+            table=[
+                (
+                    r["pair"].replace(" - ", " − "),
+                    "; ".join(
+                        f"{SHARE_WORDS[s]} {_gap(r[f'{s}_median'])} ({_gap(r[f'{s}_low'])} to "
+                        f"{_gap(r[f'{s}_high'])})"
+                        + ("" if r[f"{s}_excludes_zero"] else ", not told apart")
+                        for s in SHARES
+                    ),
+                )
+                for r in found.differences.to_dict(orient="records")
+            ],
         )
     )
     page.add(

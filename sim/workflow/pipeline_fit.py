@@ -56,6 +56,11 @@ FITTED_SECTIONS = ("committee.", "account.", "decision.", "behaviour.", "informa
 them from the buyers, and the strategies are what the answer compares."""
 INTERVAL = (0.05, 0.5, 0.95)
 """Posterior low, median and high: a 90 % interval."""
+IDENTIFIED_NARROWING = 0.25
+"""A setting counts as identified by the pipeline when its posterior 90 % interval is at
+least a quarter narrower than its prior's own 90 % interval. An unidentified setting keeps
+about the prior's width; with ~100 weighted worlds its interval ends move by a few hundredths
+of the range from chance alone, so a quarter is well clear of that noise."""
 MAX_DEALS_PER_WORLD = 2000
 MAX_HORIZON_WEEKS = 520
 
@@ -179,7 +184,8 @@ class PipelineCalibration:
     """What `calibrate_to` found: `summary` of the pipeline, `parameters` (one row per fitted
     setting: prior range, posterior median and 90 % interval), `check` (posterior-predictive
     check of every summary), `strategies` (each strategy's shares under the posterior),
-    `scenario` (the scenario at the posterior medians), and how the fit went."""
+    `differences` (paired differences between strategies, world by world), `scenario` (the
+    scenario at the posterior medians), and how the fit went."""
 
     source: str
     base: str
@@ -188,6 +194,7 @@ class PipelineCalibration:
     parameters: pd.DataFrame
     check: pd.DataFrame
     strategies: pd.DataFrame
+    differences: pd.DataFrame
     scenario: Scenario
     generations: pd.DataFrame
     posterior: pd.DataFrame = field(repr=False)
@@ -210,6 +217,8 @@ class PipelineCalibration:
                         "high": r.high,
                         "prior_low": r.prior_low,
                         "prior_high": r.prior_high,
+                        "narrowed": r.narrowed,
+                        "identified": bool(r.identified),
                         "label": r.label,
                     }
                     for r in self.parameters.itertuples()
@@ -225,11 +234,27 @@ class PipelineCalibration:
                     for r in self.check.itertuples()
                 },
                 "strategies": {
-                    strategy: {
-                        share: {k: rows[f"{share}_{k}"].iloc[0] for k in ("median", "low", "high")}
-                        for share in SHARES
-                    }
-                    for strategy, rows in self.strategies.groupby("strategy", sort=False)
+                    **{
+                        strategy: {
+                            share: {
+                                k: rows[f"{share}_{k}"].iloc[0] for k in ("median", "low", "high")
+                            }
+                            for share in SHARES
+                        }
+                        for strategy, rows in self.strategies.groupby("strategy", sort=False)
+                    },
+                    "differences": {
+                        r["pair"]: {
+                            share: {
+                                "median": r[f"{share}_median"],
+                                "low": r[f"{share}_low"],
+                                "high": r[f"{share}_high"],
+                                "excludes_zero": bool(r[f"{share}_excludes_zero"]),
+                            }
+                            for share in SHARES
+                        }
+                        for r in self.differences.to_dict(orient="records")
+                    },
                 },
                 "generations": self.generations.to_dict(orient="records"),
                 "simulated_pipelines": self.simulations,
@@ -334,13 +359,27 @@ def fit_worlds(
     return worlds, np.asarray(weights, float), table.reset_index(drop=True), simulations
 
 
+def prior_width(setting: Setting) -> float:
+    """The width of the prior's own 90 % interval: 90 % of the range for a continuous
+    setting; for a whole number, the span between the 5 % and 95 % values of its equally
+    likely values (as the posterior's quantiles are taken)."""
+    if setting.integer:
+        values = np.arange(setting.low, setting.high + 1, dtype=float)  # type: ignore[operator]
+        low, _, high = _weighted_quantiles(values, np.ones(len(values)))
+        return high - low
+    return 0.9 * float(setting.high - setting.low)  # type: ignore[operator]
+
+
 def posterior_table(
     settings: Sequence[Setting], worlds: pd.DataFrame, weights: np.ndarray
 ) -> pd.DataFrame:
-    """One row per fitted setting: prior range, posterior median and 90 % interval."""
+    """One row per fitted setting: prior range, posterior median and 90 % interval, how much
+    narrower that interval is than the prior's own (`narrowed`) and whether the pipeline
+    identifies the setting at all (`identified`, `IDENTIFIED_NARROWING`)."""
     rows = []
     for s in settings:
         low, median, high = _weighted_quantiles(worlds[s.path].to_numpy(float), weights)
+        narrowed = max(0.0, 1.0 - (high - low) / prior_width(s))
         rows.append(
             {
                 "path": s.path,
@@ -350,6 +389,8 @@ def posterior_table(
                 "median": median,
                 "low": low,
                 "high": high,
+                "narrowed": narrowed,
+                "identified": narrowed >= IDENTIFIED_NARROWING,
             }
         )
     return pd.DataFrame(rows)
@@ -403,14 +444,19 @@ def predictive_check(
     return pd.DataFrame(records)
 
 
-def strategy_answer(rows: pd.DataFrame, strategies: Sequence[str]) -> pd.DataFrame:
-    """Each strategy's shares per posterior world (over the same committees), then their
-    median and 90 % range across worlds: parameter uncertainty plus the committees' noise."""
-    per_world = rows.groupby(["policy", "point"], sort=False).agg(
+def shares_per_world(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each strategy's shares in each posterior world, indexed by (policy, point)."""
+    return rows.groupby(["policy", "point"], sort=False).agg(
         won=("outcome", lambda o: float(np.mean(o == "won"))),
         no_decision=("outcome", lambda o: float(np.mean(o == "no_decision"))),
         our_high_quality=("our_high_quality", "mean"),
     )
+
+
+def strategy_answer(rows: pd.DataFrame, strategies: Sequence[str]) -> pd.DataFrame:
+    """Each strategy's shares per posterior world (over the same committees), then their
+    median and 90 % range across worlds: parameter uncertainty plus the committees' noise."""
+    per_world = shares_per_world(rows)
     records = []
     for strategy in strategies:
         shares = per_world.loc[strategy]
@@ -419,6 +465,30 @@ def strategy_answer(rows: pd.DataFrame, strategies: Sequence[str]) -> pd.DataFra
             low, median, high = (float(shares[share].quantile(q)) for q in INTERVAL)
             record |= {f"{share}_median": median, f"{share}_low": low, f"{share}_high": high}
         records.append(record)
+    return pd.DataFrame(records)
+
+
+def strategy_differences(rows: pd.DataFrame, strategies: Sequence[str]) -> pd.DataFrame:
+    """Paired differences, one row per pair `later - earlier` (in the scenario's order):
+    in each posterior world both strategies met the same committees, so the difference is
+    taken world by world and its median and 90 % interval across worlds carry the parameter
+    uncertainty without the committees' chance counted twice. `excludes_zero`: the interval
+    lies wholly on one side of 0 (the pipeline tells the two apart)."""
+    per_world = shares_per_world(rows)
+    records = []
+    for i, first in enumerate(strategies):
+        for second in strategies[i + 1 :]:
+            gap = per_world.loc[second] - per_world.loc[first]
+            record: dict[str, Any] = {"pair": f"{second} - {first}"}
+            for share in SHARES:
+                low, median, high = (float(gap[share].quantile(q)) for q in INTERVAL)
+                record |= {
+                    f"{share}_median": median,
+                    f"{share}_low": low,
+                    f"{share}_high": high,
+                    f"{share}_excludes_zero": low > 0 or high < 0,
+                }
+            records.append(record)
     return pd.DataFrame(records)
 
 
@@ -493,6 +563,7 @@ def calibrate_pipeline(
         parameters=parameters,
         check=predictive_check(rows, observed_stats, observed_view),
         strategies=strategy_answer(rows, strategies),
+        differences=strategy_differences(rows, strategies),
         scenario=calibrated,
         generations=generations_table,
         posterior=worlds.assign(weight=weights),
