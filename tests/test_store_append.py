@@ -173,21 +173,28 @@ def test_a_sweep_killed_mid_append_loses_that_batch_only_and_resumes(
     same_results(out, reference)
 
 
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (b'{"deals": "deals-000002.parq', "is unreadable"),
+        (b'{"deals": "../../elsewhere.parquet", "deals_sha256": "0"}', "is not a part record"),
+    ],
+)
 def test_a_damaged_ledger_line_is_refused_naming_it_and_nothing_is_removed(
-    experiment: Path, tmp_path: Path, run_cli: Callable[..., Any]
+    line: bytes, reason: str, experiment: Path, tmp_path: Path, run_cli: Callable[..., Any]
 ) -> None:
     out = tmp_path / "out"
     args = ["sweep", str(experiment), "--output", str(out), "--workers", "1"]
     assert crash_in_append(4, [*args, "--batch-size", str(BATCH)]) == 137
     ledger = out / LEDGER
     lines = ledger.read_bytes().split(b"\n")
-    lines[1] = b'{"deals": "../../elsewhere.parquet"'
+    lines[1] = line
     ledger.write_bytes(b"\n".join(lines))
     before = digests(out)
     for command in (("status", str(out)), ("query", str(out), "SELECT 1"), tuple(args)):
         result = run_cli(*command)
         assert result.code == 2, result
-        assert f"{ledger}: line 2 is unreadable" in result.err
+        assert f"{ledger}: line 2 {reason}" in result.err
         assert "Traceback" not in result.err
     assert digests(out) == before, "a refused folder is left exactly as it was"
 
