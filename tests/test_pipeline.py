@@ -168,6 +168,17 @@ def test_statistics_quantiles_never_reached_fall_back_to_the_longest_follow_up()
     assert found["cycle_q25"] == 50.0 and math.isfinite(found["cycle_q75"])
 
 
+def test_weeks_to_each_ending_are_medians_of_deals_closed_that_way() -> None:
+    outcomes = np.array(["won", "lost", "lost", "no_decision", "no_decision", "open"], dtype=object)
+    weeks = np.array([4.0, 6.0, 10.0, 30.0, 50.0, 60.0])
+    found = pipeline_statistics(outcomes, weeks)
+    assert found["weeks_to_vendor"] == 6.0  # won and lost together; open deals never count
+    assert found["weeks_to_no_decision"] == 40.0
+    # no deal ended that way: 'later than anything seen', a finite value the fit can compare
+    stalled = pipeline_statistics(np.array(["won", "open"], dtype=object), np.array([3.0, 9.0]))
+    assert stalled["weeks_to_no_decision"] == 9.0
+
+
 def test_a_generated_pipeline_reads_back(tmp_path: Path) -> None:
     scenario = load_scenario("baseline")
     text = generate_pipeline(
