@@ -10,6 +10,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from rich.console import Console
@@ -27,6 +28,8 @@ from sim.report.pipeline_report import (
 from sim.workflow.pipeline_fit import (
     SHARES,
     fitted_settings,
+    posterior_table,
+    prior_width,
     strategy_answer,
     strategy_differences,
 )
@@ -84,6 +87,7 @@ def test_the_json_has_parameters_check_and_every_strategy(small_fit) -> None:
             assert gap["excludes_zero"] == (gap["low"] > 0 or gap["high"] < 0)
     assert document["parameters"]["account.pain"]["identified"] in (True, False)
     assert document["simulated_pipelines"] >= SMALL["particles"]
+    assert 1 <= document["effective_worlds"] <= SMALL["particles"] + 1e-6
 
 
 def test_differences_are_paired_world_by_world() -> None:
@@ -137,6 +141,57 @@ def test_the_report_and_the_tables_show_the_fit_and_the_answer(small_fit, tmp_pa
     assert "maze_guide − funnel_pusher" in printed and "maze_guide − funnel_pusher" in page
     assert "median weeks to no decision" in printed
     assert summary_lines(small_fit)[0].startswith("150 opportunities")
+
+
+def test_a_posterior_as_wide_as_the_prior_is_marked_not_identified() -> None:
+    """Worlds spread over the whole plausible range (the prior) are 'not identified'; worlds
+    packed into a tenth of it are; whole numbers are judged against their own prior."""
+    settings = fitted_settings(
+        load_scenario("baseline"), ["account.pain", "decision.confidence_threshold"]
+    )
+    pain = settings[0]
+    rng = np.random.default_rng(0)
+    worlds = pd.DataFrame(
+        {
+            "account.pain": rng.uniform(pain.low, pain.high, 4000),
+            "decision.confidence_threshold": rng.uniform(0.66, 0.66 + 0.025, 4000),
+        }
+    )
+    table = posterior_table(settings, worlds, np.ones(4000)).set_index("path")
+    assert not table.loc["account.pain", "identified"]
+    assert table.loc["account.pain", "narrowed"] < 0.05
+    assert table.loc["decision.confidence_threshold", "identified"]
+    assert table.loc["decision.confidence_threshold", "narrowed"] > 0.85
+    size = fitted_settings(load_scenario("baseline"), ["committee.size"])[0]
+    every = np.arange(size.low, size.high + 1)
+    assert prior_width(size) == every[-1] - every[0]  # 5 % and 95 % of six equal values
+    flat = posterior_table([size], pd.DataFrame({"committee.size": every}), np.ones(len(every)))
+    assert flat.loc[0, "narrowed"] == 0 and not flat.loc[0, "identified"]
+
+
+COVERAGE_TRUTHS = (
+    {"decision.confidence_threshold": 0.58},
+    {"decision.confidence_threshold": 0.76},
+    {"account.pain": 0.2},
+    {"committee.size": 9},
+)
+"""Non-default truths, low and high, on settings the pipeline informs (the baseline's own
+values are in the slow study and docs/calibration/pipeline_recovery.py)."""
+
+
+def test_the_intervals_cover_several_non_default_truths(tmp_path: Path) -> None:
+    """Four pipelines made at four non-default truths, each calibrated (small fits): at
+    least three of the four 90 % intervals must cover their truth. If the intervals were
+    exact 90 % intervals, fewer than three would happen with probability 5 %; a small fit
+    stops at a wide tolerance, so its intervals are wider and the chance is lower still."""
+    covered = []
+    for number, truth in enumerate(COVERAGE_TRUTHS):
+        path = pipeline_file(tmp_path, truth, 100, seed=40 + number)
+        (setting,) = truth
+        found = sim.calibrate_to(path, "baseline", fit=[setting], seed=number, workers=1, **SMALL)
+        row = found.parameters.set_index("path").loc[setting]
+        covered.append(row["low"] <= truth[setting] <= row["high"])
+    assert sum(covered) >= 3, covered
 
 
 def test_only_world_and_buyer_settings_are_ever_fitted() -> None:

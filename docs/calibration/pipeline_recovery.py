@@ -83,6 +83,12 @@ anything, easier; identification harder): what is identified here is identified 
 default too."""
 SIZES = (100, 250, 500, 1000, 2000)
 SIZE_TRUTH = "baseline"
+SIZE_FIT = {"particles": 40, "generations": 4, "budget": 240, "draws": 30}
+SIZE_DEALS = 400
+"""The size study's fit: smaller again (five pipelines up to 2,000 opportunities), and a
+simulated pipeline holds at most 400 deals: beyond that the simulated summaries are no
+sharper than the data's at 400, which is what `--deals-per-world` does to a large pipeline
+(its default is 200)."""
 
 
 def truth_values(name: str) -> dict[str, float]:
@@ -101,7 +107,7 @@ def _read(scenario: Any, path: str) -> float:
     return float(value)
 
 
-def calibrate(name: str, opportunities: int, seed: int, deals_per_world: int) -> Any:
+def calibrate(name: str, opportunities: int, seed: int, fit: dict[str, int]) -> Any:
     """Generate the truth's pipeline, calibrate to it (two workers)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "pipeline.csv"
@@ -109,8 +115,7 @@ def calibrate(name: str, opportunities: int, seed: int, deals_per_world: int) ->
             load_scenario("baseline"), TRUTHS[name], opportunities, strategies=MIX, seed=seed
         )
         path.write_text(text, encoding="utf-8")
-        settings = FIT | {"deals_per_world": deals_per_world}
-        return sim.calibrate_to(path, "baseline", seed=seed, workers=2, **settings)
+        return sim.calibrate_to(path, "baseline", seed=seed, workers=2, **fit)
 
 
 def _stored(path: Path) -> pd.DataFrame:
@@ -127,7 +132,7 @@ def recovery() -> None:
     for number, name in enumerate(TRUTHS):
         if name in done:
             continue
-        found = calibrate(name, RECOVERY_OPPORTUNITIES, seed=300 + number, deals_per_world=200)
+        found = calibrate(name, RECOVERY_OPPORTUNITIES, seed=300 + number, fit=FIT)
         truth = truth_values(name)
         rows = [
             {
@@ -156,7 +161,8 @@ def opportunities() -> None:
     for size in SIZES:
         if size in done:
             continue
-        found = calibrate(SIZE_TRUTH, size, seed=500 + size, deals_per_world=min(size, 500))
+        fit = SIZE_FIT | {"deals_per_world": min(size, SIZE_DEALS)}
+        found = calibrate(SIZE_TRUTH, size, seed=500 + size, fit=fit)
         identified = int(found.parameters["identified"].sum())
         rows = []
         for r in found.differences.to_dict(orient="records"):

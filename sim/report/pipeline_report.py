@@ -53,7 +53,8 @@ def summary_lines(found: PipelineCalibration) -> list[str]:
     inside = int(found.check["inside"].sum())
     lines.append(
         f"Fitted {len(found.parameters)} world and buyer settings (ABC-SMC, "
-        f"{found.simulations} simulated pipelines, {found.seconds:.0f} s); "
+        f"{found.simulations} simulated pipelines, {found.seconds:.0f} s; the posterior "
+        f"rests on {found.effective_worlds:.0f} effectively independent worlds); "
         f"{inside} of {len(found.check)} summaries inside the posterior's 90 % range."
     )
     identified = found.parameters[found.parameters["identified"]]

@@ -200,6 +200,9 @@ class PipelineCalibration:
     posterior: pd.DataFrame = field(repr=False)
     settings: dict[str, Any] = field(default_factory=dict)
     simulations: int = 0
+    effective_worlds: float = 0.0
+    """Kish's effective sample size of the last generation's weights: how many equally
+    weighted worlds the posterior's quantiles rest on."""
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -258,6 +261,7 @@ class PipelineCalibration:
                 },
                 "generations": self.generations.to_dict(orient="records"),
                 "simulated_pipelines": self.simulations,
+                "effective_worlds": round(self.effective_worlds, 1),
                 "seconds": round(self.seconds, 1),
             }
         )
@@ -577,5 +581,6 @@ def calibrate_pipeline(
             "fitted": [s.path for s in settings],
         },
         simulations=simulations,
+        effective_worlds=float(weights.sum() ** 2 / (weights**2).sum()),
         seconds=time.perf_counter() - started,
     )
