@@ -28,6 +28,7 @@ from sim.report.pipeline_report import (
 )
 from sim.workflow.pipeline_fit import (
     SHARES,
+    effective_worlds,
     fitted_settings,
     posterior_table,
     prior_width,
@@ -168,6 +169,27 @@ def test_a_posterior_as_wide_as_the_prior_is_marked_not_identified() -> None:
     assert prior_width(size) == every[-1] - every[0]  # 5 % and 95 % of six equal values
     flat = posterior_table([size], pd.DataFrame({"committee.size": every}), np.ones(len(every)))
     assert flat.loc[0, "narrowed"] == 0 and not flat.loc[0, "identified"]
+
+
+def test_a_narrow_interval_on_two_effective_worlds_is_not_called_identified() -> None:
+    """Two worlds carrying nearly all the weight give a narrow interval by chance alone:
+    not evidence that the pipeline identifies the setting."""
+    (pain,) = fitted_settings(load_scenario("baseline"), ["account.pain"])
+    worlds = pd.DataFrame({"account.pain": np.linspace(pain.low, pain.high, 40)})
+    weights = np.full(40, 1e-4)
+    weights[[20, 21]] = 1.0
+    assert effective_worlds(weights) < 2.1
+    row = posterior_table([pain], worlds, weights).iloc[0]
+    assert row["narrowed"] > 0.9 and not row["identified"]
+
+
+def test_the_small_fit_says_whether_its_posterior_is_degenerate(small_fit) -> None:
+    document = small_fit.to_dict()
+    few = small_fit.effective_worlds < 0.25 * SMALL["particles"]
+    assert document["degenerate"] is few
+    assert (
+        any(line.startswith("Warning: the posterior") for line in summary_lines(small_fit)) is few
+    )
 
 
 COVERAGE_TRUTHS = (

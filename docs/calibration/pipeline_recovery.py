@@ -148,6 +148,7 @@ def recovery() -> None:
                 "narrowed": r.narrowed,
                 "identified": r.identified,
                 "seconds": found.seconds,
+                "effective_worlds": found.effective_worlds,
             }
             for r in found.parameters.itertuples()
         ]
@@ -170,7 +171,14 @@ def opportunities() -> None:
             for share in SHARES:
                 for key in ("median", "low", "high", "excludes_zero"):
                     row[f"{share}_{key}"] = r[f"{share}_{key}"]
-            rows.append(row | {"identified": identified, "seconds": found.seconds})
+            rows.append(
+                row
+                | {
+                    "identified": identified,
+                    "effective_worlds": found.effective_worlds,
+                    "seconds": found.seconds,
+                }
+            )
         _append(OPPORTUNITIES_CSV, rows)
         print(f"{size} opportunities: {found.seconds:.0f} s", flush=True)
 
@@ -199,11 +207,18 @@ def tables() -> None:
             f"(truths inside the plausible range; {len(found) - len(inside)} on its edge)"
         )
         by_setting = found.groupby("setting", sort=False).agg(
-            identified=("identified", "sum"), narrowed=("narrowed", "mean")
+            covered=("covered", "sum"),
+            identified=("identified", "sum"),
+            narrowed=("narrowed", "mean"),
+            truths=("truth", "size"),
         )
-        print("\n| setting | identified in | mean narrowed |\n|---|---|---|")
+        print("\n| setting | covered | identified | mean narrowed |\n|---|---|---|---|")
         for setting, r in by_setting.iterrows():
-            print(f"| {setting} | {r.identified} of {len(TRUTHS)} | {r.narrowed:.0%} |")
+            print(
+                f"| {setting} | {r.covered:.0f} of {r.truths:.0f} | "
+                f"{r.identified:.0f} of {r.truths:.0f} | "
+                f"{r.narrowed:.0%} |"
+            )
     sizes = _stored(OPPORTUNITIES_CSV)
     if len(sizes):
         print("\n| opportunities | difference | won | no decision | won, high quality |")

@@ -57,6 +57,13 @@ def summary_lines(found: PipelineCalibration) -> list[str]:
         f"rests on {found.effective_worlds:.0f} effectively independent worlds); "
         f"{inside} of {len(found.check)} summaries inside the posterior's 90 % range."
     )
+    if found.degenerate:
+        lines.append(
+            f"Warning: the posterior rests on {found.effective_worlds:.1f} effective worlds of "
+            f"{found.settings['particles']}: its intervals are too narrow to trust (ABC-SMC's "
+            "weights degenerate when many settings are fitted); fit fewer settings or give "
+            "more --particles and --budget."
+        )
     identified = found.parameters[found.parameters["identified"]]
     lines.append(
         f"Identified by this pipeline: {', '.join(identified['label']) or 'none'}; "

@@ -58,9 +58,22 @@ INTERVAL = (0.05, 0.5, 0.95)
 """Posterior low, median and high: a 90 % interval."""
 IDENTIFIED_NARROWING = 0.25
 """A setting counts as identified by the pipeline when its posterior 90 % interval is at
-least a quarter narrower than its prior's own 90 % interval. An unidentified setting keeps
-about the prior's width; with ~100 weighted worlds its interval ends move by a few hundredths
-of the range from chance alone, so a quarter is well clear of that noise."""
+least a quarter narrower than its prior's own 90 % interval, beyond what chance alone
+narrows it (`CHANCE_NARROWING`)."""
+CHANCE_NARROWING = 0.34
+"""The standard deviation of the narrowing of a prior's 90 % interval estimated from one
+equally weighted world: the 5 % and 95 % quantiles of n draws each vary by
+sqrt(0.05 * 0.95 / n) of the range, so the width by about 0.31 / sqrt(n), that is
+0.34 / sqrt(n) of the prior's 90 % width. With n effective worlds, a setting the pipeline
+says nothing about can look narrowed by up to two such deviations; that much is allowed
+before calling a setting identified. Below `JUDGED_WORLDS` effective worlds the
+approximation fails (two worlds give an interval a third of the range wide on average) and
+no setting is called identified."""
+JUDGED_WORLDS = 10
+FEW_EFFECTIVE_WORLDS = 0.25
+"""A posterior resting on fewer effective worlds than this share of the particles has
+degenerate weights (ABC-SMC's importance weights in many dimensions): its intervals are too
+narrow, and the summary says so."""
 MAX_DEALS_PER_WORLD = 2000
 MAX_HORIZON_WEEKS = 520
 
@@ -205,6 +218,13 @@ class PipelineCalibration:
     weighted worlds the posterior's quantiles rest on."""
     seconds: float = 0.0
 
+    @property
+    def degenerate(self) -> bool:
+        """The posterior rests on too few effective worlds for its intervals to be trusted
+        (`FEW_EFFECTIVE_WORLDS`)."""
+        particles = self.settings.get("particles", len(self.posterior))
+        return self.effective_worlds < FEW_EFFECTIVE_WORLDS * particles
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON of `b2bsim calibrate-to --json`."""
         return _plain(
@@ -262,6 +282,7 @@ class PipelineCalibration:
                 "generations": self.generations.to_dict(orient="records"),
                 "simulated_pipelines": self.simulations,
                 "effective_worlds": round(self.effective_worlds, 1),
+                "degenerate": self.degenerate,
                 "seconds": round(self.seconds, 1),
             }
         )
@@ -363,6 +384,12 @@ def fit_worlds(
     return worlds, np.asarray(weights, float), table.reset_index(drop=True), simulations
 
 
+def effective_worlds(weights: np.ndarray) -> float:
+    """Kish's effective sample size: how many equally weighted worlds `weights` are worth."""
+    weights = np.asarray(weights, dtype=float)
+    return float(weights.sum() ** 2 / (weights**2).sum())
+
+
 def prior_width(setting: Setting) -> float:
     """The width of the prior's own 90 % interval: 90 % of the range for a continuous
     setting; for a whole number, the span between the 5 % and 95 % values of its equally
@@ -379,7 +406,10 @@ def posterior_table(
 ) -> pd.DataFrame:
     """One row per fitted setting: prior range, posterior median and 90 % interval, how much
     narrower that interval is than the prior's own (`narrowed`) and whether the pipeline
-    identifies the setting at all (`identified`, `IDENTIFIED_NARROWING`)."""
+    identifies the setting at all (`identified`: narrowed by `IDENTIFIED_NARROWING` plus
+    what chance allows with the weights' effective number of worlds)."""
+    effective = effective_worlds(weights)
+    chance = CHANCE_NARROWING / math.sqrt(effective)
     rows = []
     for s in settings:
         low, median, high = _weighted_quantiles(worlds[s.path].to_numpy(float), weights)
@@ -394,7 +424,8 @@ def posterior_table(
                 "low": low,
                 "high": high,
                 "narrowed": narrowed,
-                "identified": narrowed >= IDENTIFIED_NARROWING,
+                "identified": effective >= JUDGED_WORLDS
+                and narrowed >= IDENTIFIED_NARROWING + 2 * chance,
             }
         )
     return pd.DataFrame(rows)
@@ -581,6 +612,6 @@ def calibrate_pipeline(
             "fitted": [s.path for s in settings],
         },
         simulations=simulations,
-        effective_worlds=float(weights.sum() ** 2 / (weights**2).sum()),
+        effective_worlds=effective_worlds(weights),
         seconds=time.perf_counter() - started,
     )
