@@ -904,6 +904,13 @@ def calibrate_to(
         Path | None,
         typer.Option("-o", "--output", help="Write the calibrated scenario (YAML) here."),
     ] = None,
+    fit: Annotated[
+        str | None,
+        typer.Option(
+            help="Settings to fit, comma-separated (e.g. account.pain,committee.size; "
+            "`b2bsim parameters` lists them); default: every world and buyer setting."
+        ),
+    ] = None,
     particles: Annotated[
         int, typer.Option(min=5, max=10_000, help="Candidate worlds kept per generation.")
     ] = 100,
@@ -944,10 +951,17 @@ def calibrate_to(
         strategy_table,
         summary_lines,
     )
+    from sim.workflow.pipeline_fit import fitted_settings
 
     settings = load_scenario(scenario)
     if budget < particles:
         raise UsageError(f"--budget: give at least --particles ({particles}) pipelines")
+    fitted = None if fit is None else [p.strip() for p in fit.split(",") if p.strip()]
+    if fitted is not None:
+        try:
+            fitted_settings(settings, fitted)
+        except ValueError as error:
+            raise UsageError(f"--{error}") from None
     opportunities = read_pipeline(pipeline)
     if not as_json:
         err.print(
@@ -959,6 +973,7 @@ def calibrate_to(
         found = calibrate(
             opportunities,
             settings,
+            fit=fitted,
             particles=particles,
             generations=generations,
             budget=budget,

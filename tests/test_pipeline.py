@@ -208,3 +208,10 @@ def test_cli_refuses_a_budget_below_the_particles(run_cli, tmp_path: Path) -> No
     path = write(tmp_path, HEADER + good_rows())
     result = run_cli("calibrate-to", str(path), "--particles", "50", "--budget", "10")
     assert result.code == 2 and "--budget" in result.err
+
+
+def test_cli_names_a_setting_it_cannot_fit(run_cli, tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + good_rows())
+    result = run_cli("calibrate-to", str(path), "--fit", "account.pain,sellers.ours.strategy")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "--fit: sellers.ours.strategy" in result.err

@@ -239,6 +239,13 @@ def test_cli_calibrates_and_writes_the_scenario_and_report(run_cli, tmp_path: Pa
     document = json.loads(result.out)
     assert len(document["parameters"]) == len(fitted_settings(load_scenario("baseline")))
     assert (tmp_path / "c.yaml").exists() and (tmp_path / "r.html").exists()
+    chosen = run_cli(
+        "calibrate-to", str(path), "--json", "--fit", "decision.confidence_threshold",
+        "--particles", "5", "--budget", "10", "--generations", "1", "--deals-per-world", "20",
+        "--draws", "5", "--workers", "1",
+    )  # fmt: skip
+    assert chosen.code == 0, chosen.err
+    assert list(json.loads(chosen.out)["parameters"]) == ["decision.confidence_threshold"]
 
 
 TRUTHS = (
