@@ -120,7 +120,7 @@ class Committee(_Strict):
         1.0, "How far members' priorities stray from their role's (0: exactly the role)."
     )
     risk_aversion_scale: float = RISK_AVERSION.field(
-        0.878, "Multiplies every member's risk aversion (the product stays within the same bounds)."
+        0.921, "Multiplies every member's risk aversion (the product stays within the same bounds)."
     )
 
     @model_validator(mode="after")
@@ -146,10 +146,10 @@ class Account(_Strict):
 
     urgency: Unit = Field(1.0, description="Urgency of the trigger at week 0.")
     urgency_decay: Unit = Field(
-        0.0338, description="Fraction of urgency lost each week while no decision is made."
+        0.0345, description="Fraction of urgency lost each week while no decision is made."
     )
     pain: Unit = Field(
-        0.264, description="Cost of doing nothing at full urgency, in utility units (0-1 scale)."
+        0.245, description="Cost of doing nothing at full urgency, in utility units (0-1 scale)."
     )
     shock_rate: Unit = Field(
         0.03,
@@ -299,10 +299,10 @@ class DecisionRule(_Strict):
         0.6, gt=0, le=1, description="Share of influence that must prefer one option."
     )
     confidence_threshold: Unit = Field(
-        0.63, description="Influence-weighted confidence its supporters must reach."
+        0.624, description="Influence-weighted confidence its supporters must reach."
     )
     max_uncertainty: float = Field(
-        0.0976,
+        0.0916,
         gt=0,
         le=1,
         description="Largest remaining uncertainty (sd of the option's value, 0-1 scale) its "
@@ -313,7 +313,7 @@ class DecisionRule(_Strict):
         0.7, description="Mean fatigue at which the committee stalls (no decision)."
     )
     stall_urgency: Unit = Field(
-        0.158, description="Urgency below which the purchase is shelved (no decision)."
+        0.161, description="Urgency below which the purchase is shelved (no decision)."
     )
     regret_margin: Unit = Field(
         0.03,
@@ -335,14 +335,14 @@ class Behaviour(_Strict):
         description="Temperature of the choice among jobs (higher: more random).",
     )
     prior_mean: Unit = Field(
-        0.581,
+        0.577,
         description="What a stakeholder expects of any vendor on any criterion before research.",
     )
     prior_sd: float = Field(
         0.25, ge=0.01, le=1, description="Initial uncertainty (sd) about every vendor criterion."
     )
     claim_sd: float = Field(
-        0.251,
+        0.249,
         ge=0.01,
         le=1,
         description="Noise a stakeholder assumes in a claim from a fully trusted source: sets "
@@ -352,7 +352,7 @@ class Behaviour(_Strict):
         0.3, description="How far a successful alignment moves two views toward each other."
     )
     validation_z: float = Field(
-        1.94,
+        2.02,
         gt=0,
         le=10,
         description="A check discredits a claim whose gap to an independent reading exceeds this "
@@ -375,7 +375,7 @@ class Behaviour(_Strict):
     conflict_fatigue: Unit = Field(0.03, description="Fatigue one clash adds to each side.")
     fatigue_recovery: Unit = Field(0.02, description="Fatigue that wears off each week.")
     seller_time_share: Unit = Field(
-        0.235,
+        0.229,
         description="Most of a member's weekly hours it gives sellers, all of them together; a "
         "meeting gets what is left of it.",
     )
