@@ -69,11 +69,14 @@ class BuyingJob(StrEnum):
 JOBS: tuple[BuyingJob, ...] = (BuyingJob.SEEK, BuyingJob.VALIDATE, BuyingJob.ALIGN)
 
 
+JOB_BY_CODE = (*(job.value for job in JOBS), "idle")
+"""A week's busiest job by its code (`kernel.SEEK` ... `ALIGN`, then `kernel.IDLE`: -1)."""
+
+
 def jobs_by_week(committee: Committee, seat: int) -> list[str]:
     """Each week's busiest job of member `seat` ('idle' if none)."""
     weeks = committee.counts[seat, k.WEEKS_RECORDED]
-    codes = committee.jobs[seat, :weeks].tolist()
-    return [JOBS[code].value if code >= 0 else "idle" for code in codes]
+    return [JOB_BY_CODE[code] for code in committee.jobs[seat, :weeks].tolist()]
 
 
 def priority_distance(p: Sequence[float], q: Sequence[float]) -> float:
