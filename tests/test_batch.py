@@ -9,16 +9,23 @@ from __future__ import annotations
 import json
 import math
 import os
+import random
 import subprocess
 import sys
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
+from sim.model import kernel as k
 from sim.model import simulate
 from sim.model.batch import simulate_rows
 from sim.model.model import BuyingCommitteeModel
+from sim.model.stakeholder import JOB_BY_CODE
+from sim.model.streams import Purpose, RandomStreams
 from sim.runner import Batch, Run, run_batch
 
 JIT_OFF = os.environ.get("NUMBA_DISABLE_JIT") == "1"
@@ -160,3 +167,30 @@ def test_plain_python_batch_rows_are_the_compiled_ones() -> None:
     for (name, ours, rival, seed), row in zip(deals, plain, strict=True):
         compiled = simulate_rows(variant(f"{name}/{ours}/{rival}"), [seed])[0]
         assert differences(row, json.loads(json.dumps(compiled))) == {}, (name, seed)
+
+
+@given(seed=st.integers(0, 2**63), count=st.integers(1, 4), key=st.integers(0, 3))
+@settings(max_examples=30 if JIT_OFF else 200, deadline=None)
+def test_compiled_seeding_gives_pythons_random_states(seed: int, count: int, key: int) -> None:
+    """The sellers' streams of a batch deal are seeded compiled (`kernel.mt_seed`): the same
+    state, word for word, as the `random.Random` objects the Mesa model seeds."""
+    streams = RandomStreams(seed)
+    states = streams.python_random_states(Purpose.SELLERS, count, key)
+    randoms = streams.python_randoms(Purpose.SELLERS, count, key)
+    assert [tuple(row) for row in states.tolist()] == [r.getstate()[1] for r in randoms]
+
+
+@pytest.mark.parametrize("number", [0, 1, 2**32 - 1, 2**32, 2**64 + 5, 2**128 - 1])
+def test_compiled_seeding_of_edge_numbers(number: int) -> None:
+    """Leading zero words, a zero seed and the widest seeds seed as CPython seeds them."""
+    words = [
+        (number >> (32 * i)) & 0xFFFFFFFF for i in range(max(1, -(-number.bit_length() // 32)))
+    ]
+    state = np.zeros(k.MT_WORDS + 1, dtype=np.int64)
+    k.mt_seed(np.array(words, dtype=np.int64), state)
+    assert tuple(state.tolist()) == random.Random(number).getstate()[1]
+
+
+def test_a_weeks_job_names_follow_the_kernels_codes() -> None:
+    assert JOB_BY_CODE[k.SEEK] == "seek" and JOB_BY_CODE[k.VALIDATE] == "validate"
+    assert JOB_BY_CODE[k.ALIGN] == "align" and JOB_BY_CODE[k.IDLE] == "idle"

@@ -66,7 +66,7 @@ def run_deal(template: DealTemplate, seed: int) -> DealResult:
         scenario.horizon_weeks,
     )  # fmt: skip
     template.seat(committee, profiles, world.params)
-    seller_streams = streams.python_randoms(Purpose.SELLERS, len(options))
+    seller_streams = streams.python_random_states(Purpose.SELLERS, len(options))
     members = member_cards(profiles, template.role_priorities)
     index = template.information.index
     desks = []
@@ -79,6 +79,7 @@ def run_deal(template: DealTemplate, seed: int) -> DealResult:
             [o for o in template.vendor_indices if o != vendor],
             index[f"seller:{options[vendor]}"],
             seller_streams[vendor],
+            None,
             slot.spec,
             slot.seller_class.code,
         )

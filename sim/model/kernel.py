@@ -2225,3 +2225,39 @@ def _borrow(typingctx, value):
 @overload(borrowed)
 def _borrowed_compiled(value):
     return lambda value: _borrow(value)
+
+
+# ---- seeding a seller's stream, compiled ---------------------------------------------------
+
+
+@kernel
+def mt_seed(key, mt) -> None:
+    """The state of `random.Random(n)` into `mt` (`MT_WORDS` words, then the index), `key` the
+    32-bit words of n, least significant first, without leading zero words (CPython's
+    `init_by_array`, after `init_genrand(19650218)`)."""
+    mask = 0xFFFFFFFF
+    mt[0] = 19650218
+    for i in range(1, MT_WORDS):
+        previous = mt[i - 1]
+        mt[i] = (1812433253 * (previous ^ (previous >> 30)) + i) & mask
+    n_key = key.shape[0]
+    i, j = 1, 0
+    for _ in range(max(MT_WORDS, n_key)):
+        previous = mt[i - 1]
+        mt[i] = ((mt[i] ^ (((previous ^ (previous >> 30)) * 1664525) & mask)) + key[j] + j) & mask
+        i += 1
+        j += 1
+        if i >= MT_WORDS:
+            mt[0] = mt[MT_WORDS - 1]
+            i = 1
+        if j >= n_key:
+            j = 0
+    for _ in range(MT_WORDS - 1):
+        previous = mt[i - 1]
+        mt[i] = ((mt[i] ^ (((previous ^ (previous >> 30)) * 1566083941) & mask)) - i) & mask
+        i += 1
+        if i >= MT_WORDS:
+            mt[0] = mt[MT_WORDS - 1]
+            i = 1
+    mt[0] = 0x80000000
+    mt[MT_WORDS] = MT_WORDS

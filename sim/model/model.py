@@ -151,7 +151,8 @@ class BuyingCommitteeModel(mesa.Model):
             tuple(names), tuple(self.option_names), tuple(criteria),
             tuple((seller.name, seller.vendor) for seller in self.sellers),
         )  # fmt: skip
-        self.deal = template.deal(self.exogenous_events, self.seller_order, len(self.sellers), n)
+        order_mt = np.array(self.seller_order.getstate()[1], dtype=np.int64)
+        self.deal = template.deal(self.exogenous_events, order_mt, len(self.sellers), n)
 
     # ---- the deal's status, read from its arrays -------------------------------------
 

@@ -152,11 +152,11 @@ it), then business value (a consensus meeting's theme)."""
 
 
 def seller_desk(members: Sequence[MemberCard], criteria: Sequence[str], vendor: int,
-                rivals: Sequence[int], source: int, rng: random.Random, spec: SellerSpec,
-                strategy: int) -> Desk:  # fmt: skip
+                rivals: Sequence[int], source: int, mt: np.ndarray, gauss_next: float | None,
+                spec: SellerSpec, strategy: int) -> Desk:  # fmt: skip
     """A seller's arrays, which all its compiled decisions read: the org chart `members`,
     its settings, its `rivals` (the other vendors' options), its trust key's index `source`
-    and its draws (`rng`'s state)."""
+    and its draws (`mt` and `gauss_next`: the state of its `random.Random`)."""
     n = len(members)
     state = np.zeros(k.N_DESK_COLUMNS)
     state[k.DESK_CAPACITY] = spec.capacity_hours
@@ -178,7 +178,6 @@ def seller_desk(members: Sequence[MemberCard], criteria: Sequence[str], vendor: 
         settings[column] = value
     themes = [criteria.index(c) if c in criteria else 0 for c in STAGE_FOCUS]
     themes.append(criteria.index("business_value") if "business_value" in criteria else 0)
-    _, words, gauss_next = rng.getstate()
     meetings = math.ceil(spec.capacity_hours / max(spec.meeting_hours, 1e-3))
     lines = 4 * (meetings + 2 * n) + 64  # twice a week's worth (`kernel.run_weeks`)
     return Desk(
@@ -191,7 +190,7 @@ def seller_desk(members: Sequence[MemberCard], criteria: Sequence[str], vendor: 
         champion=np.array([m.role == "champion" for m in members], dtype=np.int8),
         themes=np.array(themes, dtype=np.int64),
         rivals=np.array(rivals, dtype=np.int64),
-        mt=np.array(words, dtype=np.int64),
+        mt=mt,
         gauss_next=np.array([gauss_next is not None, gauss_next or 0.0]),
         lines=np.zeros((lines, k.N_LINE_COLUMNS), dtype=np.int64),
         line_values=np.zeros(lines),
@@ -229,8 +228,10 @@ class SellerView:
     def _desk(self, rng: random.Random, spec: SellerSpec, strategy: int) -> Desk:
         """The arrays the compiled decisions read: the org chart, settings, draws."""
         source = self._model.information.index[self.source]
-        return seller_desk(self.members, self.criteria, self.vendor, self.rivals, source, rng,
-                           spec, strategy)  # fmt: skip
+        _, words, gauss_next = rng.getstate()
+        mt = np.array(words, dtype=np.int64)
+        return seller_desk(self.members, self.criteria, self.vendor, self.rivals, source, mt,
+                           gauss_next, spec, strategy)  # fmt: skip
 
     @property
     def arrays(self) -> tuple:

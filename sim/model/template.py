@@ -12,7 +12,6 @@ committee, the account's events, the network and the sellers' streams.
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -231,10 +230,10 @@ class DealTemplate:
         set_prior(c.beliefs, mean, sd)
         k.appraise_committee(c, params)
 
-    def deal(self, events: dict[int, ExogenousEvent], order: random.Random, n_sellers: int,
+    def deal(self, events: dict[int, ExogenousEvent], order_mt: np.ndarray, n_sellers: int,
              n_members: int) -> Deal:  # fmt: skip
         """The deal's arrays: this run's exogenous events, the decision rule, an open status,
-        the seller order's stream."""
+        the seller order's stream (`order_mt`: its `random.Random` state's words)."""
         horizon = self.scenario.horizon_weeks
         shocks = np.zeros((horizon + 2, k.N_SHOCK_COLUMNS))
         for week, event in events.items():
@@ -248,7 +247,7 @@ class DealTemplate:
             rule=self.rule.copy(),
             status=status,
             weeks=np.zeros((horizon, k.N_VIEW_COLUMNS)),
-            order_mt=np.array(order.getstate()[1], dtype=np.int64),
+            order_mt=order_mt,
             order=np.arange(n_sellers, dtype=np.int64),
             lines=np.zeros((lines, k.N_LINE_COLUMNS), dtype=np.int64),
             line_values=np.zeros(lines),
