@@ -44,7 +44,9 @@ def run_deal(template: DealTemplate, seed: int) -> DealResult:
     events = draw_exogenous_events(
         streams.generator(Purpose.EXOGENOUS), scenario.horizon_weeks, scenario.account.shock_rate
     )
-    profiles = draw_committee(scenario, streams.generator(Purpose.COMMITTEE))
+    profiles = draw_committee(
+        scenario, streams.generator(Purpose.COMMITTEE), template.committee_plan
+    )
     n = len(profiles)
     names = [p.name for p in profiles]
     options = template.option_names

@@ -99,7 +99,9 @@ class BuyingCommitteeModel(mesa.Model):
             scenario.horizon_weeks,
             scenario.account.shock_rate,
         )
-        self.profiles = draw_committee(scenario, streams.generator(Purpose.COMMITTEE))
+        self.profiles = draw_committee(
+            scenario, streams.generator(Purpose.COMMITTEE), template.committee_plan
+        )
         n = len(self.profiles)
         self.world = template.world(n)
         self.network = (

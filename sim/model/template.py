@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.config.scenario import Scenario, SellerSpec
 from sim.model import kernel as k
-from sim.model.committee import StakeholderProfile
+from sim.model.committee import CommitteePlan, StakeholderProfile
 from sim.model.decision import rule_numbers
 from sim.model.exogenous import EVENT_KINDS, ExogenousEvent
 from sim.model.information import Beliefs, InformationEnvironment
@@ -93,6 +93,8 @@ class DealTemplate:
             for seller_class in (SELLER_CLASSES[spec.strategy],)
             if seller_class is not None
         )
+        self.committee_plan = CommitteePlan(scenario)
+        """How its committees are drawn (`committee.draw_committee`)."""
         library = scenario.role_library()
         self.role_priorities = {
             role: tuple(library[role].priorities.get(c, 0.0) for c in self.criteria)
