@@ -283,7 +283,8 @@ class BuyingCommitteeModel(mesa.Model):
 
     def run_compiled(self) -> DealResult:
         """The deal's weeks in as few compiled calls as the draws allow (`kernel.run_weeks`:
-        the same weeks as `step`, without a Python call per seller and week); for batches."""
+        the same weeks as `step`, without a Python call per seller and week): `simulate`'s
+        deal, with its logs (batches of metric rows take `sim.model.batch`)."""
         c, world, deal = self.committee, self.world, self.deal
         uniforms, normals = self.draws_needed(self._week_hours)
         lines = self._week_hours + 2 * len(self.profiles) + 2
