@@ -2261,3 +2261,15 @@ def mt_seed(key, mt) -> None:
             i = 1
     mt[0] = 0x80000000
     mt[MT_WORDS] = MT_WORDS
+
+
+@kernel
+def mt_seed_rows(keys, states) -> None:
+    """`mt_seed` for each row of `keys` [stream, words] (words of n, least significant first,
+    leading zero words included) into the rows of `states`."""
+    for row in range(keys.shape[0]):
+        used = 1
+        for word in range(keys.shape[1]):
+            if keys[row, word] != 0:
+                used = word + 1
+        mt_seed(keys[row, :used], states[row])

@@ -56,10 +56,7 @@ class RandomStreams:
         """The states of `python_randoms(purpose, count, key)` as `random.Random.getstate()`
         gives their words (`kernel.MT_WORDS` words, then the index), one row each, seeded
         compiled (`kernel.mt_seed`): what a batch of deals needs without the objects."""
-        state = self.sequence(purpose, key).generate_state(4 * count, np.uint32)
+        words = self.sequence(purpose, key).generate_state(4 * count, np.uint32)
         states = np.empty((count, k.MT_WORDS + 1), dtype=np.int64)
-        for i in range(count):
-            words = state[4 * i : 4 * i + 4]
-            used = max(1, int(np.flatnonzero(words).max(initial=-1)) + 1)
-            k.mt_seed(words[:used].astype(np.int64), states[i])
+        k.mt_seed_rows(words.astype(np.int64).reshape(count, 4), states)
         return states
