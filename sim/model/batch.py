@@ -70,17 +70,15 @@ def run_deal(template: DealTemplate, seed: int) -> DealResult:
     template.seat(committee, profiles, world.params)
     seller_streams = streams.python_random_states(Purpose.SELLERS, len(options))
     members = member_cards(profiles, template.role_priorities)
-    index = template.information.index
     desks = []
     for slot in template.sellers:
-        vendor = slot.vendor
         desk = seller_desk(
             members,
             template.criteria,
-            vendor,
-            [o for o in template.vendor_indices if o != vendor],
-            index[f"seller:{options[vendor]}"],
-            seller_streams[vendor],
+            slot.vendor,
+            slot.rivals,
+            slot.source_index,
+            seller_streams[slot.vendor],
             None,
             slot.spec,
             slot.seller_class.code,

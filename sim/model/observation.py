@@ -217,11 +217,11 @@ class SellerView:
         self._model = model
         self.vendor = vendor
         self.name = name
-        self.source = f"seller:{model.option_names[vendor]}"
+        self.source = model.template.seller_source(vendor)
         """The trust key members keep for this seller."""
         self.criteria: tuple[str, ...] = tuple(model.settings.criteria)
         self.status_quo = model.status_quo_index
-        self.rivals = tuple(o for o in model.vendor_indices if o != vendor)
+        self.rivals = model.template.rivals(vendor)
         self.members = model.org_chart
         self.desk = self._desk(rng, spec, strategy)
 

@@ -38,11 +38,15 @@ DEFAULT_STATUS_QUO_QUALITY = 0.5
 
 
 class SellerSlot(NamedTuple):
-    """A vendor with a seller agent: its option, its settings and its strategy's class."""
+    """A vendor with a seller agent: its option, its settings, its strategy's class, the
+    other vendors' options and the trust key members keep for it (and that key's index)."""
 
     vendor: int
     spec: SellerSpec
     seller_class: type[Seller]
+    rivals: tuple[int, ...]
+    source: str
+    source_index: int
 
 
 class MemberFacts(NamedTuple):
@@ -87,12 +91,14 @@ class DealTemplate:
         self.rule[k.RULE_HORIZON] = scenario.horizon_weeks
         self.rule[k.RULE_OUR_OPTION] = self.our_index
         self.sellers = tuple(
-            SellerSlot(vendor, spec, seller_class)
+            SellerSlot(vendor, spec, seller_class, self.rivals(vendor), source,
+                       self.information.index[source])
             for vendor in self.vendor_indices
             for spec in (self.seller_specs[self.option_names[vendor]],)
             for seller_class in (SELLER_CLASSES[spec.strategy],)
+            for source in (self.seller_source(vendor),)
             if seller_class is not None
-        )
+        )  # fmt: skip
         self.committee_plan = CommitteePlan(scenario)
         """How its committees are drawn (`committee.draw_committee`)."""
         library = scenario.role_library()
@@ -104,6 +110,14 @@ class DealTemplate:
         self._trust: dict[tuple[tuple[str, float], ...], np.ndarray] = {}
 
     # ---- seed-independent parts --------------------------------------------------------
+
+    def rivals(self, vendor: int) -> tuple[int, ...]:
+        """The other vendors' options."""
+        return tuple(o for o in self.vendor_indices if o != vendor)
+
+    def seller_source(self, vendor: int) -> str:
+        """The trust key members keep for `vendor`'s seller."""
+        return f"seller:{self.option_names[vendor]}"
 
     def _apply_discounts(self) -> None:
         """A vendor's price concession (`sellers.<vendor>.discount`) is part of its offer from
