@@ -26,6 +26,8 @@ from typing import Any
 
 from sim.config.scenario import Scenario
 from sim.model import simulate
+from sim.model.batch import run_deal
+from sim.model.template import DealTemplate
 
 Row = dict[str, Any]
 ScenarioKey = tuple[str, int]
@@ -64,11 +66,21 @@ class BatchResult:
 
 
 def run_batch(batch: Batch) -> BatchResult:
-    """Simulate a batch; a run that raises is recorded with its traceback, not re-raised."""
+    """Simulate a batch; a run that raises is recorded with its traceback, not re-raised.
+    Runs whose event log is not kept take the batch path (`sim.model.batch`: each scenario
+    set up once, no agents, no logs), which gives the same rows as `simulate`."""
     result = BatchResult()
+    templates: dict[ScenarioKey, DealTemplate] = {}
     for run in batch.runs:
         try:
-            deal = simulate(batch.scenarios[run.scenario_key], run.seed)
+            scenario = batch.scenarios[run.scenario_key]
+            if run in batch.keep_events:
+                deal = simulate(scenario, run.seed)
+            else:
+                template = templates.get(run.scenario_key)
+                if template is None:
+                    template = templates[run.scenario_key] = DealTemplate(scenario)
+                deal = run_deal(template, run.seed)
         except Exception as error:
             result.failures.append(
                 {

@@ -97,13 +97,13 @@ def test_extending_replications_computes_only_the_new_runs(
     path, out = swept
     before = ResultsStore.open(out).deals()
     seeds = []
-    original = sim.runner.simulate
+    original = sim.runner.run_deal  # the batch path: runs whose events are not kept
 
-    def counting(scenario, seed):
+    def counting(template, seed):
         seeds.append(seed)
-        return original(scenario, seed)
+        return original(template, seed)
 
-    monkeypatch.setattr(sim.runner, "simulate", counting)
+    monkeypatch.setattr(sim.runner, "run_deal", counting)
     args = ("--workers", "1", "--batch-size", "2", "--output", str(out))
     extended = run_cli("sweep", str(path), "--replications", "5", *args)
     assert extended.code == 0, extended.err

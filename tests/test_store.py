@@ -159,14 +159,14 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_finishes(
     exp = loaded.experiment
     points = design_points(exp)
     bad_seed = exp.seed + 1  # replication 1 of every point
-    original = sim.runner.simulate
+    original = sim.runner.run_deal  # the batch path: runs whose events are not kept
 
-    def flaky(scenario, seed):
+    def flaky(template, seed):
         if seed == bad_seed:
             raise RuntimeError(f"boom for seed {seed}")
-        return original(scenario, seed)
+        return original(template, seed)
 
-    monkeypatch.setattr(sim.runner, "simulate", flaky)
+    monkeypatch.setattr(sim.runner, "run_deal", flaky)
     n = planned(tiny)
     out = tmp_path / "out"
     summary, store = sweep(tiny, out, batch_size=2)
@@ -206,7 +206,7 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_finishes(
     assert "retry" in again.line()
 
     # retrying (with a working model) computes exactly them
-    monkeypatch.setattr(sim.runner, "simulate", original)
+    monkeypatch.setattr(sim.runner, "run_deal", original)
     retried, store = sweep(tiny, out, batch_size=2, retry_failed=True)
     assert (retried.computed, retried.failed, retried.reused, retried.skipped_failed) == (
         len(points),

@@ -222,14 +222,14 @@ def test_status_reports_progress_and_a_missing_part(run_cli, tmp_path: Path) -> 
 def test_failed_runs_via_the_cli(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_experiment(tmp_path)
     out = tmp_path / "out"
-    original = sim.runner.simulate
+    original = sim.runner.run_deal  # the batch path: runs whose events are not kept
 
-    def flaky(scenario, seed):
+    def flaky(template, seed):
         if seed == 5:
             raise ValueError("no committee today")
-        return original(scenario, seed)
+        return original(template, seed)
 
-    monkeypatch.setattr(sim.runner, "simulate", flaky)
+    monkeypatch.setattr(sim.runner, "run_deal", flaky)
     first = run_cli("sweep", str(path), "--workers", "1", "--batch-size", "2", "--output",
                     str(out))  # fmt: skip
     assert first.code == 0, first.err
@@ -241,7 +241,7 @@ def test_failed_runs_via_the_cli(run_cli, tmp_path: Path, monkeypatch: pytest.Mo
     skipped = run_cli("sweep", str(path), "--workers", "1", "--output", str(out))
     assert summary_counts(skipped.out) == {"computed": 0, "reused": 8, "failed": 0}
     assert "4 earlier failures not retried" in skipped.out
-    monkeypatch.setattr(sim.runner, "simulate", original)
+    monkeypatch.setattr(sim.runner, "run_deal", original)
     retried = run_cli("sweep", str(path), "--workers", "1", "--retry-failed", "--output",
                       str(out))  # fmt: skip
     assert summary_counts(retried.out) == {"computed": 4, "reused": 8, "failed": 0}

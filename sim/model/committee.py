@@ -44,18 +44,60 @@ def _normalise(weights: list[float]) -> tuple[float, ...]:
     return tuple(w / total for w in weights)
 
 
-def _role_specs(scenario: Scenario, rng: np.random.Generator) -> list[StakeholderSpec]:
-    committee = scenario.committee
+def _role_specs(plan: CommitteePlan, rng: np.random.Generator) -> list[StakeholderSpec]:
+    committee = plan.scenario.committee
     if committee.stakeholders is not None:
         return list(committee.stakeholders)
     size = committee.effective_size
     roles = list(committee.required_roles[:size])
     if size > len(roles):
-        mix = sorted(committee.role_mix.items())
-        weights = np.array([w for _, w in mix], dtype=float)
-        drawn = rng.choice(len(mix), size=size - len(roles), p=weights / weights.sum())
+        mix, p = plan.role_mix()
+        drawn = rng.choice(len(mix), size=size - len(roles), p=p)
         roles += [mix[int(k)][0] for k in drawn]
     return [_bare_spec(role) for role in roles]
+
+
+class CommitteePlan:
+    """What every committee of a scenario is drawn with and no draw changes, worked out once:
+    the role library, the criteria, the priority concentration, the role mix's probabilities
+    and each member specification's role (with its overrides) and base priorities. A plan
+    gives the draws `draw_committee` gives without one."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.library = scenario.role_library()
+        self.criteria = scenario.criteria
+        self.n_vendor_cells = len(scenario.options.vendors) * len(self.criteria)
+        self.divergence = scenario.committee.divergence
+        self.concentration = PRIORITY_CONCENTRATION / max(self.divergence, 1e-3) ** 2
+        self._mix: tuple[list[tuple[str, float]], np.ndarray] | None = None
+        self._members: dict[int, tuple[StakeholderSpec, Role, tuple[float, ...]]] = {}
+
+    def role_mix(self) -> tuple[list[tuple[str, float]], np.ndarray]:
+        """The role mix by name and the probability of each role."""
+        if self._mix is None:
+            mix = sorted(self.scenario.committee.role_mix.items())
+            weights = np.array([w for _, w in mix], dtype=float)
+            self._mix = mix, weights / weights.sum()
+        return self._mix
+
+    def member(self, spec: StakeholderSpec) -> tuple[Role, tuple[float, ...]]:
+        """A specification's role (the library's, with the specification's overrides) and its
+        priorities normalised (the base of the member's drawn priorities)."""
+        known = self._members.get(id(spec))
+        if known is not None and known[0] is spec:
+            return known[1], known[2]
+        library = self.library
+        role = (
+            library[spec.role].model_copy(
+                update=spec.model_dump(exclude_none=True, exclude={"role", "name"})
+            )
+            if spec.model_fields_set - {"role"}
+            else library[spec.role]
+        )
+        base = _normalise([max(role.priorities.get(c, 0.0), 0.0) for c in self.criteria])
+        self._members[id(spec)] = (spec, role, base)
+        return role, base
 
 
 @cache
@@ -77,29 +119,23 @@ def _titles(specs: list[StakeholderSpec], library: dict[str, Role]) -> list[str]
     return names
 
 
-def draw_committee(scenario: Scenario, rng: np.random.Generator) -> list[StakeholderProfile]:
+def draw_committee(
+    scenario: Scenario, rng: np.random.Generator, plan: CommitteePlan | None = None
+) -> list[StakeholderProfile]:
     """The committee for one run. Roles are drawn first, then each trait for all members at
-    once in a fixed order, so a member's traits never depend on what the sellers do."""
-    library = scenario.role_library()
-    specs = _role_specs(scenario, rng)
+    once in a fixed order, so a member's traits never depend on what the sellers do. `plan`
+    (`CommitteePlan(scenario)`) saves working out the scenario's part for each draw."""
+    plan = plan or CommitteePlan(scenario)
+    library = plan.library
+    specs = _role_specs(plan, rng)
     n = len(specs)
-    criteria = scenario.criteria
-    n_vendor_cells = len(scenario.options.vendors) * len(criteria)
-    divergence = scenario.committee.divergence
-    roles = [
-        library[spec.role].model_copy(
-            update=spec.model_dump(exclude_none=True, exclude={"role", "name"})
-        )
-        if spec.model_fields_set - {"role"}
-        else library[spec.role]
-        for spec in specs
-    ]
-    bases = np.array(
-        [_normalise([max(role.priorities.get(c, 0.0), 0.0) for c in criteria]) for role in roles]
-    )
+    n_vendor_cells = plan.n_vendor_cells
+    divergence = plan.divergence
+    members = [plan.member(spec) for spec in specs]
+    roles = [role for role, _ in members]
+    bases = np.array([base for _, base in members])
     # Dirichlet(base * concentration) via normalised gamma draws, all members at once.
-    concentration = PRIORITY_CONCENTRATION / max(divergence, 1e-3) ** 2
-    gammas = rng.standard_gamma(np.maximum(bases, 0.01) * concentration)
+    gammas = rng.standard_gamma(np.maximum(bases, 0.01) * plan.concentration)
     drawn_priorities = gammas / gammas.sum(axis=1, keepdims=True)
     risk_draws = rng.lognormal(0.0, 0.2, size=n)
     stubborn_draws = rng.normal(0.0, 0.05, size=n)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ from sim.model.state import Desk
 
 if TYPE_CHECKING:
     from sim.config.scenario import SellerSpec
+    from sim.model.committee import StakeholderProfile
     from sim.model.model import BuyingCommitteeModel
 
 __all__ = [
@@ -82,15 +84,16 @@ class MemberObservation:
 
 def org_chart(model: BuyingCommitteeModel) -> tuple[MemberCard, ...]:
     """Every member as the org chart shows them to any seller (the same for all sellers)."""
-    library = model.settings.role_library()
-    criteria = model.settings.criteria
-    role_priorities = {
-        role: tuple(library[role].priorities.get(c, 0.0) for c in criteria)
-        for role in {profile.role for profile in model.profiles}
-    }
+    return member_cards(model.profiles, model.template.role_priorities)
+
+
+def member_cards(
+    profiles: Sequence[StakeholderProfile], role_priorities: Mapping[str, tuple[float, ...]]
+) -> tuple[MemberCard, ...]:
+    """The org chart of members `profiles`, given what each role is known to care about."""
     return tuple(
         MemberCard(seat, p.name, p.role, p.influence, p.veto, role_priorities[p.role])
-        for seat, p in enumerate(model.profiles)
+        for seat, p in enumerate(profiles)
     )
 
 
@@ -148,6 +151,57 @@ STAGE_FOCUS = ("business_value", "business_value", "functional_fit", "business_v
 it), then business value (a consensus meeting's theme)."""
 
 
+def seller_desk(members: Sequence[MemberCard], criteria: Sequence[str], vendor: int,
+                rivals: Sequence[int], source: int, mt: np.ndarray, gauss_next: float | None,
+                spec: SellerSpec, strategy: int) -> Desk:  # fmt: skip
+    """A seller's arrays, which all its compiled decisions read: the org chart `members`,
+    its settings, its `rivals` (the other vendors' options), its trust key's index `source`
+    and its draws (`mt` and `gauss_next`: the state of its `random.Random`)."""
+    n = len(members)
+    state = np.zeros(k.N_DESK_COLUMNS)
+    state[k.DESK_CAPACITY] = spec.capacity_hours
+    settings = np.zeros(k.N_SPEC_COLUMNS)
+    for column, value in (
+        (k.SPEC_MEETING_HOURS, spec.meeting_hours),
+        (k.SPEC_PREPARATION_HOURS, spec.preparation_hours),
+        (k.SPEC_STAGE_WEEKS, spec.stage_weeks),
+        (k.SPEC_QUALIFY_OUT_WEEKS, spec.qualify_out_weeks),
+        (k.SPEC_CLOSING_PRESSURE, spec.closing_pressure),
+        (k.SPEC_REACTANCE, spec.reactance),
+        (k.SPEC_SINGLE_THREADED, spec.single_threaded),
+        (k.SPEC_DIAGNOSIS_ERROR, spec.diagnosis_error),
+        (k.SPEC_CONSENSUS_WIDENING, spec.consensus_widening),
+        (k.SPEC_OVERLOAD_RELIEF, spec.overload_relief),
+        (k.SPEC_NETWORK_SHARE, spec.network_share),
+        (k.SPEC_CONTENT_REACH, spec.content_reach),
+    ):
+        settings[column] = value
+    themes = [criteria.index(c) if c in criteria else 0 for c in STAGE_FOCUS]
+    themes.append(criteria.index("business_value") if "business_value" in criteria else 0)
+    meetings = math.ceil(spec.capacity_hours / max(spec.meeting_hours, 1e-3))
+    lines = 4 * (meetings + 2 * n) + 64  # twice a week's worth (`kernel.run_weeks`)
+    return Desk(
+        state=state,
+        spec=settings,
+        observed=np.zeros((n, k.N_OBSERVED_COLUMNS)),
+        reached=np.zeros(n, dtype=np.int8),
+        influence=np.array([m.influence for m in members]),
+        role_top=np.array([m.role_top for m in members], dtype=np.int64),
+        champion=np.array([m.role == "champion" for m in members], dtype=np.int8),
+        themes=np.array(themes, dtype=np.int64),
+        rivals=np.array(rivals, dtype=np.int64),
+        mt=mt,
+        gauss_next=np.array([gauss_next is not None, gauss_next or 0.0]),
+        lines=np.zeros((lines, k.N_LINE_COLUMNS), dtype=np.int64),
+        line_values=np.zeros(lines),
+        line_count=np.zeros(1, dtype=np.int64),
+        vendor=vendor,
+        source=source,
+        n_criteria=len(criteria),
+        strategy=strategy,
+    )
+
+
 class SellerView:
     """One seller's window on an account (see the module docstring)."""
 
@@ -163,61 +217,21 @@ class SellerView:
         self._model = model
         self.vendor = vendor
         self.name = name
-        self.source = f"seller:{model.option_names[vendor]}"
+        self.source = model.template.seller_source(vendor)
         """The trust key members keep for this seller."""
         self.criteria: tuple[str, ...] = tuple(model.settings.criteria)
         self.status_quo = model.status_quo_index
-        self.rivals = tuple(o for o in model.vendor_indices if o != vendor)
+        self.rivals = model.template.rivals(vendor)
         self.members = model.org_chart
         self.desk = self._desk(rng, spec, strategy)
 
     def _desk(self, rng: random.Random, spec: SellerSpec, strategy: int) -> Desk:
         """The arrays the compiled decisions read: the org chart, settings, draws."""
-        n = len(self.members)
-        state = np.zeros(k.N_DESK_COLUMNS)
-        state[k.DESK_CAPACITY] = spec.capacity_hours
-        settings = np.zeros(k.N_SPEC_COLUMNS)
-        for column, value in (
-            (k.SPEC_MEETING_HOURS, spec.meeting_hours),
-            (k.SPEC_PREPARATION_HOURS, spec.preparation_hours),
-            (k.SPEC_STAGE_WEEKS, spec.stage_weeks),
-            (k.SPEC_QUALIFY_OUT_WEEKS, spec.qualify_out_weeks),
-            (k.SPEC_CLOSING_PRESSURE, spec.closing_pressure),
-            (k.SPEC_REACTANCE, spec.reactance),
-            (k.SPEC_SINGLE_THREADED, spec.single_threaded),
-            (k.SPEC_DIAGNOSIS_ERROR, spec.diagnosis_error),
-            (k.SPEC_CONSENSUS_WIDENING, spec.consensus_widening),
-            (k.SPEC_OVERLOAD_RELIEF, spec.overload_relief),
-            (k.SPEC_NETWORK_SHARE, spec.network_share),
-            (k.SPEC_CONTENT_REACH, spec.content_reach),
-        ):
-            settings[column] = value
-        criteria = self.criteria
-        themes = [criteria.index(c) if c in criteria else 0 for c in STAGE_FOCUS]
-        themes.append(criteria.index("business_value") if "business_value" in criteria else 0)
+        source = self._model.information.index[self.source]
         _, words, gauss_next = rng.getstate()
-        meetings = math.ceil(spec.capacity_hours / max(spec.meeting_hours, 1e-3))
-        lines = 4 * (meetings + 2 * n) + 64  # twice a week's worth (`kernel.run_weeks`)
-        return Desk(
-            state=state,
-            spec=settings,
-            observed=np.zeros((n, k.N_OBSERVED_COLUMNS)),
-            reached=np.zeros(n, dtype=np.int8),
-            influence=np.array([m.influence for m in self.members]),
-            role_top=np.array([m.role_top for m in self.members], dtype=np.int64),
-            champion=np.array([m.role == "champion" for m in self.members], dtype=np.int8),
-            themes=np.array(themes, dtype=np.int64),
-            rivals=np.array(self.rivals, dtype=np.int64),
-            mt=np.array(words, dtype=np.int64),
-            gauss_next=np.array([gauss_next is not None, gauss_next or 0.0]),
-            lines=np.zeros((lines, k.N_LINE_COLUMNS), dtype=np.int64),
-            line_values=np.zeros(lines),
-            line_count=np.zeros(1, dtype=np.int64),
-            vendor=self.vendor,
-            source=self._model.information.index[self.source],
-            n_criteria=len(criteria),
-            strategy=strategy,
-        )
+        mt = np.array(words, dtype=np.int64)
+        return seller_desk(self.members, self.criteria, self.vendor, self.rivals, source, mt,
+                           gauss_next, spec, strategy)  # fmt: skip
 
     @property
     def arrays(self) -> tuple:

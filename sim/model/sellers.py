@@ -30,6 +30,7 @@ from sim.config.scenario import SellerSpec
 from sim.model import kernel as k
 from sim.model.observation import FUNNEL_STAGES, STAGE_FOCUS, MemberCard, SellerView
 from sim.model.stakeholder import JOBS, BuyingJob
+from sim.model.state import Desk, Net
 
 if TYPE_CHECKING:
     from sim.model.model import BuyingCommitteeModel
@@ -73,6 +74,12 @@ class Seller(mesa.Agent):
         self.view = SellerView(model, vendor, rng, spec, self.code, self.name)
         self.desk = self.view.desk
         """Its arrays (`state.Desk`), which its compiled week reads and writes."""
+        self.prepare(self.desk, spec, model.net)
+
+    @staticmethod
+    def prepare(desk: Desk, spec: SellerSpec, net: Net) -> None:
+        """What its strategy does before the deal's first week, on its new desk (the batch
+        path, `sim.model.batch`, calls it without an agent)."""
 
     capacity = _column(k.DESK_CAPACITY, "Hours a week for this deal.")
     hours_left = _column(k.DESK_HOURS_LEFT, "Hours left this week.")
@@ -155,11 +162,10 @@ class FunnelPusher(Seller):
     """Stages whose pitch is a presentation the main contact convenes for the committee (the
     demo and the proposal are shown to the evaluating group in funnel selling)."""
 
-    def __init__(
-        self, model: BuyingCommitteeModel, vendor: int, spec: SellerSpec, rng: random.Random
-    ) -> None:
-        super().__init__(model, vendor, spec, rng)
-        self.desk.state[k.DESK_CONTACT] = k.main_contact(self.view.desk)
+    @staticmethod
+    def prepare(desk: Desk, spec: SellerSpec, net: Net) -> None:
+        """Its main contact, chosen from the org chart before the first week."""
+        desk.state[k.DESK_CONTACT] = k.main_contact(desk)
 
     stage = property(
         lambda self: int(self.desk.state[k.DESK_STAGE]),
@@ -260,14 +266,13 @@ class SocialSeller(MazeGuide):
     SETTINGS = MazeGuide.SETTINGS | {"network_share", "prior_weeks", "content_reach"}
     REFERENCE_CALLS = k.REFERENCE_CALLS
 
-    def __init__(
-        self, model: BuyingCommitteeModel, vendor: int, spec: SellerSpec, rng: random.Random
-    ) -> None:
-        super().__init__(model, vendor, spec, rng)
-        if not self.view.has_network:
+    @staticmethod
+    def prepare(desk: Desk, spec: SellerSpec, net: Net) -> None:
+        """The reach its content built in the network in the weeks before the deal."""
+        if net.contacts_start.shape[0] == 0:
             raise ValueError("social_seller needs a peer network (scenario `network:`)")
         earlier = spec.prior_weeks * spec.capacity_hours * spec.network_share * spec.content_reach
-        self.view.spread_content(round(earlier))
+        k.spread_content(net, desk.mt, desk.vendor, round(earlier))
 
     def connect_references(self) -> None:
         """Introduce the members it saw validating to satisfied customers

@@ -39,6 +39,7 @@ from sim.model.kernel import MIN_TRUST_TO_MEET, RECENT_CLAIMS, TRUST_FLOOR, fail
 if TYPE_CHECKING:
     from sim.model.committee import StakeholderProfile
     from sim.model.model import BuyingCommitteeModel
+    from sim.model.state import Committee
 
 __all__ = [
     "JOBS",
@@ -66,6 +67,16 @@ class BuyingJob(StrEnum):
 
 
 JOBS: tuple[BuyingJob, ...] = (BuyingJob.SEEK, BuyingJob.VALIDATE, BuyingJob.ALIGN)
+
+
+JOB_BY_CODE = (*(job.value for job in JOBS), "idle")
+"""A week's busiest job by its code (`kernel.SEEK` ... `ALIGN`, then `kernel.IDLE`: -1)."""
+
+
+def jobs_by_week(committee: Committee, seat: int) -> list[str]:
+    """Each week's busiest job of member `seat` ('idle' if none)."""
+    weeks = committee.counts[seat, k.WEEKS_RECORDED]
+    return [JOB_BY_CODE[code] for code in committee.jobs[seat, :weeks].tolist()]
 
 
 def priority_distance(p: Sequence[float], q: Sequence[float]) -> float:
@@ -241,9 +252,7 @@ class Stakeholder(mesa.Agent):
     @property
     def jobs_by_week(self) -> list[str]:
         """Each week's busiest job ('idle' if none)."""
-        weeks = self.model.committee.counts[self.seat, k.WEEKS_RECORDED]
-        codes = self.model.committee.jobs[self.seat, :weeks].tolist()
-        return [JOBS[code].value if code >= 0 else "idle" for code in codes]
+        return jobs_by_week(self.model.committee, self.seat)
 
     # ---- the week (each runs the compiled mechanism for this row) ---------------------
 

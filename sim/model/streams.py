@@ -13,6 +13,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from sim.model import kernel as k
+
 
 class Purpose(IntEnum):
     """What a stream is for; the value is its spawn key and must never change."""
@@ -49,3 +51,12 @@ class RandomStreams:
             random.Random(int.from_bytes(state[4 * i : 4 * i + 4].tobytes(), "little"))
             for i in range(count)
         ]
+
+    def python_random_states(self, purpose: Purpose, count: int, key: int = 0) -> np.ndarray:
+        """The states of `python_randoms(purpose, count, key)` as `random.Random.getstate()`
+        gives their words (`kernel.MT_WORDS` words, then the index), one row each, seeded
+        compiled (`kernel.mt_seed`): what a batch of deals needs without the objects."""
+        words = self.sequence(purpose, key).generate_state(4 * count, np.uint32)
+        states = np.empty((count, k.MT_WORDS + 1), dtype=np.int64)
+        k.mt_seed_rows(words.astype(np.int64).reshape(count, 4), states)
+        return states

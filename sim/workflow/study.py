@@ -29,7 +29,8 @@ from pydantic import ValidationError
 from sim.config.experiment import Experiment, LoadedExperiment
 from sim.config.loading import ConfigError, describe_validation_error
 from sim.config.scenario import Scenario, SellerSpec
-from sim.model import simulate
+from sim.model.batch import run_deal
+from sim.model.template import DealTemplate
 from sim.runner import (
     Batch,
     BatchResult,
@@ -256,11 +257,11 @@ def _batch_size(scenarios: dict[ScenarioKey, Scenario], first: Run) -> int:
     """Runs per batch for about a second of work, timed on pilot runs after a warm-up run:
     a fresh process's first run loads the compiled model and would make batches of a few
     runs, whose overhead then dominates a long sweep."""
-    scenario = scenarios[first.scenario_key]
-    simulate(scenario, first.seed)
+    template = DealTemplate(scenarios[first.scenario_key])  # timed as batches run them
+    run_deal(template, first.seed)
     pilot = time.perf_counter()
     for replication in range(PILOT_RUNS):
-        simulate(scenario, first.seed + replication)
+        run_deal(template, first.seed + replication).metrics()
     per_run = max((time.perf_counter() - pilot) / PILOT_RUNS, 1e-4)
     return max(1, min(1000, round(TARGET_BATCH_SECONDS / per_run)))
 

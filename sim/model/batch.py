@@ -1,0 +1,114 @@
+"""Many deals of one scenario, for sweeps and comparisons: metric rows, no agents, no logs.
+
+`simulate_rows(scenario, seeds)` gives, seed by seed, exactly the row `simulate(scenario,
+seed).metrics()` gives: the set-up of `template.py` (the scenario's part once, then each seed's
+draws), the same compiled weeks (`kernel.run_weeks`) and the same record (`summary`). What it
+leaves out is what only a reader of one deal needs: Mesa's agents, the event log (the kernel
+counts its lines and keeps none) and the decoding of the sellers' and the deal's log lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from sim.config.scenario import Scenario
+from sim.model import kernel as k
+from sim.model.committee import draw_committee
+from sim.model.exogenous import draw_exogenous_events
+from sim.model.logbook import WeeklyLog
+from sim.model.network import PeerNetwork
+from sim.model.observation import member_cards, seller_desk
+from sim.model.result import DealResult
+from sim.model.state import NO_NETWORK, BehaviourStream, Events, new_committee, no_desk
+from sim.model.streams import Purpose, RandomStreams
+from sim.model.summary import deal_record
+from sim.model.template import DealTemplate, draws_needed, draws_per_hour, week_hours
+
+NO_EVENT_ROOM_CHECK = -(2**62)
+"""The event-log room `run_weeks` asks for when no log is kept: never more than there is."""
+
+
+def simulate_rows(scenario: Scenario, seeds: Iterable[int]) -> list[dict[str, Any]]:
+    """The metric row of each seed's deal (`DealResult.metrics()`), in the order of `seeds`."""
+    template = DealTemplate(scenario)
+    return [run_deal(template, seed).metrics() for seed in seeds]
+
+
+def run_deal(template: DealTemplate, seed: int) -> DealResult:
+    """The deal of (scenario, seed) as `simulate` runs it, recorded without its logs."""
+    scenario = template.scenario
+    streams = RandomStreams(seed)
+    events = draw_exogenous_events(
+        streams.generator(Purpose.EXOGENOUS), scenario.horizon_weeks, scenario.account.shock_rate
+    )
+    profiles = draw_committee(
+        scenario, streams.generator(Purpose.COMMITTEE), template.committee_plan
+    )
+    n = len(profiles)
+    names = [p.name for p in profiles]
+    options = template.option_names
+    world = template.world(n)
+    network = (
+        PeerNetwork.build(
+            scenario.network,
+            n,
+            template.vendor_options,
+            streams.generator(Purpose.NETWORK),
+        )
+        if scenario.network is not None
+        else None
+    )
+    net = network.arrays if network is not None else NO_NETWORK
+    behaviour = BehaviourStream(streams.generator(Purpose.BEHAVIOUR, 1))
+    committee = new_committee(
+        n, len(options), len(template.criteria), len(template.information.keys),
+        scenario.horizon_weeks,
+    )  # fmt: skip
+    template.seat(committee, profiles, world.params)
+    seller_streams = streams.python_random_states(Purpose.SELLERS, len(options))
+    members = member_cards(profiles, template.role_priorities)
+    desks = []
+    for slot in template.sellers:
+        desk = seller_desk(
+            members,
+            template.criteria,
+            slot.vendor,
+            slot.rivals,
+            slot.source_index,
+            seller_streams[slot.vendor],
+            None,
+            slot.spec,
+            slot.seller_class.code,
+        )
+        slot.seller_class.prepare(desk, slot.spec, net)
+        desks.append(desk)
+    n_sellers = len(desks)
+    all_desks = tuple(desks) or (no_desk(),)
+    deal = template.deal(events, seller_streams[template.status_quo_index], n_sellers, n)
+    weekly = WeeklyLog(names, options, scenario.horizon_weeks)
+    log = Events(
+        codes=np.zeros((0, 5), dtype=np.int32),
+        values=np.zeros(0),
+        count=np.zeros(2, dtype=np.int64),
+        members=n,
+        options=len(options),
+        criteria=len(template.criteria),
+        sources=len(template.information.keys),
+    )
+    uniforms, normals = draws_needed(draws_per_hour(world.params), week_hours(profiles), n)
+    status = deal.status
+    while not status[k.STATUS_DONE]:
+        k.run_weeks(committee, world, net, behaviour.ready(uniforms, normals), log, all_desks,
+                    n_sellers, deal, weekly.rows, len(options), uniforms, normals,
+                    NO_EVENT_ROOM_CHECK)  # fmt: skip
+        for desk in all_desks:
+            desk.line_count[0] = 0
+        deal.line_count[0] = 0
+    week = int(world.params[k.WEEK])
+    weekly.weeks = week
+    told = network.told if network is not None else {}
+    return deal_record(template, seed, names, committee, deal, week,
+                       [all_desks[s] for s in deal.order.tolist()], told, weekly)  # fmt: skip

@@ -1,0 +1,108 @@
+"""A deal's record (`DealResult`) read from its arrays once it has ended.
+
+Both the Mesa model (`BuyingCommitteeModel.result`) and the batch path (`batch.simulate_rows`)
+read their deals here, so a deal's metrics have one definition whichever path ran it; the
+model adds the logs and the committee's members, which a batch never reads.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from sim.model import kernel as k
+from sim.model.decision import STALL_REASONS, deal_quality
+from sim.model.logbook import CAUSES, OUTCOMES, WeeklyLog
+from sim.model.metrics import count_loopbacks
+from sim.model.result import DealResult, Outcome
+from sim.model.stakeholder import JOBS, jobs_by_week
+from sim.model.state import Committee, Deal, Desk
+from sim.model.template import DealTemplate, member_facts
+
+
+def deal_record(
+    template: DealTemplate,
+    seed: int,
+    names: Sequence[str],
+    committee: Committee,
+    deal: Deal,
+    week: int,
+    desks: Sequence[Desk],
+    told: dict[str, int],
+    weekly: WeeklyLog,
+    **logs: Any,
+) -> DealResult:
+    """The record of an ended deal: `names` of the members by seat, the sellers' `desks` in
+    the deal's last calling order, the peer claims `told`; `logs` are `DealResult`'s log
+    fields (events, stakeholders, committee_weekly), empty when not given."""
+    scenario = template.scenario
+    status = deal.status
+    code = int(status[k.STATUS_OUTCOME])
+    outcome = Outcome.OPEN if code < 0 else OUTCOMES[code]
+    chosen = None if status[k.STATUS_CHOSEN] < 0 else int(status[k.STATUS_CHOSEN])
+    purchase = outcome in (Outcome.WON, Outcome.LOST)
+    quality = (
+        deal_quality(
+            member_facts(committee),
+            chosen,
+            template.truth,
+            template.vendor_indices,
+            scenario.decision.regret_margin,
+        )
+        if purchase
+        else None
+    )
+    regret = quality.regret if quality is not None else None
+    agreed = float(status[k.STATUS_AGREEMENT])
+    agreement = None if math.isnan(agreed) else agreed
+    cause, stall = int(status[k.STATUS_CAUSE]), int(status[k.STATUS_STALL])
+    member = committee.member
+    totals = member[:, k.TOTAL_HOURS : k.TOTAL_HOURS + k.N_JOBS].sum(axis=0).tolist()
+    vendor_names = [template.option_names[desk.vendor] for desk in desks]
+    return DealResult(
+        scenario=scenario.name,
+        seed=seed,
+        horizon_weeks=scenario.horizon_weeks,
+        outcome=outcome,
+        no_decision_cause=None if cause < 0 else CAUSES[cause],
+        stall_reason=None if stall < 0 else STALL_REASONS[stall],
+        chosen_option=template.option_names[chosen] if chosen is not None else None,
+        cycle_weeks=week if outcome is not Outcome.OPEN else None,
+        weeks_simulated=week,
+        regret=regret,
+        regret_shortfall=quality.shortfall if quality is not None else None,
+        regret_degree=quality.degree if quality is not None else None,
+        agreement=agreement,
+        consensus=None if agreement is None else agreement >= scenario.decision.consensus_level,
+        high_quality=purchase and not regret,
+        purchase_ease=1.0 - float(member[:, k.PEAK_FATIGUE].mean()),
+        n_stakeholders=len(names),
+        loopbacks={
+            name: count_loopbacks(jobs_by_week(committee, seat)) for seat, name in enumerate(names)
+        },
+        hours_by_job={job.value: hours for job, hours in zip(JOBS, totals, strict=True)},
+        hours_with_sellers=float(member[:, k.TOTAL_WITH_SELLERS].sum()),
+        hours_seeking_alone=float(member[:, k.HOURS_SEEKING_ALONE].sum()),
+        seller_hours={
+            name: float(desk.state[k.DESK_HOURS_SPENT])
+            for name, desk in zip(vendor_names, desks, strict=True)
+        },
+        stakeholders_reached={
+            name: int(desk.reached.nonzero()[0].shape[0])
+            for name, desk in zip(vendor_names, desks, strict=True)
+        },
+        buyer_hours={
+            name: float(desk.state[k.DESK_BUYER_HOURS])
+            for name, desk in zip(vendor_names, desks, strict=True)
+        },
+        claims_discredited=int(committee.counts[:, k.CLAIMS_DISCREDITED].sum()),
+        peer_claims=told,
+        conflicts=int(committee.counts[:, k.CONFLICTS].sum()),
+        vetoes=int(status[k.STATUS_VETOES]),
+        our_vendor=scenario.our_vendor,
+        strategies=dict(template.strategies),
+        option_labels=dict(zip(template.option_names, template.option_labels, strict=True)),
+        weekly=weekly,
+        **logs,
+    )

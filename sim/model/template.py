@@ -1,0 +1,300 @@
+"""Setting up a deal: what every deal of a scenario shares, computed once, and the arrays of one
+deal for one seed.
+
+`BuyingCommitteeModel` (the Mesa schedule, for stories and the explorer) and
+`batch.simulate_rows` (many deals, no Mesa) both set up their deals here, so a (scenario, seed)
+is the same deal on both paths. A `DealTemplate` holds everything that does not depend on the
+seed: the options and their true offers, the information sources, the scenario's numbers as the
+kernel reads them, the decision rule and the sellers' settings; a seed then only draws the
+committee, the account's events, the network and the sellers' streams.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.config.scenario import Scenario, SellerSpec
+from sim.model import kernel as k
+from sim.model.committee import CommitteePlan, StakeholderProfile
+from sim.model.decision import rule_numbers
+from sim.model.exogenous import EVENT_KINDS, ExogenousEvent
+from sim.model.information import Beliefs, InformationEnvironment
+from sim.model.sellers import SELLER_CLASSES, Seller
+from sim.model.state import Committee, Deal, World, set_prior
+
+STATUS_QUO = "status_quo"
+STATUS_QUO_SD = 0.03
+"""The status quo is known: beliefs about it start at the truth with this small sd."""
+
+VENDOR_VOICES = ("vendor_content", "seller")
+"""Source kinds that speak for one vendor: stakeholders trust each vendor's separately."""
+
+DEFAULT_VENDOR_QUALITY = 0.6
+DEFAULT_STATUS_QUO_QUALITY = 0.5
+
+
+class SellerSlot(NamedTuple):
+    """A vendor with a seller agent: its option, its settings, its strategy's class, the
+    other vendors' options and the trust key members keep for it (and that key's index)."""
+
+    vendor: int
+    spec: SellerSpec
+    seller_class: type[Seller]
+    rivals: tuple[int, ...]
+    source: str
+    source_index: int
+
+
+class MemberFacts(NamedTuple):
+    """What `decision.deal_quality` reads of a member at the end of a deal, from its rows."""
+
+    influence: float
+    priorities: list[float]
+    beliefs: Beliefs
+
+
+class DealTemplate:
+    """Everything a scenario's deals share (see the module docstring); read-only once made."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.criteria = list(scenario.criteria)
+        vendors = list(scenario.options.vendors)
+        self.option_names = [STATUS_QUO, *vendors]
+        self.status_quo_index = 0
+        self.vendor_indices = list(range(1, len(self.option_names)))
+        self.our_index = 1 + vendors.index(scenario.our_vendor)
+        self.vendor_options = {name: 1 + o for o, name in enumerate(vendors)}
+        """Each vendor's option index (the peer network's customers are by option)."""
+        self.seller_specs = {name: scenario.seller_for(name) for name in vendors}
+        self.strategies = {name: spec.strategy for name, spec in self.seller_specs.items()}
+        self.truth = [
+            [
+                scenario.options.status_quo.quality.get(c, DEFAULT_STATUS_QUO_QUALITY)
+                for c in self.criteria
+            ]
+        ] + [
+            [vendor.quality.get(c, DEFAULT_VENDOR_QUALITY) for c in self.criteria]
+            for vendor in scenario.options.vendors.values()
+        ]
+        self._apply_discounts()
+        self.option_labels = ["doing nothing"] + [
+            vendor.label or name for name, vendor in scenario.options.vendors.items()
+        ]
+        self.information = self._information_environment()
+        self.params = self._params()
+        self.rule = rule_numbers(scenario.decision)
+        self.rule[k.RULE_HORIZON] = scenario.horizon_weeks
+        self.rule[k.RULE_OUR_OPTION] = self.our_index
+        self.sellers = tuple(
+            SellerSlot(vendor, spec, seller_class, self.rivals(vendor), source,
+                       self.information.index[source])
+            for vendor in self.vendor_indices
+            for spec in (self.seller_specs[self.option_names[vendor]],)
+            for seller_class in (SELLER_CLASSES[spec.strategy],)
+            for source in (self.seller_source(vendor),)
+            if seller_class is not None
+        )  # fmt: skip
+        self.committee_plan = CommitteePlan(scenario)
+        """How its committees are drawn (`committee.draw_committee`)."""
+        library = scenario.role_library()
+        self.role_priorities = {
+            role: tuple(library[role].priorities.get(c, 0.0) for c in self.criteria)
+            for role in library
+        }
+        """What each role is known to care about, per criterion (the org chart's column)."""
+        self._trust: dict[tuple[tuple[str, float], ...], np.ndarray] = {}
+
+    # ---- seed-independent parts --------------------------------------------------------
+
+    def rivals(self, vendor: int) -> tuple[int, ...]:
+        """The other vendors' options."""
+        return tuple(o for o in self.vendor_indices if o != vendor)
+
+    def seller_source(self, vendor: int) -> str:
+        """The trust key members keep for `vendor`'s seller."""
+        return f"seller:{self.option_names[vendor]}"
+
+    def _apply_discounts(self) -> None:
+        """A vendor's price concession (`sellers.<vendor>.discount`) is part of its offer from
+        the start, whatever its seller's strategy: its true cost score rises by it."""
+        if "cost" not in self.criteria:
+            return
+        cost = self.criteria.index("cost")
+        for vendor in self.vendor_indices:
+            discount = self.seller_specs[self.option_names[vendor]].discount
+            self.truth[vendor][cost] = min(1.0, self.truth[vendor][cost] + discount)
+
+    def _information_environment(self) -> InformationEnvironment:
+        """Sources by key. Vendor content and sellers speak for one vendor ('kind:vendor');
+        a seller's claims carry the `seller` source's bias only if its strategy overclaims."""
+        sources = self.scenario.information.sources
+        keyed = {
+            kind: (source.bias, source.noise)
+            for kind, source in sources.items()
+            if kind not in VENDOR_VOICES
+        }
+        for vendor in self.vendor_indices:
+            name = self.option_names[vendor]
+            content, seller = sources["vendor_content"], sources["seller"]
+            keyed[f"vendor_content:{name}"] = (content.bias, content.noise)
+            seller_class = SELLER_CLASSES[self.seller_specs[name].strategy]
+            overclaims = seller_class is not None and seller_class.overclaims
+            keyed[f"seller:{name}"] = (seller.bias if overclaims else 0.0, seller.noise)
+        return InformationEnvironment(self.option_names, self.truth, self.vendor_indices, keyed)
+
+    def _params(self) -> np.ndarray:
+        """The scenario's numbers the mechanisms read, by kernel name, at week 0."""
+        scenario = self.scenario
+        behaviour, information = scenario.behaviour, scenario.information
+        params = np.zeros(k.N_PARAMS)
+        params[k.SELLER_TIME_SHARE] = behaviour.seller_time_share
+        params[k.DISCLOSURE] = behaviour.disclosure
+        params[k.PRIOR_SD] = behaviour.prior_sd
+        params[k.CHOICE_NOISE] = behaviour.choice_noise
+        params[k.CLAIMS_FOUND] = information.claims_per_hour * information.overload
+        params[k.ATTENTION] = information.attention
+        params[k.VALIDATION_Z] = behaviour.validation_z
+        params[k.CONFIRMATION_BOOST] = behaviour.confirmation_boost
+        params[k.TRUST_GAIN] = behaviour.trust_gain
+        params[k.TRUST_LOSS] = behaviour.trust_loss
+        params[k.CONVERGENCE] = behaviour.convergence
+        params[k.CONFLICT_FATIGUE] = behaviour.conflict_fatigue
+        params[k.OVERLOAD_FATIGUE] = behaviour.overload_fatigue
+        params[k.FATIGUE_RECOVERY] = behaviour.fatigue_recovery
+        params[k.OVERLOAD_RECOVERY] = behaviour.overload_recovery
+        params[k.URGENCY_DECAY] = scenario.account.urgency_decay
+        params[k.CLAIM_PRECISION] = 1.0 / behaviour.claim_sd**2
+        params[k.WEEK] = 0
+        params[k.URGENCY] = scenario.account.urgency
+        params[k.PAIN] = scenario.account.pain
+        return params
+
+    # ---- one seed's arrays ---------------------------------------------------------------
+
+    def world(self, n_members: int) -> World:
+        """The world of one deal: the shared offers and sources, its own numbers."""
+        information = self.information
+        n_options = len(self.option_names)
+        return World(
+            truth=information.truth,
+            bias=information.bias,
+            noise=information.noise_by_source,
+            seller_hours=np.zeros(n_options),
+            inquiries=np.zeros((n_options, n_members)),
+            params=self.params.copy(),
+        )
+
+    def initial_trust(self, profile: StakeholderProfile) -> np.ndarray:
+        """Trust per source key: the role's value if it has one, else the source's default
+        (one row per distinct set of a role's trusts, copied into the committee)."""
+        key = tuple(profile.trust.items())
+        row = self._trust.get(key)
+        if row is None:
+            row = np.zeros(len(self.information.keys))
+            index = self.information.index
+            for kind, source in self.scenario.information.sources.items():
+                value = profile.trust.get(kind, source.trust)
+                if kind in VENDOR_VOICES:
+                    for vendor in self.vendor_indices:
+                        row[index[f"{kind}:{self.option_names[vendor]}"]] = value
+                else:
+                    row[index[kind]] = value
+            self._trust[key] = row
+        return row
+
+    def initial_beliefs(
+        self, profiles: Sequence[StakeholderProfile]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The status quo is known; every vendor criterion starts at the behaviour's prior
+        mean plus each member's first impression, with the prior uncertainty. (mean, sd),
+        each [member, option, criterion]."""
+        n_criteria = len(self.criteria)
+        behaviour = self.scenario.behaviour
+        shape = (len(profiles), len(self.option_names), n_criteria)
+        jitter = np.array([p.prior_jitter for p in profiles]).reshape(
+            len(profiles), len(self.vendor_indices), n_criteria
+        )
+        mean = np.empty(shape)
+        sd = np.full(shape, behaviour.prior_sd)
+        mean[:, self.status_quo_index] = self.truth[self.status_quo_index]
+        sd[:, self.status_quo_index] = STATUS_QUO_SD
+        mean[:, 1:] = np.clip(behaviour.prior_mean + jitter, 0.0, 1.0)
+        return mean, sd
+
+    def seat(self, committee: Committee, profiles: Sequence[StakeholderProfile],
+             params: np.ndarray) -> None:  # fmt: skip
+        """Write every member's traits, trust, priorities and prior beliefs into its row, and
+        their first appraisal."""
+        c = committee
+        traits = [k.INFLUENCE, k.VETO, k.RISK_AVERSION, k.STUBBORNNESS, k.OPEN_MINDEDNESS,
+                  k.WEEKLY_HOURS]  # fmt: skip
+        c.member[:, traits] = [
+            (p.influence, p.veto, p.risk_aversion, p.stubbornness, p.open_mindedness,
+             p.weekly_hours)
+            for p in profiles
+        ]  # fmt: skip
+        c.member[:, k.UNCERTAINTY] = 1.0
+        c.priorities[:] = [p.priorities for p in profiles]
+        c.anchor[:] = c.priorities
+        c.trust[:] = [self.initial_trust(p) for p in profiles]
+        mean, sd = self.initial_beliefs(profiles)
+        set_prior(c.beliefs, mean, sd)
+        k.appraise_committee(c, params)
+
+    def deal(self, events: dict[int, ExogenousEvent], order_mt: np.ndarray, n_sellers: int,
+             n_members: int) -> Deal:  # fmt: skip
+        """The deal's arrays: this run's exogenous events, the decision rule, an open status,
+        the seller order's stream (`order_mt`: its `random.Random` state's words)."""
+        horizon = self.scenario.horizon_weeks
+        shocks = np.zeros((horizon + 2, k.N_SHOCK_COLUMNS))
+        for week, event in events.items():
+            shocks[week] = (1.0, event.factor, event.boost, EVENT_KINDS.index(event))
+        status = np.full(k.N_STATUS_COLUMNS, -1.0)
+        status[k.STATUS_VETOES] = status[k.STATUS_DONE] = 0.0
+        status[k.STATUS_AGREEMENT] = math.nan
+        lines = 4 * n_members + 64
+        return Deal(
+            shocks=shocks,
+            rule=self.rule.copy(),
+            status=status,
+            weeks=np.zeros((horizon, k.N_VIEW_COLUMNS)),
+            order_mt=order_mt,
+            order=np.arange(n_sellers, dtype=np.int64),
+            lines=np.zeros((lines, k.N_LINE_COLUMNS), dtype=np.int64),
+            line_values=np.zeros(lines),
+            line_count=np.zeros(1, dtype=np.int64),
+        )
+
+
+def draws_per_hour(params: np.ndarray) -> tuple[int, int]:
+    """Upper bounds on the uniform and normal draws of one member-hour (see `kernel.seek`,
+    `validate`, `align`): at most 5 + 3 x claims uniforms and 2 + claims normals, with
+    claims <= ceil(claims found) + 1."""
+    claims = math.ceil(params[k.CLAIMS_FOUND]) + 1
+    return 5 + 3 * claims, 2 + claims
+
+
+def draws_needed(per_hour: tuple[int, int], hours: int, n_members: int) -> tuple[int, int]:
+    """Uniforms and normals `hours` member-hours may use (`draws_per_hour` each), and the
+    committee's shuffle and fractional hours."""
+    return hours * per_hour[0] + 2 * n_members, hours * per_hour[1]
+
+
+def week_hours(profiles: Sequence[StakeholderProfile]) -> int:
+    """An upper bound on the committee's member-hours in one week."""
+    return sum(math.ceil(p.weekly_hours) + 1 for p in profiles)
+
+
+def member_facts(committee: Committee) -> list[MemberFacts]:
+    """Each member's influence, priorities and beliefs, read from its rows as a `Stakeholder`
+    reads them (for `decision.deal_quality`)."""
+    return [
+        MemberFacts(float(committee.member[seat, k.INFLUENCE]),
+                    committee.priorities[seat].tolist(), Beliefs.of(committee.beliefs, seat))
+        for seat in range(committee.member.shape[0])
+    ]  # fmt: skip
