@@ -871,7 +871,13 @@ def discover(
     strategy_scenarios(settings, strategies, "--policies")
     with progress("simulating worlds") as advance:
         found = discover_worlds(
-            settings, strategies, samples, replications, threshold, seed, Executors(workers),
+            settings,
+            strategies,
+            samples,
+            replications,
+            threshold,
+            seed,
+            Executors(workers),
             advance,
         )
     written = discover_report(found).write(html) if html is not None else None

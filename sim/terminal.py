@@ -234,9 +234,7 @@ def assumptions_table(rates: Any, contrasts: Any, replications: int) -> Table:
     from sim.analysis.robustness import OUTCOMES
 
     policies = list(dict.fromkeys(rates["policy"]))
-    grid = Table(
-        title=f"Neutral assumptions, one at a time, on the same {replications} committees"
-    )
+    grid = Table(title=f"Neutral assumptions, one at a time, on the same {replications} committees")
     grid.add_column("assumption")
     for policy in policies:
         grid.add_column(f"{policy}\nwon / no dec. / our HQ")

@@ -285,7 +285,8 @@ def test_sim_robustness_runs_both_sections_and_serialises_them(tmp_path: Path) -
         assert set(row["rates"]) == {"funnel_pusher", "maze_guide"}
         assert set(row["guide_minus_pusher"]) == {"won", "no_decision", "our_high_quality"}
     assert rows[4]["overrides"] == {
-        "sellers.ours.consensus_widening": 0.15, "sellers.rival.consensus_widening": 0.15
+        "sellers.ours.consensus_widening": 0.15,
+        "sellers.rival.consensus_widening": 0.15,
     }
     skipped = sim.robustness(tiny, ["funnel_pusher"], 10, assumption_replications=0, workers=1)
     assert skipped.assumption_rates.empty

@@ -68,9 +68,7 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     node[leaf] = value
 
 
-def load_scenario(
-    name_or_path: str | Path, overrides: dict[str, Any] | None = None
-) -> Scenario:
+def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """A scenario by name (`baseline`) or by file path, validated; `overrides` sets scenario
     paths on top (`{"committee.size": 4}`), each applied over the defaults, so one number
     changes without replacing its section. A bad override is a ConfigError naming it."""

@@ -384,9 +384,7 @@ def side_by_side(
     )
     figure.update_yaxes(tickformat=".0%", range=[0, 1.05], row=2)
     if rule is not None:
-        figure.update_yaxes(
-            categoryorder="array", categoryarray=_rule_lanes(rule, deals[0]), row=3
-        )
+        figure.update_yaxes(categoryorder="array", categoryarray=_rule_lanes(rule, deals[0]), row=3)
         figure.update_yaxes(title_text="rule", row=3, col=1)
         figure.update_xaxes(title_text="", row=2)
     figure.update_yaxes(title_text="stakeholder", row=1, col=1)

@@ -149,9 +149,7 @@ def robustness_report(
     return page
 
 
-def assumption_lines(
-    rates: pd.DataFrame, contrasts: pd.DataFrame | None
-) -> list[tuple[str, str]]:
+def assumption_lines(rates: pd.DataFrame, contrasts: pd.DataFrame | None) -> list[tuple[str, str]]:
     """One table row per assumption (the scenario as written first): why it is neutral,
     each strategy's rates and the guide-minus-pusher differences."""
     lines = []

@@ -254,9 +254,9 @@ def assumption_study(
 AS_WRITTEN_ROW = "the scenario as written"
 
 
-def assumption_words(study: Study, assumptions: tuple[Assumption, ...] = ASSUMPTIONS) -> list[
-    dict[str, Any]
-]:
+def assumption_words(
+    study: Study, assumptions: tuple[Assumption, ...] = ASSUMPTIONS
+) -> list[dict[str, Any]]:
     """What each design point of an assumption study is, for tables: its label, why it is
     neutral, its overrides (JSON text) and whether it changes the scenario at all (a
     scenario may already hold the neutral value)."""
