@@ -1,11 +1,16 @@
-"""A tiny experiment file for the sweep and store tests."""
+"""A tiny experiment file for the sweep and store tests, and a `b2bsim` run that dies like
+`kill -9` for the crash tests."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from sim.cli import main
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 STRATEGIES = ["funnel_pusher", "maze_guide"]
@@ -31,3 +36,23 @@ def write_experiment(folder: Path, name: str = "tiny", **fields: Any) -> Path:
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+def cli_killed_in_child(args: list[str], sabotage: Callable[[], None]) -> int:
+    """Run `b2bsim ARGS` in a forked child after `sabotage()` has patched the store so that
+    it dies (`os._exit(137)`, no cleanup) at the point under test; the child's exit status.
+    The child never returns into pytest."""
+    child = os.fork()
+    if child == 0:
+        code = 70
+        try:
+            sabotage()
+            try:
+                main(args)
+                code = 0
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status)

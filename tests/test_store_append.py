@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from experiment_support import write_experiment
+from experiment_support import cli_killed_in_child, write_experiment
 from pandas.testing import assert_frame_equal
 
 import sim.store
-from sim.cli import main
 from sim.config.experiment import load_experiment
 from sim.store import FORMAT_VERSION, LEDGER, MANIFEST, ResultsStore
 from sim.store_ledger import part_number
@@ -118,34 +117,25 @@ def test_a_reader_mid_sweep_sees_every_committed_batch(experiment: Path, tmp_pat
 def crash_in_append(append_number: int, args: list[str]) -> int:
     """Run `b2bsim ARGS` in a forked child that dies like `kill -9` halfway through writing
     its `append_number`-th ledger line (half the line is on disk, no newline); its status."""
-    child = os.fork()
-    if child == 0:  # the child: never returns into pytest
-        code = 70
-        try:
-            appends = [0]
-            original = sim.store.append_record
 
-            def dying_append(path: Path, entry: dict[str, Any]) -> None:
-                appends[0] += 1
-                if appends[0] != append_number:
-                    return original(path, entry)
-                line = json.dumps(entry).encode()
-                with open(path, "ab") as ledger:
-                    ledger.write(line[: len(line) // 2])
-                    ledger.flush()
-                    os.fsync(ledger.fileno())
-                os._exit(137)
+    def sabotage() -> None:
+        appends = [0]
+        original = sim.store.append_record
 
-            sim.store.append_record = dying_append
-            try:
-                main(args)
-                code = 0
-            except SystemExit as exit_:
-                code = exit_.code if isinstance(exit_.code, int) else 1
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(child, 0)
-    return os.waitstatus_to_exitcode(status)
+        def dying_append(path: Path, entry: dict[str, Any]) -> None:
+            appends[0] += 1
+            if appends[0] != append_number:
+                return original(path, entry)
+            line = json.dumps(entry).encode()
+            with open(path, "ab") as ledger:
+                ledger.write(line[: len(line) // 2])
+                ledger.flush()
+                os.fsync(ledger.fileno())
+            os._exit(137)
+
+        sim.store.append_record = dying_append
+
+    return cli_killed_in_child(args, sabotage)
 
 
 def test_a_sweep_killed_mid_append_loses_that_batch_only_and_resumes(

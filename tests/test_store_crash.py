@@ -17,11 +17,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from experiment_support import write_experiment
+from experiment_support import cli_killed_in_child, write_experiment
 from pandas.testing import assert_frame_equal
 
 import sim.store
-from sim.cli import main
 from sim.store import ResultsStore
 
 MODES = ("before", "after_temporary", "after_rename")
@@ -38,39 +37,30 @@ def stored(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def crash_at(write_number: int, mode: str, args: list[str]) -> int:
     """Run `b2bsim ARGS` in a forked child that dies like `kill -9` (no cleanup, no flush of
     anything but the kernel's) at its `write_number`-th atomic write; the child's status."""
-    child = os.fork()
-    if child == 0:  # the child: never returns into pytest
-        code = 70
-        try:
-            writes = [0]
-            original = sim.store.write_atomically
 
-            def dying_write(path: Any, writer: Callable[[Path], Any]) -> Path:
-                writes[0] += 1
-                if writes[0] != write_number:
-                    return original(path, writer)
-                if mode == "before":
-                    os._exit(137)
-                if mode == "after_temporary":
+    def sabotage() -> None:
+        writes = [0]
+        original = sim.store.write_atomically
 
-                    def half(temporary: Path) -> None:
-                        writer(temporary)
-                        os._exit(137)
-
-                    return original(path, half)
-                original(path, writer)
+        def dying_write(path: Any, writer: Callable[[Path], Any]) -> Path:
+            writes[0] += 1
+            if writes[0] != write_number:
+                return original(path, writer)
+            if mode == "before":
                 os._exit(137)
+            if mode == "after_temporary":
 
-            sim.store.write_atomically = dying_write
-            try:
-                main(args)
-                code = 0
-            except SystemExit as exit_:
-                code = exit_.code if isinstance(exit_.code, int) else 1
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(child, 0)
-    return os.waitstatus_to_exitcode(status)
+                def half(temporary: Path) -> None:
+                    writer(temporary)
+                    os._exit(137)
+
+                return original(path, half)
+            original(path, writer)
+            os._exit(137)
+
+        sim.store.write_atomically = dying_write
+
+    return cli_killed_in_child(args, sabotage)
 
 
 def test_sweep_killed_at_random_writes_loses_and_repeats_nothing(
