@@ -16,14 +16,11 @@ import numpy as np
 
 from sim.config.scenario import Scenario
 from sim.model import kernel as k
-from sim.model.committee import draw_committee
-from sim.model.exogenous import draw_exogenous_events
 from sim.model.logbook import WeeklyLog
-from sim.model.network import PeerNetwork
 from sim.model.observation import member_cards, seller_desk
 from sim.model.result import DealResult
-from sim.model.state import NO_NETWORK, BehaviourStream, Events, new_committee, no_desk
-from sim.model.streams import Purpose, RandomStreams
+from sim.model.state import Events, no_desk
+from sim.model.streams import Purpose
 from sim.model.summary import deal_record
 from sim.model.template import DealTemplate, draws_needed, draws_per_hour, week_hours
 
@@ -40,34 +37,12 @@ def simulate_rows(scenario: Scenario, seeds: Iterable[int]) -> list[dict[str, An
 def run_deal(template: DealTemplate, seed: int) -> DealResult:
     """The deal of (scenario, seed) as `simulate` runs it, recorded without its logs."""
     scenario = template.scenario
-    streams = RandomStreams(seed)
-    events = draw_exogenous_events(
-        streams.generator(Purpose.EXOGENOUS), scenario.horizon_weeks, scenario.account.shock_rate
-    )
-    profiles = draw_committee(
-        scenario, streams.generator(Purpose.COMMITTEE), template.committee_plan
-    )
+    drawn = template.draw(seed)
+    streams, events, profiles = drawn.streams, drawn.exogenous_events, drawn.profiles
+    world, network, net, committee = drawn.world, drawn.network, drawn.net, drawn.committee
     n = len(profiles)
     names = [p.name for p in profiles]
     options = template.option_names
-    world = template.world(n)
-    network = (
-        PeerNetwork.build(
-            scenario.network,
-            n,
-            template.vendor_options,
-            streams.generator(Purpose.NETWORK),
-        )
-        if scenario.network is not None
-        else None
-    )
-    net = network.arrays if network is not None else NO_NETWORK
-    behaviour = BehaviourStream(streams.generator(Purpose.BEHAVIOUR, 1))
-    committee = new_committee(
-        n, len(options), len(template.criteria), len(template.information.keys),
-        scenario.horizon_weeks,
-    )  # fmt: skip
-    template.seat(committee, profiles, world.params)
     seller_streams = streams.python_random_states(Purpose.SELLERS, len(options))
     members = member_cards(profiles, template.role_priorities)
     desks = []
@@ -101,7 +76,7 @@ def run_deal(template: DealTemplate, seed: int) -> DealResult:
     uniforms, normals = draws_needed(draws_per_hour(world.params), week_hours(profiles), n)
     status = deal.status
     while not status[k.STATUS_DONE]:
-        k.run_weeks(committee, world, net, behaviour.ready(uniforms, normals), log, all_desks,
+        k.run_weeks(committee, world, net, drawn.behaviour.ready(uniforms, normals), log, all_desks,
                     n_sellers, deal, weekly.rows, len(options), uniforms, normals,
                     NO_EVENT_ROOM_CHECK)  # fmt: skip
         for desk in all_desks:

@@ -18,9 +18,7 @@ import numpy as np
 
 from sim.config.scenario import Scenario
 from sim.model import kernel as k
-from sim.model.committee import draw_committee
 from sim.model.decision import STALL_REASONS
-from sim.model.exogenous import draw_exogenous_events
 from sim.model.logbook import (
     CAUSES,
     DEAL,
@@ -30,12 +28,11 @@ from sim.model.logbook import (
     WeeklyLog,
     written_lines,
 )
-from sim.model.network import PeerNetwork
 from sim.model.observation import MemberCard, org_chart
 from sim.model.result import CommitteeWeek, DealResult, NoDecisionCause, Outcome
 from sim.model.sellers import Seller
 from sim.model.stakeholder import Stakeholder
-from sim.model.state import NO_NETWORK, BehaviourStream, Events, new_committee, no_desk
+from sim.model.state import Events, no_desk
 from sim.model.streams import Purpose, RandomStreams
 from sim.model.summary import deal_record
 from sim.model.template import (
@@ -94,34 +91,16 @@ class BuyingCommitteeModel(mesa.Model):
         self.truth = template.truth
         self.option_labels = template.option_labels
         self.information = template.information
-        self.exogenous_events = draw_exogenous_events(
-            streams.generator(Purpose.EXOGENOUS),
-            scenario.horizon_weeks,
-            scenario.account.shock_rate,
-        )
-        self.profiles = draw_committee(
-            scenario, streams.generator(Purpose.COMMITTEE), template.committee_plan
-        )
+        drawn = template.draw(seed)
+        self.exogenous_events = drawn.exogenous_events
+        self.profiles = drawn.profiles
         n = len(self.profiles)
-        self.world = template.world(n)
-        self.network = (
-            PeerNetwork.build(
-                scenario.network,
-                n,
-                template.vendor_options,
-                streams.generator(Purpose.NETWORK),
-            )
-            if scenario.network is not None
-            else None
-        )
-        self.net = self.network.arrays if self.network is not None else NO_NETWORK
-        self.behaviour = BehaviourStream(streams.generator(Purpose.BEHAVIOUR, 1))
+        self.world = drawn.world
+        self.network = drawn.network
+        self.net = drawn.net
+        self.behaviour = drawn.behaviour
         """The committee's behaviour stream (Mesa's own `rng`, key (3, 0), stays unused)."""
-        self.committee = new_committee(
-            n, len(self.option_names), len(criteria), len(self.information.keys),
-            scenario.horizon_weeks,
-        )  # fmt: skip
-        template.seat(self.committee, self.profiles, self.world.params)
+        self.committee = drawn.committee
         self.stakeholders = [
             Stakeholder(self, profile, seat) for seat, profile in enumerate(self.profiles)
         ]

@@ -19,12 +19,23 @@ import numpy as np
 
 from sim.config.scenario import Scenario, SellerSpec
 from sim.model import kernel as k
-from sim.model.committee import CommitteePlan, StakeholderProfile
+from sim.model.committee import CommitteePlan, StakeholderProfile, draw_committee
 from sim.model.decision import rule_numbers
-from sim.model.exogenous import EVENT_KINDS, ExogenousEvent
+from sim.model.exogenous import EVENT_KINDS, ExogenousEvent, draw_exogenous_events
 from sim.model.information import Beliefs, InformationEnvironment
+from sim.model.network import PeerNetwork
 from sim.model.sellers import SELLER_CLASSES, Seller
-from sim.model.state import Committee, Deal, World, set_prior
+from sim.model.state import (
+    NO_NETWORK,
+    BehaviourStream,
+    Committee,
+    Deal,
+    Net,
+    World,
+    new_committee,
+    set_prior,
+)
+from sim.model.streams import Purpose, RandomStreams
 
 STATUS_QUO = "status_quo"
 STATUS_QUO_SD = 0.03
@@ -47,6 +58,19 @@ class SellerSlot(NamedTuple):
     rivals: tuple[int, ...]
     source: str
     source_index: int
+
+
+class SeededDeal(NamedTuple):
+    """One seed's draws and arrays, before any seller is set up (`DealTemplate.draw`)."""
+
+    streams: RandomStreams
+    exogenous_events: dict[int, ExogenousEvent]
+    profiles: list[StakeholderProfile]
+    world: World
+    network: PeerNetwork | None
+    net: Net
+    behaviour: BehaviourStream
+    committee: Committee
 
 
 class MemberFacts(NamedTuple):
@@ -175,6 +199,38 @@ class DealTemplate:
         return params
 
     # ---- one seed's arrays ---------------------------------------------------------------
+
+    def draw(self, seed: int) -> SeededDeal:
+        """What a seed decides before the sellers: the account's events, the committee (drawn
+        and seated), its world, the peer network and the committee's behaviour stream, each
+        from its own stream, so both set-up paths meet the same deal."""
+        scenario = self.scenario
+        streams = RandomStreams(seed)
+        events = draw_exogenous_events(
+            streams.generator(Purpose.EXOGENOUS),
+            scenario.horizon_weeks,
+            scenario.account.shock_rate,
+        )
+        profiles = draw_committee(
+            scenario, streams.generator(Purpose.COMMITTEE), self.committee_plan
+        )
+        n = len(profiles)
+        world = self.world(n)
+        network = (
+            PeerNetwork.build(
+                scenario.network, n, self.vendor_options, streams.generator(Purpose.NETWORK)
+            )
+            if scenario.network is not None
+            else None
+        )
+        behaviour = BehaviourStream(streams.generator(Purpose.BEHAVIOUR, 1))
+        committee = new_committee(
+            n, len(self.option_names), len(self.criteria), len(self.information.keys),
+            scenario.horizon_weeks,
+        )  # fmt: skip
+        self.seat(committee, profiles, world.params)
+        net = network.arrays if network is not None else NO_NETWORK
+        return SeededDeal(streams, events, profiles, world, network, net, behaviour, committee)
 
     def world(self, n_members: int) -> World:
         """The world of one deal: the shared offers and sources, its own numbers."""
