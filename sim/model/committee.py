@@ -6,8 +6,8 @@ of replication r is the same whatever the sellers do (common random numbers).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -19,9 +19,9 @@ PRIORITY_CONCENTRATION = 40.0
 """Dirichlet concentration of a member's priorities around its role's at divergence 1."""
 
 
-@dataclass(frozen=True, slots=True)
-class StakeholderProfile:
-    """A member's traits at week 0, drawn once per (scenario, seed)."""
+class StakeholderProfile(NamedTuple):
+    """A member's traits at week 0, drawn once per (scenario, seed). A named tuple, not a
+    frozen dataclass: as immutable, and built five times faster (a deal draws seven)."""
 
     name: str
     role: str
@@ -51,9 +51,10 @@ def _role_specs(plan: CommitteePlan, rng: np.random.Generator) -> list[Stakehold
     size = committee.effective_size
     roles = list(committee.required_roles[:size])
     if size > len(roles):
-        mix, p = plan.role_mix()
-        drawn = rng.choice(len(mix), size=size - len(roles), p=p)
-        roles += [mix[int(k)][0] for k in drawn]
+        mix, cdf = plan.role_mix()
+        # What `rng.choice(len(mix), size, p=p)` draws, without its checks of p each time.
+        drawn = cdf.searchsorted(rng.random(size - len(roles)), side="right")
+        roles += [mix[k][0] for k in drawn.tolist()]
     return [_bare_spec(role) for role in roles]
 
 
@@ -74,11 +75,14 @@ class CommitteePlan:
         self._members: dict[int, tuple[StakeholderSpec, Role, tuple[float, ...]]] = {}
 
     def role_mix(self) -> tuple[list[tuple[str, float]], np.ndarray]:
-        """The role mix by name and the probability of each role."""
+        """The role mix by name and the cumulative probability of each role, as
+        `Generator.choice` computes it from the probabilities."""
         if self._mix is None:
             mix = sorted(self.scenario.committee.role_mix.items())
             weights = np.array([w for _, w in mix], dtype=float)
-            self._mix = mix, weights / weights.sum()
+            cdf = (weights / weights.sum()).cumsum()
+            cdf /= cdf[-1]
+            self._mix = mix, cdf
         return self._mix
 
     def member(self, spec: StakeholderSpec) -> tuple[Role, tuple[float, ...]]:
@@ -126,11 +130,8 @@ def draw_committee(
     once in a fixed order, so a member's traits never depend on what the sellers do. `plan`
     (`CommitteePlan(scenario)`) saves working out the scenario's part for each draw."""
     plan = plan or CommitteePlan(scenario)
-    library = plan.library
     specs = _role_specs(plan, rng)
     n = len(specs)
-    n_vendor_cells = plan.n_vendor_cells
-    divergence = plan.divergence
     members = [plan.member(spec) for spec in specs]
     roles = [role for role, _ in members]
     bases = np.array([base for _, base in members])
@@ -139,32 +140,39 @@ def draw_committee(
     drawn_priorities = gammas / gammas.sum(axis=1, keepdims=True)
     risk_draws = rng.lognormal(0.0, 0.2, size=n)
     stubborn_draws = rng.normal(0.0, 0.05, size=n)
-    jitters = rng.normal(0.0, 0.05, size=(n, n_vendor_cells))
-    profiles = []
-    for i, (spec, role, name) in enumerate(zip(specs, roles, _titles(specs, library), strict=True)):
-        fixed = spec.priorities is not None or divergence == 0
-        priorities = bases[i] if fixed else drawn_priorities[i]
-        risk = role.risk_aversion * (1.0 if spec.risk_aversion is not None else risk_draws[i])
-        stubbornness = (
-            role.stubbornness
-            if spec.stubbornness is not None
-            else min(1.0, max(0.0, role.stubbornness + stubborn_draws[i]))
+    jitters = rng.normal(0.0, 0.05, size=(n, plan.n_vendor_cells))
+    # Each trait for all members at once, element by element as one member's formula.
+    fixed = [spec.priorities is not None or plan.divergence == 0 for spec in specs]
+    priorities = np.where(np.array(fixed)[:, None], bases, drawn_priorities)
+    own_risk = np.array([spec.risk_aversion is not None for spec in specs])
+    risk = np.array([role.risk_aversion for role in roles]) * np.where(own_risk, 1.0, risk_draws)
+    risk = np.minimum(
+        RISK_AVERSION.high,
+        np.maximum(RISK_AVERSION.low, risk * scenario.committee.risk_aversion_scale),
+    )
+    role_stubbornness = np.array([role.stubbornness for role in roles])
+    own_stubbornness = np.array([spec.stubbornness is not None for spec in specs])
+    stubbornness = np.where(
+        own_stubbornness,
+        role_stubbornness,
+        np.minimum(1.0, np.maximum(0.0, role_stubbornness + stubborn_draws)),
+    )
+    return [
+        StakeholderProfile(
+            name=name,
+            role=spec.role,
+            influence=role.influence,
+            veto=role.veto,
+            priorities=tuple(member_priorities),
+            risk_aversion=member_risk,
+            stubbornness=member_stubbornness,
+            open_mindedness=role.open_mindedness,
+            weekly_hours=role.weekly_hours,
+            trust=dict(role.trust),
+            prior_jitter=tuple(jitter),
         )
-        profiles.append(
-            StakeholderProfile(
-                name=name,
-                role=spec.role,
-                influence=role.influence,
-                veto=role.veto,
-                priorities=tuple(priorities.tolist()),
-                risk_aversion=RISK_AVERSION.clamp(
-                    float(risk) * scenario.committee.risk_aversion_scale
-                ),
-                stubbornness=float(stubbornness),
-                open_mindedness=role.open_mindedness,
-                weekly_hours=role.weekly_hours,
-                trust=dict(role.trust),
-                prior_jitter=tuple(jitters[i].tolist()),
-            )
+        for spec, role, name, member_priorities, member_risk, member_stubbornness, jitter in zip(
+            specs, roles, _titles(specs, plan.library), priorities.tolist(), risk.tolist(),
+            stubbornness.tolist(), jitters.tolist(), strict=True,
         )
-    return profiles
+    ]  # fmt: skip

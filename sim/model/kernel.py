@@ -964,6 +964,31 @@ def end_week(c, params, i: int) -> None:
 
 
 @kernel
+def job_flows(jobs, weeks, loops, moves) -> None:
+    """Each member's path through the maze, from its busiest job of each week (`jobs`
+    [member, week], its first `weeks[member]` weeks; idle weeks skipped): `loops[member]`, the
+    times it returned to a job it had left (a change to a job that was its main job in some
+    earlier week), and `moves[from, to]`, every change of main job, summed over members. The
+    one definition of the loop-back and job-move metrics (`metrics.count_loopbacks`)."""
+    for i in range(jobs.shape[0]):
+        seen = 0  # bit j: job j was a main job before
+        previous = IDLE
+        count = 0
+        for w in range(weeks[i]):
+            job = jobs[i, w]
+            if job == IDLE:
+                continue
+            if job != previous:
+                if seen & (1 << job):
+                    count += 1
+                if previous != IDLE:
+                    moves[previous, job] += 1
+            seen |= 1 << job
+            previous = job
+        loops[i] = count
+
+
+@kernel
 def record_week(c, rows) -> None:
     """Each member at the end of the week, one row each of `rows` [member, field]: the busiest
     job, the hours of each job and with sellers, the option it favours, its confidence,

@@ -273,13 +273,11 @@ class WeeklyLog(Records[WeekState]):
     def __len__(self) -> int:
         return self.weeks * len(self.members)
 
-    def jobs_by_stakeholder(self) -> dict[str, list[str]]:
-        """Each member's main job week by week (the `job` of its records, read in one go)."""
-        codes = self.rows[: self.weeks, :, 0].astype(int).T.tolist()
-        return {
-            name: [JOB_NAMES[c] if c >= 0 else "idle" for c in jobs]
-            for name, jobs in zip(self.members, codes, strict=True)
-        }
+    def job_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each member's main job week by week (the `job` of its records, read in one go) as
+        `metrics.job_flows` reads it: codes [member, week] and each member's weeks."""
+        codes = np.ascontiguousarray(self.rows[: self.weeks, :, 0].T, dtype=np.int8)
+        return codes, np.full(len(self.members), self.weeks, dtype=np.int64)
 
     def _record(self, index: int) -> WeekState:
         week, i = divmod(index, len(self.members))

@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from sim.model import kernel as k
+
 if TYPE_CHECKING:
     from sim.model.result import DealResult
 
@@ -60,50 +64,51 @@ Results folders written before a column existed lack it: `regret_shortfall` and
 `regret_degree` read as missing (NULL in a query) there."""
 
 
+JOB_CODES = {**{job: code for code, job in enumerate(JOB_NAMES)}, "idle": k.IDLE}
+"""A week's main job by name, as the kernel codes it (`kernel.SEEK` ... `ALIGN`, `IDLE`)."""
+
+
+def job_flows(jobs: np.ndarray, weeks: np.ndarray) -> tuple[list[int], dict[tuple[str, str], int]]:
+    """Each member's loop-backs and the committee's job moves (`kernel.job_flows`), from the
+    busiest job codes `jobs` [member, week] of its first `weeks[member]` weeks."""
+    loops = np.zeros(jobs.shape[0], dtype=np.int64)
+    moves = np.zeros((len(JOB_NAMES), len(JOB_NAMES)), dtype=np.int64)
+    k.job_flows(jobs, weeks, loops, moves)
+    counts = moves.tolist()
+    index = JOB_CODES
+    return loops.tolist(), {(a, b): counts[index[a]][index[b]] for a, b in JOB_MOVES}
+
+
+def coded(weekly_jobs: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Sequences of job names (one per member) as `job_flows` reads them: codes and lengths."""
+    weeks = np.array([len(jobs) for jobs in weekly_jobs], dtype=np.int64)
+    codes = np.full((len(weekly_jobs), int(weeks.max(initial=0))), k.IDLE, dtype=np.int8)
+    for i, jobs in enumerate(weekly_jobs):
+        codes[i, : len(jobs)] = [JOB_CODES[job] for job in jobs]
+    return codes, weeks
+
+
 def count_loopbacks(weekly_jobs: Sequence[str]) -> int:
     """Times a stakeholder returns to a job it had left: its main job of a week differs from
     the previous week's and was its main job in some earlier week. Idle weeks are skipped."""
-    seen: set[str] = set()
-    previous = None
-    loops = 0
-    for job in weekly_jobs:
-        if job == "idle":
-            continue
-        if job != previous and job in seen:
-            loops += 1
-        seen.add(job)
-        previous = job
-    return loops
+    return job_flows(*coded([weekly_jobs]))[0][0]
 
 
 def job_moves(weekly_jobs: Sequence[str]) -> dict[tuple[str, str], int]:
     """How often a stakeholder's main job changed from one job to another (idle weeks
     skipped): the flows of the Sankey diagram of the maze."""
-    moves = dict.fromkeys(JOB_MOVES, 0)
-    previous = None
-    for job in weekly_jobs:
-        if job == "idle":
-            continue
-        if previous is not None and job != previous:
-            moves[previous, job] += 1
-        previous = job
-    return moves
+    return job_flows(*coded([weekly_jobs]))[1]
 
 
 def deal_job_moves(deal: DealResult) -> dict[tuple[str, str], int]:
     """`job_moves` summed over the committee."""
     weekly = deal.weekly
-    if hasattr(weekly, "jobs_by_stakeholder"):  # a run's own log: read its arrays at once
-        sequences = weekly.jobs_by_stakeholder()
-    else:
-        sequences = {}
-        for state in weekly:
-            sequences.setdefault(state.stakeholder, []).append(state.job)
-    total = dict.fromkeys(JOB_MOVES, 0)
-    for jobs in sequences.values():
-        for move, count in job_moves(jobs).items():
-            total[move] += count
-    return total
+    if hasattr(weekly, "job_codes"):  # a run's own log: its arrays, read at once
+        return job_flows(*weekly.job_codes())[1]
+    sequences: dict[str, list[str]] = {}
+    for state in weekly:
+        sequences.setdefault(state.stakeholder, []).append(state.job)
+    return job_flows(*coded(list(sequences.values())))[1]
 
 
 def job_shares(hours_by_job: dict[str, float]) -> dict[str, float]:

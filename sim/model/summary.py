@@ -14,9 +14,9 @@ from typing import Any
 from sim.model import kernel as k
 from sim.model.decision import STALL_REASONS, deal_quality
 from sim.model.logbook import CAUSES, OUTCOMES, WeeklyLog
-from sim.model.metrics import count_loopbacks
+from sim.model.metrics import job_flows
 from sim.model.result import DealResult, Outcome
-from sim.model.stakeholder import JOBS, jobs_by_week
+from sim.model.stakeholder import JOBS
 from sim.model.state import Committee, Deal, Desk
 from sim.model.template import DealTemplate, member_facts
 
@@ -60,6 +60,7 @@ def deal_record(
     member = committee.member
     totals = member[:, k.TOTAL_HOURS : k.TOTAL_HOURS + k.N_JOBS].sum(axis=0).tolist()
     vendor_names = [template.option_names[desk.vendor] for desk in desks]
+    loops, _ = job_flows(committee.jobs, committee.counts[:, k.WEEKS_RECORDED])
     return DealResult(
         scenario=scenario.name,
         seed=seed,
@@ -78,9 +79,7 @@ def deal_record(
         high_quality=purchase and not regret,
         purchase_ease=1.0 - float(member[:, k.PEAK_FATIGUE].mean()),
         n_stakeholders=len(names),
-        loopbacks={
-            name: count_loopbacks(jobs_by_week(committee, seat)) for seat, name in enumerate(names)
-        },
+        loopbacks=dict(zip(names, loops, strict=True)),
         hours_by_job={job.value: hours for job, hours in zip(JOBS, totals, strict=True)},
         hours_with_sellers=float(member[:, k.TOTAL_WITH_SELLERS].sum()),
         hours_seeking_alone=float(member[:, k.HOURS_SEEKING_ALONE].sum()),
