@@ -17,7 +17,7 @@ import numpy as np
 from sim.config.scenario import Scenario
 from sim.model import kernel as k
 from sim.model.logbook import WeeklyLog
-from sim.model.observation import member_cards, seller_desk
+from sim.model.observation import org_chart_arrays, planned_desk
 from sim.model.result import DealResult
 from sim.model.state import Events, no_desk
 from sim.model.streams import Purpose
@@ -44,20 +44,14 @@ def run_deal(template: DealTemplate, seed: int) -> DealResult:
     names = [p.name for p in profiles]
     options = template.option_names
     seller_streams = streams.python_random_states(Purpose.SELLERS, len(options))
-    members = member_cards(profiles, template.role_priorities)
+    role_tops = template.role_tops
+    roles = [p.role for p in profiles]
+    chart = org_chart_arrays([p.influence for p in profiles], [role_tops[r] for r in roles], roles)
     desks = []
     for slot in template.sellers:
-        desk = seller_desk(
-            members,
-            template.criteria,
-            slot.vendor,
-            slot.rivals,
-            slot.source_index,
-            seller_streams[slot.vendor],
-            None,
-            slot.spec,
-            slot.seller_class.code,
-        )
+        desk = planned_desk(slot.desk, chart, slot.vendor, slot.source_index,
+                            seller_streams[slot.vendor], None, len(template.criteria),
+                            slot.seller_class.code)  # fmt: skip
         slot.seller_class.prepare(desk, slot.spec, net)
         desks.append(desk)
     n_sellers = len(desks)

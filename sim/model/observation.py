@@ -20,7 +20,7 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -61,8 +61,12 @@ class MemberCard:
     @property
     def role_top(self) -> int:
         """The criterion its role is known to care most about (the first on a tie)."""
-        weights = self.role_priorities
-        return max(range(len(weights)), key=weights.__getitem__)
+        return top_of(self.role_priorities)
+
+
+def top_of(weights: Sequence[float]) -> int:
+    """The index of the largest weight (the first on a tie): a role's top criterion."""
+    return max(range(len(weights)), key=weights.__getitem__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,15 +155,29 @@ STAGE_FOCUS = ("business_value", "business_value", "functional_fit", "business_v
 it), then business value (a consensus meeting's theme)."""
 
 
-def seller_desk(members: Sequence[MemberCard], criteria: Sequence[str], vendor: int,
-                rivals: Sequence[int], source: int, mt: np.ndarray, gauss_next: float | None,
-                spec: SellerSpec, strategy: int) -> Desk:  # fmt: skip
-    """A seller's arrays, which all its compiled decisions read: the org chart `members`,
-    its settings, its `rivals` (the other vendors' options), its trust key's index `source`
-    and its draws (`mt` and `gauss_next`: the state of its `random.Random`)."""
-    n = len(members)
-    state = np.zeros(k.N_DESK_COLUMNS)
-    state[k.DESK_CAPACITY] = spec.capacity_hours
+class DeskPlan(NamedTuple):
+    """The part of a seller's desk no seed changes (`desk_plan`): its settings, the
+    criterion of each pitch, its rivals and its meetings a week at most. A batch of deals works
+    it out once per seller (`template.SellerSlot`)."""
+
+    settings: np.ndarray
+    themes: np.ndarray
+    rivals: np.ndarray
+    capacity_hours: float
+    meetings: int
+
+
+class OrgChart(NamedTuple):
+    """The org chart as the desk's arrays hold it: each member's influence, its role's top
+    criterion (`top_of`) and whether it is the champion; one per deal, read by every desk."""
+
+    influence: np.ndarray
+    role_top: np.ndarray
+    champion: np.ndarray
+
+
+def desk_plan(criteria: Sequence[str], rivals: Sequence[int], spec: SellerSpec) -> DeskPlan:
+    """A seller's settings as the compiled decisions read them (`kernel.SPEC_*`)."""
     settings = np.zeros(k.N_SPEC_COLUMNS)
     for column, value in (
         (k.SPEC_MEETING_HOURS, spec.meeting_hours),
@@ -179,17 +197,51 @@ def seller_desk(members: Sequence[MemberCard], criteria: Sequence[str], vendor: 
     themes = [criteria.index(c) if c in criteria else 0 for c in STAGE_FOCUS]
     themes.append(criteria.index("business_value") if "business_value" in criteria else 0)
     meetings = math.ceil(spec.capacity_hours / max(spec.meeting_hours, 1e-3))
-    lines = 4 * (meetings + 2 * n) + 64  # twice a week's worth (`kernel.run_weeks`)
+    return DeskPlan(settings, np.array(themes, dtype=np.int64), np.array(rivals, dtype=np.int64),
+                    spec.capacity_hours, meetings)  # fmt: skip
+
+
+def org_chart_arrays(
+    influence: Sequence[float], role_top: Sequence[int], roles: Sequence[str]
+) -> OrgChart:
+    """The org chart's arrays from each member's influence, role's top criterion and role."""
+    return OrgChart(
+        np.array(influence, dtype=float),
+        np.array(role_top, dtype=np.int64),
+        np.array([role == "champion" for role in roles], dtype=np.int8),
+    )
+
+
+def seller_desk(members: Sequence[MemberCard], criteria: Sequence[str], vendor: int,
+                rivals: Sequence[int], source: int, mt: np.ndarray, gauss_next: float | None,
+                spec: SellerSpec, strategy: int) -> Desk:  # fmt: skip
+    """A seller's arrays, which all its compiled decisions read: the org chart `members`,
+    its settings, its `rivals` (the other vendors' options), its trust key's index `source`
+    and its draws (`mt` and `gauss_next`: the state of its `random.Random`)."""
+    chart = org_chart_arrays([m.influence for m in members], [m.role_top for m in members],
+                             [m.role for m in members])  # fmt: skip
+    return planned_desk(desk_plan(criteria, rivals, spec), chart, vendor, source, mt,
+                        gauss_next, len(criteria), strategy)  # fmt: skip
+
+
+def planned_desk(plan: DeskPlan, chart: OrgChart, vendor: int, source: int, mt: np.ndarray,
+                 gauss_next: float | None, n_criteria: int, strategy: int) -> Desk:  # fmt: skip
+    """`seller_desk` from its seller's `plan` and the deal's `chart` (each array copied: a
+    desk owns its arrays)."""
+    n = chart.influence.shape[0]
+    state = np.zeros(k.N_DESK_COLUMNS)
+    state[k.DESK_CAPACITY] = plan.capacity_hours
+    lines = 4 * (plan.meetings + 2 * n) + 64  # twice a week's worth (`kernel.run_weeks`)
     return Desk(
         state=state,
-        spec=settings,
+        spec=plan.settings.copy(),
         observed=np.zeros((n, k.N_OBSERVED_COLUMNS)),
         reached=np.zeros(n, dtype=np.int8),
-        influence=np.array([m.influence for m in members]),
-        role_top=np.array([m.role_top for m in members], dtype=np.int64),
-        champion=np.array([m.role == "champion" for m in members], dtype=np.int8),
-        themes=np.array(themes, dtype=np.int64),
-        rivals=np.array(rivals, dtype=np.int64),
+        influence=chart.influence.copy(),
+        role_top=chart.role_top.copy(),
+        champion=chart.champion.copy(),
+        themes=plan.themes.copy(),
+        rivals=plan.rivals.copy(),
         mt=mt,
         gauss_next=np.array([gauss_next is not None, gauss_next or 0.0]),
         lines=np.zeros((lines, k.N_LINE_COLUMNS), dtype=np.int64),
@@ -197,7 +249,7 @@ def seller_desk(members: Sequence[MemberCard], criteria: Sequence[str], vendor: 
         line_count=np.zeros(1, dtype=np.int64),
         vendor=vendor,
         source=source,
-        n_criteria=len(criteria),
+        n_criteria=n_criteria,
         strategy=strategy,
     )
 

@@ -24,6 +24,7 @@ from sim.model.decision import rule_numbers
 from sim.model.exogenous import EVENT_KINDS, ExogenousEvent, draw_exogenous_events
 from sim.model.information import Beliefs, InformationEnvironment
 from sim.model.network import PeerNetwork
+from sim.model.observation import DeskPlan, desk_plan, top_of
 from sim.model.sellers import SELLER_CLASSES, Seller
 from sim.model.state import (
     NO_NETWORK,
@@ -50,7 +51,8 @@ DEFAULT_STATUS_QUO_QUALITY = 0.5
 
 class SellerSlot(NamedTuple):
     """A vendor with a seller agent: its option, its settings, its strategy's class, the
-    other vendors' options and the trust key members keep for it (and that key's index)."""
+    other vendors' options, the trust key members keep for it (and that key's index) and the
+    seed-independent part of its desk."""
 
     vendor: int
     spec: SellerSpec
@@ -58,6 +60,7 @@ class SellerSlot(NamedTuple):
     rivals: tuple[int, ...]
     source: str
     source_index: int
+    desk: DeskPlan
 
 
 class SeededDeal(NamedTuple):
@@ -116,7 +119,8 @@ class DealTemplate:
         self.rule[k.RULE_OUR_OPTION] = self.our_index
         self.sellers = tuple(
             SellerSlot(vendor, spec, seller_class, self.rivals(vendor), source,
-                       self.information.index[source])
+                       self.information.index[source],
+                       desk_plan(self.criteria, self.rivals(vendor), spec))
             for vendor in self.vendor_indices
             for spec in (self.seller_specs[self.option_names[vendor]],)
             for seller_class in (SELLER_CLASSES[spec.strategy],)
@@ -131,6 +135,8 @@ class DealTemplate:
             for role in library
         }
         """What each role is known to care about, per criterion (the org chart's column)."""
+        self.role_tops = {role: top_of(weights) for role, weights in self.role_priorities.items()}
+        """Each role's top criterion (`observation.top_of`), as a desk's org chart holds it."""
         self._trust: dict[tuple[tuple[str, float], ...], np.ndarray] = {}
 
     # ---- seed-independent parts --------------------------------------------------------
