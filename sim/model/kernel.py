@@ -257,7 +257,7 @@ def shift_belief(beliefs, i: int, o: int, c: int, value: float, weight: float) -
 # ---- 7.3 absorption: hearing a claim -----------------------------------------------------
 
 
-@kernel
+@inlined
 def hear(
     c,
     params,
@@ -402,7 +402,7 @@ def vendor_uncertainty(c, i: int) -> float:
     return total
 
 
-@kernel
+@inlined
 def needs(c, params, i: int) -> tuple[float, float, float]:
     """How much member i needs each job now, each on a 0-1 scale. seek: its uncertainty about
     the vendors on what matters to it, damped by overload; validate: doubt about the recent
@@ -419,7 +419,7 @@ def needs(c, params, i: int) -> tuple[float, float, float]:
     return seek_need, doubt / (doubt + 0.5), c.member[i, DISAGREEMENT]
 
 
-@kernel
+@inlined
 def choose_job(c, params, draws, i: int) -> int:
     """Softmax over needs with temperature `behaviour.choice_noise`; no validating without a
     claim to check, no aligning alone."""
@@ -478,7 +478,7 @@ def ask_peer(net, world, draws, i: int, option: int, criterion: int) -> float:
     return claim_value(truth, world.bias[PEERS, option], world.noise[PEERS] * noise_draw)
 
 
-@kernel
+@inlined
 def claim_from(net, world, draws, i: int, source: int, option: int, criterion: int) -> float:
     """What `source` tells member i about (option, criterion): through the network when peers
     are asked and there is one, else the source's generic claim."""
@@ -537,7 +537,7 @@ def tell(c, world, i: int, option: int, criterion: int, origin: int, channel: in
 # ---- 7.6 seek ----------------------------------------------------------------------------
 
 
-@kernel
+@inlined
 def seek(c, world, net, draws, events, i: int) -> float:
     """Member i looks for claims about the vendor criterion that matters most and is least
     known, from a source picked in proportion to trust. The vendor's seller is one of them
@@ -644,7 +644,7 @@ def claim_doubt(c, i: int, k: int) -> float:
     return c.priorities[i, criterion] * (1.0 - c.trust[i, origin])
 
 
-@kernel
+@inlined
 def validate(c, world, net, draws, events, i: int) -> tuple[int, float, float, int, int]:
     """Member i checks a recent claim - the more doubtful of two drawn, weighted by what
     matters - against the most trusted independent source (see `fails_check`); a failed claim
@@ -798,7 +798,7 @@ def partner_weight(c, i: int, j: int) -> float:
     return c.member[j, INFLUENCE] * (2.0 if differs else 1.0)
 
 
-@kernel
+@inlined
 def align(c, params, draws, events, i: int) -> None:
     """Member i meets a colleague, preferring those who matter and those who disagree."""
     n = c.member.shape[0]
@@ -887,7 +887,7 @@ def value_variance(c, i: int, o: int) -> float:
     return variance
 
 
-@kernel
+@inlined
 def appraise(c, params, i: int) -> None:
     """Member i values every option (mean-variance utility under its priorities; the status
     quo carries the pain of the problem times the urgency, its own felt deadline included),
