@@ -11,14 +11,16 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from sim.model import kernel as k
-from sim.model.decision import STALL_REASONS, deal_quality
+from sim.model.decision import STALL_REASONS, quality_of
 from sim.model.logbook import CAUSES, OUTCOMES, WeeklyLog
 from sim.model.metrics import job_flows
 from sim.model.result import DealResult, Outcome
 from sim.model.stakeholder import JOBS
 from sim.model.state import Committee, Deal, Desk
-from sim.model.template import DealTemplate, member_facts
+from sim.model.template import DealTemplate
 
 
 def deal_record(
@@ -42,22 +44,24 @@ def deal_record(
     outcome = Outcome.OPEN if code < 0 else OUTCOMES[code]
     chosen = None if status[k.STATUS_CHOSEN] < 0 else int(status[k.STATUS_CHOSEN])
     purchase = outcome in (Outcome.WON, Outcome.LOST)
+    member = committee.member
     quality = (
-        deal_quality(
-            member_facts(committee),
+        quality_of(  # each member's influence, priorities and belief of the chosen option
+            np.ascontiguousarray(member[:, k.INFLUENCE]),
+            committee.priorities,
+            np.ascontiguousarray(committee.beliefs[:, k.MEAN, chosen]),
             chosen,
             template.truth,
             template.vendor_indices,
             scenario.decision.regret_margin,
         )
-        if purchase
+        if purchase and chosen is not None
         else None
     )
     regret = quality.regret if quality is not None else None
     agreed = float(status[k.STATUS_AGREEMENT])
     agreement = None if math.isnan(agreed) else agreed
     cause, stall = int(status[k.STATUS_CAUSE]), int(status[k.STATUS_STALL])
-    member = committee.member
     totals = member[:, k.TOTAL_HOURS : k.TOTAL_HOURS + k.N_JOBS].sum(axis=0).tolist()
     vendor_names = [template.option_names[desk.vendor] for desk in desks]
     loops, _ = job_flows(committee.jobs, committee.counts[:, k.WEEKS_RECORDED])

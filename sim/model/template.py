@@ -22,7 +22,7 @@ from sim.model import kernel as k
 from sim.model.committee import CommitteePlan, StakeholderProfile, draw_committee
 from sim.model.decision import rule_numbers
 from sim.model.exogenous import EVENT_KINDS, ExogenousEvent, draw_exogenous_events
-from sim.model.information import Beliefs, InformationEnvironment
+from sim.model.information import InformationEnvironment
 from sim.model.network import PeerNetwork
 from sim.model.observation import DeskPlan, desk_plan, top_of
 from sim.model.sellers import SELLER_CLASSES, Seller
@@ -74,14 +74,6 @@ class SeededDeal(NamedTuple):
     net: Net
     behaviour: BehaviourStream
     committee: Committee
-
-
-class MemberFacts(NamedTuple):
-    """What `decision.deal_quality` reads of a member at the end of a deal, from its rows."""
-
-    influence: float
-    priorities: list[float]
-    beliefs: Beliefs
 
 
 class DealTemplate:
@@ -350,13 +342,3 @@ def draws_needed(per_hour: tuple[int, int], hours: int, n_members: int) -> tuple
 def week_hours(profiles: Sequence[StakeholderProfile]) -> int:
     """An upper bound on the committee's member-hours in one week."""
     return sum(math.ceil(p.weekly_hours) + 1 for p in profiles)
-
-
-def member_facts(committee: Committee) -> list[MemberFacts]:
-    """Each member's influence, priorities and beliefs, read from its rows as a `Stakeholder`
-    reads them (for `decision.deal_quality`)."""
-    return [
-        MemberFacts(float(committee.member[seat, k.INFLUENCE]),
-                    committee.priorities[seat].tolist(), Beliefs.of(committee.beliefs, seat))
-        for seat in range(committee.member.shape[0])
-    ]  # fmt: skip
