@@ -2322,3 +2322,75 @@ def mt_seed_rows(keys, states) -> None:
             if keys[row, word] != 0:
                 used = word + 1
         mt_seed(keys[row, :used], states[row])
+
+
+# ---- numpy's SeedSequence, compiled ----------------------------------------------------------
+#
+# A deal seeds four streams from one integer (sim/model/streams.py); numpy's `SeedSequence`
+# costs about 8 us a stream in Python, more than drawing the committee. These are its hash and
+# mixing steps (numpy/random/bit_generator.pyx, pool of four 32-bit words), word for word:
+# `tests/test_streams_compiled.py` checks them against numpy. Products are split in 16-bit
+# halves so that no step overflows 64 bits, compiled or not.
+
+SEED_POOL_SIZE = 4
+SEED_INIT_A = 0x43B0D7E5
+SEED_MULT_A = 0x931E8875
+SEED_INIT_B = 0x8B51F9DD
+SEED_MULT_B = 0x58F38DED
+SEED_MIX_MULT_L = 0xCA01F9DD
+SEED_MIX_MULT_R = 0x4973F715
+SEED_XSHIFT = 16
+WORD_MASK = 0xFFFFFFFF
+
+
+@inlined
+def mul32(a: int, b: int) -> int:
+    """(a * b) mod 2**32 of two 32-bit words."""
+    low = a * (b & 0xFFFF)
+    high = (a * (b >> 16)) & 0xFFFF
+    return (low + (high << 16)) & WORD_MASK
+
+
+@inlined
+def seed_hashmix(value: int, hash_const: int) -> tuple[int, int]:
+    """`SeedSequence`'s hashmix: the mixed value and the next hash constant."""
+    value ^= hash_const
+    hash_const = mul32(hash_const, SEED_MULT_A)
+    value = mul32(value, hash_const)
+    return value ^ (value >> SEED_XSHIFT), hash_const
+
+
+@inlined
+def seed_mix(x: int, y: int) -> int:
+    """`SeedSequence`'s mix of two pool words."""
+    result = (mul32(SEED_MIX_MULT_L, x) - mul32(SEED_MIX_MULT_R, y)) & WORD_MASK
+    return result ^ (result >> SEED_XSHIFT)
+
+
+@kernel
+def seed_sequence_words(entropy, out) -> None:
+    """Into `out`: the first `out.shape[0]` uint32 words (as int64) `generate_state` gives of a
+    `SeedSequence` whose assembled entropy is `entropy` (int64 32-bit words: the seed's, least
+    significant first, zero-padded to the pool size when there is a spawn key, then the key's
+    words)."""
+    pool = np.zeros(SEED_POOL_SIZE, dtype=np.int64)
+    hash_const = SEED_INIT_A
+    n = entropy.shape[0]
+    for i in range(SEED_POOL_SIZE):
+        value = int(entropy[i]) if i < n else 0
+        pool[i], hash_const = seed_hashmix(value, hash_const)
+    for source in range(SEED_POOL_SIZE):
+        for target in range(SEED_POOL_SIZE):
+            if source != target:
+                mixed, hash_const = seed_hashmix(int(pool[source]), hash_const)
+                pool[target] = seed_mix(int(pool[target]), mixed)
+    for source in range(SEED_POOL_SIZE, n):
+        for target in range(SEED_POOL_SIZE):
+            mixed, hash_const = seed_hashmix(int(entropy[source]), hash_const)
+            pool[target] = seed_mix(int(pool[target]), mixed)
+    hash_const = SEED_INIT_B
+    for i in range(out.shape[0]):
+        value = int(pool[i % SEED_POOL_SIZE]) ^ hash_const
+        hash_const = mul32(hash_const, SEED_MULT_B)
+        value = mul32(value, hash_const)
+        out[i] = value ^ (value >> SEED_XSHIFT)
