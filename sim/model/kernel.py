@@ -356,7 +356,7 @@ def book_seller_time(member, i: int, hours: float, job: int) -> None:
     member[i, WEEK_WITH_SELLERS] += hours
 
 
-@kernel
+@inlined
 def take_meeting(member, trust, i: int, source: int, hours: float, job: int) -> float:
     """A seller asks member i for a meeting of `hours`: the member gives what it grants
     (`grant_meeting`) and books it (`book_seller_time`). Returns the hours given."""
@@ -522,7 +522,7 @@ def source_code(events, source: int, kind: int) -> int:
     return events.members + N_WORDS + cells + kind * events.sources + source
 
 
-@kernel
+@inlined
 def tell(c, world, i: int, option: int, criterion: int, origin: int, channel: int,
          noise_draw: float, validated: bool, attended: float) -> float:  # fmt: skip
     """A source's claim delivered to member i by `channel` (a seller in a meeting): what the
@@ -1076,7 +1076,7 @@ def observe(c, params, i: int, vendor: int, source: int, draw: float, role_top: 
     return job, c.counts[i, PREFERRED], prefers, top, concern
 
 
-@kernel
+@inlined
 def meeting_with(
     c, params, i: int, source: int, hours: float, job: int, vendor: int, draw: float,
     role_top: int,
@@ -1370,7 +1370,7 @@ def by_influence(desk, members):
     return order
 
 
-@kernel
+@inlined
 def ask_for_meeting(c, world, desk, i: int, hours: float, job: int) -> float:
     """Ask member i for a meeting of `hours`: what it says in it is noted. Returns the hours
     it gave (0: no meeting)."""
@@ -1383,7 +1383,7 @@ def ask_for_meeting(c, world, desk, i: int, hours: float, job: int) -> float:
     return granted
 
 
-@kernel
+@inlined
 def meet(c, world, events, desk, i: int, job: int, kind: int, other: int) -> float:
     """Ask member i for a meeting of the usual length (at most the seller's hours left): the
     hours it gave cost both sides. Returns them (0: no meeting)."""
@@ -1460,7 +1460,7 @@ def prepared_group_meeting(c, world, desk, invited, job: int, granted) -> int:
     return attending
 
 
-@kernel
+@inlined
 def tell_own(c, world, desk, i: int, criterion: int, attended: float) -> float:
     """The seller's own claim about its product to member i (biased if it overclaims)."""
     return tell(c, world, i, desk.vendor, criterion, desk.source, desk.source,
