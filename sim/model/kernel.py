@@ -1356,7 +1356,7 @@ def can_prepare(desk, pieces: int) -> bool:
     return desk.state[DESK_HOURS_LEFT] - pieces * desk.spec[SPEC_PREPARATION_HOURS] > SPARE
 
 
-@kernel
+@inlined
 def by_influence(desk, members):
     """`members` (seats), most influential first, by seat on a tie."""
     order = members.copy()
@@ -1620,7 +1620,7 @@ def present(c, world, events, desk, focus: int) -> bool:
     return True
 
 
-@kernel
+@inlined
 def follow_up(c, world, events, desk, focus: int) -> None:
     """Spare hours: follow-up calls with the rest of the committee, most influential first,
     each on the stage's theme and one more point, while they give it time."""
@@ -1911,7 +1911,7 @@ MAZE_GUIDE = 1
 SOCIAL_SELLER = 2
 
 
-@kernel
+@inlined
 def open_desk_week(desk, week: int) -> None:
     """A new week: the seller's capacity is its hours for this deal."""
     desk.state[DESK_HOURS_LEFT] = desk.state[DESK_CAPACITY]
