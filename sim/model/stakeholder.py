@@ -19,8 +19,9 @@ Attention is continuous: a week holds `weekly_hours * (1 - fatigue)` hours, of w
 length that allowance still holds, and conveys that share of what it would have.
 
 The mechanisms are compiled functions over the committee's arrays (sim/model/kernel.py, one
-function per mechanism, named as here). A `Stakeholder` is the Mesa agent for one row: its
-attributes read and write that row, and its methods run the compiled mechanism for it.
+function per mechanism, named as here), run over all rows at once. A `Stakeholder` is the
+Mesa agent for one row and only a view of it: its attributes read and write that row (tests
+that drive one member's mechanism use tests/member_support.py).
 """
 
 from __future__ import annotations
@@ -253,92 +254,3 @@ class Stakeholder(mesa.Agent):
     def jobs_by_week(self) -> list[str]:
         """Each week's busiest job ('idle' if none)."""
         return jobs_by_week(self.model.committee, self.seat)
-
-    # ---- the week (each runs the compiled mechanism for this row) ---------------------
-
-    def start_week(self) -> None:
-        """`kernel.start_week`: this week's hours, and the share of them sellers may have."""
-        k.start_week(self.model.committee.member, self.model.world.params, self.seat)
-
-    def weekly_budget(self) -> float:
-        """`kernel.weekly_budget`: hours available this week, fewer when tired."""
-        return k.weekly_budget(self.model.committee.member, self.seat)
-
-    def grant_meeting(self, seller_source: str, hours: float) -> float:
-        """`kernel.grant_meeting` for this member."""
-        c = self.model.committee
-        return k.grant_meeting(
-            c.member, c.trust, self.seat, self.model.information.index[seller_source], hours
-        )
-
-    def choose_job(self) -> BuyingJob:
-        """`kernel.choose_job`: a softmax over its needs."""
-        model = self.model
-        code = k.choose_job(model.committee, model.world.params, model.draws_for(1),
-                            self.seat)  # fmt: skip
-        return JOBS[code]
-
-    def seek(self) -> float:
-        """`kernel.seek`; returns the hour's share spent with a seller."""
-        model = self.model
-        model.open_inquiries()
-        share = k.seek(model.committee, model.world, model.net, model.draws_for(1),
-                       model.events_room(1), self.seat)  # fmt: skip
-        model.close_inquiries()
-        return share
-
-    def validate(self) -> Claim:
-        """`kernel.validate`: check a recent claim; returns the check as it was heard."""
-        model = self.model
-        week = model.week
-        checker, check, weight, option, criterion = k.validate(
-            model.committee, model.world, model.net, model.draws_for(1), model.events_room(1),
-            self.seat,
-        )  # fmt: skip
-        origin = model.information.keys[checker]
-        sd = model.information.noise(origin)
-        return Claim(option, criterion, check, origin, weight, week, True, origin, sd)
-
-    def align(self) -> None:
-        """`kernel.align`: meet a colleague."""
-        model = self.model
-        k.align(model.committee, model.world.params, model.draws_for(1),
-                model.events_room(1), self.seat)  # fmt: skip
-
-    def align_with(self, partner: Stakeholder, hours: float = 1.0) -> bool:
-        """`kernel.align_with`: converge or clash with `partner`, for `hours` together."""
-        model = self.model
-        return k.align_with(model.committee, model.world.params, model.events_room(1),
-                            self.seat, partner.seat, hours)  # fmt: skip
-
-    def hear(
-        self,
-        option: int,
-        criterion: int,
-        value: float,
-        origin: str,
-        *,
-        sd: float,
-        channel: str = "",
-        validated: bool = False,
-        attended: float = 1.0,
-    ) -> Claim:
-        """`kernel.hear`: take in a claim from `origin` (delivered by `channel`)."""
-        index = self.model.information.index
-        source = index[origin]
-        weight = k.hear(self.model.committee, self.model.world.params, self.seat, option, criterion,
-               value, source, sd, index[channel] if channel else source, validated,
-               attended)  # fmt: skip
-        return Claim(option, criterion, value, origin, weight, self.model.week, validated,
-                     channel or origin, sd)  # fmt: skip
-
-    def feel_pressure(
-        self, seller_source: str, vendor: int, pressure: float, reactance: float
-    ) -> None:
-        """`kernel.feel_pressure`: a seller's deadline through this member's own state."""
-        k.feel_pressure(self.model.committee, self.seat, self.model.information.index[
-            seller_source], vendor, pressure, reactance)  # fmt: skip
-
-    def appraise(self) -> None:
-        """`kernel.appraise`: value every option, confidence and uncertainty."""
-        k.appraise(self.model.committee, self.model.world.params, self.seat)
