@@ -461,8 +461,8 @@ def test_alignment_in_a_consensus_meeting_costs_the_hours_spent_together():
         model = BuyingCommitteeModel(scenario_with({"strategy": "maze_guide"}), 4)
         a, b = model.stakeholders[0], model.stakeholders[1]
         c = model.committee
-        c.member[[0, 1], k.STUBBORNNESS] = 0.0
-        c.member[[0, 1], k.OPEN_MINDEDNESS] = 1.0
+        c.member[[0, 1], k.MemberColumn.STUBBORNNESS] = 0.0
+        c.member[[0, 1], k.MemberColumn.OPEN_MINDEDNESS] = 1.0
         before = c.priorities[0].copy()
         assert align_with(a, b, hours)
         moved[hours] = float(np.abs(c.priorities[0] - before).sum())
