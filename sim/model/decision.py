@@ -67,7 +67,7 @@ def view_of(
 
 
 def rule_numbers(rule: DecisionRule) -> np.ndarray:
-    """A decision rule as the compiled decision reads it (`kernel.RULE_*`; the horizon and
+    """A decision rule as the compiled decision reads it (`kernel.RuleColumn`; the horizon and
     our option are the deal's, set by the model)."""
     numbers = np.zeros(k.N_RULE_COLUMNS)
     numbers[k.RuleColumn.SUPPORT] = rule.support_threshold

@@ -1417,7 +1417,7 @@ def next_line(events) -> tuple[int, int]:
 @inlined
 def write_line(lines, values, count, events, week: int, kind: int, member: int, other: int,
                criterion: int, value: float) -> None:  # fmt: skip
-    """One line of a seller's or the deal's log (see `LINE_*`), decoded in Python."""
+    """One line of a seller's or the deal's log (see `LineColumn`), decoded in Python."""
     n = count[0]
     if n >= lines.shape[0]:
         raise RuntimeError("line buffer full: its bound was too small")
@@ -1435,7 +1435,7 @@ def write_line(lines, values, count, events, week: int, kind: int, member: int, 
 
 @inlined
 def note(desk, events, kind: int, member: int, other: int, criterion: int, value: float):
-    """One line of the seller's log (see `LINE_*`)."""
+    """One line of the seller's log (see `LineColumn`)."""
     week = int(desk.state[DeskColumn.WEEK])
     write_line(desk.lines, desk.line_values, desk.line_count, events, week, kind, member, other,
                criterion, value)  # fmt: skip
@@ -2177,7 +2177,7 @@ class ViewColumn(IntEnum):
 
 N_VIEW_COLUMNS = layout_width(ViewColumn)
 
-# deal line kinds (after the sellers' `LINE_*` kinds)
+# deal line kinds (after the sellers' kinds, `PITCHED` ... `FORWARDED`)
 SHOCK = 20
 VETOED = 21
 STALLED = 22
@@ -2187,7 +2187,7 @@ DECIDED = 23
 @inlined
 def deal_note(deal, events, week: int, kind: int, member: int, other: int, criterion: int,
               value: float) -> None:  # fmt: skip
-    """One line of the deal's log (see `LINE_*`)."""
+    """One line of the deal's log (see `LineColumn`)."""
     write_line(deal.lines, deal.line_values, deal.line_count, events, week, kind, member, other,
                criterion, value)  # fmt: skip
 
@@ -2266,7 +2266,7 @@ def python_sum(values) -> float:
 def committee_view(preferred, influence, confidence, uncertainty, n_options: int, view) -> None:
     """Where the committee stands, from its members' columns: the leading option (most
     influence, the first on a tie), its influence share, and its supporters'
-    influence-weighted confidence and remaining uncertainty, into `view` (`VIEW_*`)."""
+    influence-weighted confidence and remaining uncertainty, into `view` (`ViewColumn`)."""
     support = np.zeros(n_options)
     confident = np.zeros(n_options)
     uncertain = np.zeros(n_options)

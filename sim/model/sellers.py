@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 
 def _column(column: int, doc: str) -> property:
-    """A number of the seller's desk (`kernel.DESK_*`), read and written in place."""
+    """A number of the seller's desk (`kernel.DeskColumn`), read and written in place."""
 
     def get(self: Seller) -> float:
         return float(self.desk.state[column])

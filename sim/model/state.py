@@ -175,7 +175,7 @@ class Desk(NamedTuple):
     """Its draws: `random.Random` state as `kernel.mt_word` reads it."""
     gauss_next: np.ndarray
     lines: np.ndarray
-    """This week's log lines (`kernel.LINE_*`), values in `line_values`."""
+    """This week's log lines (`kernel.LineColumn`), values in `line_values`."""
     line_values: np.ndarray
     line_count: np.ndarray
     vendor: int
