@@ -326,3 +326,6 @@ def test_a_reference_table_is_reused_only_for_the_worlds_it_holds(small_fit, tmp
     assert reused.posterior.equals(fresh.posterior)
     other_seed = sim.calibrate_to(path, "baseline", seed=5, reference=table, **chosen)
     assert other_seed.reference is not table
+    more = chosen | {"budget": SMALL["budget"] + 10}
+    other_budget = sim.calibrate_to(path, "baseline", seed=4, reference=table, **more)
+    assert other_budget.reference is not table and other_budget.simulations == more["budget"]

@@ -81,14 +81,21 @@ class ReferenceTable:
         return len(self.draws)
 
     def serves(
-        self, scenario: Scenario, settings: Sequence[Setting], strategies: Sequence[str], seed: int
+        self,
+        scenario: Scenario,
+        settings: Sequence[Setting],
+        strategies: Sequence[str],
+        seed: int,
+        worlds: int,
     ) -> bool:
-        """Whether this table holds exactly the worlds a fit of `settings` to a pipeline
-        observed with `strategies` would simulate (its deals are a prefix of the table's)."""
+        """Whether this table holds exactly the worlds a fit of `settings` with `worlds`
+        prior worlds to a pipeline observed with `strategies` would simulate (its deals are
+        a prefix of the table's)."""
         return (
             self.scenario == scenario
             and [s.path for s in self.settings] == [s.path for s in settings]
             and self.seed == seed
+            and self.worlds == worlds
             and tuple(self.strategies[: len(strategies)]) == tuple(strategies)
         )
 

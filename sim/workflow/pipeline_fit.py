@@ -387,9 +387,7 @@ def fit_worlds(
     rejection with local-linear regression adjustment over `table`
     (`sim.workflow.pipeline_abc`)."""
     statistics = table_statistics(table, simulator.observed)
-    posterior = regression_posterior(
-        table.draws, statistics, observed, simulator.settings, kept
-    )
+    posterior = regression_posterior(table.draws, statistics, observed, simulator.settings, kept)
     worlds = pd.DataFrame(
         {
             s.path: [_value(s, v) for v in posterior.draws[:, column]]
@@ -568,9 +566,9 @@ def calibrate_pipeline(
     every declared world and buyer setting); the others stay as the scenario has them.
     `budget` prior worlds are simulated and the `particles` nearest kept. `reference`, a
     table an earlier calibration simulated (`.reference`), is reused when it holds exactly
-    the worlds this one would simulate (same scenario, settings, seed and strategies; a
-    pipeline of as many opportunities or fewer): one batch of simulations then serves many
-    pipelines, as a recovery study needs."""
+    the worlds this one would simulate (same scenario, settings, seed, budget and
+    strategies; a pipeline of as many opportunities or fewer): one batch of simulations
+    then serves many pipelines, as a recovery study needs."""
     started = time.perf_counter()
     executors = executors or Executors()
     settings = tuple(fitted_settings(scenario, fit))
@@ -582,7 +580,9 @@ def calibrate_pipeline(
         observed_stats.pop("committee_mean", None)
     simulator = WorldSimulator(base, settings, observed_view, seed)
     table = reference
-    if table is None or not table.serves(followed, settings, observed_view.strategies, seed):
+    if table is None or not table.serves(
+        followed, settings, observed_view.strategies, seed, budget
+    ):
         table = simulate_table(
             simulator,
             followed,
