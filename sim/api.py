@@ -48,6 +48,7 @@ from sim.workflow.sweep import sweep_experiment
 if TYPE_CHECKING:
     from sim.analysis.pipeline import Pipeline
     from sim.workflow.discover import Discovery
+    from sim.workflow.pipeline_abc import ReferenceTable
     from sim.workflow.pipeline_fit import PipelineCalibration
 
 if TYPE_CHECKING:
@@ -224,27 +225,28 @@ def calibrate_to(
     scenario: Scenario | str | Path = "baseline",
     *,
     fit: Sequence[str] | None = None,
-    particles: int = 100,
-    generations: int = 6,
-    budget: int = 1200,
+    particles: int = 400,
+    budget: int = 2000,
     deals_per_world: int = 200,
     draws: int = 40,
     seed: int = 1,
     workers: int | None = None,
     progress: Progress | None = None,
+    reference: ReferenceTable | None = None,
 ) -> PipelineCalibration:
     """Calibrate to a team's pipeline CSV, as `b2bsim calibrate-to`: `.summary` (the
     pipeline), `.parameters` (posterior median and 90 % interval of each fitted world and
     buyer setting), `.check` (posterior-predictive check), `.strategies` (each strategy's
     won / no-decision / high-quality-win shares under the posterior), `.scenario` (at the
     posterior medians), `.write_scenario(path)` and `.to_dict()`. `fit` restricts the
-    settings fitted; `particles`, `generations` and `budget` (simulated pipelines) size the
-    ABC-SMC run; `draws` posterior worlds give the check and the answer."""
+    settings fitted; `budget` prior worlds (simulated pipelines) are simulated and the
+    `particles` nearest kept and regression-adjusted; `draws` posterior worlds give the
+    check and the answer. `reference` (an earlier result's `.reference`) reuses its simulated
+    worlds when they are the ones this fit would simulate."""
     from sim.analysis.pipeline import Pipeline, read_pipeline
     from sim.workflow.pipeline_fit import MAX_DEALS_PER_WORLD, calibrate_pipeline
 
-    particles = arguments.whole_number("particles", particles, 5, 10_000)
-    generations = arguments.whole_number("generations", generations, 1, 50)
+    particles = arguments.whole_number("particles", particles, 20, 100_000)
     budget = arguments.whole_number("budget", budget, particles, 1_000_000)
     deals_per_world = arguments.whole_number(
         "deals_per_world", deals_per_world, 10, MAX_DEALS_PER_WORLD
@@ -257,11 +259,11 @@ def calibrate_to(
         as_scenario(scenario),
         fit=fit,
         particles=particles,
-        generations=generations,
         budget=budget,
         deals_per_world=deals_per_world,
         draws=draws,
         seed=seed,
         executors=Executors(workers),
         progress=progress,
+        reference=reference,
     )

@@ -918,13 +918,15 @@ def calibrate_to(
         ),
     ] = None,
     particles: Annotated[
-        int, typer.Option(min=5, max=10_000, help="Candidate worlds kept per generation.")
-    ] = 100,
-    generations: Annotated[int, typer.Option(min=1, max=50, help="Most ABC-SMC generations.")] = 6,
+        int,
+        typer.Option(
+            min=20, max=100_000, help="Worlds kept: those whose pipelines come nearest yours."
+        ),
+    ] = 400,
     budget: Annotated[
         int,
-        typer.Option(min=5, max=1_000_000, help="Most simulated pipelines in the fit."),
-    ] = 1200,
+        typer.Option(min=20, max=1_000_000, help="Candidate worlds simulated (one pipeline each)."),
+    ] = 2000,
     deals_per_world: Annotated[
         int,
         typer.Option(min=10, max=2000, help="Most deals in one simulated pipeline."),
@@ -971,17 +973,16 @@ def calibrate_to(
     opportunities = read_pipeline(pipeline)
     if not as_json:
         err.print(
-            f"fitting the world and buyer settings to {safe_text(pipeline)} (ABC-SMC, at most "
-            f"{budget} simulated pipelines); this takes minutes",
+            f"fitting the world and buyer settings to {safe_text(pipeline)} ({budget} simulated "
+            "pipelines, the nearest regression-adjusted); this takes minutes",
             markup=False,
         )
-    with progress("checking and answering") as advance:
+    with progress("fitting, checking and answering") as advance:
         found = calibrate(
             opportunities,
             settings,
             fit=fitted,
             particles=particles,
-            generations=generations,
             budget=budget,
             deals_per_world=deals_per_world,
             draws=draws,

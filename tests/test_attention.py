@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from member_support import grant_meeting, seek, start_week, weekly_budget
 
 from sim.config import Scenario
 from sim.model.model import BuyingCommitteeModel
@@ -31,7 +32,7 @@ def one_member(weekly_hours: float, share: float, ours: dict | None = None) -> B
         }
     )
     model = BuyingCommitteeModel(scenario, 3)
-    model.stakeholders[0].start_week()
+    start_week(model.stakeholders[0])
     return model
 
 
@@ -41,8 +42,8 @@ def test_granted_hours_are_continuous_and_monotone_in_the_request(allowance, fir
     member = model.stakeholders[0]
     member.seller_time_left = allowance
     short, long = sorted((first, second))
-    granted_short = member.grant_meeting("seller:ours", short)
-    granted_long = member.grant_meeting("seller:ours", long)
+    granted_short = grant_meeting(member, "seller:ours", short)
+    granted_long = grant_meeting(member, "seller:ours", long)
     assert 0.0 <= granted_short <= granted_long <= allowance + 1e-12
     assert granted_long - granted_short <= long - short + 1e-12, "no jump in the granted time"
     assert granted_short <= short
@@ -79,9 +80,9 @@ def test_a_distrusted_seller_is_not_met_however_short_the_meeting() -> None:
     model = one_member(8.0, 1.0)
     member = model.stakeholders[0]
     member.trust["seller:ours"] = MIN_TRUST_TO_MEET * 0.9
-    assert member.grant_meeting("seller:ours", 0.1) == 0.0
+    assert grant_meeting(member, "seller:ours", 0.1) == 0.0
     member.trust["seller:ours"] = MIN_TRUST_TO_MEET
-    assert member.grant_meeting("seller:ours", 0.1) == pytest.approx(0.1)
+    assert grant_meeting(member, "seller:ours", 0.1) == pytest.approx(0.1)
 
 
 @pytest.mark.parametrize("allowance", [0.25, 0.5, 1.0])
@@ -108,7 +109,7 @@ def test_seeking_from_a_seller_counts_as_time_with_sellers_within_the_allowance(
     seller.start_week()
     member.trust["seller:ours"] = 0.99  # it asks the seller whenever it may
     allowance, with_sellers = member.seller_time_left, member.week_hours_with_sellers
-    shares = [member.seek() for _ in range(40)]
+    shares = [seek(member) for _ in range(40)]
     assert all(0.0 <= share <= 1.0 for share in shares)
     assert sum(shares) > 0, "it asked the seller"
     assert sum(shares) == pytest.approx(member.week_hours_with_sellers - with_sellers)
@@ -150,7 +151,7 @@ def test_a_members_seller_hours_never_exceed_its_share_of_the_week(knobs, seed) 
     )
     model = BuyingCommitteeModel(scenario, seed)
     while model.running:
-        budgets = [member.weekly_budget() for member in model.stakeholders]
+        budgets = [weekly_budget(member) for member in model.stakeholders]
         model.step()
         for member, budget in zip(model.stakeholders, budgets, strict=True):
             with_sellers = member.last_week_hours["with_sellers"]

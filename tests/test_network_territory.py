@@ -7,6 +7,7 @@ import random
 
 import numpy as np
 import pytest
+from member_support import seek
 from model_support import record_job
 from pydantic import ValidationError
 
@@ -104,7 +105,7 @@ def test_a_stakeholder_who_knows_nobody_cannot_ask_peers() -> None:
         member = model.stakeholders[0]
         member.trust["peers"] = 0.99  # it would ask peers whenever it could
         for _ in range(60):
-            member.seek()
+            seek(member)
         return {e.effect for e in model.events if e.action == "seek"}
 
     assert "peers" not in sources_asked({"size": 10, "reach": 0.0})

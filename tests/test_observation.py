@@ -219,9 +219,9 @@ def test_observations_change_only_in_weeks_the_seller_met_the_member(strategy, n
     def spy_act() -> None:
         """Its week's meetings: the members whose hours with sellers grew while it acted
         (what they said is checked right after, before the committee's week moves them)."""
-        with_sellers = model.committee.member[:, k.WEEK_WITH_SELLERS].copy()
+        with_sellers = model.committee.member[:, k.MemberColumn.WEEK_HOURS_WITH_SELLERS].copy()
         act()
-        grew = model.committee.member[:, k.WEEK_WITH_SELLERS] > with_sellers
+        grew = model.committee.member[:, k.MemberColumn.WEEK_HOURS_WITH_SELLERS] > with_sellers
         met = set(np.flatnonzero(grew).tolist())
         for member_id in met:
             check_report(member_id)
@@ -268,7 +268,7 @@ def test_members_open_up_to_a_seller_in_proportion_to_their_trust(disclosure: fl
                 _, leaning, _, top, concern = k.observe(
                     c, params, seat, seller.vendor, source, draw, card.role_top
                 )
-                assert leaning == c.counts[seat, k.PREFERRED]
+                assert leaning == c.counts[seat, k.CountColumn.PREFERRED]
                 if draw < threshold:
                     assert top == own_top
                 else:

@@ -206,7 +206,7 @@ def test_cli_bad_pipeline_exits_2_with_the_line_and_column(run_cli, tmp_path: Pa
 
 def test_cli_refuses_a_budget_below_the_particles(run_cli, tmp_path: Path) -> None:
     path = write(tmp_path, HEADER + good_rows())
-    result = run_cli("calibrate-to", str(path), "--particles", "50", "--budget", "10")
+    result = run_cli("calibrate-to", str(path), "--particles", "50", "--budget", "30")
     assert result.code == 2 and "--budget" in result.err
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from member_support import appraise, feel_pressure
 
 from sim.config import Scenario, load_scenario
 from sim.model.model import BuyingCommitteeModel, simulate
@@ -44,7 +45,7 @@ def member(preferred_ours: bool, confidence: float, risk_aversion: float = 1.0):
 def reaction(preferred_ours: bool, confidence: float) -> tuple[float, float, float]:
     """(deadline felt, trust lost in the seller, reactance gained) from one message."""
     model, m = member(preferred_ours, confidence)
-    m.feel_pressure(SELLER, model.our_index, PRESSURE, REACTANCE)
+    feel_pressure(m, SELLER, model.our_index, PRESSURE, REACTANCE)
     return m.felt_deadline, 0.5 - m.trust[SELLER], m.reactance
 
 
@@ -69,7 +70,7 @@ def test_reactance_grows_with_unsureness_whoever_the_member_favours() -> None:
 def test_reactance_costs_only_the_pressing_sellers_trust() -> None:
     model, m = member(True, 0.6)
     before = dict(m.trust)
-    m.feel_pressure(SELLER, model.our_index, PRESSURE, REACTANCE)
+    feel_pressure(m, SELLER, model.our_index, PRESSURE, REACTANCE)
     assert m.trust[SELLER] < before[SELLER]
     assert {k: v for k, v in m.trust.items() if k != SELLER} == {
         k: v for k, v in before.items() if k != SELLER
@@ -97,7 +98,7 @@ def test_pressure_never_calms_a_member(
     m.felt_deadline, m.trust[SELLER] = felt, max(TRUST_FLOOR, trust)
     for _ in range(messages):
         before, deadline, trusted = m.reactance, m.felt_deadline, m.trust[SELLER]
-        m.feel_pressure(SELLER, model.our_index, pressure, reactance)
+        feel_pressure(m, SELLER, model.our_index, pressure, reactance)
         assert before <= m.reactance <= 1.0
         assert deadline <= m.felt_deadline <= 1.0
         assert TRUST_FLOOR <= m.trust[SELLER] <= trusted
@@ -111,7 +112,7 @@ def test_reactance_saturates_over_a_long_pushed_deal() -> None:
     gains = []
     for _ in range(50):
         before = m.reactance
-        m.feel_pressure(SELLER, model.our_index, PRESSURE, REACTANCE)
+        feel_pressure(m, SELLER, model.our_index, PRESSURE, REACTANCE)
         gains.append(m.reactance - before)
     assert all(later < earlier for earlier, later in itertools.pairwise(gains))
     assert 0.99 < m.reactance < 1.0
@@ -122,23 +123,23 @@ def test_reactance_scales_the_members_risk_aversion_in_its_appraisal() -> None:
     """An option's value is penalised by risk aversion x (1 + reactance) per sd: at reactance
     1 as if the member were twice as risk-averse."""
     model, m = member(True, 0.5, risk_aversion=1.0)
-    m.appraise()
+    appraise(m)
     calm = list(m.utilities)
     m.reactance = 1.0
-    m.appraise()
+    appraise(m)
     reacting = list(m.utilities)
     m.reactance, m.risk_aversion = 0.0, 2.0
-    m.appraise()
+    appraise(m)
     assert reacting == pytest.approx(list(m.utilities))
     assert reacting[model.our_index] < calm[model.our_index]
 
 
 def test_a_felt_deadline_makes_doing_nothing_look_costlier_to_that_member_only() -> None:
     model, m = member(True, 1.0)
-    m.appraise()
+    appraise(m)
     before = m.utilities[model.status_quo_index]
     m.felt_deadline = 0.25
-    m.appraise()
+    appraise(m)
     assert m.utilities[model.status_quo_index] == pytest.approx(before - model.pain * 0.25)
 
 

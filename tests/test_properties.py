@@ -9,6 +9,7 @@ import math
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from member_support import weekly_budget
 
 from sim.config import DEFAULT_CRITERIA, SELLER_STRATEGIES, Scenario
 from sim.model import BuyingCommitteeModel, NoDecisionCause, Outcome
@@ -93,7 +94,7 @@ def test_generated_scenarios_run_and_keep_the_invariants(data: dict, seed: int) 
     model = BuyingCommitteeModel(scenario, seed)
     share = scenario.behaviour.seller_time_share
     while model.running:
-        budgets = [s.weekly_budget() for s in model.stakeholders]
+        budgets = [weekly_budget(s) for s in model.stakeholders]
         urgency = model.urgency
         model.step()
         # Attention: sellers together get at most their share of each member's week.

@@ -16,6 +16,7 @@ from statistics import NormalDist
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from member_support import hear, start_week, validate
 
 from sim.config import Scenario
 from sim.model.model import BuyingCommitteeModel
@@ -52,7 +53,7 @@ def relay(model: BuyingCommitteeModel, value: float):
     seller = model.seller_of(model.our_index)
     contact, listener = model.stakeholders
     for member in model.stakeholders:
-        member.start_week()
+        start_week(member)
         member.load = 0.0
         member.seller_time_left = 1.0  # a whole hour for the pitch, so it conveys a full claim
     meeting, _ = seller.view.meet(contact.seat, 1.0, BuyingJob.SEEK, 10.0)
@@ -88,7 +89,7 @@ def test_discrediting_a_relayed_claim_blames_the_vendor_never_the_colleague() ->
     listener, claim = relay(model, 0.99)
     assert listener.recent_claims == [claim], "the check can only pick the relayed claim"
     before = dict(listener.trust)
-    listener.validate()
+    validate(listener)
     assert listener.claims_discredited == 1
     assert listener.trust["seller:ours"] < before["seller:ours"]
     assert listener.trust["vendor_content:ours"] < before["vendor_content:ours"]
@@ -103,9 +104,9 @@ def test_a_colleagues_own_wrong_view_is_blamed_on_colleagues() -> None:
     model = pair_with_pusher()
     listener = model.stakeholders[1]
     listener.recent_claims.clear()
-    listener.hear(model.our_index, BV, 0.99, "colleagues", sd=0.05)
+    hear(listener, model.our_index, BV, 0.99, "colleagues", sd=0.05)
     before = dict(listener.trust)
-    listener.validate()
+    validate(listener)
     assert listener.trust["colleagues"] < before["colleagues"]
     assert listener.trust["seller:ours"] == before["seller:ours"]
 
@@ -167,7 +168,7 @@ def test_the_check_is_symmetric_and_more_tolerant_of_noisier_sources(
 def real_path_catch_rate(
     seller_bias: float, checks: int, quality: float = 0.5
 ) -> tuple[float, float]:
-    """Claims of our seller checked through `Stakeholder.validate` (the model's own noisy
+    """Claims of our seller checked through `validate` (the model's own noisy
     sources, a fixed seed): the share discredited, and the rate expected of honest claims."""
     scenario = Scenario.model_validate(
         {
@@ -186,9 +187,9 @@ def real_path_catch_rate(
         member.trust[source] = 0.35  # every claim is met with the same doubt
         member.recent_claims.clear()
         value = model.information.state(source, model.our_index, BV, draws.gauss(0.0, 1.0))
-        member.hear(model.our_index, BV, value, source, sd=model.information.noise(source))
+        hear(member, model.our_index, BV, value, source, sd=model.information.noise(source))
         before = member.claims_discredited
-        member.validate()
+        validate(member)
         discredited += member.claims_discredited - before
     return discredited / checks, 2.0 * (
         1.0 - NormalDist().cdf(model.settings.behaviour.validation_z)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from member_support import align_with, hear, validate
 from model_support import record_job
 
 from sim.config import Scenario, load_scenario
@@ -273,12 +274,11 @@ def test_pusher_overclaims_and_once_validated_they_cost_the_vendor_trust():
     criterion = model.settings.criteria.index("business_value")
     stated = model.information.state(seller.source, seller.vendor, criterion, 0.0)
     assert stated == pytest.approx(0.2 + 0.9 * 0.8), "overclaims most where the product is weak"
-    member.hear(
-        seller.vendor, criterion, stated, seller.source, sd=model.information.noise(seller.source)
-    )
+    sd = model.information.noise(seller.source)
+    hear(member, seller.vendor, criterion, stated, seller.source, sd=sd)
     content = f"vendor_content:{seller.vendor_name}"
     trust_before = dict(member.trust)
-    member.validate()
+    validate(member)
     assert member.claims_discredited == 1
     assert member.trust[seller.source] < trust_before[seller.source]
     assert member.trust[content] < trust_before[content], "the vendor's other voice pays too"
@@ -379,7 +379,7 @@ def test_consensus_meeting_lets_members_converge_who_would_otherwise_clash():
             guide.consensus_meeting(list(guide.view.members))
             assert guide.hours_left == pytest.approx(guide.capacity - guide.spec.meeting_hours)
         else:
-            a.align_with(b)
+            align_with(a, b)
         return priority_distance(a.priorities, b.priorities), a.conflicts + b.conflicts
 
     helped, helped_clashes = distance_after(True)
@@ -461,10 +461,10 @@ def test_alignment_in_a_consensus_meeting_costs_the_hours_spent_together():
         model = BuyingCommitteeModel(scenario_with({"strategy": "maze_guide"}), 4)
         a, b = model.stakeholders[0], model.stakeholders[1]
         c = model.committee
-        c.member[[0, 1], k.STUBBORNNESS] = 0.0
-        c.member[[0, 1], k.OPEN_MINDEDNESS] = 1.0
+        c.member[[0, 1], k.MemberColumn.STUBBORNNESS] = 0.0
+        c.member[[0, 1], k.MemberColumn.OPEN_MINDEDNESS] = 1.0
         before = c.priorities[0].copy()
-        assert a.align_with(b, hours)
+        assert align_with(a, b, hours)
         moved[hours] = float(np.abs(c.priorities[0] - before).sum())
     assert moved[1.0] > 0
     assert moved[0.5] == pytest.approx(0.5 * moved[1.0])

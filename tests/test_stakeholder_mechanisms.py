@@ -9,6 +9,7 @@ import itertools
 import statistics
 
 import pytest
+from member_support import align, choose_job, hear, seek, validate
 
 from sim.model import BuyingCommitteeModel, simulate
 from sim.model.stakeholder import BuyingJob
@@ -49,16 +50,7 @@ def validator(make_scenario):
     model = BuyingCommitteeModel(scenario, 3)
     stakeholder = model.stakeholders[0]
     stakeholder.recent_claims.clear()
-    heard = []
-    hear = stakeholder.hear
-
-    def spy(*args, **kwargs):
-        claim = hear(*args, **kwargs)
-        heard.append(claim)
-        return claim
-
-    stakeholder.hear = spy
-    return model, stakeholder, heard
+    return model, stakeholder
 
 
 def assert_beliefs_equal(actual, expected) -> None:
@@ -69,15 +61,15 @@ def assert_beliefs_equal(actual, expected) -> None:
 
 
 def test_validation_discredits_a_strongly_biased_claim(validator) -> None:
-    model, s, _ = validator
+    model, s = validator
     o, source = model.our_index, f"vendor_content:{model.option_names[model.our_index]}"
     before = copy.deepcopy(s.beliefs)
-    biased = s.hear(o, BV, 0.99, source, sd=model.information.noise(source))
+    biased = hear(s, o, BV, 0.99, source, sd=model.information.noise(source))
     assert s.recent_claims == [biased]
     assert s.beliefs.mean[o][BV] > before.mean[o][BV]
     trust_before, discredited_before = s.trust[source], s.claims_discredited
 
-    check = s.validate()
+    check = validate(s)
 
     assert check.validated and check.value != biased.value
     assert check.origin in ("independent_research", "peers")
@@ -95,14 +87,14 @@ def test_validation_discredits_a_strongly_biased_claim(validator) -> None:
 
 
 def test_validation_confirms_an_accurate_claim(validator) -> None:
-    model, s, _ = validator
+    model, s = validator
     o, source = model.our_index, f"vendor_content:{model.option_names[model.our_index]}"
     before = copy.deepcopy(s.beliefs)
-    accurate = s.hear(o, BV, OUR_TRUE_BV, source, sd=model.information.noise(source))
+    accurate = hear(s, o, BV, OUR_TRUE_BV, source, sd=model.information.noise(source))
     weight = accurate.weight
     trust_before, discredited_before = s.trust[source], s.claims_discredited
 
-    check = s.validate()
+    check = validate(s)
 
     assert check.value == pytest.approx(OUR_TRUE_BV)
     assert s.claims_discredited == discredited_before
@@ -117,12 +109,12 @@ def test_validation_confirms_an_accurate_claim(validator) -> None:
 
 
 def test_discredited_sources_lose_trust_repeatedly_but_stay_positive(validator) -> None:
-    model, s, _ = validator
+    model, s = validator
     source = f"vendor_content:{model.option_names[model.our_index]}"
     trusts = [s.trust[source]]
     for _ in range(12):
-        s.hear(model.our_index, BV, 0.99, source, sd=model.information.noise(source))
-        s.validate()
+        hear(s, model.our_index, BV, 0.99, source, sd=model.information.noise(source))
+        validate(s)
         trusts.append(s.trust[source])
     assert all(b <= a for a, b in itertools.pairwise(trusts))
     assert trusts[-1] < trusts[0]
@@ -138,8 +130,8 @@ def test_hearing_weight_grows_with_trust(make_scenario) -> None:
     s = model.stakeholders[0]
     s.trust["peers"], s.trust["independent_research"] = 0.9, 0.2
     o = model.our_index
-    trusted = s.hear(o, 0, 0.9, "peers", sd=0.1)
-    doubted = s.hear(o, 1, 0.9, "independent_research", sd=0.1)
+    trusted = hear(s, o, 0, 0.9, "peers", sd=0.1)
+    doubted = hear(s, o, 1, 0.9, "independent_research", sd=0.1)
     assert trusted.weight > doubted.weight > 0
 
 
@@ -149,7 +141,7 @@ def test_overload_dilutes_claims_beyond_attention(make_scenario) -> None:
         make_scenario(committee={"size": 1}, information={"attention": attention}), 0
     )
     s = model.stakeholders[0]
-    weights = [s.hear(model.our_index, 0, 0.5, "peers", sd=0.16).weight for _ in range(10)]
+    weights = [hear(s, model.our_index, 0, 0.5, "peers", sd=0.16).weight for _ in range(10)]
     assert weights[:attention] == pytest.approx([weights[0]] * attention)
     later = weights[attention:]
     assert all(b < a for a, b in zip([weights[attention - 1], *later], later, strict=False))
@@ -165,7 +157,7 @@ def test_a_seek_hour_brings_claims_per_hour_times_overload(make_scenario, overlo
     loads = []
     for _ in range(200):
         before = s.load
-        s.seek()
+        seek(s)
         loads.append(s.load - before)
     assert all(n in (int(expected), int(expected) + 1) for n in loads)
     assert statistics.mean(loads) == pytest.approx(expected, abs=0.25)
@@ -175,7 +167,7 @@ def test_no_validation_without_claims_and_no_alignment_alone(make_scenario) -> N
     model = BuyingCommitteeModel(make_scenario(committee={"size": 1}), 0)
     s = model.stakeholders[0]
     s.recent_claims.clear()
-    assert {s.choose_job() for _ in range(300)} == {BuyingJob.SEEK}
+    assert {choose_job(s) for _ in range(300)} == {BuyingJob.SEEK}
 
 
 # ---- alignment ----------------------------------------------------------------------------
@@ -212,7 +204,7 @@ def test_close_priorities_converge(make_scenario, stubbornness: float) -> None:
     assert 0 < d0 <= a.open_mindedness
     fatigue = (a.fatigue, b.fatigue)
 
-    a.align()
+    align(a)
 
     assert distance(a.priorities, b.priorities) < d0
     # Friedkin-Johnsen: p <- s p0 + (1 - s)(p + mu (q - p)), anchored at the start.
@@ -233,7 +225,7 @@ def test_repeated_alignment_without_anchoring_reaches_consensus(make_scenario) -
     _, a, b = pair(make_scenario, {"priorities": CLOSE_A}, {"priorities": CLOSE_B})
     d0 = distance(a.priorities, b.priorities)
     for _ in range(15):
-        a.align()
+        align(a)
     assert distance(a.priorities, b.priorities) < 0.01 * d0
 
 
@@ -246,7 +238,7 @@ def test_far_apart_priorities_clash(make_scenario) -> None:
     fatigue_a, fatigue_b = a.fatigue, b.fatigue
     conflict = model.settings.behaviour.conflict_fatigue
 
-    a.align()
+    align(a)
 
     assert a.conflicts == 1
     assert a.fatigue == pytest.approx(fatigue_a + conflict)
@@ -256,7 +248,7 @@ def test_far_apart_priorities_clash(make_scenario) -> None:
     assert last_event(model, "align").effect == "clashed"
 
     for _ in range(4):
-        a.align()
+        align(a)
     assert a.conflicts == 5
     assert a.fatigue > fatigue_a + 4 * conflict
 
@@ -272,7 +264,7 @@ def test_in_a_clash_each_side_argues_from_its_own_priorities(make_scenario) -> N
     value, cost = criteria.index("business_value"), criteria.index("cost")
     before_a, before_b = len(a.recent_claims), len(b.recent_claims)
 
-    a.align()
+    align(a)
 
     assert last_event(model, "align").effect == "clashed"
     heard_by_b, heard_by_a = b.recent_claims[before_b:], a.recent_claims[before_a:]
@@ -292,7 +284,7 @@ def test_bounded_confidence_radius(make_scenario, radius: float, converges: bool
         {"priorities": CLOSE_B, "open_mindedness": radius},
     )
     assert distance(a.priorities, b.priorities) == pytest.approx(0.1)
-    a.align()
+    align(a)
     assert last_event(model, "align").effect == ("converged" if converges else "clashed")
     assert a.conflicts == (0 if converges else 1)
 
@@ -306,8 +298,8 @@ def test_fully_stubborn_member_stays_at_its_anchor(make_scenario) -> None:
     anchor = list(a.priorities)
     d0 = distance(a.priorities, b.priorities)
     for _ in range(6):
-        a.align()
-        b.align()
+        align(a)
+        align(b)
     assert a.priorities == pytest.approx(anchor, abs=1e-12)
     assert distance(a.priorities, b.priorities) < d0  # the other one moved toward it
     converged = [e for e in model.events if e.action == "align" and e.effect == "converged"]
@@ -317,7 +309,7 @@ def test_fully_stubborn_member_stays_at_its_anchor(make_scenario) -> None:
 def test_alignment_shares_beliefs(make_scenario) -> None:
     _, a, b = pair(make_scenario, {"priorities": CLOSE_A}, {"priorities": CLOSE_B})
     load_a, load_b = a.load, b.load
-    a.align()
+    align(a)
     assert a.load > load_a and b.load > load_b  # each heard the other as a colleague
 
 

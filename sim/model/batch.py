@@ -69,14 +69,14 @@ def run_deal(template: DealTemplate, seed: int) -> DealResult:
     )
     uniforms, normals = draws_needed(draws_per_hour(world.params), week_hours(profiles), n)
     status = deal.status
-    while not status[k.STATUS_DONE]:
+    while not status[k.StatusColumn.DONE]:
         k.run_weeks(committee, world, net, drawn.behaviour.ready(uniforms, normals), log, all_desks,
                     n_sellers, deal, weekly.rows, len(options), uniforms, normals,
                     NO_EVENT_ROOM_CHECK)  # fmt: skip
         for desk in all_desks:
             desk.line_count[0] = 0
         deal.line_count[0] = 0
-    week = int(world.params[k.WEEK])
+    week = int(world.params[k.Param.WEEK])
     weekly.weeks = week
     told = network.told if network is not None else {}
     return deal_record(template, seed, names, committee, deal, week,

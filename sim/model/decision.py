@@ -59,23 +59,23 @@ def view_of(
                      np.asarray(confidence, dtype=float), np.asarray(uncertainty, dtype=float),
                      n_options, view)  # fmt: skip
     return CommitteeView(
-        int(view[k.VIEW_LEADER]),
-        float(view[k.VIEW_SUPPORT]),
-        float(view[k.VIEW_CONFIDENCE]),
-        float(view[k.VIEW_UNCERTAINTY]),
+        int(view[k.ViewColumn.LEADER]),
+        float(view[k.ViewColumn.SUPPORT]),
+        float(view[k.ViewColumn.CONFIDENCE]),
+        float(view[k.ViewColumn.UNCERTAINTY]),
     )
 
 
 def rule_numbers(rule: DecisionRule) -> np.ndarray:
-    """A decision rule as the compiled decision reads it (`kernel.RULE_*`; the horizon and
+    """A decision rule as the compiled decision reads it (`kernel.RuleColumn`; the horizon and
     our option are the deal's, set by the model)."""
     numbers = np.zeros(k.N_RULE_COLUMNS)
-    numbers[k.RULE_SUPPORT] = rule.support_threshold
-    numbers[k.RULE_CONFIDENCE] = rule.confidence_threshold
-    numbers[k.RULE_MAX_UNCERTAINTY] = rule.max_uncertainty
-    numbers[k.RULE_VETOES] = rule.vetoes
-    numbers[k.RULE_STALL_URGENCY] = rule.stall_urgency
-    numbers[k.RULE_STALL_FATIGUE] = rule.stall_fatigue
+    numbers[k.RuleColumn.SUPPORT] = rule.support_threshold
+    numbers[k.RuleColumn.CONFIDENCE] = rule.confidence_threshold
+    numbers[k.RuleColumn.MAX_UNCERTAINTY] = rule.max_uncertainty
+    numbers[k.RuleColumn.VETOES] = rule.vetoes
+    numbers[k.RuleColumn.STALL_URGENCY] = rule.stall_urgency
+    numbers[k.RuleColumn.STALL_FATIGUE] = rule.stall_fatigue
     return numbers
 
 
@@ -92,9 +92,9 @@ def opposing_vetoes(stakeholders: Sequence[Stakeholder], option: int) -> list[St
 def is_decided(view: CommitteeView, rule: DecisionRule) -> bool:
     """The rule's support, confidence and uncertainty conditions (`kernel.rule_met`)."""
     numbers = np.zeros(k.N_VIEW_COLUMNS)
-    numbers[k.VIEW_SUPPORT] = view.support
-    numbers[k.VIEW_CONFIDENCE] = view.confidence
-    numbers[k.VIEW_UNCERTAINTY] = view.uncertainty
+    numbers[k.ViewColumn.SUPPORT] = view.support
+    numbers[k.ViewColumn.CONFIDENCE] = view.confidence
+    numbers[k.ViewColumn.UNCERTAINTY] = view.uncertainty
     return bool(k.rule_met(rule_numbers(rule), numbers))
 
 

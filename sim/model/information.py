@@ -89,7 +89,7 @@ def source_keys(vendors: list[str]) -> list[str]:
 
 class Beliefs:
     """Gaussian beliefs over (option, criterion): a view of one member's sufficient statistics
-    in `stats` [member, field, option, criterion] (kernel.PRIOR_PRECISION ... kernel.SD)."""
+    in `stats` [member, field, option, criterion] (fields: `kernel.BeliefField`)."""
 
     __slots__ = ("member", "stats")
 
@@ -97,10 +97,10 @@ class Beliefs:
         mean, sd = np.array(prior_mean, dtype=float), np.array(prior_sd, dtype=float)
         self.stats = np.zeros((1, k.N_BELIEF_FIELDS, *mean.shape))
         self.member = 0
-        self.stats[0, k.PRIOR_PRECISION] = 1.0 / (sd * sd)
-        self.stats[0, k.PRIOR_MEAN] = mean
-        self.stats[0, k.MEAN] = mean
-        self.stats[0, k.SD] = sd
+        self.stats[0, k.BeliefField.PRIOR_PRECISION] = 1.0 / (sd * sd)
+        self.stats[0, k.BeliefField.PRIOR_MEAN] = mean
+        self.stats[0, k.BeliefField.MEAN] = mean
+        self.stats[0, k.BeliefField.SD] = sd
 
     @classmethod
     def of(cls, stats: np.ndarray, member: int) -> Beliefs:
@@ -115,21 +115,21 @@ class Beliefs:
 
     @property
     def mean(self) -> np.ndarray:
-        return self.stats[self.member, k.MEAN]
+        return self.stats[self.member, k.BeliefField.MEAN]
 
     @property
     def sd(self) -> np.ndarray:
-        return self.stats[self.member, k.SD]
+        return self.stats[self.member, k.BeliefField.SD]
 
     @property
     def claim_weight(self) -> np.ndarray:
         """Total weight of the claims held per cell."""
-        return self.stats[self.member, k.CLAIM_WEIGHT]
+        return self.stats[self.member, k.BeliefField.CLAIM_WEIGHT]
 
     @property
     def sd_by_criterion(self) -> np.ndarray:
         """Sum over options of sd per criterion: a cheap 'how uncertain am I'."""
-        return self.stats[self.member, k.SD].sum(axis=0)
+        return self.stats[self.member, k.BeliefField.SD].sum(axis=0)
 
     def add(self, claim: Claim) -> None:
         """Take a claim into account."""

@@ -8,11 +8,13 @@ debugging and for the mechanism tests.
 
 Reading a mechanism: find the function named as ODD.md names it (`seek`, `validate`,
 `align_with`, `hear`, `appraise`, ...). Its arguments are the namedtuples of
-`sim/model/state.py`; `c.member[i, FATIGUE]` is member i's fatigue, `c.beliefs[i, MEAN, o, k]`
-its mean belief about option o on criterion k, `c.trust[i, s]` its trust in source s (source
-indices: `INDEPENDENT_RESEARCH`, `PEERS`, `COLLEAGUES`, `REFERENCES`, then each vendor's
-content and seller, see `content_source` and `seller_source`). The layout constants below name
-every column.
+`sim/model/state.py`; `c.member[i, MemberColumn.FATIGUE]` is member i's fatigue,
+`c.beliefs[i, BeliefField.MEAN, o, k]` its mean belief about option o on criterion k,
+`c.trust[i, s]` its trust in source s (source indices: `INDEPENDENT_RESEARCH`, `PEERS`,
+`COLLEAGUES`, `REFERENCES`, then each vendor's content and seller, see `content_source` and
+`seller_source`). The layout below names every column of every array, one `IntEnum` per array
+(`MemberColumn`, `Param`, ...; numba indexes with their members as with integers, but cannot
+turn one into a float: they are column numbers, never values).
 
 Everything lives in this one module on purpose: numba's on-disk cache is invalidated by the
 file of the function it compiled, so a mechanism and its callers must share a file for an edit
@@ -22,6 +24,7 @@ to one to recompile the others.
 from __future__ import annotations
 
 import math
+from enum import IntEnum, unique
 
 import numpy as np
 from numba import types
@@ -31,74 +34,118 @@ from sim.model.compilation import inlined, kernel
 
 # ---- layout ------------------------------------------------------------------------------
 
-# member: float64 [n, N_MEMBER_COLUMNS], one row per stakeholder
-INFLUENCE = 0
-VETO = 1
-RISK_AVERSION = 2
-STUBBORNNESS = 3
-OPEN_MINDEDNESS = 4
-WEEKLY_HOURS = 5
-LOAD = 6
-OVERLOAD = 7
-FATIGUE = 8
-PEAK_FATIGUE = 9
-FATIGUE_FROM_CONFLICT = 10
-FATIGUE_FROM_OVERLOAD = 11
-HOURS_LEFT = 12
-SELLER_TIME_LEFT = 13
-FELT_DEADLINE = 14
-CONSENSUS_HELP = 15
-WEEK_HOURS = 16  # three columns, one per job (seek, validate, align)
-WEEK_WITH_SELLERS = 19
-TOTAL_HOURS = 20  # three columns, one per job
-TOTAL_WITH_SELLERS = 23
-HOURS_SEEKING_ALONE = 24
-LAST_WEEK_HOURS = 25  # three columns per job, then the hours with sellers
-CONFIDENCE = 29
-UNCERTAINTY = 30
-DISAGREEMENT = 31
-REACTANCE = 32  # 0-1, saturating: how much it has turned against sellers' pressure
-N_MEMBER_COLUMNS = 33
-
-# counts: int64 [n, N_COUNT_COLUMNS]
-PREFERRED = 0
-RECENT_COUNT = 1
-CLAIMS_DISCREDITED = 2
-CONFLICTS = 3
-WEEKS_RECORDED = 4
-N_COUNT_COLUMNS = 5
-
-# beliefs: float64 [n, N_BELIEF_FIELDS, options, criteria], sufficient statistics (7.2)
-PRIOR_PRECISION = 0
-PRIOR_MEAN = 1
-CLAIM_WEIGHT = 2
-CLAIM_SUM = 3
-CLAIM_SQUARES = 4
-MEAN = 5
-SD = 6
-N_BELIEF_FIELDS = 7
-
-# recent: float64 [n, RECENT_CLAIMS, N_CLAIM_FIELDS], the claims kept in mind for validation,
-# oldest first; counts[i, RECENT_COUNT] of them are live.
-RECENT_CLAIMS = 12
-"""Claims a stakeholder keeps in mind as candidates for validation; older ones are taken as
-they are."""
-CLAIM_OPTION = 0
-CLAIM_CRITERION = 1
-CLAIM_VALUE = 2
-CLAIM_ORIGIN = 3
-CLAIM_WEIGHT_HELD = 4
-CLAIM_SD = 5
-CLAIM_CHANNEL = 6
-CLAIM_WEEK = 7
-N_CLAIM_FIELDS = 8
-
 # jobs: int8 [n, horizon + 1], each week's busiest job
 SEEK = 0
 VALIDATE = 1
 ALIGN = 2
 IDLE = -1
 N_JOBS = 3
+
+
+def layout_width(columns: type[IntEnum], spans: dict | None = None) -> int:
+    """An array's width: one past its last column, a column of several (`spans`) counting all
+    of them (tests/test_layout.py checks that no two columns overlap)."""
+    spans = spans or {}
+    return max(column + spans.get(column, 1) for column in columns)
+
+
+# member: float64 [n, N_MEMBER_COLUMNS], one row per stakeholder
+@unique
+class MemberColumn(IntEnum):
+    """The columns of `Committee.member`: one per scalar of a stakeholder (`Stakeholder`
+    reads them as attributes of the same name in lower case)."""
+
+    INFLUENCE = 0
+    VETO = 1
+    RISK_AVERSION = 2
+    STUBBORNNESS = 3
+    OPEN_MINDEDNESS = 4
+    WEEKLY_HOURS = 5
+    LOAD = 6
+    OVERLOAD = 7
+    FATIGUE = 8
+    PEAK_FATIGUE = 9
+    FATIGUE_FROM_CONFLICT = 10
+    FATIGUE_FROM_OVERLOAD = 11
+    HOURS_LEFT = 12
+    SELLER_TIME_LEFT = 13
+    FELT_DEADLINE = 14
+    CONSENSUS_HELP = 15
+    WEEK_HOURS = 16  # three columns, one per job (seek, validate, align)
+    WEEK_HOURS_WITH_SELLERS = 19
+    TOTAL_HOURS = 20  # three columns, one per job
+    TOTAL_HOURS_WITH_SELLERS = 23
+    HOURS_SEEKING_ALONE = 24
+    LAST_WEEK_HOURS = 25  # three columns per job, then the hours with sellers
+    CONFIDENCE = 29
+    UNCERTAINTY = 30
+    DISAGREEMENT = 31
+    REACTANCE = 32  # 0-1, saturating: how much it has turned against sellers' pressure
+
+
+MEMBER_SPANS = {
+    MemberColumn.WEEK_HOURS: N_JOBS,
+    MemberColumn.TOTAL_HOURS: N_JOBS,
+    MemberColumn.LAST_WEEK_HOURS: N_JOBS + 1,
+}
+"""Columns that hold several values (one per job; last week's hours then the
+hours with sellers)."""
+N_MEMBER_COLUMNS = layout_width(MemberColumn, MEMBER_SPANS)
+
+
+# counts: int64 [n, N_COUNT_COLUMNS]
+@unique
+class CountColumn(IntEnum):
+    """The integer columns of `Committee.counts`, one row per stakeholder."""
+
+    PREFERRED = 0
+    RECENT_COUNT = 1
+    CLAIMS_DISCREDITED = 2
+    CONFLICTS = 3
+    WEEKS_RECORDED = 4
+
+
+N_COUNT_COLUMNS = layout_width(CountColumn)
+
+
+# beliefs: float64 [n, N_BELIEF_FIELDS, options, criteria], sufficient statistics (7.2)
+@unique
+class BeliefField(IntEnum):
+    """The sufficient statistics of a belief (7.2): the second axis of `Committee.beliefs`."""
+
+    PRIOR_PRECISION = 0
+    PRIOR_MEAN = 1
+    CLAIM_WEIGHT = 2
+    CLAIM_SUM = 3
+    CLAIM_SQUARES = 4
+    MEAN = 5
+    SD = 6
+
+
+N_BELIEF_FIELDS = layout_width(BeliefField)
+
+# recent: float64 [n, RECENT_CLAIMS, N_CLAIM_FIELDS], the claims kept in mind for validation,
+# oldest first; counts[i, CountColumn.RECENT_COUNT] of them are live.
+RECENT_CLAIMS = 12
+"""Claims a stakeholder keeps in mind as candidates for validation; older ones are taken as
+they are."""
+
+
+@unique
+class ClaimField(IntEnum):
+    """The fields of a claim kept in mind (`Committee.recent`, last axis)."""
+
+    OPTION = 0
+    CRITERION = 1
+    VALUE = 2
+    ORIGIN = 3
+    WEIGHT_HELD = 4
+    SD = 5
+    CHANNEL = 6
+    WEEK = 7
+
+
+N_CLAIM_FIELDS = layout_width(ClaimField)
 
 # sources: fixed independent kinds first, then (vendor_content, seller) per vendor option
 INDEPENDENT_RESEARCH = 0
@@ -107,36 +154,71 @@ COLLEAGUES = 2
 REFERENCES = 3
 N_INDEPENDENT_SOURCES = 4
 
+
 # params: float64 [N_PARAMS], the scenario's numbers and the account's state this week
-SELLER_TIME_SHARE = 0
-PRIOR_SD = 1
-CHOICE_NOISE = 2
-CLAIMS_FOUND = 3  # claims per seek hour x information overload
-ATTENTION = 4
-VALIDATION_Z = 5
-CONFIRMATION_BOOST = 6
-TRUST_GAIN = 7
-TRUST_LOSS = 8
-CONVERGENCE = 9
-CONFLICT_FATIGUE = 10
-OVERLOAD_FATIGUE = 11
-FATIGUE_RECOVERY = 12
-OVERLOAD_RECOVERY = 13
-URGENCY_DECAY = 14
-CLAIM_PRECISION = 15
-PAIN = 16
-URGENCY = 17
-WEEK = 18
-DISCLOSURE = 19
-N_PARAMS = 20
+@unique
+class Param(IntEnum):
+    """The cells of `World.params`: the scenario's numbers and the account's state."""
+
+    SELLER_TIME_SHARE = 0
+    PRIOR_SD = 1
+    CHOICE_NOISE = 2
+    CLAIMS_FOUND = 3  # claims per seek hour x information overload
+    ATTENTION = 4
+    VALIDATION_Z = 5
+    CONFIRMATION_BOOST = 6
+    TRUST_GAIN = 7
+    TRUST_LOSS = 8
+    CONVERGENCE = 9
+    CONFLICT_FATIGUE = 10
+    OVERLOAD_FATIGUE = 11
+    FATIGUE_RECOVERY = 12
+    OVERLOAD_RECOVERY = 13
+    URGENCY_DECAY = 14
+    CLAIM_PRECISION = 15
+    PAIN = 16
+    URGENCY = 17
+    WEEK = 18
+    DISCLOSURE = 19
+
+
+N_PARAMS = layout_width(Param)
+
+
+# weekly rows: float64 [horizon, n, N_WEEK_FIELDS], each member at the end of each week
+# (`WeeklyLog.rows`, read as `WeekState`s: the fields of the same name in lower case)
+@unique
+class WeekField(IntEnum):
+    """The fields of a member's weekly row (`record_week`), in `WeekState`'s order."""
+
+    JOB = 0  # its busiest job (`SEEK` ... `ALIGN`, or `IDLE`)
+    HOURS_SEEK = 1
+    HOURS_VALIDATE = 2
+    HOURS_ALIGN = 3
+    HOURS_WITH_SELLERS = 4
+    PREFERRED = 5
+    CONFIDENCE = 6
+    FATIGUE = 7
+    OVERLOAD = 8
+
+
+N_WEEK_FIELDS = layout_width(WeekField)
+
 
 # the event log's fixed words (codes in sim/model/logbook.py: members first, then these)
-WORD_SEEK = 0
-WORD_VALIDATE = 1
-WORD_ALIGN = 2
-WORD_CONVERGED = 3
-WORD_CLASHED = 4
-N_WORDS = 5
+@unique
+class EventWord(IntEnum):
+    """The event log's own words, coded after the members' names (sim/model/logbook.py
+    reads them as the members' names in lower case)."""
+
+    SEEK = 0
+    VALIDATE = 1
+    ALIGN = 2
+    CONVERGED = 3
+    CLASHED = 4
+
+
+N_WORDS = layout_width(EventWord)
 
 # the peer network's kinds of claim (7.16.2)
 EXPERIENCE = 0
@@ -235,23 +317,25 @@ def shift_belief(beliefs, i: int, o: int, c: int, value: float, weight: float) -
     """Add (weight > 0) or remove (weight < 0) a claim's weight at `value` in cell (o, c) of
     member i's beliefs [member, field, option, criterion], and refresh its mean and sd:
     P = P0 + sum w, m = (P0 m0 + sum w v) / P, s2 = 1/P + kappa * D."""
-    w = beliefs[i, CLAIM_WEIGHT, o, c] + weight
+    w = beliefs[i, BeliefField.CLAIM_WEIGHT, o, c] + weight
     if w < 1e-9:  # all claims about this cell gone: back to the prior exactly
         w, s, q = 0.0, 0.0, 0.0
     else:
-        s = beliefs[i, CLAIM_SUM, o, c] + weight * value
-        q = beliefs[i, CLAIM_SQUARES, o, c] + weight * value * value
-    beliefs[i, CLAIM_WEIGHT, o, c] = w
-    beliefs[i, CLAIM_SUM, o, c] = s
-    beliefs[i, CLAIM_SQUARES, o, c] = q
-    p0 = beliefs[i, PRIOR_PRECISION, o, c]
+        s = beliefs[i, BeliefField.CLAIM_SUM, o, c] + weight * value
+        q = beliefs[i, BeliefField.CLAIM_SQUARES, o, c] + weight * value * value
+    beliefs[i, BeliefField.CLAIM_WEIGHT, o, c] = w
+    beliefs[i, BeliefField.CLAIM_SUM, o, c] = s
+    beliefs[i, BeliefField.CLAIM_SQUARES, o, c] = q
+    p0 = beliefs[i, BeliefField.PRIOR_PRECISION, o, c]
     precision = p0 + w
-    beliefs[i, MEAN, o, c] = (p0 * beliefs[i, PRIOR_MEAN, o, c] + s) / precision
+    beliefs[i, BeliefField.MEAN, o, c] = (
+        p0 * beliefs[i, BeliefField.PRIOR_MEAN, o, c] + s
+    ) / precision
     spread = 0.0
     if w > 0.0:
         claims_mean = s / w
         spread = max(0.0, q / w - claims_mean * claims_mean)
-    beliefs[i, SD, o, c] = math.sqrt(1.0 / precision + CONTRADICTION_WEIGHT * spread)
+    beliefs[i, BeliefField.SD, o, c] = math.sqrt(1.0 / precision + CONTRADICTION_WEIGHT * spread)
 
 
 # ---- 7.3 absorption: hearing a claim -----------------------------------------------------
@@ -276,28 +360,28 @@ def hear(
     weight) and shrinks once the week's information load exceeds the member's attention. An
     unchecked claim joins the recent claims (the oldest drops out). Returns its weight."""
     member = c.member
-    member[i, LOAD] += attended
-    attention = params[ATTENTION]
-    load = member[i, LOAD]
+    member[i, MemberColumn.LOAD] += attended
+    attention = params[Param.ATTENTION]
+    load = member[i, MemberColumn.LOAD]
     absorption = 1.0 if load <= attention else attention / load
-    weight = c.trust[i, origin] * absorption * attended * params[CLAIM_PRECISION]
+    weight = c.trust[i, origin] * absorption * attended * params[Param.CLAIM_PRECISION]
     shift_belief(c.beliefs, i, option, criterion, value, weight)
     if validated:
         return weight
     recent = c.recent
-    n = c.counts[i, RECENT_COUNT]
+    n = c.counts[i, CountColumn.RECENT_COUNT]
     if n == RECENT_CLAIMS:
         forget_recent(c, i, 0)
         n -= 1
-    recent[i, n, CLAIM_OPTION] = option
-    recent[i, n, CLAIM_CRITERION] = criterion
-    recent[i, n, CLAIM_VALUE] = value
-    recent[i, n, CLAIM_ORIGIN] = origin
-    recent[i, n, CLAIM_WEIGHT_HELD] = weight
-    recent[i, n, CLAIM_SD] = sd
-    recent[i, n, CLAIM_CHANNEL] = channel
-    recent[i, n, CLAIM_WEEK] = params[WEEK]
-    c.counts[i, RECENT_COUNT] = n + 1
+    recent[i, n, ClaimField.OPTION] = option
+    recent[i, n, ClaimField.CRITERION] = criterion
+    recent[i, n, ClaimField.VALUE] = value
+    recent[i, n, ClaimField.ORIGIN] = origin
+    recent[i, n, ClaimField.WEIGHT_HELD] = weight
+    recent[i, n, ClaimField.SD] = sd
+    recent[i, n, ClaimField.CHANNEL] = channel
+    recent[i, n, ClaimField.WEEK] = params[Param.WEEK]
+    c.counts[i, CountColumn.RECENT_COUNT] = n + 1
     return weight
 
 
@@ -305,11 +389,11 @@ def hear(
 def forget_recent(c, i: int, k: int) -> None:
     """Take recent claim k out of member i's mind (it has been checked)."""
     recent = c.recent
-    n = c.counts[i, RECENT_COUNT]
+    n = c.counts[i, CountColumn.RECENT_COUNT]
     for j in range(k, n - 1):
         for f in range(N_CLAIM_FIELDS):
             recent[i, j, f] = recent[i, j + 1, f]
-    c.counts[i, RECENT_COUNT] = n - 1
+    c.counts[i, CountColumn.RECENT_COUNT] = n - 1
 
 
 # ---- 7.4 attention -----------------------------------------------------------------------
@@ -318,7 +402,7 @@ def forget_recent(c, i: int, k: int) -> None:
 @inlined
 def weekly_budget(member, i: int) -> float:
     """Member i's hours this week: fewer when tired."""
-    return member[i, WEEKLY_HOURS] * (1.0 - member[i, FATIGUE])
+    return member[i, MemberColumn.WEEKLY_HOURS] * (1.0 - member[i, MemberColumn.FATIGUE])
 
 
 @kernel
@@ -326,8 +410,8 @@ def start_week(member, params, i: int) -> None:
     """Set member i's hours this week (`weekly_budget`) and the share of them sellers may
     have, before any seller asks for a meeting."""
     hours = weekly_budget(member, i)
-    member[i, HOURS_LEFT] = hours
-    member[i, SELLER_TIME_LEFT] = hours * params[SELLER_TIME_SHARE]
+    member[i, MemberColumn.HOURS_LEFT] = hours
+    member[i, MemberColumn.SELLER_TIME_LEFT] = hours * params[Param.SELLER_TIME_SHARE]
 
 
 @kernel
@@ -344,16 +428,16 @@ def grant_meeting(member, trust, i: int, source: int, hours: float) -> float:
     Continuous in `hours`: a meeting's length changes its cost, never whether it happens."""
     if trust[i, source] < MIN_TRUST_TO_MEET:
         return 0.0
-    return max(0.0, min(hours, member[i, SELLER_TIME_LEFT]))
+    return max(0.0, min(hours, member[i, MemberColumn.SELLER_TIME_LEFT]))
 
 
 @inlined
 def book_seller_time(member, i: int, hours: float, job: int) -> None:
     """A seller meeting takes `hours` of member i's week, counted under `job`."""
-    member[i, HOURS_LEFT] -= hours
-    member[i, SELLER_TIME_LEFT] -= hours
-    member[i, WEEK_HOURS + job] += hours
-    member[i, WEEK_WITH_SELLERS] += hours
+    member[i, MemberColumn.HOURS_LEFT] -= hours
+    member[i, MemberColumn.SELLER_TIME_LEFT] -= hours
+    member[i, MemberColumn.WEEK_HOURS + job] += hours
+    member[i, MemberColumn.WEEK_HOURS_WITH_SELLERS] += hours
 
 
 @inlined
@@ -398,7 +482,7 @@ def vendor_uncertainty(c, i: int) -> float:
     total = 0.0
     for o in range(1, c.beliefs.shape[2]):
         for k in range(c.beliefs.shape[3]):
-            total += c.priorities[i, k] * c.beliefs[i, SD, o, k]
+            total += c.priorities[i, k] * c.beliefs[i, BeliefField.SD, o, k]
     return total
 
 
@@ -409,14 +493,17 @@ def needs(c, params, i: int) -> tuple[float, float, float]:
     claims it has not checked; align: its disagreement with the committee."""
     priorities = c.priorities
     n_options = c.beliefs.shape[2]
-    seek_need = vendor_uncertainty(c, i) / ((n_options - 1) * params[PRIOR_SD])
-    seek_need /= 1.0 + max(0.0, c.member[i, OVERLOAD] - 1.0)
+    seek_need = vendor_uncertainty(c, i) / ((n_options - 1) * params[Param.PRIOR_SD])
+    seek_need /= 1.0 + max(0.0, c.member[i, MemberColumn.OVERLOAD] - 1.0)
     doubt = 0.0
     recent = c.recent
-    for k in range(c.counts[i, RECENT_COUNT]):
-        criterion, origin = int(recent[i, k, CLAIM_CRITERION]), int(recent[i, k, CLAIM_ORIGIN])
+    for k in range(c.counts[i, CountColumn.RECENT_COUNT]):
+        criterion, origin = (
+            int(recent[i, k, ClaimField.CRITERION]),
+            int(recent[i, k, ClaimField.ORIGIN]),
+        )
         doubt += priorities[i, criterion] * (1.0 - c.trust[i, origin])
-    return seek_need, doubt / (doubt + 0.5), c.member[i, DISAGREEMENT]
+    return seek_need, doubt / (doubt + 0.5), c.member[i, MemberColumn.DISAGREEMENT]
 
 
 @inlined
@@ -424,9 +511,11 @@ def choose_job(c, params, draws, i: int) -> int:
     """Softmax over needs with temperature `behaviour.choice_noise`; no validating without a
     claim to check, no aligning alone."""
     seek_need, validate_need, align_need = needs(c, params, i)
-    temperature = params[CHOICE_NOISE]
+    temperature = params[Param.CHOICE_NOISE]
     w_seek = math.exp(seek_need / temperature)
-    w_validate = math.exp(validate_need / temperature) if c.counts[i, RECENT_COUNT] > 0 else 0.0
+    w_validate = (
+        math.exp(validate_need / temperature) if c.counts[i, CountColumn.RECENT_COUNT] > 0 else 0.0
+    )
     w_align = math.exp(align_need / temperature) if c.member.shape[0] > 1 else 0.0
     draw = uniform(draws) * (w_seek + w_validate + w_align)
     if draw < w_seek:
@@ -552,7 +641,7 @@ def seek(c, world, net, draws, events, i: int) -> float:
     option, criterion = n_options - 1, n_criteria - 1
     for cell in range((n_options - 1) * n_criteria):
         o, k = 1 + cell // n_criteria, cell % n_criteria
-        draw -= p[i, k] * beliefs[i, SD, o, k]
+        draw -= p[i, k] * beliefs[i, BeliefField.SD, o, k]
         if draw < 0.0:
             option, criterion = o, k
             break
@@ -580,13 +669,13 @@ def seek(c, world, net, draws, events, i: int) -> float:
     attended = 1.0
     with_seller = 0.0
     if source == seller:
-        attended = min(1.0, world.seller_hours[option], c.member[i, SELLER_TIME_LEFT])
+        attended = min(1.0, world.seller_hours[option], c.member[i, MemberColumn.SELLER_TIME_LEFT])
         world.seller_hours[option] -= attended
         world.inquiries[option, i] += attended
-        c.member[i, SELLER_TIME_LEFT] -= attended
-        c.member[i, WEEK_WITH_SELLERS] += attended
+        c.member[i, MemberColumn.SELLER_TIME_LEFT] -= attended
+        c.member[i, MemberColumn.WEEK_HOURS_WITH_SELLERS] += attended
         with_seller = attended
-    found = params[CLAIMS_FOUND]
+    found = params[Param.CLAIMS_FOUND]
     n_claims = int(found) + (1 if uniform(draws) < found - int(found) else 0)
     noise = world.noise[source]
     for k in range(n_claims):
@@ -595,9 +684,9 @@ def seek(c, world, net, draws, events, i: int) -> float:
         hear(c, params, i, option, about, value, source, noise, source, False, attended)
     log(
         events,
-        int(params[WEEK]),
+        int(params[Param.WEEK]),
         i,
-        word(events, WORD_SEEK),
+        word(events, EventWord.SEEK),
         cell_code(events, option, criterion),
         source_code(events, source, 0),
         n_claims,
@@ -624,8 +713,8 @@ def discredit(c, params, i: int, option: int, criterion: int, value: float, weig
     it). A vendor caught overclaiming loses credibility in every voice it has - its seller and
     its content alike - not only in the one that was caught."""
     shift_belief(c.beliefs, i, option, criterion, value, -weight)
-    c.counts[i, CLAIMS_DISCREDITED] += 1
-    loss = params[TRUST_LOSS]
+    c.counts[i, CountColumn.CLAIMS_DISCREDITED] += 1
+    loss = params[Param.TRUST_LOSS]
     trust = c.trust
     if origin < N_INDEPENDENT_SOURCES:
         trust[i, origin] = max(TRUST_FLOOR, trust[i, origin] - loss)
@@ -639,8 +728,8 @@ def discredit(c, params, i: int, option: int, criterion: int, value: float, weig
 def claim_doubt(c, i: int, k: int) -> float:
     """How doubtful member i finds its recent claim k: what its criterion matters to it times
     its distrust of the claim's origin."""
-    criterion = int(c.recent[i, k, CLAIM_CRITERION])
-    origin = int(c.recent[i, k, CLAIM_ORIGIN])
+    criterion = int(c.recent[i, k, ClaimField.CRITERION])
+    origin = int(c.recent[i, k, ClaimField.ORIGIN])
     return c.priorities[i, criterion] * (1.0 - c.trust[i, origin])
 
 
@@ -653,15 +742,15 @@ def validate(c, world, net, draws, events, i: int) -> tuple[int, float, float, i
     its value, the weight it was heard with, option, criterion)."""
     params = world.params
     recent = c.recent
-    n = c.counts[i, RECENT_COUNT]
+    n = c.counts[i, CountColumn.RECENT_COUNT]
     first, second = randbelow(draws, n), randbelow(draws, n)
     chosen = first if claim_doubt(c, i, first) >= claim_doubt(c, i, second) else second
-    option = int(recent[i, chosen, CLAIM_OPTION])
-    criterion = int(recent[i, chosen, CLAIM_CRITERION])
-    value = recent[i, chosen, CLAIM_VALUE]
-    origin = int(recent[i, chosen, CLAIM_ORIGIN])
-    weight = recent[i, chosen, CLAIM_WEIGHT_HELD]
-    claim_sd = recent[i, chosen, CLAIM_SD]
+    option = int(recent[i, chosen, ClaimField.OPTION])
+    criterion = int(recent[i, chosen, ClaimField.CRITERION])
+    value = recent[i, chosen, ClaimField.VALUE]
+    origin = int(recent[i, chosen, ClaimField.ORIGIN])
+    weight = recent[i, chosen, ClaimField.WEIGHT_HELD]
+    claim_sd = recent[i, chosen, ClaimField.SD]
     forget_recent(c, i, chosen)
     # The most trusted independent source other than the claim's origin (research first on a
     # tie); peers only for a member who can reach some.
@@ -674,18 +763,23 @@ def validate(c, world, net, draws, events, i: int) -> tuple[int, float, float, i
         checker = PEERS
     check = claim_from(net, world, draws, i, checker, option, criterion)
     check_sd = world.noise[checker]
-    week = int(params[WEEK])
+    week = int(params[Param.WEEK])
     target = cell_code(events, option, criterion)
-    if fails_check(value, claim_sd, check, check_sd, params[VALIDATION_Z]):
+    if fails_check(value, claim_sd, check, check_sd, params[Param.VALIDATION_Z]):
         discredit(c, params, i, option, criterion, value, weight, origin)
-        log(events, week, i, word(events, WORD_VALIDATE), target,
+        log(events, week, i, word(events, EventWord.VALIDATE), target,
             source_code(events, origin, 2), check)  # fmt: skip
     else:
         shift_belief(
-            c.beliefs, i, option, criterion, value, weight * (params[CONFIRMATION_BOOST] - 1.0)
+            c.beliefs,
+            i,
+            option,
+            criterion,
+            value,
+            weight * (params[Param.CONFIRMATION_BOOST] - 1.0),
         )
-        trust[i, origin] += params[TRUST_GAIN] * (1.0 - trust[i, origin])
-        log(events, week, i, word(events, WORD_VALIDATE), target,
+        trust[i, origin] += params[Param.TRUST_GAIN] * (1.0 - trust[i, origin])
+        log(events, week, i, word(events, EventWord.VALIDATE), target,
             source_code(events, origin, 1), check)  # fmt: skip
     weight = hear(c, params, i, option, criterion, check, checker, check_sd, checker, True, 1.0)
     return checker, check, weight, option, criterion
@@ -715,7 +809,7 @@ def converge(c, i: int, j: int, convergence: float) -> None:
     """Members i and j each take a Friedkin-Johnsen step (`friedkin_johnsen`) toward where
     the other stood before they met."""
     p = c.priorities
-    s_i, s_j = c.member[i, STUBBORNNESS], c.member[j, STUBBORNNESS]
+    s_i, s_j = c.member[i, MemberColumn.STUBBORNNESS], c.member[j, MemberColumn.STUBBORNNESS]
     for k in range(p.shape[1]):
         mine, theirs = p[i, k], p[j, k]
         p[i, k] = friedkin_johnsen(s_i, c.anchor[i, k], mine, theirs, convergence)
@@ -739,11 +833,15 @@ def tell_view(c, params, speaker: int, listener: int, criterion: int, hours: flo
     mean = c.beliefs
     option, widest = 1, -1.0
     for o in range(1, mean.shape[2]):
-        gap = abs(mean[speaker, MEAN, o, criterion] - mean[listener, MEAN, o, criterion])
+        gap = abs(
+            mean[speaker, BeliefField.MEAN, o, criterion]
+            - mean[listener, BeliefField.MEAN, o, criterion]
+        )
         if gap > widest:
             option, widest = o, gap
-    hear(c, params, listener, option, criterion, mean[speaker, MEAN, option, criterion],
-         COLLEAGUES, mean[speaker, SD, option, criterion], COLLEAGUES, False, hours)  # fmt: skip
+    hear(c, params, listener, option, criterion,
+         mean[speaker, BeliefField.MEAN, option, criterion], COLLEAGUES,
+         mean[speaker, BeliefField.SD, option, criterion], COLLEAGUES, False, hours)  # fmt: skip
 
 
 @kernel
@@ -772,21 +870,35 @@ def align_with(c, params, events, i: int, j: int, hours: float) -> bool:
     converged."""
     member = c.member
     distance = priority_distance(c.priorities, i, j)
-    radius = member[i, OPEN_MINDEDNESS] + max(member[i, CONSENSUS_HELP], member[j, CONSENSUS_HELP])
-    week = int(params[WEEK])
+    radius = member[i, MemberColumn.OPEN_MINDEDNESS] + max(
+        member[i, MemberColumn.CONSENSUS_HELP], member[j, MemberColumn.CONSENSUS_HELP]
+    )
+    week = int(params[Param.WEEK])
     if distance <= radius:
-        converge(c, i, j, params[CONVERGENCE] * min(1.0, hours))
+        converge(c, i, j, params[Param.CONVERGENCE] * min(1.0, hours))
         share_beliefs_with(c, params, i, j, hours)
         share_beliefs_with(c, params, j, i, hours)
-        log(events, week, i, word(events, WORD_ALIGN), j, word(events, WORD_CONVERGED), distance)
+        log(
+            events,
+            week,
+            i,
+            word(events, EventWord.ALIGN),
+            j,
+            word(events, EventWord.CONVERGED),
+            distance,
+        )
         return True
     argue_case(c, params, i, j, hours)
     argue_case(c, params, j, i, hours)
     for side in (i, j):
-        member[side, FATIGUE] = min(1.0, member[side, FATIGUE] + params[CONFLICT_FATIGUE])
-        member[side, FATIGUE_FROM_CONFLICT] += params[CONFLICT_FATIGUE]
-    c.counts[i, CONFLICTS] += 1
-    log(events, week, i, word(events, WORD_ALIGN), j, word(events, WORD_CLASHED), distance)
+        member[side, MemberColumn.FATIGUE] = min(
+            1.0, member[side, MemberColumn.FATIGUE] + params[Param.CONFLICT_FATIGUE]
+        )
+        member[side, MemberColumn.FATIGUE_FROM_CONFLICT] += params[Param.CONFLICT_FATIGUE]
+    c.counts[i, CountColumn.CONFLICTS] += 1
+    log(
+        events, week, i, word(events, EventWord.ALIGN), j, word(events, EventWord.CLASHED), distance
+    )
     return False
 
 
@@ -794,8 +906,8 @@ def align_with(c, params, events, i: int, j: int, hours: float) -> bool:
 def partner_weight(c, i: int, j: int) -> float:
     """How likely member i seeks out colleague j: its influence, doubled if j favours another
     option."""
-    differs = c.counts[j, PREFERRED] != c.counts[i, PREFERRED]
-    return c.member[j, INFLUENCE] * (2.0 if differs else 1.0)
+    differs = c.counts[j, CountColumn.PREFERRED] != c.counts[i, CountColumn.PREFERRED]
+    return c.member[j, MemberColumn.INFLUENCE] * (2.0 if differs else 1.0)
 
 
 @inlined
@@ -824,19 +936,19 @@ def disagreements(c) -> None:
     member = c.member
     n = member.shape[0]
     if n < 2:
-        member[0, DISAGREEMENT] = 0.0
+        member[0, MemberColumn.DISAGREEMENT] = 0.0
         return
     total = 0.0
     for j in range(n):
-        total += member[j, INFLUENCE]
+        total += member[j, MemberColumn.INFLUENCE]
     for i in range(n):
         against, distance = 0.0, 0.0
         for j in range(n):
-            if c.counts[j, PREFERRED] != c.counts[i, PREFERRED]:
-                against += member[j, INFLUENCE]
+            if c.counts[j, CountColumn.PREFERRED] != c.counts[i, CountColumn.PREFERRED]:
+                against += member[j, MemberColumn.INFLUENCE]
             distance += priority_distance(c.priorities, i, j)
-        against /= total - member[i, INFLUENCE]
-        member[i, DISAGREEMENT] = against + 0.5 * distance / (n - 1)
+        against /= total - member[i, MemberColumn.INFLUENCE]
+        member[i, MemberColumn.DISAGREEMENT] = against + 0.5 * distance / (n - 1)
 
 
 # ---- 7.15.5 closing pressure, felt through a member's own state -------------------------
@@ -853,11 +965,13 @@ def feel_pressure(c, i: int, source: int, vendor: int, pressure: float, reactanc
     unsureness x what is left below 1, and the same share of the member's trust in the
     seller goes; its risk aversion is scaled by 1 + reactance in `appraise` (at most doubled)."""
     member = c.member
-    sureness = max(0.0, 2.0 * member[i, CONFIDENCE] - 1.0)
-    if c.counts[i, PREFERRED] == vendor:
-        member[i, FELT_DEADLINE] += pressure * sureness * (1.0 - member[i, FELT_DEADLINE])
-    raised = reactance * (1.0 - sureness) * (1.0 - member[i, REACTANCE])
-    member[i, REACTANCE] += raised
+    sureness = max(0.0, 2.0 * member[i, MemberColumn.CONFIDENCE] - 1.0)
+    if c.counts[i, CountColumn.PREFERRED] == vendor:
+        member[i, MemberColumn.FELT_DEADLINE] += (
+            pressure * sureness * (1.0 - member[i, MemberColumn.FELT_DEADLINE])
+        )
+    raised = reactance * (1.0 - sureness) * (1.0 - member[i, MemberColumn.REACTANCE])
+    member[i, MemberColumn.REACTANCE] += raised
     c.trust[i, source] = max(TRUST_FLOOR, c.trust[i, source] * (1.0 - raised))
 
 
@@ -882,7 +996,7 @@ def value_variance(c, i: int, o: int) -> float:
     """Variance of option o's value to member i: sum_k p_k^2 sd_ok^2."""
     variance = 0.0
     for k in range(c.priorities.shape[1]):
-        weighted_sd = c.priorities[i, k] * c.beliefs[i, SD, o, k]
+        weighted_sd = c.priorities[i, k] * c.beliefs[i, BeliefField.SD, o, k]
         variance += weighted_sd * weighted_sd
     return variance
 
@@ -894,14 +1008,16 @@ def appraise(c, params, i: int) -> None:
     how sure it is that its favourite is best (`confidence`) and how uncertain it still is
     about that favourite's value (`uncertainty`, the sd of its utility)."""
     member, beliefs, priorities, utilities = c.member, c.beliefs, c.priorities, c.utilities
-    rho = member[i, RISK_AVERSION] * (1.0 + member[i, REACTANCE])
+    rho = member[i, MemberColumn.RISK_AVERSION] * (1.0 + member[i, MemberColumn.REACTANCE])
     n_options, n_criteria = beliefs.shape[2], beliefs.shape[3]
     for o in range(n_options):
         value = 0.0
         for k in range(n_criteria):
-            value += priorities[i, k] * beliefs[i, MEAN, o, k]
+            value += priorities[i, k] * beliefs[i, BeliefField.MEAN, o, k]
         if o == STATUS_QUO:
-            value -= params[PAIN] * (params[URGENCY] + member[i, FELT_DEADLINE])
+            value -= params[Param.PAIN] * (
+                params[Param.URGENCY] + member[i, MemberColumn.FELT_DEADLINE]
+            )
         utilities[i, o] = value - rho * math.sqrt(value_variance(c, i, o))
     best = 0
     for o in range(1, n_options):
@@ -914,11 +1030,11 @@ def appraise(c, params, i: int) -> None:
                 second = o
         gap = utilities[i, best] - utilities[i, second]
         spread = value_variance(c, i, best) + value_variance(c, i, second)
-        member[i, CONFIDENCE] = normal_cdf(gap / math.sqrt(spread + 1e-6))
+        member[i, MemberColumn.CONFIDENCE] = normal_cdf(gap / math.sqrt(spread + 1e-6))
     else:
-        member[i, CONFIDENCE] = 1.0
-    c.counts[i, PREFERRED] = best
-    member[i, UNCERTAINTY] = math.sqrt(value_variance(c, i, best))
+        member[i, MemberColumn.CONFIDENCE] = 1.0
+    c.counts[i, CountColumn.PREFERRED] = best
+    member[i, MemberColumn.UNCERTAINTY] = math.sqrt(value_variance(c, i, best))
 
 
 @kernel
@@ -936,31 +1052,39 @@ def end_week(c, params, i: int) -> None:
     """Overload turns into fatigue, the load clears partly, a felt deadline fades like the
     account's urgency, member i re-appraises, and the week's hours are recorded."""
     member = c.member
-    member[i, OVERLOAD] = member[i, LOAD] / params[ATTENTION]
-    from_overload = params[OVERLOAD_FATIGUE] * max(0.0, member[i, OVERLOAD] - 1.0)
-    member[i, FATIGUE_FROM_OVERLOAD] += from_overload
-    fatigue = member[i, FATIGUE] + from_overload - params[FATIGUE_RECOVERY]
-    member[i, FATIGUE] = min(1.0, max(0.0, fatigue))
-    member[i, PEAK_FATIGUE] = max(member[i, PEAK_FATIGUE], member[i, FATIGUE])
-    member[i, LOAD] *= 1.0 - params[OVERLOAD_RECOVERY]
-    member[i, FELT_DEADLINE] *= 1.0 - params[URGENCY_DECAY]
+    member[i, MemberColumn.OVERLOAD] = member[i, MemberColumn.LOAD] / params[Param.ATTENTION]
+    from_overload = params[Param.OVERLOAD_FATIGUE] * max(
+        0.0, member[i, MemberColumn.OVERLOAD] - 1.0
+    )
+    member[i, MemberColumn.FATIGUE_FROM_OVERLOAD] += from_overload
+    fatigue = member[i, MemberColumn.FATIGUE] + from_overload - params[Param.FATIGUE_RECOVERY]
+    member[i, MemberColumn.FATIGUE] = min(1.0, max(0.0, fatigue))
+    member[i, MemberColumn.PEAK_FATIGUE] = max(
+        member[i, MemberColumn.PEAK_FATIGUE], member[i, MemberColumn.FATIGUE]
+    )
+    member[i, MemberColumn.LOAD] *= 1.0 - params[Param.OVERLOAD_RECOVERY]
+    member[i, MemberColumn.FELT_DEADLINE] *= 1.0 - params[Param.URGENCY_DECAY]
     appraise(c, params, i)
     busiest = SEEK
     for job in range(1, N_JOBS):
-        if member[i, WEEK_HOURS + job] > member[i, WEEK_HOURS + busiest]:
+        if member[i, MemberColumn.WEEK_HOURS + job] > member[i, MemberColumn.WEEK_HOURS + busiest]:
             busiest = job
-    week = c.counts[i, WEEKS_RECORDED]
+    week = c.counts[i, CountColumn.WEEKS_RECORDED]
     if week < c.jobs.shape[1]:
-        c.jobs[i, week] = busiest if member[i, WEEK_HOURS + busiest] > 0 else IDLE
-    c.counts[i, WEEKS_RECORDED] = week + 1
+        c.jobs[i, week] = busiest if member[i, MemberColumn.WEEK_HOURS + busiest] > 0 else IDLE
+    c.counts[i, CountColumn.WEEKS_RECORDED] = week + 1
     for job in range(N_JOBS):
-        member[i, LAST_WEEK_HOURS + job] = member[i, WEEK_HOURS + job]
-        member[i, TOTAL_HOURS + job] += member[i, WEEK_HOURS + job]
-        member[i, WEEK_HOURS + job] = 0.0
-    member[i, LAST_WEEK_HOURS + N_JOBS] = member[i, WEEK_WITH_SELLERS]
-    member[i, TOTAL_WITH_SELLERS] += member[i, WEEK_WITH_SELLERS]
-    member[i, WEEK_WITH_SELLERS] = 0.0
-    member[i, CONSENSUS_HELP] = 0.0
+        member[i, MemberColumn.LAST_WEEK_HOURS + job] = member[i, MemberColumn.WEEK_HOURS + job]
+        member[i, MemberColumn.TOTAL_HOURS + job] += member[i, MemberColumn.WEEK_HOURS + job]
+        member[i, MemberColumn.WEEK_HOURS + job] = 0.0
+    member[i, MemberColumn.LAST_WEEK_HOURS + N_JOBS] = member[
+        i, MemberColumn.WEEK_HOURS_WITH_SELLERS
+    ]
+    member[i, MemberColumn.TOTAL_HOURS_WITH_SELLERS] += member[
+        i, MemberColumn.WEEK_HOURS_WITH_SELLERS
+    ]
+    member[i, MemberColumn.WEEK_HOURS_WITH_SELLERS] = 0.0
+    member[i, MemberColumn.CONSENSUS_HELP] = 0.0
 
 
 @kernel
@@ -995,14 +1119,14 @@ def record_week(c, rows) -> None:
     fatigue and overload (the fields of `WeekState`)."""
     member = c.member
     for i in range(member.shape[0]):
-        week = min(c.counts[i, WEEKS_RECORDED], c.jobs.shape[1]) - 1
-        rows[i, 0] = c.jobs[i, week] if week >= 0 else IDLE
+        week = min(c.counts[i, CountColumn.WEEKS_RECORDED], c.jobs.shape[1]) - 1
+        rows[i, WeekField.JOB] = c.jobs[i, week] if week >= 0 else IDLE
         for f in range(N_JOBS + 1):
-            rows[i, 1 + f] = member[i, LAST_WEEK_HOURS + f]
-        rows[i, 5] = c.counts[i, PREFERRED]
-        rows[i, 6] = member[i, CONFIDENCE]
-        rows[i, 7] = member[i, FATIGUE]
-        rows[i, 8] = member[i, OVERLOAD]
+            rows[i, WeekField.HOURS_SEEK + f] = member[i, MemberColumn.LAST_WEEK_HOURS + f]
+        rows[i, WeekField.PREFERRED] = c.counts[i, CountColumn.PREFERRED]
+        rows[i, WeekField.CONFIDENCE] = member[i, MemberColumn.CONFIDENCE]
+        rows[i, WeekField.FATIGUE] = member[i, MemberColumn.FATIGUE]
+        rows[i, WeekField.OVERLOAD] = member[i, MemberColumn.OVERLOAD]
 
 
 # ---- a member's week and the committee's ------------------------------------------------
@@ -1014,19 +1138,21 @@ def spend_hours(c, world, net, draws, events, i: int) -> None:
     an hour left over becomes one more hour with that probability (so hours count fully on
     average, and no threshold of whole hours decides anything)."""
     member = c.member
-    hours = max(0.0, member[i, HOURS_LEFT])
+    hours = max(0.0, member[i, MemberColumn.HOURS_LEFT])
     whole = math.floor(hours)
     actions = int(whole) + (1 if uniform(draws) < hours - whole else 0)
     for _ in range(actions):
         job = choose_job(c, world.params, draws, i)
         if job == SEEK:
-            member[i, HOURS_SEEKING_ALONE] += 1.0 - seek(c, world, net, draws, events, i)
+            member[i, MemberColumn.HOURS_SEEKING_ALONE] += 1.0 - seek(
+                c, world, net, draws, events, i
+            )
         elif job == VALIDATE:
             validate(c, world, net, draws, events, i)
         else:
             align(c, world.params, draws, events, i)
-        member[i, WEEK_HOURS + job] += 1.0
-    member[i, HOURS_LEFT] = 0.0
+        member[i, MemberColumn.WEEK_HOURS + job] += 1.0
+    member[i, MemberColumn.HOURS_LEFT] = 0.0
 
 
 @kernel
@@ -1059,21 +1185,24 @@ def observe(c, params, i: int, vendor: int, source: int, draw: float, role_top: 
     about. It opens up with probability `disclosure` x its trust in the seller (people tell
     what worries them to those they trust: self-disclosure grows with trust); otherwise it
     gives its role's usual answer, `role_top`, for both. `draw` is the seller's uniform."""
-    weeks = c.counts[i, WEEKS_RECORDED]
+    weeks = c.counts[i, CountColumn.WEEKS_RECORDED]
     job = SEEK
     if weeks > 0 and weeks <= c.jobs.shape[1] and c.jobs[i, weeks - 1] != IDLE:
         job = c.jobs[i, weeks - 1]
     prefers = c.utilities[i, vendor] >= c.utilities[i, STATUS_QUO]
-    if draw >= params[DISCLOSURE] * c.trust[i, source]:
-        return job, c.counts[i, PREFERRED], prefers, role_top, role_top
+    if draw >= params[Param.DISCLOSURE] * c.trust[i, source]:
+        return job, c.counts[i, CountColumn.PREFERRED], prefers, role_top, role_top
     p, beliefs = c.priorities, c.beliefs
     top, concern = 0, 0
     for k in range(1, p.shape[1]):
         if p[i, k] > p[i, top]:
             top = k
-        if p[i, k] * beliefs[i, SD, vendor, k] > p[i, concern] * beliefs[i, SD, vendor, concern]:
+        if (
+            p[i, k] * beliefs[i, BeliefField.SD, vendor, k]
+            > p[i, concern] * beliefs[i, BeliefField.SD, vendor, concern]
+        ):
             concern = k
-    return job, c.counts[i, PREFERRED], prefers, top, concern
+    return job, c.counts[i, CountColumn.PREFERRED], prefers, top, concern
 
 
 @inlined
@@ -1189,59 +1318,87 @@ SELLER_REACHES = (
 """The member-side and world-side mechanisms through which a seller's decisions reach the
 committee's arrays: meetings, what is said in them, messages, the peer network."""
 
+
 # desk.state: float64 [N_DESK_COLUMNS]
-DESK_HOURS_LEFT = 0
-DESK_HOURS_SPENT = 1
-DESK_BUYER_HOURS = 2
-"""Hours committee members spent with this seller (meetings and their questions)."""
-DESK_CAPACITY = 3
-DESK_STAGE = 4
-DESK_WEEKS_IN_STAGE = 5
-DESK_QUALIFIED_OUT = 6
-DESK_CONTACT = 7
-DESK_REACH_BACKLOG = 8
-DESK_WEEK = 9
-"""The week of the deal (the calendar is no secret)."""
-N_DESK_COLUMNS = 10
+@unique
+class DeskColumn(IntEnum):
+    """The cells of a seller's `Desk.state`: its hours, its stage and what it tracks."""
+
+    HOURS_LEFT = 0
+    HOURS_SPENT = 1
+    BUYER_HOURS = 2
+    """Hours committee members spent with this seller (meetings and their questions)."""
+    CAPACITY = 3
+    STAGE = 4
+    WEEKS_IN_STAGE = 5
+    QUALIFIED_OUT = 6
+    CONTACT = 7
+    REACH_BACKLOG = 8
+    WEEK = 9
+    """The week of the deal (the calendar is no secret)."""
+
+
+N_DESK_COLUMNS = layout_width(DeskColumn)
+
 
 # desk.spec: float64 [N_SPEC_COLUMNS], the strategy's settings (`SellerSpec`)
-SPEC_MEETING_HOURS = 0
-SPEC_PREPARATION_HOURS = 1
-SPEC_STAGE_WEEKS = 2
-SPEC_QUALIFY_OUT_WEEKS = 3
-SPEC_CLOSING_PRESSURE = 4
-SPEC_REACTANCE = 5
-SPEC_SINGLE_THREADED = 6
-SPEC_DIAGNOSIS_ERROR = 7
-SPEC_CONSENSUS_WIDENING = 8
-SPEC_OVERLOAD_RELIEF = 9
-SPEC_NETWORK_SHARE = 10
-SPEC_CONTENT_REACH = 11
-N_SPEC_COLUMNS = 12
+@unique
+class SpecColumn(IntEnum):
+    """The cells of `Desk.spec`: the strategy's settings (`SellerSpec`)."""
+
+    MEETING_HOURS = 0
+    PREPARATION_HOURS = 1
+    STAGE_WEEKS = 2
+    QUALIFY_OUT_WEEKS = 3
+    CLOSING_PRESSURE = 4
+    REACTANCE = 5
+    SINGLE_THREADED = 6
+    DIAGNOSIS_ERROR = 7
+    CONSENSUS_WIDENING = 8
+    OVERLOAD_RELIEF = 9
+    NETWORK_SHARE = 10
+    CONTENT_REACH = 11
+
+
+N_SPEC_COLUMNS = layout_width(SpecColumn)
+
 
 # desk.observed: float64 [n, N_OBSERVED_COLUMNS], the latest `MemberObservation` of each member
-SEEN = 0
-"""1 once the seller has met the member."""
-SEEN_WEEK = 1
-SAID_JOB = 2
-SAID_LEANING = 3
-SAID_PREFERS = 4
-SAID_TOP = 5
-SAID_CONCERN = 6
-N_OBSERVED_COLUMNS = 7
+@unique
+class ObservedColumn(IntEnum):
+    """The columns of `Desk.observed`: what the seller last learnt of each member."""
+
+    SEEN = 0
+    """1 once the seller has met the member."""
+    SEEN_WEEK = 1
+    SAID_JOB = 2
+    SAID_LEANING = 3
+    SAID_PREFERS = 4
+    SAID_TOP = 5
+    SAID_CONCERN = 6
+
+
+N_OBSERVED_COLUMNS = layout_width(ObservedColumn)
+
 
 # desk.lines: int64 [L, N_LINE_COLUMNS] (values in desk.line_values), the seller's log lines
 # of the week, decoded into the event log by `Seller` (sim/model/sellers.py)
-LINE_KIND = 0
-LINE_MEMBER = 1
-LINE_OTHER = 2
-LINE_CRITERION = 3
-LINE_BEFORE = 4
-"""How many compiled event lines preceded it (its place in the event log)."""
-LINE_SEQUENCE = 5
-"""Its place among all Python-side lines (`events.count[1]`), across sellers and the deal."""
-LINE_WEEK = 6
-N_LINE_COLUMNS = 7
+@unique
+class LineColumn(IntEnum):
+    """The columns of `Desk.lines`: a seller's (or the deal's) log line, as codes."""
+
+    KIND = 0
+    MEMBER = 1
+    OTHER = 2
+    CRITERION = 3
+    BEFORE = 4
+    """How many compiled event lines preceded it (its place in the event log)."""
+    SEQUENCE = 5
+    """Its place among all Python-side lines (`events.count[1]`), across sellers and the deal."""
+    WEEK = 6
+
+
+N_LINE_COLUMNS = layout_width(LineColumn)
 
 # line kinds
 PITCHED = 0
@@ -1285,33 +1442,34 @@ def next_line(events) -> tuple[int, int]:
 @inlined
 def write_line(lines, values, count, events, week: int, kind: int, member: int, other: int,
                criterion: int, value: float) -> None:  # fmt: skip
-    """One line of a seller's or the deal's log (see `LINE_*`), decoded in Python."""
+    """One line of a seller's or the deal's log (see `LineColumn`), decoded in Python."""
     n = count[0]
     if n >= lines.shape[0]:
         raise RuntimeError("line buffer full: its bound was too small")
     before, sequence = next_line(events)
-    lines[n, LINE_KIND] = kind
-    lines[n, LINE_MEMBER] = member
-    lines[n, LINE_OTHER] = other
-    lines[n, LINE_CRITERION] = criterion
-    lines[n, LINE_BEFORE] = before
-    lines[n, LINE_SEQUENCE] = sequence
-    lines[n, LINE_WEEK] = week
+    lines[n, LineColumn.KIND] = kind
+    lines[n, LineColumn.MEMBER] = member
+    lines[n, LineColumn.OTHER] = other
+    lines[n, LineColumn.CRITERION] = criterion
+    lines[n, LineColumn.BEFORE] = before
+    lines[n, LineColumn.SEQUENCE] = sequence
+    lines[n, LineColumn.WEEK] = week
     values[n] = value
     count[0] = n + 1
 
 
 @inlined
 def note(desk, events, kind: int, member: int, other: int, criterion: int, value: float):
-    """One line of the seller's log (see `LINE_*`)."""
-    write_line(desk.lines, desk.line_values, desk.line_count, events, int(desk.state[DESK_WEEK]),
-               kind, member, other, criterion, value)  # fmt: skip
+    """One line of the seller's log (see `LineColumn`)."""
+    week = int(desk.state[DeskColumn.WEEK])
+    write_line(desk.lines, desk.line_values, desk.line_count, events, week, kind, member, other,
+               criterion, value)  # fmt: skip
 
 
 @inlined
 def spend(desk, hours: float) -> None:
-    desk.state[DESK_HOURS_LEFT] -= hours
-    desk.state[DESK_HOURS_SPENT] += hours
+    desk.state[DeskColumn.HOURS_LEFT] -= hours
+    desk.state[DeskColumn.HOURS_SPENT] += hours
 
 
 @kernel
@@ -1319,7 +1477,7 @@ def answer_inquiry(desk, i: int, hours: float) -> None:
     """Member i asked the seller about its product while seeking: the answer costs the seller
     the hours (what it says is its voice, `claim_from`)."""
     spend(desk, hours)
-    desk.state[DESK_BUYER_HOURS] += hours
+    desk.state[DeskColumn.BUYER_HOURS] += hours
     desk.reached[i] = 1
 
 
@@ -1328,32 +1486,42 @@ def remember(desk, i: int, week: int, job: int, leaning: int, prefers: bool, top
              concern: int) -> None:  # fmt: skip
     """What member i said in a meeting this week (`MemberObservation`)."""
     seen = desk.observed
-    seen[i, SEEN] = 1.0
-    seen[i, SEEN_WEEK] = week
-    seen[i, SAID_JOB] = job
-    seen[i, SAID_LEANING] = leaning
-    seen[i, SAID_PREFERS] = 1.0 if prefers else 0.0
-    seen[i, SAID_TOP] = top
-    seen[i, SAID_CONCERN] = concern
+    seen[i, ObservedColumn.SEEN] = 1.0
+    seen[i, ObservedColumn.SEEN_WEEK] = week
+    seen[i, ObservedColumn.SAID_JOB] = job
+    seen[i, ObservedColumn.SAID_LEANING] = leaning
+    seen[i, ObservedColumn.SAID_PREFERS] = 1.0 if prefers else 0.0
+    seen[i, ObservedColumn.SAID_TOP] = top
+    seen[i, ObservedColumn.SAID_CONCERN] = concern
 
 
 @inlined
 def top_priority(desk, i: int) -> int:
     """What member i said matters most, or what its role is known to care about."""
-    return int(desk.observed[i, SAID_TOP]) if desk.observed[i, SEEN] else desk.role_top[i]
+    return (
+        int(desk.observed[i, ObservedColumn.SAID_TOP])
+        if desk.observed[i, ObservedColumn.SEEN]
+        else desk.role_top[i]
+    )
 
 
 @inlined
 def concern(desk, i: int) -> int:
     """The criterion of our product member i said it most wants to know more about."""
-    return int(desk.observed[i, SAID_CONCERN]) if desk.observed[i, SEEN] else desk.role_top[i]
+    return (
+        int(desk.observed[i, ObservedColumn.SAID_CONCERN])
+        if desk.observed[i, ObservedColumn.SEEN]
+        else desk.role_top[i]
+    )
 
 
 @inlined
 def can_prepare(desk, pieces: int) -> bool:
     """Whether the week still holds the hours to prepare `pieces` pieces of work and a meeting
     after them."""
-    return desk.state[DESK_HOURS_LEFT] - pieces * desk.spec[SPEC_PREPARATION_HOURS] > SPARE
+    return (
+        desk.state[DeskColumn.HOURS_LEFT] - pieces * desk.spec[SpecColumn.PREPARATION_HOURS] > SPARE
+    )
 
 
 @inlined
@@ -1379,7 +1547,7 @@ def ask_for_meeting(c, world, desk, i: int, hours: float, job: int) -> float:
         c, world.params, i, desk.source, hours, job, desk.vendor, draw, desk.role_top[i]
     )
     if granted != 0.0:
-        remember(desk, i, int(desk.state[DESK_WEEK]), said, leaning, prefers, top, worry)
+        remember(desk, i, int(desk.state[DeskColumn.WEEK]), said, leaning, prefers, top, worry)
     return granted
 
 
@@ -1387,12 +1555,12 @@ def ask_for_meeting(c, world, desk, i: int, hours: float, job: int) -> float:
 def meet(c, world, events, desk, i: int, job: int, kind: int, other: int) -> float:
     """Ask member i for a meeting of the usual length (at most the seller's hours left): the
     hours it gave cost both sides. Returns them (0: no meeting)."""
-    hours = min(desk.spec[SPEC_MEETING_HOURS], desk.state[DESK_HOURS_LEFT])
+    hours = min(desk.spec[SpecColumn.MEETING_HOURS], desk.state[DeskColumn.HOURS_LEFT])
     granted = ask_for_meeting(c, world, desk, i, hours, job)
     if granted == 0.0:
         return 0.0
     spend(desk, granted)
-    desk.state[DESK_BUYER_HOURS] += granted
+    desk.state[DeskColumn.BUYER_HOURS] += granted
     desk.reached[i] = 1
     note(desk, events, kind, i, other, -1, granted)
     return granted
@@ -1403,10 +1571,10 @@ def prepared_meeting(c, world, events, desk, i: int, pieces: int, kind: int) -> 
     """A validation meeting with `pieces` prepared for it (reference calls or pilot results):
     the preparation is held back from the meeting's budget and paid only if member i gives
     the meeting time. Returns the hours it gave."""
-    cost = pieces * desk.spec[SPEC_PREPARATION_HOURS]
-    desk.state[DESK_HOURS_LEFT] -= cost
+    cost = pieces * desk.spec[SpecColumn.PREPARATION_HOURS]
+    desk.state[DeskColumn.HOURS_LEFT] -= cost
     granted = meet(c, world, events, desk, i, VALIDATE, kind, -1)
-    desk.state[DESK_HOURS_LEFT] += cost
+    desk.state[DeskColumn.HOURS_LEFT] += cost
     if granted > 0.0:
         spend(desk, cost)
     return granted
@@ -1423,7 +1591,7 @@ def ask_group(c, world, desk, invited, hours: float, job: int, granted) -> int:
                                    granted)  # fmt: skip
     if attending < 2:
         return 0
-    week = int(desk.state[DESK_WEEK])
+    week = int(desk.state[DeskColumn.WEEK])
     for a in range(invited.shape[0]):
         if granted[a] > 0.0:
             i = invited[a]
@@ -1439,8 +1607,8 @@ def prepared_group_meeting(c, world, desk, invited, job: int, granted) -> int:
     """Invite `invited` to one meeting with one piece of preparation (held back from its
     budget, paid only if at least two come); each attendee's answers are noted and `granted`
     holds the hours each gave. Returns how many came (0: no meeting)."""
-    cost = desk.spec[SPEC_PREPARATION_HOURS]
-    asked = min(desk.spec[SPEC_MEETING_HOURS], desk.state[DESK_HOURS_LEFT] - cost)
+    cost = desk.spec[SpecColumn.PREPARATION_HOURS]
+    asked = min(desk.spec[SpecColumn.MEETING_HOURS], desk.state[DeskColumn.HOURS_LEFT] - cost)
     attending = ask_group(c, world, desk, invited, asked, job, granted)
     if attending == 0:
         return 0
@@ -1456,7 +1624,7 @@ def prepared_group_meeting(c, world, desk, invited, job: int, granted) -> int:
             desk.reached[invited[a]] = 1
     if error != 0.0 and math.isfinite(error):
         total += error
-    desk.state[DESK_BUYER_HOURS] += total
+    desk.state[DeskColumn.BUYER_HOURS] += total
     return attending
 
 
@@ -1485,7 +1653,7 @@ def reference(c, world, desk, i: int, criterion: int, attended: float) -> None:
 @kernel
 def curate(c, i: int, share: float, attended: float) -> None:
     """Curating what member i has read clears part of its information load."""
-    c.member[i, LOAD] *= 1.0 - min(1.0, share * attended)
+    c.member[i, MemberColumn.LOAD] *= 1.0 - min(1.0, share * attended)
 
 
 @kernel
@@ -1519,7 +1687,7 @@ def align_around_table(c, params, events, seats, attended, widening: float) -> N
     apart their priorities may be and still move together (`consensus_widening` per hour)."""
     n = seats.shape[0]
     for a in range(n):
-        c.member[seats[a], CONSENSUS_HELP] = widening * attended[a]
+        c.member[seats[a], MemberColumn.CONSENSUS_HELP] = widening * attended[a]
     for a in range(n):
         b = (a + 1) % n
         align_with(c, params, events, seats[a], seats[b], min(attended[a], attended[b]))
@@ -1616,7 +1784,7 @@ def present(c, world, events, desk, focus: int) -> bool:
     for i in range(n):
         if granted[i] > 0.0:
             tell_own(c, world, desk, i, focus, granted[i])
-    note(desk, events, PRESENTED, -1, int(desk.state[DESK_STAGE]), -1, came)
+    note(desk, events, PRESENTED, -1, int(desk.state[DeskColumn.STAGE]), -1, came)
     return True
 
 
@@ -1624,8 +1792,8 @@ def present(c, world, events, desk, focus: int) -> bool:
 def follow_up(c, world, events, desk, focus: int) -> None:
     """Spare hours: follow-up calls with the rest of the committee, most influential first,
     each on the stage's theme and one more point, while they give it time."""
-    contact = int(desk.state[DESK_CONTACT])
-    stage = int(desk.state[DESK_STAGE])
+    contact = int(desk.state[DeskColumn.CONTACT])
+    stage = int(desk.state[DeskColumn.STAGE])
     n = desk.influence.shape[0]
     others = np.empty(n - 1, dtype=np.int64)
     a = 0
@@ -1634,13 +1802,13 @@ def follow_up(c, world, events, desk, focus: int) -> None:
             others[a] = i
             a += 1
     for i in by_influence(desk, others):
-        while desk.state[DESK_HOURS_LEFT] > SPARE:
+        while desk.state[DeskColumn.HOURS_LEFT] > SPARE:
             attended = meet(c, world, events, desk, i, SEEK, FOLLOWED_UP, stage)
             if attended == 0.0:
                 break
             tell_own(c, world, desk, i, focus, attended)
             tell_own(c, world, desk, i, seller_randrange(desk, desk.n_criteria), attended)
-        if desk.state[DESK_HOURS_LEFT] <= SPARE:
+        if desk.state[DeskColumn.HOURS_LEFT] <= SPARE:
             return
 
 
@@ -1650,22 +1818,22 @@ def pitch(c, world, events, desk) -> None:
     stage's theme and one more point; the contact carries the first to a colleague (still the
     seller's claim). In the demo and proposal stages the pitch is a presentation to whoever of
     the committee comes. Spare hours go to follow-ups unless the seller is single-threaded."""
-    stage = int(desk.state[DESK_STAGE])
-    contact = int(desk.state[DESK_CONTACT])
+    stage = int(desk.state[DeskColumn.STAGE])
+    contact = int(desk.state[DeskColumn.CONTACT])
     focus = desk.themes[stage]
     other = seller_randrange(desk, desk.n_criteria)
     if stage in (DEMO, PROPOSAL) and present(c, world, events, desk, focus):
-        while desk.state[DESK_HOURS_LEFT] > SPARE and present(c, world, events, desk, focus):
+        while desk.state[DeskColumn.HOURS_LEFT] > SPARE and present(c, world, events, desk, focus):
             pass  # as long as the committee gives the presentations time
         return
-    while desk.state[DESK_HOURS_LEFT] > SPARE:
+    while desk.state[DeskColumn.HOURS_LEFT] > SPARE:
         attended = meet(c, world, events, desk, contact, SEEK, PITCHED, stage)
         if attended == 0.0:
             break
         value = tell_own(c, world, desk, contact, focus, attended)
         tell_own(c, world, desk, contact, other, attended)
         forward_claim(c, world, events, desk, contact, focus, value, attended)
-    if desk.spec[SPEC_SINGLE_THREADED] == 0.0:
+    if desk.spec[SpecColumn.SINGLE_THREADED] == 0.0:
         follow_up(c, world, events, desk, focus)
 
 
@@ -1673,27 +1841,30 @@ def pitch(c, world, events, desk) -> None:
 def press_to_close(c, events, desk) -> None:
     """A deadline message to the whole committee (an hour of the seller's week); each member
     reacts through its own state (`feel_pressure`)."""
-    if desk.state[DESK_HOURS_LEFT] < DEADLINE_MESSAGE_HOURS:
+    if desk.state[DeskColumn.HOURS_LEFT] < DEADLINE_MESSAGE_HOURS:
         return
     spend(desk, DEADLINE_MESSAGE_HOURS)
-    pressure = desk.spec[SPEC_CLOSING_PRESSURE]
-    press_committee(c, desk.source, desk.vendor, pressure, desk.spec[SPEC_REACTANCE])
+    pressure = desk.spec[SpecColumn.CLOSING_PRESSURE]
+    press_committee(c, desk.source, desk.vendor, pressure, desk.spec[SpecColumn.REACTANCE])
     note(desk, events, PRESSED, -1, -1, -1, pressure)
 
 
 @kernel
 def qualify_out(events, desk) -> None:
     """The deal stalled too long in one stage: stop working it."""
-    desk.state[DESK_QUALIFIED_OUT] = 1.0
-    note(desk, events, QUALIFIED_OUT, int(desk.state[DESK_CONTACT]), -1, -1,
-         desk.state[DESK_WEEKS_IN_STAGE])  # fmt: skip
+    desk.state[DeskColumn.QUALIFIED_OUT] = 1.0
+    note(desk, events, QUALIFIED_OUT, int(desk.state[DeskColumn.CONTACT]), -1, -1,
+         desk.state[DeskColumn.WEEKS_IN_STAGE])  # fmt: skip
 
 
 @kernel
 def responds_well(desk) -> bool:
     """The main contact said, when last met, that it values our offer above doing nothing."""
-    contact = int(desk.state[DESK_CONTACT])
-    return desk.observed[contact, SEEN] != 0.0 and desk.observed[contact, SAID_PREFERS] != 0.0
+    contact = int(desk.state[DeskColumn.CONTACT])
+    return (
+        desk.observed[contact, ObservedColumn.SEEN] != 0.0
+        and desk.observed[contact, ObservedColumn.SAID_PREFERS] != 0.0
+    )
 
 
 @kernel
@@ -1702,24 +1873,27 @@ def funnel_pusher_week(c, world, net, events, desk) -> None:
     the stage on if the contact responds well, or qualify the deal out once it has stalled
     `qualify_out_weeks`; in the negotiation and close stages, press for a close."""
     state, spec = desk.state, desk.spec
-    if state[DESK_QUALIFIED_OUT] != 0.0:
+    if state[DeskColumn.QUALIFIED_OUT] != 0.0:
         return
-    state[DESK_WEEKS_IN_STAGE] += 1
-    if state[DESK_HOURS_LEFT] <= 0:  # no time for this account this week (a territory's turns)
-        if state[DESK_WEEKS_IN_STAGE] >= spec[SPEC_QUALIFY_OUT_WEEKS]:
+    state[DeskColumn.WEEKS_IN_STAGE] += 1
+    if (
+        state[DeskColumn.HOURS_LEFT] <= 0
+    ):  # no time for this account this week (a territory's turns)
+        if state[DeskColumn.WEEKS_IN_STAGE] >= spec[SpecColumn.QUALIFY_OUT_WEEKS]:
             qualify_out(events, desk)
         return
     pitch(c, world, events, desk)
-    if state[DESK_WEEKS_IN_STAGE] >= spec[SPEC_STAGE_WEEKS]:
-        if responds_well(desk) and state[DESK_STAGE] < LAST_STAGE:
-            state[DESK_STAGE] += 1
-            state[DESK_WEEKS_IN_STAGE] = 0
-            note(desk, events, MOVED_STAGE, int(state[DESK_CONTACT]), int(state[DESK_STAGE]),
-                 -1, state[DESK_STAGE])  # fmt: skip
-        elif state[DESK_WEEKS_IN_STAGE] >= spec[SPEC_QUALIFY_OUT_WEEKS]:
+    if state[DeskColumn.WEEKS_IN_STAGE] >= spec[SpecColumn.STAGE_WEEKS]:
+        if responds_well(desk) and state[DeskColumn.STAGE] < LAST_STAGE:
+            state[DeskColumn.STAGE] += 1
+            state[DeskColumn.WEEKS_IN_STAGE] = 0
+            stage = state[DeskColumn.STAGE]
+            note(desk, events, MOVED_STAGE, int(state[DeskColumn.CONTACT]), int(stage), -1,
+                 stage)  # fmt: skip
+        elif state[DeskColumn.WEEKS_IN_STAGE] >= spec[SpecColumn.QUALIFY_OUT_WEEKS]:
             qualify_out(events, desk)
             return
-    if state[DESK_STAGE] >= NEGOTIATION:
+    if state[DeskColumn.STAGE] >= NEGOTIATION:
         press_to_close(c, events, desk)
 
 
@@ -1730,9 +1904,13 @@ def funnel_pusher_week(c, world, net, events, desk) -> None:
 def diagnose(desk, i: int) -> int:
     """The job member i said it was on when last met (seek if never met), misjudged with
     probability `diagnosis_error`."""
-    if seller_random(desk) < desk.spec[SPEC_DIAGNOSIS_ERROR]:
+    if seller_random(desk) < desk.spec[SpecColumn.DIAGNOSIS_ERROR]:
         return seller_randrange(desk, N_JOBS)
-    return int(desk.observed[i, SAID_JOB]) if desk.observed[i, SEEN] else SEEK
+    return (
+        int(desk.observed[i, ObservedColumn.SAID_JOB])
+        if desk.observed[i, ObservedColumn.SEEN]
+        else SEEK
+    )
 
 
 @kernel
@@ -1747,13 +1925,13 @@ def sense_making(c, world, events, desk, i: int) -> bool:
     tell_own(c, world, desk, i, concern(desk, i), attended)
     tell_own(c, world, desk, i, top, attended)
     if desk.rivals.shape[0] > 0:
-        leaning = int(desk.observed[i, SAID_LEANING])
+        leaning = int(desk.observed[i, ObservedColumn.SAID_LEANING])
         rival = desk.rivals[0]
         for r in desk.rivals:
             if r == leaning:
                 rival = leaning
         share_review(c, world, desk, i, rival, top, attended)
-    curate(c, i, desk.spec[SPEC_OVERLOAD_RELIEF], attended)
+    curate(c, i, desk.spec[SpecColumn.OVERLOAD_RELIEF], attended)
     return True
 
 
@@ -1786,7 +1964,10 @@ def pilot(c, world, events, desk, i: int) -> bool:
 @kernel
 def help_member(c, world, events, desk, i: int, job: int) -> bool:
     """One session of the help member i's job calls for; False if it gave no time."""
-    if desk.observed[i, SEEN] and desk.observed[i, SAID_LEANING] == STATUS_QUO:
+    if (
+        desk.observed[i, ObservedColumn.SEEN]
+        and desk.observed[i, ObservedColumn.SAID_LEANING] == STATUS_QUO
+    ):
         return pilot(c, world, events, desk, i)
     if job == SEEK:
         return sense_making(c, world, events, desk, i)
@@ -1816,7 +1997,7 @@ def consensus_meeting(c, world, events, desk, aligners) -> None:
         tell_own(c, world, desk, seats[a], value, attended[a])
     note(desk, events, CONSENSUS_MEETING, -1, -1, -1, came)
     align_around_table(c, world.params, events, seats, attended,
-                       desk.spec[SPEC_CONSENSUS_WIDENING])  # fmt: skip
+                       desk.spec[SpecColumn.CONSENSUS_WIDENING])  # fmt: skip
 
 
 @kernel
@@ -1832,12 +2013,16 @@ def maze_guide_week(c, world, net, events, desk) -> None:
     aligners = np.flatnonzero(jobs == ALIGN)
     if aligners.shape[0] >= 2:
         consensus_meeting(c, world, events, desk, aligners)
-    week = desk.state[DESK_WEEK]
+    week = desk.state[DeskColumn.WEEK]
     rest = np.flatnonzero(jobs != ALIGN)
     priority = np.empty(rest.shape[0])
     for a in range(rest.shape[0]):
         i = rest[a]
-        last = desk.observed[i, SEEN_WEEK] if desk.observed[i, SEEN] else 0.0
+        last = (
+            desk.observed[i, ObservedColumn.SEEN_WEEK]
+            if desk.observed[i, ObservedColumn.SEEN]
+            else 0.0
+        )
         priority[a] = desk.influence[i] * (week - last)
     ranked = rest.copy()  # by priority, highest first, then by seat
     order = np.arange(rest.shape[0])
@@ -1851,10 +2036,10 @@ def maze_guide_week(c, world, net, events, desk) -> None:
     for a in range(order.shape[0]):
         ranked[a] = rest[order[a]]
     met = True
-    while met and desk.state[DESK_HOURS_LEFT] > SPARE:
+    while met and desk.state[DeskColumn.HOURS_LEFT] > SPARE:
         met = False
         for i in ranked:
-            if desk.state[DESK_HOURS_LEFT] <= SPARE:
+            if desk.state[DeskColumn.HOURS_LEFT] <= SPARE:
                 break
             met |= help_member(c, world, events, desk, i, jobs[i])
 
@@ -1871,12 +2056,18 @@ def connect_references(c, world, net, events, desk) -> None:
     n = desk.influence.shape[0]
     count = 0
     for i in range(n):
-        if desk.observed[i, SEEN] and desk.observed[i, SAID_JOB] == VALIDATE:
+        if (
+            desk.observed[i, ObservedColumn.SEEN]
+            and desk.observed[i, ObservedColumn.SAID_JOB] == VALIDATE
+        ):
             count += 1
     validating = np.empty(count, dtype=np.int64)
     count = 0
     for i in range(n):
-        if desk.observed[i, SEEN] and desk.observed[i, SAID_JOB] == VALIDATE:
+        if (
+            desk.observed[i, ObservedColumn.SEEN]
+            and desk.observed[i, ObservedColumn.SAID_JOB] == VALIDATE
+        ):
             validating[count] = i
             count += 1
     for i in by_influence(desk, validating)[:REFERENCE_CALLS]:
@@ -1894,12 +2085,14 @@ def social_seller_week(c, world, net, events, desk) -> None:
     peer network (carried over in fractions of a peer), it connects validating members with
     satisfied customers, and it guides with the rest of its week like a maze guide."""
     state, spec = desk.state, desk.spec
-    network_hours = min(state[DESK_HOURS_LEFT], state[DESK_CAPACITY] * spec[SPEC_NETWORK_SHARE])
+    network_hours = min(
+        state[DeskColumn.HOURS_LEFT], state[DeskColumn.CAPACITY] * spec[SpecColumn.NETWORK_SHARE]
+    )
     if network_hours > 0:
         spend(desk, network_hours)
-        state[DESK_REACH_BACKLOG] += network_hours * spec[SPEC_CONTENT_REACH]
-        whole = int(state[DESK_REACH_BACKLOG])
-        state[DESK_REACH_BACKLOG] -= whole
+        state[DeskColumn.REACH_BACKLOG] += network_hours * spec[SpecColumn.CONTENT_REACH]
+        whole = int(state[DeskColumn.REACH_BACKLOG])
+        state[DeskColumn.REACH_BACKLOG] -= whole
         added = spread_content(net, desk.mt, desk.vendor, whole)
         note(desk, events, BUILT_REACH, -1, carriers(net, desk.vendor), -1, added)
     connect_references(c, world, net, events, desk)
@@ -1914,8 +2107,8 @@ SOCIAL_SELLER = 2
 @inlined
 def open_desk_week(desk, week: int) -> None:
     """A new week: the seller's capacity is its hours for this deal."""
-    desk.state[DESK_HOURS_LEFT] = desk.state[DESK_CAPACITY]
-    desk.state[DESK_WEEK] = week
+    desk.state[DeskColumn.HOURS_LEFT] = desk.state[DeskColumn.CAPACITY]
+    desk.state[DeskColumn.WEEK] = week
 
 
 @kernel
@@ -1931,37 +2124,58 @@ def seller_week(c, world, net, events, desk) -> None:
 
 # ---- 3 the deal's week and its decision, compiled -----------------------------------------
 
+
 # deal.shocks: float64 [horizon + 1, N_SHOCK_COLUMNS], the exogenous event of each week
-SHOCK_STRIKES = 0
-SHOCK_FACTOR = 1
-SHOCK_BOOST = 2
-SHOCK_KIND = 3
-N_SHOCK_COLUMNS = 4
+@unique
+class ShockColumn(IntEnum):
+    """The columns of `deal.shocks`: the exogenous event drawn for each week."""
+
+    STRIKES = 0
+    FACTOR = 1
+    BOOST = 2
+    KIND = 3
+
+
+N_SHOCK_COLUMNS = layout_width(ShockColumn)
+
 
 # deal.rule: float64 [N_RULE_COLUMNS], the decision rule (`DecisionRule`) and the horizon
-RULE_SUPPORT = 0
-RULE_CONFIDENCE = 1
-RULE_MAX_UNCERTAINTY = 2
-RULE_VETOES = 3
-RULE_STALL_URGENCY = 4
-RULE_STALL_FATIGUE = 5
-RULE_HORIZON = 6
-RULE_OUR_OPTION = 7
-N_RULE_COLUMNS = 8
+@unique
+class RuleColumn(IntEnum):
+    """The cells of `deal.rule`: the decision rule (`DecisionRule`) and the horizon."""
+
+    SUPPORT = 0
+    CONFIDENCE = 1
+    MAX_UNCERTAINTY = 2
+    VETOES = 3
+    STALL_URGENCY = 4
+    STALL_FATIGUE = 5
+    HORIZON = 6
+    OUR_OPTION = 7
+
+
+N_RULE_COLUMNS = layout_width(RuleColumn)
+
 
 # deal.status: float64 [N_STATUS_COLUMNS]
-STATUS_OUTCOME = 0
-"""-1 open, else `OUTCOME_*`."""
-STATUS_CAUSE = 1
-"""-1, or `CAUSE_*` for no decision."""
-STATUS_STALL = 2
-"""-1, or `STALL_*` (why it stalled)."""
-STATUS_CHOSEN = 3
-STATUS_VETOES = 4
-STATUS_AGREEMENT = 5
-"""The support of the decision taken (NaN while none)."""
-STATUS_DONE = 6
-N_STATUS_COLUMNS = 7
+@unique
+class StatusColumn(IntEnum):
+    """The cells of `deal.status`: how the deal stands or ended."""
+
+    OUTCOME = 0
+    """-1 open, else `OUTCOME_*`."""
+    CAUSE = 1
+    """-1, or `CAUSE_*` for no decision."""
+    STALL = 2
+    """-1, or `STALL_*` (why it stalled)."""
+    CHOSEN = 3
+    VETOES = 4
+    AGREEMENT = 5
+    """The support of the decision taken (NaN while none)."""
+    DONE = 6
+
+
+N_STATUS_COLUMNS = layout_width(StatusColumn)
 
 OUTCOME_WON = 0
 OUTCOME_LOST = 1
@@ -1972,15 +2186,23 @@ STALL_LOST_URGENCY = 0
 STALL_CONFLICT = 1
 STALL_FATIGUE = 2
 
-# deal.weeks: float64 [horizon, N_VIEW_COLUMNS], the committee at the end of each week
-VIEW_URGENCY = 0
-VIEW_LEADER = 1
-VIEW_SUPPORT = 2
-VIEW_CONFIDENCE = 3
-VIEW_UNCERTAINTY = 4
-N_VIEW_COLUMNS = 5
 
-# deal line kinds (after the sellers' `LINE_*` kinds)
+# deal.weeks: float64 [horizon, N_VIEW_COLUMNS], the committee at the end of each week
+@unique
+class ViewColumn(IntEnum):
+    """The columns of `deal.weeks`: the committee at the end of each week
+    (`CommitteeWeek`)."""
+
+    URGENCY = 0
+    LEADER = 1
+    SUPPORT = 2
+    CONFIDENCE = 3
+    UNCERTAINTY = 4
+
+
+N_VIEW_COLUMNS = layout_width(ViewColumn)
+
+# deal line kinds (after the sellers' kinds, `PITCHED` ... `FORWARDED`)
 SHOCK = 20
 VETOED = 21
 STALLED = 22
@@ -1990,7 +2212,7 @@ DECIDED = 23
 @inlined
 def deal_note(deal, events, week: int, kind: int, member: int, other: int, criterion: int,
               value: float) -> None:  # fmt: skip
-    """One line of the deal's log (see `LINE_*`)."""
+    """One line of the deal's log (see `LineColumn`)."""
     write_line(deal.lines, deal.line_values, deal.line_count, events, week, kind, member, other,
                criterion, value)  # fmt: skip
 
@@ -1999,13 +2221,15 @@ def deal_note(deal, events, week: int, kind: int, member: int, other: int, crite
 def account_moves(params, deal, events) -> None:
     """Urgency fades while nothing is decided; this week's exogenous event, if any, moves it
     (`ExogenousEvent.apply`)."""
-    params[URGENCY] *= 1.0 - params[URGENCY_DECAY]
-    shock = deal.shocks[int(params[WEEK])]
-    if shock[SHOCK_STRIKES] != 0.0:
-        before = params[URGENCY]
-        params[URGENCY] = min(1.0, before * shock[SHOCK_FACTOR] + shock[SHOCK_BOOST])
-        deal_note(deal, events, int(params[WEEK]), SHOCK, -1, int(shock[SHOCK_KIND]), -1,
-                  params[URGENCY] - before)  # fmt: skip
+    params[Param.URGENCY] *= 1.0 - params[Param.URGENCY_DECAY]
+    shock = deal.shocks[int(params[Param.WEEK])]
+    if shock[ShockColumn.STRIKES] != 0.0:
+        before = params[Param.URGENCY]
+        params[Param.URGENCY] = min(
+            1.0, before * shock[ShockColumn.FACTOR] + shock[ShockColumn.BOOST]
+        )
+        deal_note(deal, events, int(params[Param.WEEK]), SHOCK, -1,
+                  int(shock[ShockColumn.KIND]), -1, params[Param.URGENCY] - before)  # fmt: skip
 
 
 @kernel
@@ -2021,9 +2245,9 @@ def shuffle_sellers(mt, order) -> None:
 def takes_inquiries(desk) -> bool:
     """Whether the seller still answers members' questions this week: it has hours left and
     has not qualified the deal out."""
-    if desk.strategy == FUNNEL_PUSHER and desk.state[DESK_QUALIFIED_OUT] != 0.0:
+    if desk.strategy == FUNNEL_PUSHER and desk.state[DeskColumn.QUALIFIED_OUT] != 0.0:
         return False
-    return desk.state[DESK_HOURS_LEFT] > 0
+    return desk.state[DeskColumn.HOURS_LEFT] > 0
 
 
 @kernel
@@ -2035,7 +2259,7 @@ def open_inquiries(world, desks, n_sellers: int) -> None:
     for s in range(n_sellers):
         desk = desks[s]
         if takes_inquiries(desk):
-            world.seller_hours[desk.vendor] = desk.state[DESK_HOURS_LEFT]
+            world.seller_hours[desk.vendor] = desk.state[DeskColumn.HOURS_LEFT]
 
 
 @kernel
@@ -2067,7 +2291,7 @@ def python_sum(values) -> float:
 def committee_view(preferred, influence, confidence, uncertainty, n_options: int, view) -> None:
     """Where the committee stands, from its members' columns: the leading option (most
     influence, the first on a tie), its influence share, and its supporters'
-    influence-weighted confidence and remaining uncertainty, into `view` (`VIEW_*`)."""
+    influence-weighted confidence and remaining uncertainty, into `view` (`ViewColumn`)."""
     support = np.zeros(n_options)
     confident = np.zeros(n_options)
     uncertain = np.zeros(n_options)
@@ -2083,10 +2307,10 @@ def committee_view(preferred, influence, confidence, uncertainty, n_options: int
         if support[o] > support[leader]:
             leader = o
     backing = support[leader]
-    view[VIEW_LEADER] = leader
-    view[VIEW_SUPPORT] = backing / total
-    view[VIEW_CONFIDENCE] = confident[leader] / backing
-    view[VIEW_UNCERTAINTY] = uncertain[leader] / backing
+    view[ViewColumn.LEADER] = leader
+    view[ViewColumn.SUPPORT] = backing / total
+    view[ViewColumn.CONFIDENCE] = confident[leader] / backing
+    view[ViewColumn.UNCERTAINTY] = uncertain[leader] / backing
 
 
 @inlined
@@ -2094,9 +2318,9 @@ def rule_met(rule, view) -> bool:
     """The decision rule's first three conditions: support, its supporters' confidence and
     little enough remaining uncertainty."""
     return (
-        view[VIEW_SUPPORT] >= rule[RULE_SUPPORT]
-        and view[VIEW_CONFIDENCE] >= rule[RULE_CONFIDENCE]
-        and view[VIEW_UNCERTAINTY] <= rule[RULE_MAX_UNCERTAINTY]
+        view[ViewColumn.SUPPORT] >= rule[RuleColumn.SUPPORT]
+        and view[ViewColumn.CONFIDENCE] >= rule[RuleColumn.CONFIDENCE]
+        and view[ViewColumn.UNCERTAINTY] <= rule[RuleColumn.MAX_UNCERTAINTY]
     )
 
 
@@ -2110,13 +2334,14 @@ def would_veto(veto: float, preferred: int, utilities, option: int) -> bool:
 @kernel
 def record_deal_week(c, params, deal, rows, n_options: int) -> None:
     """This week's row per member (`record_week`) and where the committee stands."""
-    week = int(params[WEEK])
+    week = int(params[Param.WEEK])
     record_week(c, rows[week - 1])
     view = deal.weeks[week - 1]
-    view[VIEW_URGENCY] = params[URGENCY]
+    view[ViewColumn.URGENCY] = params[Param.URGENCY]
     member = c.member
-    committee_view(c.counts[:, PREFERRED], member[:, INFLUENCE], member[:, CONFIDENCE],
-                   member[:, UNCERTAINTY], n_options, view)  # fmt: skip
+    committee_view(c.counts[:, CountColumn.PREFERRED], member[:, MemberColumn.INFLUENCE],
+                   member[:, MemberColumn.CONFIDENCE], member[:, MemberColumn.UNCERTAINTY],
+                   n_options, view)  # fmt: skip
 
 
 @kernel
@@ -2124,9 +2349,9 @@ def stall_reason(fatigue, from_conflict, from_overload, urgency: float, rule) ->
     """Why the committee gives up this week, -1 if it does not: urgency faded below the
     floor, or the members are worn out (by clashes or by overload, whichever tired them
     more)."""
-    if urgency < rule[RULE_STALL_URGENCY]:
+    if urgency < rule[RuleColumn.STALL_URGENCY]:
         return STALL_LOST_URGENCY
-    if python_sum(fatigue) / fatigue.shape[0] >= rule[RULE_STALL_FATIGUE]:
+    if python_sum(fatigue) / fatigue.shape[0] >= rule[RuleColumn.STALL_FATIGUE]:
         conflict = python_sum(from_conflict)
         overload = python_sum(from_overload)
         return STALL_CONFLICT if conflict > overload else STALL_FATIGUE
@@ -2140,43 +2365,50 @@ def decide(c, params, deal, events) -> None:
     uncertainty, unless (for a purchase) a veto holder opposes it; else the committee may
     give up (`stall_reason`)."""
     rule, status = deal.rule, deal.status
-    week = int(params[WEEK])
+    week = int(params[Param.WEEK])
     view = deal.weeks[week - 1]
-    support = view[VIEW_SUPPORT]
+    support = view[ViewColumn.SUPPORT]
     if rule_met(rule, view):
-        option = int(view[VIEW_LEADER])
+        option = int(view[ViewColumn.LEADER])
         blocked = False
-        if rule[RULE_VETOES] != 0.0 and option != STATUS_QUO:
+        if rule[RuleColumn.VETOES] != 0.0 and option != STATUS_QUO:
             for i in range(c.member.shape[0]):
-                if would_veto(c.member[i, VETO], c.counts[i, PREFERRED], c.utilities[i], option):
+                if would_veto(
+                    c.member[i, MemberColumn.VETO],
+                    c.counts[i, CountColumn.PREFERRED],
+                    c.utilities[i],
+                    option,
+                ):
                     if not blocked:
-                        status[STATUS_VETOES] += 1
+                        status[StatusColumn.VETOES] += 1
                     blocked = True
                     deal_note(deal, events, week, VETOED, i, option, -1, support)
         if not blocked:
-            status[STATUS_CHOSEN] = option
-            status[STATUS_AGREEMENT] = support
+            status[StatusColumn.CHOSEN] = option
+            status[StatusColumn.AGREEMENT] = support
             if option == STATUS_QUO:
-                status[STATUS_OUTCOME] = OUTCOME_NO_DECISION
-                status[STATUS_CAUSE] = CAUSE_STATUS_QUO
-            elif option == int(rule[RULE_OUR_OPTION]):
-                status[STATUS_OUTCOME] = OUTCOME_WON
+                status[StatusColumn.OUTCOME] = OUTCOME_NO_DECISION
+                status[StatusColumn.CAUSE] = CAUSE_STATUS_QUO
+            elif option == int(rule[RuleColumn.OUR_OPTION]):
+                status[StatusColumn.OUTCOME] = OUTCOME_WON
             else:
-                status[STATUS_OUTCOME] = OUTCOME_LOST
-            outcome = int(status[STATUS_OUTCOME])
+                status[StatusColumn.OUTCOME] = OUTCOME_LOST
+            outcome = int(status[StatusColumn.OUTCOME])
             deal_note(deal, events, week, DECIDED, -1, option, outcome, support)
-            status[STATUS_DONE] = 1.0
+            status[StatusColumn.DONE] = 1.0
             return
     member = c.member
-    reason = stall_reason(member[:, FATIGUE], member[:, FATIGUE_FROM_CONFLICT],
-                          member[:, FATIGUE_FROM_OVERLOAD], params[URGENCY], rule)  # fmt: skip
+    reason = stall_reason(member[:, MemberColumn.FATIGUE],
+                          member[:, MemberColumn.FATIGUE_FROM_CONFLICT],
+                          member[:, MemberColumn.FATIGUE_FROM_OVERLOAD], params[Param.URGENCY],
+                          rule)  # fmt: skip
     if reason >= 0:
-        status[STATUS_OUTCOME] = OUTCOME_NO_DECISION
-        status[STATUS_CAUSE] = CAUSE_STALLED
-        status[STATUS_STALL] = reason
+        status[StatusColumn.OUTCOME] = OUTCOME_NO_DECISION
+        status[StatusColumn.CAUSE] = CAUSE_STALLED
+        status[StatusColumn.STALL] = reason
         deal_note(deal, events, week, STALLED, -1, reason, -1, support)
-    if status[STATUS_OUTCOME] >= 0 or week >= rule[RULE_HORIZON]:
-        status[STATUS_DONE] = 1.0
+    if status[StatusColumn.OUTCOME] >= 0 or week >= rule[RuleColumn.HORIZON]:
+        status[StatusColumn.DONE] = 1.0
 
 
 @kernel
@@ -2186,13 +2418,13 @@ def deal_week(c, world, net, draws, events, desks, n_sellers: int, deal, rows,
     members open their week, sellers act in a shuffled order, inquiries open, the committee
     works, inquiries are charged, the week is recorded and the committee decides."""
     params = world.params
-    params[WEEK] += 1
+    params[Param.WEEK] += 1
     account_moves(params, deal, events)
     open_week(c.member, params)
     shuffle_sellers(deal.order_mt, deal.order)
     for s in deal.order:
         desk = desks[s]
-        open_desk_week(desk, int(params[WEEK]))
+        open_desk_week(desk, int(params[Param.WEEK]))
         seller_week(c, world, net, events, desk)
     open_inquiries(world, desks, n_sellers)
     committee_week(c, world, net, draws, events)
@@ -2211,7 +2443,7 @@ def run_weeks(c, world, net, draws, events, desks, n_sellers: int, deal, rows, n
     c, world, net, draws, events, desks, deal, rows = borrowed(
         (c, world, net, draws, events, desks, deal, rows)
     )
-    while deal.status[STATUS_DONE] == 0.0:
+    while deal.status[StatusColumn.DONE] == 0.0:
         if draws.uniform.shape[0] - draws.cursor[0] < uniforms:
             return
         if draws.normal.shape[0] - draws.cursor[1] < normals:

@@ -23,12 +23,12 @@ from sim.model.result import Event, NoDecisionCause, Outcome, WeekState
 from sim.model.state import Events
 
 JOB_NAMES = ("seek", "validate", "align")
-FIXED_WORDS = ("seek", "validate", "align", "converged", "clashed")
-"""The kernel's own words, in the order of kernel.WORD_*."""
+FIXED_WORDS = tuple(word.name.lower() for word in sorted(k.EventWord))
+"""The kernel's own words (`kernel.EventWord`), by their codes."""
 
 
 FUNNEL_STAGES = ("qualify", "discovery", "demo", "proposal", "negotiation", "close")
-"""The funnel pusher's stages, by `kernel.DESK_STAGE`."""
+"""The funnel pusher's stages, by `kernel.DeskColumn.STAGE`."""
 MEETING_LINES = {
     k.PITCHED: "pitched",
     k.FOLLOWED_UP: "followed up",
@@ -208,10 +208,10 @@ class EventLog(Records[Event]):
         decode = self.line_words.decode
         for rows, values in self._written:
             for row, value in zip(rows.tolist(), values.tolist(), strict=True):
-                event = decode(row[0], row[1 + k.LINE_KIND], row[1 + k.LINE_MEMBER],
-                               row[1 + k.LINE_OTHER], row[1 + k.LINE_CRITERION],
-                               row[1 + k.LINE_WEEK], value)  # fmt: skip
-                self.lines.append((row[1 + k.LINE_BEFORE], event))
+                event = decode(row[0], row[1 + k.LineColumn.KIND], row[1 + k.LineColumn.MEMBER],
+                               row[1 + k.LineColumn.OTHER], row[1 + k.LineColumn.CRITERION],
+                               row[1 + k.LineColumn.WEEK], value)  # fmt: skip
+                self.lines.append((row[1 + k.LineColumn.BEFORE], event))
         self._written.clear()
         self._pending = 0
 
@@ -257,8 +257,9 @@ class EventLog(Records[Event]):
         self.line_words, self._written, self._pending = None, [], 0
 
 
-WEEK_FIELDS = 9  # job, seek, validate, align, with sellers, preferred, confidence, fatigue,
-# overload
+WEEK_FIELDS = tuple(field.name.lower() for field in sorted(k.WeekField))
+"""The fields of a weekly row (`kernel.WeekField`), by column: `WeekState`'s after the week and
+the stakeholder."""
 
 
 class WeeklyLog(Records[WeekState]):
@@ -267,7 +268,7 @@ class WeeklyLog(Records[WeekState]):
     def __init__(self, members: list[str], options: list[str], horizon: int) -> None:
         self.members = members
         self.options = options
-        self.rows = np.zeros((horizon, len(members), WEEK_FIELDS))
+        self.rows = np.zeros((horizon, len(members), k.N_WEEK_FIELDS))
         self.weeks = 0
 
     def __len__(self) -> int:
@@ -281,22 +282,11 @@ class WeeklyLog(Records[WeekState]):
 
     def _record(self, index: int) -> WeekState:
         week, i = divmod(index, len(self.members))
-        job, seek, validate, align, sellers, preferred, confidence, fatigue, overload = self.rows[
-            week, i
-        ].tolist()
-        return WeekState(
-            week + 1,
-            self.members[i],
-            JOB_NAMES[int(job)] if job >= 0 else "idle",
-            seek,
-            validate,
-            align,
-            sellers,
-            self.options[int(preferred)],
-            confidence,
-            fatigue,
-            overload,
-        )
+        fields = dict(zip(WEEK_FIELDS, self.rows[week, i].tolist(), strict=True))
+        job, preferred = int(fields["job"]), int(fields["preferred"])
+        fields["job"] = JOB_NAMES[job] if job >= 0 else "idle"
+        fields["preferred"] = self.options[preferred]
+        return WeekState(week=week + 1, stakeholder=self.members[i], **fields)
 
     def __getstate__(self) -> dict[str, Any]:
         return {

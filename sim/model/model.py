@@ -139,28 +139,28 @@ class BuyingCommitteeModel(mesa.Model):
 
     @property
     def outcome(self) -> Outcome | None:
-        code = int(self.deal.status[k.STATUS_OUTCOME])
+        code = int(self.deal.status[k.StatusColumn.OUTCOME])
         return None if code < 0 else OUTCOMES[code]
 
     @property
     def no_decision_cause(self) -> NoDecisionCause | None:
-        code = int(self.deal.status[k.STATUS_CAUSE])
+        code = int(self.deal.status[k.StatusColumn.CAUSE])
         return None if code < 0 else CAUSES[code]
 
     @property
     def stall_reason(self) -> str | None:
-        code = int(self.deal.status[k.STATUS_STALL])
+        code = int(self.deal.status[k.StatusColumn.STALL])
         return None if code < 0 else STALL_REASONS[code]
 
     @property
     def chosen(self) -> int | None:
-        code = int(self.deal.status[k.STATUS_CHOSEN])
+        code = int(self.deal.status[k.StatusColumn.CHOSEN])
         return None if code < 0 else code
 
     @property
     def vetoes(self) -> int:
         """Weeks in which a veto blocked a decision."""
-        return int(self.deal.status[k.STATUS_VETOES])
+        return int(self.deal.status[k.StatusColumn.VETOES])
 
     @property
     def committee_weekly(self) -> list[CommitteeWeek]:
@@ -182,15 +182,15 @@ class BuyingCommitteeModel(mesa.Model):
 
     @property
     def week(self) -> int:
-        return int(self.world.params[k.WEEK])
+        return int(self.world.params[k.Param.WEEK])
 
     @week.setter
     def week(self, value: int) -> None:
-        self.world.params[k.WEEK] = value
+        self.world.params[k.Param.WEEK] = value
 
-    urgency = _param(k.URGENCY, "How pressing the problem is for the account (fades).")
-    pain = _param(k.PAIN, "What doing nothing costs per unit of urgency.")
-    claim_precision = _param(k.CLAIM_PRECISION, "1 / claim_sd^2: a full claim's weight.")
+    urgency = _param(k.Param.URGENCY, "How pressing the problem is for the account (fades).")
+    pain = _param(k.Param.PAIN, "What doing nothing costs per unit of urgency.")
+    claim_precision = _param(k.Param.CLAIM_PRECISION, "1 / claim_sd^2: a full claim's weight.")
 
     def draws_needed(self, hours: int) -> tuple[int, int]:
         """Uniforms and normals `hours` member-hours may use (and the committee's shuffle and
@@ -231,7 +231,7 @@ class BuyingCommitteeModel(mesa.Model):
         self.weekly.weeks += 1
         k.decide(c, world.params, deal, self.events_room(lines))
         self.write_lines()
-        if deal.status[k.STATUS_DONE]:
+        if deal.status[k.StatusColumn.DONE]:
             self.running = False
 
     def open_inquiries(self) -> None:
@@ -257,7 +257,7 @@ class BuyingCommitteeModel(mesa.Model):
             return
         rows = np.concatenate([rows for rows, _ in chunks])
         values = np.concatenate([values for _, values in chunks])
-        order = np.argsort(rows[:, 1 + k.LINE_SEQUENCE], kind="stable")
+        order = np.argsort(rows[:, 1 + k.LineColumn.SEQUENCE], kind="stable")
         self.events.add_written(rows[order], values[order])
 
     def run_compiled(self) -> DealResult:
@@ -267,7 +267,7 @@ class BuyingCommitteeModel(mesa.Model):
         c, world, deal = self.committee, self.world, self.deal
         uniforms, normals = self.draws_needed(self._week_hours)
         lines = self._week_hours + 2 * len(self.profiles) + 2
-        while not deal.status[k.STATUS_DONE]:
+        while not deal.status[k.StatusColumn.DONE]:
             k.run_weeks(c, world, self.net, self.draws_for(self._week_hours),
                         self.events_room(lines), self.desks, len(self.sellers), deal,
                         self.weekly.rows, len(self.option_names), uniforms, normals,

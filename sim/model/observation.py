@@ -177,21 +177,21 @@ class OrgChart(NamedTuple):
 
 
 def desk_plan(criteria: Sequence[str], rivals: Sequence[int], spec: SellerSpec) -> DeskPlan:
-    """A seller's settings as the compiled decisions read them (`kernel.SPEC_*`)."""
+    """A seller's settings as the compiled decisions read them (`kernel.SpecColumn`)."""
     settings = np.zeros(k.N_SPEC_COLUMNS)
     for column, value in (
-        (k.SPEC_MEETING_HOURS, spec.meeting_hours),
-        (k.SPEC_PREPARATION_HOURS, spec.preparation_hours),
-        (k.SPEC_STAGE_WEEKS, spec.stage_weeks),
-        (k.SPEC_QUALIFY_OUT_WEEKS, spec.qualify_out_weeks),
-        (k.SPEC_CLOSING_PRESSURE, spec.closing_pressure),
-        (k.SPEC_REACTANCE, spec.reactance),
-        (k.SPEC_SINGLE_THREADED, spec.single_threaded),
-        (k.SPEC_DIAGNOSIS_ERROR, spec.diagnosis_error),
-        (k.SPEC_CONSENSUS_WIDENING, spec.consensus_widening),
-        (k.SPEC_OVERLOAD_RELIEF, spec.overload_relief),
-        (k.SPEC_NETWORK_SHARE, spec.network_share),
-        (k.SPEC_CONTENT_REACH, spec.content_reach),
+        (k.SpecColumn.MEETING_HOURS, spec.meeting_hours),
+        (k.SpecColumn.PREPARATION_HOURS, spec.preparation_hours),
+        (k.SpecColumn.STAGE_WEEKS, spec.stage_weeks),
+        (k.SpecColumn.QUALIFY_OUT_WEEKS, spec.qualify_out_weeks),
+        (k.SpecColumn.CLOSING_PRESSURE, spec.closing_pressure),
+        (k.SpecColumn.REACTANCE, spec.reactance),
+        (k.SpecColumn.SINGLE_THREADED, spec.single_threaded),
+        (k.SpecColumn.DIAGNOSIS_ERROR, spec.diagnosis_error),
+        (k.SpecColumn.CONSENSUS_WIDENING, spec.consensus_widening),
+        (k.SpecColumn.OVERLOAD_RELIEF, spec.overload_relief),
+        (k.SpecColumn.NETWORK_SHARE, spec.network_share),
+        (k.SpecColumn.CONTENT_REACH, spec.content_reach),
     ):
         settings[column] = value
     themes = [criteria.index(c) if c in criteria else 0 for c in STAGE_FOCUS]
@@ -230,7 +230,7 @@ def planned_desk(plan: DeskPlan, chart: OrgChart, vendor: int, source: int, mt: 
     desk owns its arrays)."""
     n = chart.influence.shape[0]
     state = np.zeros(k.N_DESK_COLUMNS)
-    state[k.DESK_CAPACITY] = plan.capacity_hours
+    state[k.DeskColumn.CAPACITY] = plan.capacity_hours
     lines = 4 * (plan.meetings + 2 * n) + 64  # twice a week's worth (`kernel.run_weeks`)
     return Desk(
         state=state,
@@ -307,15 +307,15 @@ class SellerView:
     def observed(self) -> dict[int, MemberObservation]:
         """The latest observation of each member this seller has met."""
         observed = {}
-        for i in np.flatnonzero(self.desk.observed[:, k.SEEN]).tolist():
+        for i in np.flatnonzero(self.desk.observed[:, k.ObservedColumn.SEEN]).tolist():
             row = self.desk.observed[i].tolist()
             observed[i] = MemberObservation(
-                int(row[k.SEEN_WEEK]),
-                JOBS[int(row[k.SAID_JOB])],
-                int(row[k.SAID_LEANING]),
-                bool(row[k.SAID_PREFERS]),
-                int(row[k.SAID_TOP]),
-                int(row[k.SAID_CONCERN]),
+                int(row[k.ObservedColumn.SEEN_WEEK]),
+                JOBS[int(row[k.ObservedColumn.SAID_JOB])],
+                int(row[k.ObservedColumn.SAID_LEANING]),
+                bool(row[k.ObservedColumn.SAID_PREFERS]),
+                int(row[k.ObservedColumn.SAID_TOP]),
+                int(row[k.ObservedColumn.SAID_CONCERN]),
             )
         return observed
 

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 
 def _column(column: int, doc: str) -> property:
-    """A number of the seller's desk (`kernel.DESK_*`), read and written in place."""
+    """A number of the seller's desk (`kernel.DeskColumn`), read and written in place."""
 
     def get(self: Seller) -> float:
         return float(self.desk.state[column])
@@ -81,11 +81,11 @@ class Seller(mesa.Agent):
         """What its strategy does before the deal's first week, on its new desk (the batch
         path, `sim.model.batch`, calls it without an agent)."""
 
-    capacity = _column(k.DESK_CAPACITY, "Hours a week for this deal.")
-    hours_left = _column(k.DESK_HOURS_LEFT, "Hours left this week.")
-    hours_spent = _column(k.DESK_HOURS_SPENT, "Hours spent on the deal so far.")
+    capacity = _column(k.DeskColumn.CAPACITY, "Hours a week for this deal.")
+    hours_left = _column(k.DeskColumn.HOURS_LEFT, "Hours left this week.")
+    hours_spent = _column(k.DeskColumn.HOURS_SPENT, "Hours spent on the deal so far.")
     buyer_hours = _column(
-        k.DESK_BUYER_HOURS, "Hours committee members spent with it (meetings and questions)."
+        k.DeskColumn.BUYER_HOURS, "Hours committee members spent with it (meetings and questions)."
     )
 
     @property
@@ -165,29 +165,29 @@ class FunnelPusher(Seller):
     @staticmethod
     def prepare(desk: Desk, spec: SellerSpec, net: Net) -> None:
         """Its main contact, chosen from the org chart before the first week."""
-        desk.state[k.DESK_CONTACT] = k.main_contact(desk)
+        desk.state[k.DeskColumn.CONTACT] = k.main_contact(desk)
 
     stage = property(
-        lambda self: int(self.desk.state[k.DESK_STAGE]),
-        lambda self, value: self.desk.state.__setitem__(k.DESK_STAGE, value),
+        lambda self: int(self.desk.state[k.DeskColumn.STAGE]),
+        lambda self, value: self.desk.state.__setitem__(k.DeskColumn.STAGE, value),
         doc="The funnel stage (an index of `STAGES`).",
     )
-    weeks_in_stage = property(lambda self: int(self.desk.state[k.DESK_WEEKS_IN_STAGE]))
+    weeks_in_stage = property(lambda self: int(self.desk.state[k.DeskColumn.WEEKS_IN_STAGE]))
 
     @property
     def qualified_out(self) -> bool:
         """It has given up on the deal (`kernel.qualify_out`)."""
-        return bool(self.desk.state[k.DESK_QUALIFIED_OUT])
+        return bool(self.desk.state[k.DeskColumn.QUALIFIED_OUT])
 
     @qualified_out.setter
     def qualified_out(self, value: bool) -> None:
-        self.desk.state[k.DESK_QUALIFIED_OUT] = value
+        self.desk.state[k.DeskColumn.QUALIFIED_OUT] = value
 
     @property
     def contact(self) -> MemberCard:
         """Its main contact (`kernel.main_contact`: the champion, else the most
         influential)."""
-        return self.view.members[int(self.desk.state[k.DESK_CONTACT])]
+        return self.view.members[int(self.desk.state[k.DeskColumn.CONTACT])]
 
     @property
     def stage_name(self) -> str:
@@ -285,7 +285,7 @@ class SocialSeller(MazeGuide):
     @property
     def reach_backlog(self) -> float:
         """Fractions of a peer reached by past hours, carried to the next week."""
-        return float(self.desk.state[k.DESK_REACH_BACKLOG])
+        return float(self.desk.state[k.DeskColumn.REACH_BACKLOG])
 
 
 SELLER_CLASSES: dict[str, type[Seller] | None] = {

@@ -19,14 +19,15 @@ Attention is continuous: a week holds `weekly_hours * (1 - fatigue)` hours, of w
 length that allowance still holds, and conveys that share of what it would have.
 
 The mechanisms are compiled functions over the committee's arrays (sim/model/kernel.py, one
-function per mechanism, named as here). A `Stakeholder` is the Mesa agent for one row: its
-attributes read and write that row, and its methods run the compiled mechanism for it.
+function per mechanism, named as here), run over all rows at once. A `Stakeholder` is the
+Mesa agent for one row and only a view of it: its attributes read and write that row (tests
+that drive one member's mechanism use tests/member_support.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping, Sequence
-from enum import StrEnum
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
 
 import mesa
@@ -75,7 +76,7 @@ JOB_BY_CODE = (*(job.value for job in JOBS), "idle")
 
 def jobs_by_week(committee: Committee, seat: int) -> list[str]:
     """Each week's busiest job of member `seat` ('idle' if none)."""
-    weeks = committee.counts[seat, k.WEEKS_RECORDED]
+    weeks = committee.counts[seat, k.CountColumn.WEEKS_RECORDED]
     return [JOB_BY_CODE[code] for code in committee.jobs[seat, :weeks].tolist()]
 
 
@@ -97,14 +98,61 @@ def _in_row(table: str, index: int, kind: type, doc: str) -> property:
     return property(get, set_, doc=doc)
 
 
-def _column(index: int, doc: str) -> property:
-    """A stakeholder attribute stored in its row of `Committee.member`."""
-    return _in_row("member", index, float, doc)
+MEMBER_DOCS: dict[k.MemberColumn, str] = {
+    k.MemberColumn.INFLUENCE: "Weight in the decision rule.",
+    k.MemberColumn.RISK_AVERSION: "Penalty per sd of an option's value.",
+    k.MemberColumn.STUBBORNNESS: "Pull back to its initial priorities.",
+    k.MemberColumn.OPEN_MINDEDNESS: "Bounded-confidence radius.",
+    k.MemberColumn.LOAD: "Claims-hours taken in, decaying week to week.",
+    k.MemberColumn.OVERLOAD: "Last week's load over attention.",
+    k.MemberColumn.FATIGUE: "0-1; shrinks the weekly hours.",
+    k.MemberColumn.PEAK_FATIGUE: "The highest fatigue so far.",
+    k.MemberColumn.FATIGUE_FROM_CONFLICT: "Fatigue added by clashes.",
+    k.MemberColumn.FATIGUE_FROM_OVERLOAD: "Fatigue added by overload.",
+    k.MemberColumn.HOURS_LEFT: "Hours of this week not yet spent.",
+    k.MemberColumn.SELLER_TIME_LEFT: "What is left of this week's attention for sellers "
+    "(all together).",
+    k.MemberColumn.FELT_DEADLINE: "Urgency this member feels beyond the account's, from a "
+    "deadline.",
+    k.MemberColumn.CONSENSUS_HELP: "Widening of its radius by a consensus meeting.",
+    k.MemberColumn.WEEK_HOURS_WITH_SELLERS: "Hours with sellers this week.",
+    k.MemberColumn.TOTAL_HOURS_WITH_SELLERS: "Hours with sellers so far.",
+    k.MemberColumn.HOURS_SEEKING_ALONE: "Self-directed research: seek hours not spent with "
+    "sellers.",
+    k.MemberColumn.CONFIDENCE: "How sure it is that its favourite is best.",
+    k.MemberColumn.UNCERTAINTY: "The sd of its favourite's value.",
+    k.MemberColumn.DISAGREEMENT: "Its need to align, set at the start of the week.",
+    k.MemberColumn.REACTANCE: "0-1: how far it has turned against sellers' pressure.",
+}
+"""The docstring of the `Stakeholder` attribute each member column becomes."""
+COUNT_DOCS: dict[k.CountColumn, str] = {
+    k.CountColumn.PREFERRED: "The option it favours.",
+    k.CountColumn.CLAIMS_DISCREDITED: "Claims it found wrong.",
+    k.CountColumn.CONFLICTS: "Clashes it started.",
+}
+"""The docstring of the `Stakeholder` attribute each count column becomes."""
+NOT_ATTRIBUTES: dict[type[IntEnum], frozenset[IntEnum]] = {
+    k.MemberColumn: frozenset({k.MemberColumn.VETO, k.MemberColumn.WEEKLY_HOURS, *k.MEMBER_SPANS}),
+    k.CountColumn: frozenset({k.CountColumn.RECENT_COUNT, k.CountColumn.WEEKS_RECORDED}),
+}
+"""Columns read otherwise: the veto and weekly hours are its profile's, the columns of several
+values are read by job (`last_week_hours`), and the live claims and recorded weeks are the
+lengths of `recent_claims` and `jobs_by_week`."""
 
 
-def _count(index: int, doc: str) -> property:
-    """A stakeholder attribute stored in its row of `Committee.counts`."""
-    return _in_row("counts", index, int, doc)
+def column_attributes(
+    columns: type[IntEnum], table: str, kind: type, docs: Mapping[IntEnum, str]
+) -> dict[str, property]:
+    """A `Stakeholder` attribute per column of `Committee.<table>`, named as the column in lower
+    case, so that a column added to the layout (sim/model/kernel.py) is an attribute too."""
+    attributes = {}
+    for column in columns:
+        if column in NOT_ATTRIBUTES[columns]:
+            continue
+        if column not in docs:
+            raise TypeError(f"{columns.__name__}.{column.name} has no docstring in stakeholder.py")
+        attributes[column.name.lower()] = _in_row(table, column, kind, docs[column])
+    return attributes
 
 
 class TrustView(MutableMapping[str, float]):
@@ -136,7 +184,7 @@ class RecentClaims(Sequence[Claim]):
         self._member = member
 
     def __len__(self) -> int:
-        return self._member.model.committee.counts[self._member.seat, k.RECENT_COUNT]
+        return self._member.model.committee.counts[self._member.seat, k.CountColumn.RECENT_COUNT]
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
@@ -148,17 +196,17 @@ class RecentClaims(Sequence[Claim]):
             raise IndexError(index)
         row = self._member.model.committee.recent[self._member.seat, index]
         keys = self._member.model.information.keys
-        origin, channel = keys[int(row[k.CLAIM_ORIGIN])], keys[int(row[k.CLAIM_CHANNEL])]
+        origin, channel = keys[int(row[k.ClaimField.ORIGIN])], keys[int(row[k.ClaimField.CHANNEL])]
         return Claim(
-            int(row[k.CLAIM_OPTION]),
-            int(row[k.CLAIM_CRITERION]),
-            float(row[k.CLAIM_VALUE]),
+            int(row[k.ClaimField.OPTION]),
+            int(row[k.ClaimField.CRITERION]),
+            float(row[k.ClaimField.VALUE]),
             origin,
-            float(row[k.CLAIM_WEIGHT_HELD]),
-            int(row[k.CLAIM_WEEK]),
+            float(row[k.ClaimField.WEIGHT_HELD]),
+            int(row[k.ClaimField.WEEK]),
             False,
             channel,
-            float(row[k.CLAIM_SD]),
+            float(row[k.ClaimField.SD]),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -170,7 +218,7 @@ class RecentClaims(Sequence[Claim]):
 
     def clear(self) -> None:
         """Forget every unchecked claim (they stay in the beliefs)."""
-        self._member.model.committee.counts[self._member.seat, k.RECENT_COUNT] = 0
+        self._member.model.committee.counts[self._member.seat, k.CountColumn.RECENT_COUNT] = 0
 
 
 class Stakeholder(mesa.Agent):
@@ -178,37 +226,6 @@ class Stakeholder(mesa.Agent):
     row `seat` of the committee's arrays."""
 
     model: BuyingCommitteeModel
-
-    influence = _column(k.INFLUENCE, "Weight in the decision rule.")
-    risk_aversion = _column(k.RISK_AVERSION, "Penalty per sd of an option's value.")
-    stubbornness = _column(k.STUBBORNNESS, "Pull back to its initial priorities.")
-    open_mindedness = _column(k.OPEN_MINDEDNESS, "Bounded-confidence radius.")
-    load = _column(k.LOAD, "Claims-hours taken in, decaying week to week.")
-    overload = _column(k.OVERLOAD, "Last week's load over attention.")
-    fatigue = _column(k.FATIGUE, "0-1; shrinks the weekly hours.")
-    peak_fatigue = _column(k.PEAK_FATIGUE, "The highest fatigue so far.")
-    fatigue_from_conflict = _column(k.FATIGUE_FROM_CONFLICT, "Fatigue added by clashes.")
-    fatigue_from_overload = _column(k.FATIGUE_FROM_OVERLOAD, "Fatigue added by overload.")
-    hours_left = _column(k.HOURS_LEFT, "Hours of this week not yet spent.")
-    seller_time_left = _column(
-        k.SELLER_TIME_LEFT, "What is left of this week's attention for sellers (all together)."
-    )
-    felt_deadline = _column(
-        k.FELT_DEADLINE, "Urgency this member feels beyond the account's, from a deadline."
-    )
-    consensus_help = _column(k.CONSENSUS_HELP, "Widening of its radius by a consensus meeting.")
-    reactance = _column(k.REACTANCE, "0-1: how far it has turned against sellers' pressure.")
-    week_hours_with_sellers = _column(k.WEEK_WITH_SELLERS, "Hours with sellers this week.")
-    total_hours_with_sellers = _column(k.TOTAL_WITH_SELLERS, "Hours with sellers so far.")
-    hours_seeking_alone = _column(
-        k.HOURS_SEEKING_ALONE, "Self-directed research: seek hours not spent with sellers."
-    )
-    confidence = _column(k.CONFIDENCE, "How sure it is that its favourite is best.")
-    uncertainty = _column(k.UNCERTAINTY, "The sd of its favourite's value.")
-    disagreement = _column(k.DISAGREEMENT, "Its need to align, set at the start of the week.")
-    preferred = _count(k.PREFERRED, "The option it favours.")
-    claims_discredited = _count(k.CLAIMS_DISCREDITED, "Claims it found wrong.")
-    conflicts = _count(k.CONFLICTS, "Clashes it started.")
 
     def __init__(self, model: BuyingCommitteeModel, profile: StakeholderProfile, seat: int) -> None:
         super().__init__(model)
@@ -245,8 +262,8 @@ class Stakeholder(mesa.Agent):
     def last_week_hours(self) -> dict[str, float]:
         """Last week's hours by job, and with sellers."""
         row = self.model.committee.member[self.seat]
-        hours = {job.value: float(row[k.LAST_WEEK_HOURS + job.code]) for job in JOBS}
-        hours["with_sellers"] = float(row[k.LAST_WEEK_HOURS + k.N_JOBS])
+        hours = {job.value: float(row[k.MemberColumn.LAST_WEEK_HOURS + job.code]) for job in JOBS}
+        hours["with_sellers"] = float(row[k.MemberColumn.LAST_WEEK_HOURS + k.N_JOBS])
         return hours
 
     @property
@@ -254,91 +271,10 @@ class Stakeholder(mesa.Agent):
         """Each week's busiest job ('idle' if none)."""
         return jobs_by_week(self.model.committee, self.seat)
 
-    # ---- the week (each runs the compiled mechanism for this row) ---------------------
 
-    def start_week(self) -> None:
-        """`kernel.start_week`: this week's hours, and the share of them sellers may have."""
-        k.start_week(self.model.committee.member, self.model.world.params, self.seat)
-
-    def weekly_budget(self) -> float:
-        """`kernel.weekly_budget`: hours available this week, fewer when tired."""
-        return k.weekly_budget(self.model.committee.member, self.seat)
-
-    def grant_meeting(self, seller_source: str, hours: float) -> float:
-        """`kernel.grant_meeting` for this member."""
-        c = self.model.committee
-        return k.grant_meeting(
-            c.member, c.trust, self.seat, self.model.information.index[seller_source], hours
-        )
-
-    def choose_job(self) -> BuyingJob:
-        """`kernel.choose_job`: a softmax over its needs."""
-        model = self.model
-        code = k.choose_job(model.committee, model.world.params, model.draws_for(1),
-                            self.seat)  # fmt: skip
-        return JOBS[code]
-
-    def seek(self) -> float:
-        """`kernel.seek`; returns the hour's share spent with a seller."""
-        model = self.model
-        model.open_inquiries()
-        share = k.seek(model.committee, model.world, model.net, model.draws_for(1),
-                       model.events_room(1), self.seat)  # fmt: skip
-        model.close_inquiries()
-        return share
-
-    def validate(self) -> Claim:
-        """`kernel.validate`: check a recent claim; returns the check as it was heard."""
-        model = self.model
-        week = model.week
-        checker, check, weight, option, criterion = k.validate(
-            model.committee, model.world, model.net, model.draws_for(1), model.events_room(1),
-            self.seat,
-        )  # fmt: skip
-        origin = model.information.keys[checker]
-        sd = model.information.noise(origin)
-        return Claim(option, criterion, check, origin, weight, week, True, origin, sd)
-
-    def align(self) -> None:
-        """`kernel.align`: meet a colleague."""
-        model = self.model
-        k.align(model.committee, model.world.params, model.draws_for(1),
-                model.events_room(1), self.seat)  # fmt: skip
-
-    def align_with(self, partner: Stakeholder, hours: float = 1.0) -> bool:
-        """`kernel.align_with`: converge or clash with `partner`, for `hours` together."""
-        model = self.model
-        return k.align_with(model.committee, model.world.params, model.events_room(1),
-                            self.seat, partner.seat, hours)  # fmt: skip
-
-    def hear(
-        self,
-        option: int,
-        criterion: int,
-        value: float,
-        origin: str,
-        *,
-        sd: float,
-        channel: str = "",
-        validated: bool = False,
-        attended: float = 1.0,
-    ) -> Claim:
-        """`kernel.hear`: take in a claim from `origin` (delivered by `channel`)."""
-        index = self.model.information.index
-        source = index[origin]
-        weight = k.hear(self.model.committee, self.model.world.params, self.seat, option, criterion,
-               value, source, sd, index[channel] if channel else source, validated,
-               attended)  # fmt: skip
-        return Claim(option, criterion, value, origin, weight, self.model.week, validated,
-                     channel or origin, sd)  # fmt: skip
-
-    def feel_pressure(
-        self, seller_source: str, vendor: int, pressure: float, reactance: float
-    ) -> None:
-        """`kernel.feel_pressure`: a seller's deadline through this member's own state."""
-        k.feel_pressure(self.model.committee, self.seat, self.model.information.index[
-            seller_source], vendor, pressure, reactance)  # fmt: skip
-
-    def appraise(self) -> None:
-        """`kernel.appraise`: value every option, confidence and uncertainty."""
-        k.appraise(self.model.committee, self.model.world.params, self.seat)
+for _name, _attribute in {
+    **column_attributes(k.MemberColumn, "member", float, MEMBER_DOCS),
+    **column_attributes(k.CountColumn, "counts", int, COUNT_DOCS),
+}.items():
+    setattr(Stakeholder, _name, _attribute)
+del _name, _attribute

@@ -101,11 +101,13 @@ def new_committee(
 def set_prior(beliefs: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> None:
     """Start every member's beliefs [member, field, option, criterion] at a prior (mean, sd:
     [member, option, criterion]) with no claims."""
-    beliefs[:, k.PRIOR_PRECISION] = 1.0 / (sd * sd)
-    beliefs[:, k.PRIOR_MEAN] = mean
-    beliefs[:, k.CLAIM_WEIGHT] = beliefs[:, k.CLAIM_SUM] = beliefs[:, k.CLAIM_SQUARES] = 0.0
-    beliefs[:, k.MEAN] = mean
-    beliefs[:, k.SD] = sd
+    beliefs[:, k.BeliefField.PRIOR_PRECISION] = 1.0 / (sd * sd)
+    beliefs[:, k.BeliefField.PRIOR_MEAN] = mean
+    beliefs[:, k.BeliefField.CLAIM_WEIGHT] = beliefs[:, k.BeliefField.CLAIM_SUM] = beliefs[
+        :, k.BeliefField.CLAIM_SQUARES
+    ] = 0.0
+    beliefs[:, k.BeliefField.MEAN] = mean
+    beliefs[:, k.BeliefField.SD] = sd
 
 
 NO_NETWORK = Net(
@@ -155,11 +157,11 @@ class Desk(NamedTuple):
     """One seller's arrays: all its decisions read (sim/model/kernel.py, section 7.15)."""
 
     state: np.ndarray
-    """Its hours, funnel stage, main contact and reach backlog (`kernel.DESK_*`)."""
+    """Its hours, funnel stage, main contact and reach backlog (`kernel.DeskColumn`)."""
     spec: np.ndarray
-    """Its strategy's settings (`kernel.SPEC_*`)."""
+    """Its strategy's settings (`kernel.SpecColumn`)."""
     observed: np.ndarray
-    """[member, field]: what each member said when last met (`kernel.SEEN`, `SAID_*`)."""
+    """[member, field]: what each member said when last met (`kernel.ObservedColumn`)."""
     reached: np.ndarray
     """[member]: 1 once the member spent time with it."""
     influence: np.ndarray
@@ -173,7 +175,7 @@ class Desk(NamedTuple):
     """Its draws: `random.Random` state as `kernel.mt_word` reads it."""
     gauss_next: np.ndarray
     lines: np.ndarray
-    """This week's log lines (`kernel.LINE_*`), values in `line_values`."""
+    """This week's log lines (`kernel.LineColumn`), values in `line_values`."""
     line_values: np.ndarray
     line_count: np.ndarray
     vendor: int

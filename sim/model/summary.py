@@ -40,16 +40,16 @@ def deal_record(
     fields (events, stakeholders, committee_weekly), empty when not given."""
     scenario = template.scenario
     status = deal.status
-    code = int(status[k.STATUS_OUTCOME])
+    code = int(status[k.StatusColumn.OUTCOME])
     outcome = Outcome.OPEN if code < 0 else OUTCOMES[code]
-    chosen = None if status[k.STATUS_CHOSEN] < 0 else int(status[k.STATUS_CHOSEN])
+    chosen = None if status[k.StatusColumn.CHOSEN] < 0 else int(status[k.StatusColumn.CHOSEN])
     purchase = outcome in (Outcome.WON, Outcome.LOST)
     member = committee.member
     quality = (
         quality_of(  # each member's influence, priorities and belief of the chosen option
-            np.ascontiguousarray(member[:, k.INFLUENCE]),
+            np.ascontiguousarray(member[:, k.MemberColumn.INFLUENCE]),
             committee.priorities,
-            np.ascontiguousarray(committee.beliefs[:, k.MEAN, chosen]),
+            np.ascontiguousarray(committee.beliefs[:, k.BeliefField.MEAN, chosen]),
             chosen,
             template.truth,
             template.vendor_indices,
@@ -59,12 +59,16 @@ def deal_record(
         else None
     )
     regret = quality.regret if quality is not None else None
-    agreed = float(status[k.STATUS_AGREEMENT])
+    agreed = float(status[k.StatusColumn.AGREEMENT])
     agreement = None if math.isnan(agreed) else agreed
-    cause, stall = int(status[k.STATUS_CAUSE]), int(status[k.STATUS_STALL])
-    totals = member[:, k.TOTAL_HOURS : k.TOTAL_HOURS + k.N_JOBS].sum(axis=0).tolist()
+    cause, stall = int(status[k.StatusColumn.CAUSE]), int(status[k.StatusColumn.STALL])
+    totals = (
+        member[:, k.MemberColumn.TOTAL_HOURS : k.MemberColumn.TOTAL_HOURS + k.N_JOBS]
+        .sum(axis=0)
+        .tolist()
+    )
     vendor_names = [template.option_names[desk.vendor] for desk in desks]
-    loops, _ = job_flows(committee.jobs, committee.counts[:, k.WEEKS_RECORDED])
+    loops, _ = job_flows(committee.jobs, committee.counts[:, k.CountColumn.WEEKS_RECORDED])
     return DealResult(
         scenario=scenario.name,
         seed=seed,
@@ -81,14 +85,14 @@ def deal_record(
         agreement=agreement,
         consensus=None if agreement is None else agreement >= scenario.decision.consensus_level,
         high_quality=purchase and not regret,
-        purchase_ease=1.0 - float(member[:, k.PEAK_FATIGUE].mean()),
+        purchase_ease=1.0 - float(member[:, k.MemberColumn.PEAK_FATIGUE].mean()),
         n_stakeholders=len(names),
         loopbacks=dict(zip(names, loops, strict=True)),
         hours_by_job={job.value: hours for job, hours in zip(JOBS, totals, strict=True)},
-        hours_with_sellers=float(member[:, k.TOTAL_WITH_SELLERS].sum()),
-        hours_seeking_alone=float(member[:, k.HOURS_SEEKING_ALONE].sum()),
+        hours_with_sellers=float(member[:, k.MemberColumn.TOTAL_HOURS_WITH_SELLERS].sum()),
+        hours_seeking_alone=float(member[:, k.MemberColumn.HOURS_SEEKING_ALONE].sum()),
         seller_hours={
-            name: float(desk.state[k.DESK_HOURS_SPENT])
+            name: float(desk.state[k.DeskColumn.HOURS_SPENT])
             for name, desk in zip(vendor_names, desks, strict=True)
         },
         stakeholders_reached={
@@ -96,13 +100,13 @@ def deal_record(
             for name, desk in zip(vendor_names, desks, strict=True)
         },
         buyer_hours={
-            name: float(desk.state[k.DESK_BUYER_HOURS])
+            name: float(desk.state[k.DeskColumn.BUYER_HOURS])
             for name, desk in zip(vendor_names, desks, strict=True)
         },
-        claims_discredited=int(committee.counts[:, k.CLAIMS_DISCREDITED].sum()),
+        claims_discredited=int(committee.counts[:, k.CountColumn.CLAIMS_DISCREDITED].sum()),
         peer_claims=told,
-        conflicts=int(committee.counts[:, k.CONFLICTS].sum()),
-        vetoes=int(status[k.STATUS_VETOES]),
+        conflicts=int(committee.counts[:, k.CountColumn.CONFLICTS].sum()),
+        vetoes=int(status[k.StatusColumn.VETOES]),
         our_vendor=scenario.our_vendor,
         strategies=dict(template.strategies),
         option_labels=dict(zip(template.option_names, template.option_labels, strict=True)),

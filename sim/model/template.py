@@ -107,8 +107,8 @@ class DealTemplate:
         self.information = self._information_environment()
         self.params = self._params()
         self.rule = rule_numbers(scenario.decision)
-        self.rule[k.RULE_HORIZON] = scenario.horizon_weeks
-        self.rule[k.RULE_OUR_OPTION] = self.our_index
+        self.rule[k.RuleColumn.HORIZON] = scenario.horizon_weeks
+        self.rule[k.RuleColumn.OUR_OPTION] = self.our_index
         self.sellers = tuple(
             SellerSlot(vendor, spec, seller_class, self.rivals(vendor), source,
                        self.information.index[source],
@@ -174,26 +174,26 @@ class DealTemplate:
         scenario = self.scenario
         behaviour, information = scenario.behaviour, scenario.information
         params = np.zeros(k.N_PARAMS)
-        params[k.SELLER_TIME_SHARE] = behaviour.seller_time_share
-        params[k.DISCLOSURE] = behaviour.disclosure
-        params[k.PRIOR_SD] = behaviour.prior_sd
-        params[k.CHOICE_NOISE] = behaviour.choice_noise
-        params[k.CLAIMS_FOUND] = information.claims_per_hour * information.overload
-        params[k.ATTENTION] = information.attention
-        params[k.VALIDATION_Z] = behaviour.validation_z
-        params[k.CONFIRMATION_BOOST] = behaviour.confirmation_boost
-        params[k.TRUST_GAIN] = behaviour.trust_gain
-        params[k.TRUST_LOSS] = behaviour.trust_loss
-        params[k.CONVERGENCE] = behaviour.convergence
-        params[k.CONFLICT_FATIGUE] = behaviour.conflict_fatigue
-        params[k.OVERLOAD_FATIGUE] = behaviour.overload_fatigue
-        params[k.FATIGUE_RECOVERY] = behaviour.fatigue_recovery
-        params[k.OVERLOAD_RECOVERY] = behaviour.overload_recovery
-        params[k.URGENCY_DECAY] = scenario.account.urgency_decay
-        params[k.CLAIM_PRECISION] = 1.0 / behaviour.claim_sd**2
-        params[k.WEEK] = 0
-        params[k.URGENCY] = scenario.account.urgency
-        params[k.PAIN] = scenario.account.pain
+        params[k.Param.SELLER_TIME_SHARE] = behaviour.seller_time_share
+        params[k.Param.DISCLOSURE] = behaviour.disclosure
+        params[k.Param.PRIOR_SD] = behaviour.prior_sd
+        params[k.Param.CHOICE_NOISE] = behaviour.choice_noise
+        params[k.Param.CLAIMS_FOUND] = information.claims_per_hour * information.overload
+        params[k.Param.ATTENTION] = information.attention
+        params[k.Param.VALIDATION_Z] = behaviour.validation_z
+        params[k.Param.CONFIRMATION_BOOST] = behaviour.confirmation_boost
+        params[k.Param.TRUST_GAIN] = behaviour.trust_gain
+        params[k.Param.TRUST_LOSS] = behaviour.trust_loss
+        params[k.Param.CONVERGENCE] = behaviour.convergence
+        params[k.Param.CONFLICT_FATIGUE] = behaviour.conflict_fatigue
+        params[k.Param.OVERLOAD_FATIGUE] = behaviour.overload_fatigue
+        params[k.Param.FATIGUE_RECOVERY] = behaviour.fatigue_recovery
+        params[k.Param.OVERLOAD_RECOVERY] = behaviour.overload_recovery
+        params[k.Param.URGENCY_DECAY] = scenario.account.urgency_decay
+        params[k.Param.CLAIM_PRECISION] = 1.0 / behaviour.claim_sd**2
+        params[k.Param.WEEK] = 0
+        params[k.Param.URGENCY] = scenario.account.urgency
+        params[k.Param.PAIN] = scenario.account.pain
         return params
 
     # ---- one seed's arrays ---------------------------------------------------------------
@@ -285,14 +285,15 @@ class DealTemplate:
         """Write every member's traits, trust, priorities and prior beliefs into its row, and
         their first appraisal."""
         c = committee
-        traits = [k.INFLUENCE, k.VETO, k.RISK_AVERSION, k.STUBBORNNESS, k.OPEN_MINDEDNESS,
-                  k.WEEKLY_HOURS]  # fmt: skip
+        column = k.MemberColumn
+        traits = [column.INFLUENCE, column.VETO, column.RISK_AVERSION, column.STUBBORNNESS,
+                  column.OPEN_MINDEDNESS, column.WEEKLY_HOURS]  # fmt: skip
         c.member[:, traits] = [
             (p.influence, p.veto, p.risk_aversion, p.stubbornness, p.open_mindedness,
              p.weekly_hours)
             for p in profiles
         ]  # fmt: skip
-        c.member[:, k.UNCERTAINTY] = 1.0
+        c.member[:, k.MemberColumn.UNCERTAINTY] = 1.0
         c.priorities[:] = [p.priorities for p in profiles]
         c.anchor[:] = c.priorities
         c.trust[:] = [self.initial_trust(p) for p in profiles]
@@ -309,8 +310,8 @@ class DealTemplate:
         for week, event in events.items():
             shocks[week] = (1.0, event.factor, event.boost, EVENT_KINDS.index(event))
         status = np.full(k.N_STATUS_COLUMNS, -1.0)
-        status[k.STATUS_VETOES] = status[k.STATUS_DONE] = 0.0
-        status[k.STATUS_AGREEMENT] = math.nan
+        status[k.StatusColumn.VETOES] = status[k.StatusColumn.DONE] = 0.0
+        status[k.StatusColumn.AGREEMENT] = math.nan
         lines = 4 * n_members + 64
         return Deal(
             shocks=shocks,
@@ -329,7 +330,7 @@ def draws_per_hour(params: np.ndarray) -> tuple[int, int]:
     """Upper bounds on the uniform and normal draws of one member-hour (see `kernel.seek`,
     `validate`, `align`): at most 5 + 3 x claims uniforms and 2 + claims normals, with
     claims <= ceil(claims found) + 1."""
-    claims = math.ceil(params[k.CLAIMS_FOUND]) + 1
+    claims = math.ceil(params[k.Param.CLAIMS_FOUND]) + 1
     return 5 + 3 * claims, 2 + claims
 
 

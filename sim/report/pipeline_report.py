@@ -52,17 +52,17 @@ def summary_lines(found: PipelineCalibration) -> list[str]:
         )
     inside = int(found.check["inside"].sum())
     lines.append(
-        f"Fitted {len(found.parameters)} world and buyer settings (ABC-SMC, "
-        f"{found.simulations} simulated pipelines, {found.seconds:.0f} s; the posterior "
+        f"Fitted {len(found.parameters)} world and buyer settings ({found.simulations} "
+        f"simulated pipelines, the {found.fit.kept_worlds} nearest regression-adjusted, "
+        f"{found.seconds:.0f} s; the posterior "
         f"rests on {found.effective_worlds:.0f} effectively independent worlds); "
         f"{inside} of {len(found.check)} summaries inside the posterior's 90 % range."
     )
     if found.degenerate:
         lines.append(
             f"Warning: the posterior rests on {found.effective_worlds:.1f} effective worlds of "
-            f"{found.settings['particles']}: its intervals are too narrow to trust (ABC-SMC's "
-            "weights degenerate when many settings are fitted); fit fewer settings or give "
-            "more --particles and --budget."
+            f"{found.settings['particles']}: its intervals are too narrow to trust; give more "
+            "--particles and --budget, or fit fewer settings."
         )
     identified = found.parameters[found.parameters["identified"]]
     lines.append(

@@ -1,30 +1,33 @@
 """Calibrate to a team's own pipeline: which worlds could have produced it, and what each
 strategy does there.
 
-1. **Fit** (ABC-SMC, pyabc): the world and buyer settings among the declared uncertainties
-   (`sim.config.uncertainties`: committee, account, decision, behaviour, information; never
-   a seller's strategy or lever, nor the products) start from uniform priors over their
-   plausible ranges. A candidate world simulates a pipeline like the team's: the same
-   number of opportunities (at most `deals_per_world`), our seller following the pipeline's
-   `our_strategy` mix (else the scenario's), each deal observed at the age its counterpart
-   had on the pipeline's `as_of` day (so open deals are censored alike). Worlds whose
-   summaries (outcome shares, Kaplan-Meier cycle quantiles, committee size) come close to
-   the team's are kept, generation after generation, with a shrinking tolerance.
+1. **Fit** (rejection ABC with local-linear regression adjustment,
+   `sim.workflow.pipeline_abc`): the world and buyer settings among the declared
+   uncertainties (`sim.config.uncertainties`: committee, account, decision, behaviour,
+   information; never a seller's strategy or lever, nor the products) are drawn from uniform
+   priors over their plausible ranges, `budget` worlds at once. Each candidate world
+   simulates a pipeline like the team's: the same number of opportunities (at most
+   `deals_per_world`), our seller following the pipeline's `our_strategy` mix (else the
+   scenario's), each deal observed at the age its counterpart had on the pipeline's `as_of`
+   day (so open deals are censored alike). The worlds whose summaries (outcome shares,
+   Kaplan-Meier cycle quantiles, the median weeks to each ending, committee size) come
+   nearest the team's are kept, and their settings adjusted along the local regression of
+   settings on summaries.
 2. **Check**: posterior worlds simulate the pipeline again (posterior-predictive check);
    every observed summary should fall inside the simulated 90 % range.
 3. **Answer**: in the same posterior worlds, every strategy our seller can follow meets the
    same committees (common random numbers, `sim.workflow.study.evaluate`); the shares'
    intervals span the posterior worlds, so they carry the parameter uncertainty.
 
-Candidate worlds run on the project's executors (pyabc's concurrent-futures sampler over
-`sim.runner.open_executor`): one candidate world is one task.
+Candidate worlds run on the project's executors (`sim.runner.open_executor`), a few worlds a
+task; every world is a pure function of its settings and the seed, so the result does not
+depend on the number of workers.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,8 +49,15 @@ from sim.config.experiment import LoadedExperiment
 from sim.config.loading import ConfigError
 from sim.config.scenario import Scenario
 from sim.config.uncertainties import UNCERTAINTIES, Setting, for_scenario, label
-from sim.runner import Executors, open_executor
+from sim.runner import Executors
 from sim.workflow.design import DesignPoint, point_key
+from sim.workflow.pipeline_abc import (
+    OUTCOME_CODES,
+    Posterior,
+    ReferenceTable,
+    regression_posterior,
+    simulate_table,
+)
 from sim.workflow.study import Policy, as_experiment, evaluate
 
 FITTED_SECTIONS = ("committee.", "account.", "decision.", "behaviour.", "information.")
@@ -71,9 +81,18 @@ approximation fails (two worlds give an interval a third of the range wide on av
 no setting is called identified."""
 JUDGED_WORLDS = 10
 FEW_EFFECTIVE_WORLDS = 0.25
-"""A posterior resting on fewer effective worlds than this share of the particles has
-degenerate weights (ABC-SMC's importance weights in many dimensions): its intervals are too
-narrow, and the summary says so."""
+"""A posterior resting on fewer effective worlds than this share of the kept worlds has
+degenerate weights: its intervals are too narrow, and the summary says so. The kernel
+weights of the regression fit keep about three quarters (296 to 327 of 400 in the recovery
+study; ABC-SMC's importance weights, used before, collapsed to 1 to 4 of 100 with 16
+settings fitted)."""
+PRIOR_WORLDS = 2000
+"""Prior worlds simulated by default (`--budget`)."""
+KEPT_WORLDS = 400
+"""Nearest worlds kept by default (`--particles`): a fifth of the prior worlds, where the
+cross-validated coverage of the 90 % intervals levelled off
+(docs/calibration/pipeline_recovery.md)."""
+METHOD = "rejection ABC with local-linear regression adjustment (Beaumont et al. 2002)"
 MAX_DEALS_PER_WORLD = 2000
 MAX_HORIZON_WEEKS = 520
 
@@ -95,11 +114,6 @@ def fitted_settings(scenario: Scenario, paths: Sequence[str] | None = None) -> l
             f"fit: {', '.join(unknown) or 'nothing named'}: give settings among " + ", ".join(known)
         )
     return [known[p] for p in paths]
-
-
-def _name(path: str) -> str:
-    """A parameter name pyabc stores safely (no dots)."""
-    return path.replace(".", "__")
 
 
 def _value(setting: Setting, value: float) -> float | int:
@@ -152,31 +166,39 @@ def world_seed(root: int, values: dict[str, Any]) -> int:
 
 @dataclass(frozen=True)
 class WorldSimulator:
-    """One candidate world -> the summaries of a simulated pipeline. Picklable: pyabc sends
-    it to the executor's workers."""
+    """One candidate world (a prior draw of the fitted settings) -> its simulated pipeline's
+    deals: deal i with our seller's `observed.strategies[i]`, seeded from the world's values
+    (`world_seed`). Picklable: the executors' workers run it."""
 
     base: LoadedExperiment
     settings: tuple[Setting, ...]
     observed: Observation
     seed: int
 
-    def values(self, parameters: dict[str, float]) -> dict[str, Any]:
-        return {s.path: _value(s, parameters[_name(s.path)]) for s in self.settings}
+    def values(self, draw: Sequence[float]) -> dict[str, Any]:
+        return {s.path: _value(s, float(v)) for s, v in zip(self.settings, draw, strict=True)}
 
-    def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
-        from sim.model import simulate
+    def __call__(self, draw: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        from sim.model.batch import simulate_rows
 
-        values = self.values(parameters)
+        values = self.values(draw)
         world = self.base.scenario_for(values)
-        scenarios = {s: Policy.strategy(s).apply(world) for s in set(self.observed.strategies)}
         seed = world_seed(self.seed, values)
-        outcomes, weeks, sizes = [], [], []
-        for i, strategy in enumerate(self.observed.strategies):
-            deal = simulate(scenarios[strategy], seed + i)
-            outcomes.append(deal.outcome.value)
-            weeks.append(deal.cycle_weeks if deal.cycle_weeks is not None else deal.weeks_simulated)
-            sizes.append(deal.n_stakeholders)
-        return simulated_statistics(self.observed, outcomes, weeks, sizes)
+        strategies = np.asarray(self.observed.strategies)
+        deals = len(strategies)
+        codes = np.zeros(deals, dtype=np.int8)
+        weeks = np.zeros(deals, dtype=np.float32)
+        sizes = np.zeros(deals, dtype=np.int16)
+        for strategy in dict.fromkeys(self.observed.strategies):
+            indices = np.flatnonzero(strategies == strategy)
+            scenario = Policy.strategy(strategy).apply(world)
+            rows = simulate_rows(scenario, [seed + int(i) for i in indices])
+            for i, row in zip(indices, rows, strict=True):
+                codes[i] = OUTCOME_CODES.index(row["outcome"])
+                cycle = row["cycle_weeks"]
+                weeks[i] = row["weeks_simulated"] if cycle is None or cycle != cycle else cycle
+                sizes[i] = row["n_stakeholders"]
+        return codes, weeks, sizes
 
 
 def simulated_statistics(
@@ -186,6 +208,20 @@ def simulated_statistics(
     seen, followed = observe(np.asarray(outcomes, dtype=object), np.asarray(weeks), observed.ages)
     contacts = np.asarray(sizes, dtype=float) if observed.with_committee else None
     return pipeline_statistics(seen, followed, contacts)
+
+
+@dataclass(frozen=True)
+class FitDetails:
+    """How the posterior was found: the method, the prior worlds simulated, the worlds kept,
+    whether their settings were regression-adjusted, the distance tolerance and the
+    summaries the distance used."""
+
+    method: str
+    simulated_pipelines: int
+    kept_worlds: int
+    adjusted: bool
+    tolerance: float
+    summaries: tuple[str, ...]
 
 
 def _weighted_quantiles(values: np.ndarray, weights: np.ndarray) -> list[float]:
@@ -198,7 +234,7 @@ class PipelineCalibration:
     setting: prior range, posterior median and 90 % interval), `check` (posterior-predictive
     check of every summary), `strategies` (each strategy's shares under the posterior),
     `differences` (paired differences between strategies, world by world), `scenario` (the
-    scenario at the posterior medians), and how the fit went."""
+    scenario at the posterior medians), and how the fit went (`fit`)."""
 
     source: str
     base: str
@@ -209,12 +245,14 @@ class PipelineCalibration:
     strategies: pd.DataFrame
     differences: pd.DataFrame
     scenario: Scenario
-    generations: pd.DataFrame
+    fit: FitDetails
     posterior: pd.DataFrame = field(repr=False)
+    reference: ReferenceTable | None = field(default=None, repr=False)
+    """The simulated prior worlds, to reuse for another pipeline observed the same way."""
     settings: dict[str, Any] = field(default_factory=dict)
     simulations: int = 0
     effective_worlds: float = 0.0
-    """Kish's effective sample size of the last generation's weights: how many equally
+    """Kish's effective sample size of the kept worlds' kernel weights: how many equally
     weighted worlds the posterior's quantiles rest on."""
     seconds: float = 0.0
 
@@ -279,7 +317,13 @@ class PipelineCalibration:
                         for r in self.differences.to_dict(orient="records")
                     },
                 },
-                "generations": self.generations.to_dict(orient="records"),
+                "fit": {
+                    "method": self.fit.method,
+                    "kept_worlds": self.fit.kept_worlds,
+                    "regression_adjusted": self.fit.adjusted,
+                    "tolerance": self.fit.tolerance,
+                    "summaries": list(self.fit.summaries),
+                },
                 "simulated_pipelines": self.simulations,
                 "effective_worlds": round(self.effective_worlds, 1),
                 "degenerate": self.degenerate,
@@ -325,63 +369,33 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def table_statistics(table: ReferenceTable, observed: Observation) -> pd.DataFrame:
+    """Every world of `table` summarised as the pipeline is observed (its deals seen at
+    their counterparts' ages): one row per world."""
+    count = len(observed.strategies)
+    return pd.DataFrame(
+        [simulated_statistics(observed, *table.deals(w, count)) for w in range(table.worlds)]
+    )
+
+
 def fit_worlds(
     simulator: WorldSimulator,
     observed: dict[str, float],
-    particles: int,
-    generations: int,
-    budget: int,
-    seed: int,
-    executors: Executors,
-) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, int]:
-    """ABC-SMC (pyabc): uniform priors over the declared ranges, an adaptive weighted
-    Euclidean distance (each summary scaled by its spread, so shares and weeks count
-    alike), at most `generations` generations of `particles` worlds and `budget` simulated
-    pipelines. Returns the last generation's worlds (by scenario path), their weights, one
-    row per generation and the pipelines simulated (at most about twice `budget`: the
-    generation that crosses it is the last)."""
-    import logging
-
-    import pyabc
-    from pyabc.sampler import ConcurrentFutureSampler, SingleCoreSampler
-
-    logging.getLogger("ABC").setLevel(logging.WARNING)
-    priors = {}
-    for s in simulator.settings:
-        low, high = (s.low - 0.5, s.high + 0.5) if s.integer else (s.low, s.high)  # type: ignore[operator]
-        priors[_name(s.path)] = pyabc.RV("uniform", low, high - low)
-    np.random.seed(seed % 2**32)
-    with open_executor(executors) as (executor, slots), tempfile.TemporaryDirectory() as folder:
-        sampler = (
-            SingleCoreSampler()
-            if slots == 1
-            else ConcurrentFutureSampler(executor, client_max_jobs=2 * slots)
-        )
-        abc = pyabc.ABCSMC(
-            simulator,
-            pyabc.Distribution(**priors),
-            pyabc.AdaptivePNormDistance(p=2),
-            population_size=particles,
-            sampler=sampler,
-        )
-        abc.new(f"sqlite:///{Path(folder) / 'fit.db'}", observed)
-        history = abc.run(
-            max_nr_populations=generations,
-            max_total_nr_simulations=budget,
-            # pyabc checks the budget between generations only: a generation may not
-            # simulate more than the whole budget to fill itself (it ends the fit instead)
-            min_acceptance_rate=particles / budget,
-        )
-        frame, weights = history.get_distribution(m=0, t=history.max_t)
-        populations = history.get_all_populations()
-        simulations = int(history.total_nr_simulations)
+    kept: int,
+    table: ReferenceTable,
+) -> tuple[pd.DataFrame, np.ndarray, Posterior]:
+    """The posterior worlds (by scenario path, whole numbers rounded) and their weights:
+    rejection with local-linear regression adjustment over `table`
+    (`sim.workflow.pipeline_abc`)."""
+    statistics = table_statistics(table, simulator.observed)
+    posterior = regression_posterior(table.draws, statistics, observed, simulator.settings, kept)
     worlds = pd.DataFrame(
-        {s.path: [_value(s, v) for v in frame[_name(s.path)]] for s in simulator.settings}
+        {
+            s.path: [_value(s, v) for v in posterior.draws[:, column]]
+            for column, s in enumerate(simulator.settings)
+        }
     )
-    table = populations[populations["t"] >= 0][["t", "epsilon", "samples"]].rename(
-        columns={"t": "generation", "samples": "simulated_pipelines"}
-    )
-    return worlds, np.asarray(weights, float), table.reset_index(drop=True), simulations
+    return worlds, posterior.weights, posterior
 
 
 def effective_worlds(weights: np.ndarray) -> float:
@@ -540,17 +554,22 @@ def calibrate_pipeline(
     scenario: Scenario,
     *,
     fit: Sequence[str] | None = None,
-    particles: int = 100,
-    generations: int = 6,
-    budget: int = 1200,
+    particles: int = KEPT_WORLDS,
+    budget: int = PRIOR_WORLDS,
     deals_per_world: int = 200,
     draws: int = 40,
     seed: int = 1,
     executors: Executors | None = None,
     progress: Any = None,
+    reference: ReferenceTable | None = None,
 ) -> PipelineCalibration:
     """Fit, check and answer (module docstring). `fit` names the settings to fit (default:
-    every declared world and buyer setting); the others stay as the scenario has them."""
+    every declared world and buyer setting); the others stay as the scenario has them.
+    `budget` prior worlds are simulated and the `particles` nearest kept. `reference`, a
+    table an earlier calibration simulated (`.reference`), is reused when it holds exactly
+    the worlds this one would simulate (same scenario, settings, seed, budget and
+    strategies; a pipeline of as many opportunities or fewer): one batch of simulations
+    then serves many pipelines, as a recovery study needs."""
     started = time.perf_counter()
     executors = executors or Executors()
     settings = tuple(fitted_settings(scenario, fit))
@@ -561,9 +580,21 @@ def calibrate_pipeline(
     if not observed_view.with_committee:
         observed_stats.pop("committee_mean", None)
     simulator = WorldSimulator(base, settings, observed_view, seed)
-    worlds, weights, generations_table, simulations = fit_worlds(
-        simulator, observed_stats, particles, generations, budget, seed, executors
-    )
+    table = reference
+    if table is None or not table.serves(
+        followed, settings, observed_view.strategies, seed, budget
+    ):
+        table = simulate_table(
+            simulator,
+            followed,
+            settings,
+            observed_view.strategies,
+            budget,
+            seed,
+            executors,
+            progress,
+        )
+    worlds, weights, posterior = fit_worlds(simulator, observed_stats, particles, table)
     parameters = posterior_table(settings, worlds, weights)
     points = posterior_draws(worlds, weights, draws, seed)
     strategies = followed.available_strategies()
@@ -600,18 +631,25 @@ def calibrate_pipeline(
         strategies=strategy_answer(rows, strategies),
         differences=strategy_differences(rows, strategies),
         scenario=calibrated,
-        generations=generations_table,
+        fit=FitDetails(
+            method=METHOD,
+            simulated_pipelines=table.worlds,
+            kept_worlds=len(worlds),
+            adjusted=posterior.adjusted,
+            tolerance=posterior.tolerance,
+            summaries=posterior.used,
+        ),
         posterior=worlds.assign(weight=weights),
+        reference=table,
         settings={
             "particles": particles,
-            "generations": generations,
-            "budget": budget,
+            "budget": table.worlds,
             "deals_per_world": len(observed_view.strategies),
             "draws": draws,
             "seed": seed,
             "fitted": [s.path for s in settings],
         },
-        simulations=simulations,
+        simulations=table.worlds,
         effective_worlds=effective_worlds(weights),
         seconds=time.perf_counter() - started,
     )
