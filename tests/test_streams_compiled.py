@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from sim.model.streams import Purpose, RandomStreams, SeedWords, assembled_entropy
 
-SEEDS = [0, 1, 7, 12345, 2**32 - 1, 2**32, 2**40 + 3, 2**62 + 11, 2**63 - 1]
+SEEDS = [0, 1, 7, 12345, 2**32 - 1, 2**32, 2**40 + 3, 2**62 + 11, 2**63 - 1, 2**64 + 5, 2**130 + 9]
 KEYS = [(), (1,), (3, 1), (4, 0), (5,), (2, 2**32 + 5), (0, 0, 0, 0, 0, 0)]
 
 
@@ -29,7 +29,7 @@ def test_seed_words_are_numpys_words(seed: int, key: tuple[int, ...]) -> None:
             assert got.tolist() == expected.tolist()
 
 
-@given(seed=st.integers(0, 2**63 - 1), key=st.lists(st.integers(0, 2**40), max_size=5))
+@given(seed=st.integers(0, 2**140), key=st.lists(st.integers(0, 2**70), max_size=5))
 @settings(max_examples=60, deadline=None)
 def test_seed_words_match_numpy_on_any_seed_and_key(seed: int, key: list[int]) -> None:
     expected = np.random.SeedSequence(entropy=seed, spawn_key=tuple(key)).generate_state(8)
@@ -40,7 +40,7 @@ def test_seed_words_match_numpy_on_any_seed_and_key(seed: int, key: list[int]) -
 
 @pytest.mark.parametrize("seed", [0, 3, 2**40, 2**63 + 5])
 def test_a_streams_generator_draws_what_numpys_seeding_draws(seed: int) -> None:
-    """Including a seed beyond 64 bits, which numpy's own SeedSequence seeds."""
+    """Including a seed beyond 64 bits (more entropy words than the pool holds)."""
     streams = RandomStreams(seed)
     for purpose, key in ((Purpose.COMMITTEE, ()), (Purpose.BEHAVIOUR, (1,))):
         numpy_generator = np.random.Generator(np.random.PCG64(streams.sequence(purpose, *key)))
@@ -66,3 +66,8 @@ def test_a_generator_seeded_compiled_pickles() -> None:
     generator = RandomStreams(9).generator(Purpose.EXOGENOUS)
     copy = pickle.loads(pickle.dumps(generator))
     assert copy.random(3).tolist() == generator.random(3).tolist()
+
+
+def test_a_negative_spawn_key_is_refused_as_numpy_refuses_it() -> None:
+    with pytest.raises(ValueError):
+        RandomStreams(1).generator(Purpose.SELLERS, -1)

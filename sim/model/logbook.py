@@ -277,7 +277,7 @@ class WeeklyLog(Records[WeekState]):
     def job_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """Each member's main job week by week (the `job` of its records, read in one go) as
         `metrics.job_flows` reads it: codes [member, week] and each member's weeks."""
-        codes = np.ascontiguousarray(self.rows[: self.weeks, :, 0].T, dtype=np.int8)
+        codes = np.ascontiguousarray(self.rows[: self.weeks, :, k.WeekField.JOB].T, dtype=np.int8)
         return codes, np.full(len(self.members), self.weeks, dtype=np.int64)
 
     def _record(self, index: int) -> WeekState:

@@ -39,10 +39,10 @@ class RandomStreams:
         return np.random.SeedSequence(entropy=self.seed, spawn_key=(int(purpose), *key))
 
     def seeding(self, purpose: Purpose, *key: int) -> ISeedSequence:
-        """What `sequence(purpose, *key)` generates, computed compiled (`SeedWords`) when the
-        seed and key fit its 64-bit words, else the `SeedSequence` itself."""
+        """What `sequence(purpose, *key)` generates, computed compiled (`SeedWords`); a
+        negative key goes to the `SeedSequence` itself, which refuses it."""
         spawn_key = (int(purpose), *key)
-        if max(self.seed, *spawn_key) >= SEED_WORDS_LIMIT or min(spawn_key) < 0:
+        if min(spawn_key) < 0:
             return self.sequence(purpose, *key)
         return SeedWords(assembled_entropy(self.seed, spawn_key))
 
@@ -69,10 +69,6 @@ class RandomStreams:
         states = np.empty((count, k.MT_WORDS + 1), dtype=np.int64)
         k.mt_seed_rows(words.astype(np.int64).reshape(count, 4), states)
         return states
-
-
-SEED_WORDS_LIMIT = 2**63
-"""Seeds and spawn keys from here on are seeded by numpy's own `SeedSequence`."""
 
 
 def uint32_words(n: int) -> list[int]:
