@@ -1,7 +1,8 @@
-"""The committee's roles are drawn as `Generator.choice` draws them: `committee._role_specs`
-samples the role mix from its cumulative probabilities (`CommitteePlan.role_mix`) instead of
-calling `choice` for every deal, and must give the same roles and leave the stream where
-`choice` leaves it (common random numbers rest on it)."""
+"""The committee is drawn as NumPy's `Generator` draws it: the compiled `committee_draws`
+samples the role mix from its cumulative probabilities (`CommitteePlan.role_mix`) as
+`Generator.choice` does, then the traits as `standard_gamma`, `lognormal` and `normal` do, and
+must give the same committee and leave the stream where NumPy leaves it (common random numbers
+rest on it)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
+from sim.config.registry import RISK_AVERSION
 from sim.config.scenario import Scenario
-from sim.model.committee import CommitteePlan, _role_specs
+from sim.model.committee import CommitteePlan, draw_committee
 
 ROLES = ["end_user", "it_security", "technical_evaluator", "procurement", "finance", "legal"]
 
@@ -37,5 +39,26 @@ def test_roles_are_those_generator_choice_draws(weights: list[float], size: int,
     drawn = expected_rng.choice(len(mix), size=size - len(required), p=p)
     expected = required + [mix[int(i)][0] for i in drawn]
 
-    assert [spec.role for spec in _role_specs(CommitteePlan(scenario), rng)] == expected
+    plan = CommitteePlan(scenario)
+    members = draw_committee(scenario, rng, plan)
+    assert [member.role for member in members] == expected
+
+    # The traits: NumPy's own draws, in the committee's order, from where choice left off.
+    kinds = [plan.kinds.specs.index(next(s for s in plan.kinds.specs if s.role == r))
+             for r in expected]  # fmt: skip
+    bases = plan.kinds.bases[kinds]
+    gammas = expected_rng.standard_gamma(np.maximum(bases, 0.01) * plan.concentration)
+    risk = expected_rng.lognormal(0.0, 0.2, size=size)
+    stubborn = expected_rng.normal(0.0, 0.05, size=size)
+    jitter = expected_rng.normal(0.0, 0.05, size=(size, plan.n_vendor_cells))
+    drawn_priorities = gammas / gammas.sum(axis=1, keepdims=True)
+    assert [list(m.priorities) for m in members] == drawn_priorities.tolist()
+    assert [m.prior_jitter for m in members] == [tuple(row) for row in jitter.tolist()]
+    roles = [plan.kinds.roles[k] for k in kinds]
+    assert [m.stubbornness for m in members] == np.clip(
+        np.array([r.stubbornness for r in roles]) + stubborn, 0.0, 1.0).tolist()  # fmt: skip
+    scale = scenario.committee.risk_aversion_scale
+    role_risk = np.array([r.risk_aversion for r in roles]) * risk * scale
+    bounded = np.clip(role_risk, RISK_AVERSION.low, RISK_AVERSION.high)
+    assert [m.risk_aversion for m in members] == bounded.tolist()
     assert rng.random() == expected_rng.random()  # the stream goes on from the same place

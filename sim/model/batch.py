@@ -17,12 +17,12 @@ import numpy as np
 from sim.config.scenario import Scenario
 from sim.model import kernel as k
 from sim.model.logbook import WeeklyLog
-from sim.model.observation import org_chart_arrays, planned_desk
+from sim.model.observation import planned_desk
 from sim.model.result import DealResult
 from sim.model.state import Events, no_desk
 from sim.model.streams import Purpose
 from sim.model.summary import deal_record
-from sim.model.template import DealTemplate, draws_needed, draws_per_hour, week_hours
+from sim.model.template import DealTemplate, draws_needed, draws_per_hour
 
 NO_EVENT_ROOM_CHECK = -(2**62)
 """The event-log room `run_weeks` asks for when no log is kept: never more than there is."""
@@ -38,15 +38,13 @@ def run_deal(template: DealTemplate, seed: int) -> DealResult:
     """The deal of (scenario, seed) as `simulate` runs it, recorded without its logs."""
     scenario = template.scenario
     drawn = template.draw(seed)
-    streams, events, profiles = drawn.streams, drawn.exogenous_events, drawn.profiles
+    streams, events, members = drawn.streams, drawn.exogenous_events, drawn.members
     world, network, net, committee = drawn.world, drawn.network, drawn.net, drawn.committee
-    n = len(profiles)
-    names = [p.name for p in profiles]
+    n = len(members.kinds)
+    names = template.names(members)
     options = template.option_names
     seller_streams = streams.python_random_states(Purpose.SELLERS, len(options))
-    role_tops = template.role_tops
-    roles = [p.role for p in profiles]
-    chart = org_chart_arrays([p.influence for p in profiles], [role_tops[r] for r in roles], roles)
+    chart = template.org_chart(members)
     desks = []
     for slot in template.sellers:
         desk = planned_desk(slot.desk, chart, slot.vendor, slot.source_index,
@@ -67,7 +65,7 @@ def run_deal(template: DealTemplate, seed: int) -> DealResult:
         criteria=len(template.criteria),
         sources=len(template.information.keys),
     )
-    uniforms, normals = draws_needed(draws_per_hour(world.params), week_hours(profiles), n)
+    uniforms, normals = draws_needed(draws_per_hour(world.params), template.week_hours(members), n)
     status = deal.status
     while not status[k.StatusColumn.DONE]:
         k.run_weeks(committee, world, net, drawn.behaviour.ready(uniforms, normals), log, all_desks,

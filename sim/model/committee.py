@@ -14,6 +14,8 @@ import numpy as np
 from sim.config.registry import RISK_AVERSION
 from sim.config.roles import Role, colleague_title
 from sim.config.scenario import Scenario, StakeholderSpec
+from sim.model import pcg
+from sim.model.compilation import kernel
 
 PRIORITY_CONCENTRATION = 40.0
 """Dirichlet concentration of a member's priorities around its role's at divergence 1."""
@@ -44,25 +46,48 @@ def _normalise(weights: list[float]) -> tuple[float, ...]:
     return tuple(w / total for w in weights)
 
 
-def _role_specs(plan: CommitteePlan, rng: np.random.Generator) -> list[StakeholderSpec]:
-    committee = plan.scenario.committee
-    if committee.stakeholders is not None:
-        return list(committee.stakeholders)
-    size = committee.effective_size
-    roles = list(committee.required_roles[:size])
-    if size > len(roles):
-        mix, cdf = plan.role_mix()
-        # What `rng.choice(len(mix), size, p=p)` draws, without its checks of p each time.
-        drawn = cdf.searchsorted(rng.random(size - len(roles)), side="right")
-        roles += [mix[k][0] for k in drawn.tolist()]
-    return [_bare_spec(role) for role in roles]
+class MemberKinds(NamedTuple):
+    """Who a member can be, one row per kind: each member specification of the scenario
+    (the listed stakeholders, or the required roles and the role mix's roles with nothing
+    overridden), its role (with the specification's overrides) and what its draws start from."""
+
+    specs: tuple[StakeholderSpec, ...]
+    roles: tuple[Role, ...]
+    bases: np.ndarray
+    """[kind, criterion]: the role's priorities, normalised (the drawn priorities' centre)."""
+    shapes: np.ndarray
+    """[kind, criterion]: the Dirichlet's gamma shapes, max(base, 0.01) x concentration."""
+    fixed: np.ndarray
+    """[kind]: priorities not drawn (given by the specification, or divergence 0)."""
+    own_risk: np.ndarray
+    """[kind]: risk aversion given by the specification, not drawn around the role's."""
+    risk_aversion: np.ndarray
+    own_stubbornness: np.ndarray
+    stubbornness: np.ndarray
+    influence: np.ndarray
+    veto: np.ndarray
+    open_mindedness: np.ndarray
+    weekly_hours: np.ndarray
+
+
+class DrawnCommittee(NamedTuple):
+    """One committee's draws (`draw_members`): each seat's kind and drawn traits."""
+
+    kinds: np.ndarray
+    """[member]: its row of `MemberKinds`."""
+    priorities: np.ndarray
+    """[member, criterion], summing to 1."""
+    risk_aversion: np.ndarray
+    stubbornness: np.ndarray
+    jitter: np.ndarray
+    """[member, vendor criterion]: its first impression's offset of each vendor criterion."""
 
 
 class CommitteePlan:
     """What every committee of a scenario is drawn with and no draw changes, worked out once:
-    the role library, the criteria, the priority concentration, the role mix's probabilities
-    and each member specification's role (with its overrides) and base priorities. A plan
-    gives the draws `draw_committee` gives without one."""
+    the member kinds (`MemberKinds`), which kinds are always seated, the role mix's kinds and
+    cumulative probabilities, and the priority concentration. A plan gives the draws
+    `draw_committee` gives without one."""
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
@@ -71,19 +96,34 @@ class CommitteePlan:
         self.n_vendor_cells = len(scenario.options.vendors) * len(self.criteria)
         self.divergence = scenario.committee.divergence
         self.concentration = PRIORITY_CONCENTRATION / max(self.divergence, 1e-3) ** 2
-        self._mix: tuple[list[tuple[str, float]], np.ndarray] | None = None
         self._members: dict[int, tuple[StakeholderSpec, Role, tuple[float, ...]]] = {}
+        self._names: dict[tuple[int, ...], list[str]] = {}
+        committee = scenario.committee
+        mix = sorted(committee.role_mix.items())
+        self.cdf = self.role_mix()[1] if sum(w for _, w in mix) > 0 else np.zeros(0)
+        if committee.stakeholders is not None:
+            specs = list(committee.stakeholders)
+            self.size = len(specs)
+            self.required = np.arange(len(specs), dtype=np.int64)
+            self.mix_kinds = np.zeros(0, dtype=np.int64)
+        else:
+            self.size = committee.effective_size
+            required = list(committee.required_roles[: self.size])
+            mix_roles = [role for role, _ in mix]
+            names = list(dict.fromkeys(required + mix_roles))
+            specs = [_bare_spec(role) for role in names]
+            self.required = np.array([names.index(r) for r in required], dtype=np.int64)
+            self.mix_kinds = np.array([names.index(r) for r in mix_roles], dtype=np.int64)
+        self.kinds = self._kinds(specs)
 
     def role_mix(self) -> tuple[list[tuple[str, float]], np.ndarray]:
         """The role mix by name and the cumulative probability of each role, as
         `Generator.choice` computes it from the probabilities."""
-        if self._mix is None:
-            mix = sorted(self.scenario.committee.role_mix.items())
-            weights = np.array([w for _, w in mix], dtype=float)
-            cdf = (weights / weights.sum()).cumsum()
-            cdf /= cdf[-1]
-            self._mix = mix, cdf
-        return self._mix
+        mix = sorted(self.scenario.committee.role_mix.items())
+        weights = np.array([w for _, w in mix], dtype=float)
+        cdf = (weights / weights.sum()).cumsum()
+        cdf /= cdf[-1]
+        return mix, cdf
 
     def member(self, spec: StakeholderSpec) -> tuple[Role, tuple[float, ...]]:
         """A specification's role (the library's, with the specification's overrides) and its
@@ -102,6 +142,40 @@ class CommitteePlan:
         base = _normalise([max(role.priorities.get(c, 0.0), 0.0) for c in self.criteria])
         self._members[id(spec)] = (spec, role, base)
         return role, base
+
+    def _kinds(self, specs: list[StakeholderSpec]) -> MemberKinds:
+        members = [self.member(spec) for spec in specs]
+        roles = [role for role, _ in members]
+        bases = np.array([base for _, base in members], dtype=float).reshape(
+            len(specs), len(self.criteria)
+        )
+
+        def column(values: list, dtype: type = float) -> np.ndarray:
+            return np.array(values, dtype=dtype)
+
+        return MemberKinds(
+            specs=tuple(specs),
+            roles=tuple(roles),
+            bases=bases,
+            shapes=np.maximum(bases, 0.01) * self.concentration,
+            fixed=column([s.priorities is not None or self.divergence == 0 for s in specs], bool),
+            own_risk=column([s.risk_aversion is not None for s in specs], bool),
+            risk_aversion=column([r.risk_aversion for r in roles]),
+            own_stubbornness=column([s.stubbornness is not None for s in specs], bool),
+            stubbornness=column([r.stubbornness for r in roles]),
+            influence=column([r.influence for r in roles]),
+            veto=column([r.veto for r in roles], bool),
+            open_mindedness=column([r.open_mindedness for r in roles]),
+            weekly_hours=column([r.weekly_hours for r in roles]),
+        )
+
+    def names(self, kinds: np.ndarray) -> list[str]:
+        """The members' story names, by seat (`_titles`; the same for the same kinds)."""
+        key = tuple(kinds.tolist())
+        names = self._names.get(key)
+        if names is None:
+            names = self._names[key] = _titles([self.kinds.specs[k] for k in key], self.library)
+        return names
 
 
 @cache
@@ -123,40 +197,67 @@ def _titles(specs: list[StakeholderSpec], library: dict[str, Role]) -> list[str]
     return names
 
 
-def draw_committee(
-    scenario: Scenario, rng: np.random.Generator, plan: CommitteePlan | None = None
-) -> list[StakeholderProfile]:
-    """The committee for one run. Roles are drawn first, then each trait for all members at
-    once in a fixed order, so a member's traits never depend on what the sellers do. `plan`
-    (`CommitteePlan(scenario)`) saves working out the scenario's part for each draw."""
-    plan = plan or CommitteePlan(scenario)
-    specs = _role_specs(plan, rng)
-    n = len(specs)
-    members = [plan.member(spec) for spec in specs]
-    roles = [role for role, _ in members]
-    bases = np.array([base for _, base in members])
+def draw_members(plan: CommitteePlan, state: np.ndarray) -> DrawnCommittee:
+    """One committee from the committee stream's `state` (`pcg`): the roles first (the role
+    mix sampled as `Generator.choice` samples it), then each trait for all members at once in
+    a fixed order, so a member's traits never depend on what the sellers do."""
+    size, n_criteria = plan.size, len(plan.criteria)
+    kinds = np.empty(size, dtype=np.int64)
+    gammas = np.empty((size, n_criteria))
+    risk_draws = np.empty(size)
+    stubborn_draws = np.empty(size)
+    jitters = np.empty((size, plan.n_vendor_cells))
+    committee_draws(state, plan.required, plan.mix_kinds, plan.cdf, plan.kinds.shapes, kinds,
+                    gammas, risk_draws, stubborn_draws, jitters)  # fmt: skip
+    table = plan.kinds
     # Dirichlet(base * concentration) via normalised gamma draws, all members at once.
-    gammas = rng.standard_gamma(np.maximum(bases, 0.01) * plan.concentration)
     drawn_priorities = gammas / gammas.sum(axis=1, keepdims=True)
-    risk_draws = rng.lognormal(0.0, 0.2, size=n)
-    stubborn_draws = rng.normal(0.0, 0.05, size=n)
-    jitters = rng.normal(0.0, 0.05, size=(n, plan.n_vendor_cells))
-    # Each trait for all members at once, element by element as one member's formula.
-    fixed = [spec.priorities is not None or plan.divergence == 0 for spec in specs]
-    priorities = np.where(np.array(fixed)[:, None], bases, drawn_priorities)
-    own_risk = np.array([spec.risk_aversion is not None for spec in specs])
-    risk = np.array([role.risk_aversion for role in roles]) * np.where(own_risk, 1.0, risk_draws)
+    priorities = np.where(table.fixed[kinds][:, None], table.bases[kinds], drawn_priorities)
+    risk = table.risk_aversion[kinds] * np.where(table.own_risk[kinds], 1.0, risk_draws)
     risk = np.minimum(
         RISK_AVERSION.high,
-        np.maximum(RISK_AVERSION.low, risk * scenario.committee.risk_aversion_scale),
+        np.maximum(RISK_AVERSION.low, risk * plan.scenario.committee.risk_aversion_scale),
     )
-    role_stubbornness = np.array([role.stubbornness for role in roles])
-    own_stubbornness = np.array([spec.stubbornness is not None for spec in specs])
+    role_stubbornness = table.stubbornness[kinds]
     stubbornness = np.where(
-        own_stubbornness,
+        table.own_stubbornness[kinds],
         role_stubbornness,
         np.minimum(1.0, np.maximum(0.0, role_stubbornness + stubborn_draws)),
     )
+    return DrawnCommittee(kinds, priorities, risk, stubbornness, jitters)
+
+
+@kernel
+def committee_draws(state, required, mix_kinds, cdf, shapes, kinds, gammas, risk_draws,
+                    stubborn_draws, jitters) -> None:  # fmt: skip
+    """The committee stream's draws, in NumPy's order: the seats not required, from the role
+    mix (`random()` against the cumulative probabilities, as `Generator.choice`), the
+    priorities' gammas, the risk aversion's lognormal(0, 0.2), the stubbornness's
+    normal(0, 0.05), then the first impressions' normal(0, 0.05), member by member."""
+    n_required = required.shape[0]
+    for seat in range(n_required):
+        kinds[seat] = required[seat]
+    for seat in range(n_required, kinds.shape[0]):
+        u = pcg.next_double(state)
+        drawn = 0
+        while drawn < cdf.shape[0] and cdf[drawn] <= u:
+            drawn += 1
+        kinds[seat] = mix_kinds[drawn]
+    for seat in range(kinds.shape[0]):
+        for criterion in range(gammas.shape[1]):
+            gammas[seat, criterion] = pcg.standard_gamma(state, shapes[kinds[seat], criterion])
+    for seat in range(kinds.shape[0]):
+        risk_draws[seat] = np.exp(0.0 + 0.2 * pcg.standard_normal(state))
+    for seat in range(kinds.shape[0]):
+        stubborn_draws[seat] = 0.0 + 0.05 * pcg.standard_normal(state)
+    for seat in range(kinds.shape[0]):
+        for cell in range(jitters.shape[1]):
+            jitters[seat, cell] = 0.0 + 0.05 * pcg.standard_normal(state)
+
+
+def profiles_of(plan: CommitteePlan, drawn: DrawnCommittee) -> list[StakeholderProfile]:
+    """The members of a drawn committee as profiles (the story's and the agents' view)."""
+    table = plan.kinds
     return [
         StakeholderProfile(
             name=name,
@@ -172,7 +273,21 @@ def draw_committee(
             prior_jitter=tuple(jitter),
         )
         for spec, role, name, member_priorities, member_risk, member_stubbornness, jitter in zip(
-            specs, roles, _titles(specs, plan.library), priorities.tolist(), risk.tolist(),
-            stubbornness.tolist(), jitters.tolist(), strict=True,
+            [table.specs[k] for k in drawn.kinds.tolist()],
+            [table.roles[k] for k in drawn.kinds.tolist()],
+            plan.names(drawn.kinds), drawn.priorities.tolist(), drawn.risk_aversion.tolist(),
+            drawn.stubbornness.tolist(), drawn.jitter.tolist(), strict=True,
         )
     ]  # fmt: skip
+
+
+def draw_committee(
+    scenario: Scenario, rng: np.random.Generator, plan: CommitteePlan | None = None
+) -> list[StakeholderProfile]:
+    """The committee for one run, drawn from `rng` (which moves on past the draws);
+    `plan` (`CommitteePlan(scenario)`) saves working out the scenario's part each time."""
+    plan = plan or CommitteePlan(scenario)
+    state = pcg.state_of(rng)
+    drawn = draw_members(plan, state)
+    pcg.resume(rng, state)
+    return profiles_of(plan, drawn)

@@ -17,6 +17,7 @@ results), with one warning.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -134,6 +135,25 @@ class PrivateTemporaryLocator(_SourceFileBackedLocatorMixin, _CacheLocator):
         super().ensure_cache_path()
 
 
+COMPILED_MODULES = ("kernel.py", "pcg.py", "committee.py", "exogenous.py")
+"""The model's modules with compiled functions. A compiled function carries the code of the
+compiled functions it calls (numba inlines or links them), but numba's cache only checks the
+file of the function itself; each function's cache is therefore stamped with all of these
+files, so an edit to any of them compiles the others again instead of running stale code
+(tests/test_compiled_cache.py checks the list is complete)."""
+
+
+@functools.cache
+def compiled_sources_stamp() -> tuple[tuple[str, float, int], ...]:
+    """(name, modification time, size) of each of `COMPILED_MODULES` (read once a process)."""
+    folder = Path(__file__).parent
+    stamps = []
+    for name in COMPILED_MODULES:
+        info = os.stat(folder / name)
+        stamps.append((name, info.st_mtime, info.st_size))
+    return tuple(stamps)
+
+
 class HealingCacheImpl(CompileResultCacheImpl):
     _locator_classes: ClassVar[list[type[_CacheLocator]]] = [
         UserProvidedCacheLocator,
@@ -154,7 +174,7 @@ class HealingCache(FunctionCache):
         self._cache_file = SealedCacheFile(
             cache_path=self._cache_path,
             filename_base=self._impl.filename_base,
-            source_stamp=self._impl.locator.get_source_stamp(),
+            source_stamp=(self._impl.locator.get_source_stamp(), compiled_sources_stamp()),
         )
 
     def load_overload(self, sig: Any, target_context: Any) -> Any:

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model import pcg
+from sim.model.compilation import kernel
+
 
 @dataclass(frozen=True, slots=True)
 class ExogenousEvent:
@@ -31,7 +34,29 @@ EVENT_KINDS: tuple[ExogenousEvent, ...] = (
 def draw_exogenous_events(
     rng: np.random.Generator, horizon_weeks: int, weekly_rate: float
 ) -> dict[int, ExogenousEvent]:
-    """Week -> event, for the weeks in which one strikes."""
-    strikes = rng.random(horizon_weeks) < weekly_rate
-    kinds = rng.integers(len(EVENT_KINDS), size=horizon_weeks)
+    """Week -> event, for the weeks in which one strikes (`rng` moves on past the draws)."""
+    state = pcg.state_of(rng)
+    events = exogenous_events(state, horizon_weeks, weekly_rate)
+    pcg.resume(rng, state)
+    return events
+
+
+def exogenous_events(
+    state: np.ndarray, horizon_weeks: int, weekly_rate: float
+) -> dict[int, ExogenousEvent]:
+    """`draw_exogenous_events` from a compiled stream's `state` (`pcg`)."""
+    strikes = np.empty(horizon_weeks, dtype=np.int8)
+    kinds = np.empty(horizon_weeks, dtype=np.int64)
+    draw_strikes(state, weekly_rate, len(EVENT_KINDS), strikes, kinds)
     return {int(w) + 1: EVENT_KINDS[int(kinds[w])] for w in np.flatnonzero(strikes)}
+
+
+@kernel
+def draw_strikes(state, weekly_rate, n_kinds, strikes, kinds) -> None:
+    """Whether an event strikes each week (a uniform below the weekly rate), then each week's
+    kind, uniformly: the draws of `rng.random(weeks) < rate` and `rng.integers(n_kinds,
+    size=weeks)`, in that order."""
+    for week in range(strikes.shape[0]):
+        strikes[week] = pcg.next_double(state) < weekly_rate
+    for week in range(kinds.shape[0]):
+        kinds[week] = pcg.bounded_below(state, n_kinds)

@@ -93,7 +93,7 @@ class BuyingCommitteeModel(mesa.Model):
         self.information = template.information
         drawn = template.draw(seed)
         self.exogenous_events = drawn.exogenous_events
-        self.profiles = drawn.profiles
+        self.profiles = template.profiles(drawn.members)
         n = len(self.profiles)
         self.world = drawn.world
         self.network = drawn.network

@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.model import kernel as k
+from sim.model import pcg
 
 
 class Committee(NamedTuple):
@@ -124,15 +125,15 @@ NO_NETWORK = Net(
 
 
 class BehaviourStream:
-    """The committee's behaviour draws, from one NumPy `Generator`, handed to the compiled week
-    in blocks: a block always holds more than the next call can use, so the kernel never calls
-    back into Python for a number. The draws are those of the generator, in order, whether the
-    kernel is compiled or not."""
+    """The committee's behaviour draws, from one PCG64 stream (`pcg`, what a NumPy `Generator`
+    on it would draw), handed to the compiled week in blocks: a block always holds more than
+    the next call can use, so the kernel never calls back into Python for a number. The draws
+    are those of the stream, in order, whether the kernel is compiled or not."""
 
     BLOCK = 4096
 
-    def __init__(self, rng: np.random.Generator) -> None:
-        self._rng = rng
+    def __init__(self, state: np.ndarray) -> None:
+        self._state = state
         self.draws = Draws(np.zeros(0), np.zeros(0), np.zeros(2, dtype=np.int64))
 
     def ready(self, uniforms: int, normals: int) -> Draws:
@@ -142,12 +143,12 @@ class BehaviourStream:
         left_n = draws.normal.shape[0] - draws.cursor[1]
         if left_u >= uniforms and left_n >= normals:
             return draws
-        rng = self._rng
+        state = self._state
         uniform = np.concatenate(
-            (draws.uniform[draws.cursor[0] :], rng.random(max(self.BLOCK, 2 * uniforms)))
+            (draws.uniform[draws.cursor[0] :], pcg.uniforms(state, max(self.BLOCK, 2 * uniforms)))
         )
         normal = np.concatenate(
-            (draws.normal[draws.cursor[1] :], rng.standard_normal(max(self.BLOCK, 2 * normals)))
+            (draws.normal[draws.cursor[1] :], pcg.normals(state, max(self.BLOCK, 2 * normals)))
         )
         self.draws = Draws(uniform, normal, np.zeros(2, dtype=np.int64))
         return self.draws

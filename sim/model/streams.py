@@ -15,6 +15,7 @@ import numpy as np
 from numpy.random.bit_generator import ISeedSequence
 
 from sim.model import kernel as k
+from sim.model.pcg import N_PCG_WORDS, pcg_seed
 
 
 class Purpose(IntEnum):
@@ -49,6 +50,13 @@ class RandomStreams:
     def generator(self, purpose: Purpose, *key: int) -> np.random.Generator:
         """A NumPy generator, for vectorised draws."""
         return np.random.Generator(np.random.PCG64(self.seeding(purpose, *key)))
+
+    def pcg_state(self, purpose: Purpose, *key: int) -> np.ndarray:
+        """The state of `generator(purpose, *key)`'s bit generator as compiled code draws from
+        it (`pcg.PcgWord`): the same numbers, without a `Generator` object."""
+        state = np.empty(N_PCG_WORDS, dtype=np.uint64)
+        pcg_seed(self.seeding(purpose, *key).generate_state(4, np.uint64), state)
+        return state
 
     def python_randoms(self, purpose: Purpose, count: int, key: int = 0) -> list[random.Random]:
         """`count` stdlib generators, member i seeded from words [4i, 4i + 4) of the state

@@ -19,12 +19,18 @@ import numpy as np
 
 from sim.config.scenario import Scenario, SellerSpec
 from sim.model import kernel as k
-from sim.model.committee import CommitteePlan, StakeholderProfile, draw_committee
+from sim.model.committee import (
+    CommitteePlan,
+    DrawnCommittee,
+    StakeholderProfile,
+    draw_members,
+    profiles_of,
+)
 from sim.model.decision import rule_numbers
-from sim.model.exogenous import EVENT_KINDS, ExogenousEvent, draw_exogenous_events
+from sim.model.exogenous import EVENT_KINDS, ExogenousEvent, exogenous_events
 from sim.model.information import InformationEnvironment
 from sim.model.network import PeerNetwork
-from sim.model.observation import DeskPlan, desk_plan, top_of
+from sim.model.observation import DeskPlan, OrgChart, desk_plan, top_of
 from sim.model.sellers import SELLER_CLASSES, Seller
 from sim.model.state import (
     NO_NETWORK,
@@ -68,7 +74,7 @@ class SeededDeal(NamedTuple):
 
     streams: RandomStreams
     exogenous_events: dict[int, ExogenousEvent]
-    profiles: list[StakeholderProfile]
+    members: DrawnCommittee
     world: World
     network: PeerNetwork | None
     net: Net
@@ -130,6 +136,21 @@ class DealTemplate:
         self.role_tops = {role: top_of(weights) for role, weights in self.role_priorities.items()}
         """Each role's top criterion (`observation.top_of`), as a desk's org chart holds it."""
         self._trust: dict[tuple[tuple[str, float], ...], np.ndarray] = {}
+        kinds = self.committee_plan.kinds
+        self._kind_trust = np.array(
+            [self.trust_row(role.trust) for role in kinds.roles], dtype=float
+        ).reshape(len(kinds.roles), len(self.information.keys))
+        """Each member kind's starting trust per source key (`trust_row`)."""
+        self._kind_influence = kinds.influence
+        self._kind_role_top = np.array(
+            [self.role_tops[spec.role] for spec in kinds.specs], dtype=np.int64
+        )
+        self._kind_champion = np.array(
+            [spec.role == "champion" for spec in kinds.specs], dtype=np.int8
+        )
+        self._kind_week_hours = np.array(
+            [math.ceil(hours) + 1 for hours in kinds.weekly_hours.tolist()], dtype=np.int64
+        )
 
     # ---- seed-independent parts --------------------------------------------------------
 
@@ -204,15 +225,13 @@ class DealTemplate:
         from its own stream, so both set-up paths meet the same deal."""
         scenario = self.scenario
         streams = RandomStreams(seed)
-        events = draw_exogenous_events(
-            streams.generator(Purpose.EXOGENOUS),
+        events = exogenous_events(
+            streams.pcg_state(Purpose.EXOGENOUS),
             scenario.horizon_weeks,
             scenario.account.shock_rate,
         )
-        profiles = draw_committee(
-            scenario, streams.generator(Purpose.COMMITTEE), self.committee_plan
-        )
-        n = len(profiles)
+        members = draw_members(self.committee_plan, streams.pcg_state(Purpose.COMMITTEE))
+        n = len(members.kinds)
         world = self.world(n)
         network = (
             PeerNetwork.build(
@@ -221,14 +240,33 @@ class DealTemplate:
             if scenario.network is not None
             else None
         )
-        behaviour = BehaviourStream(streams.generator(Purpose.BEHAVIOUR, 1))
+        behaviour = BehaviourStream(streams.pcg_state(Purpose.BEHAVIOUR, 1))
         committee = new_committee(
             n, len(self.option_names), len(self.criteria), len(self.information.keys),
             scenario.horizon_weeks,
         )  # fmt: skip
-        self.seat(committee, profiles, world.params)
+        self.seat(committee, members, world.params)
         net = network.arrays if network is not None else NO_NETWORK
-        return SeededDeal(streams, events, profiles, world, network, net, behaviour, committee)
+        return SeededDeal(streams, events, members, world, network, net, behaviour, committee)
+
+    def profiles(self, members: DrawnCommittee) -> list[StakeholderProfile]:
+        """The drawn members as profiles (the Mesa agents' and the story's view of them)."""
+        return profiles_of(self.committee_plan, members)
+
+    def names(self, members: DrawnCommittee) -> list[str]:
+        """The members' story names, by seat."""
+        return self.committee_plan.names(members.kinds)
+
+    def org_chart(self, members: DrawnCommittee) -> OrgChart:
+        """The org chart's arrays, as every seller's desk holds them (`org_chart_arrays`)."""
+        kinds = members.kinds
+        return OrgChart(
+            self._kind_influence[kinds], self._kind_role_top[kinds], self._kind_champion[kinds]
+        )
+
+    def week_hours(self, members: DrawnCommittee) -> int:
+        """An upper bound on the committee's member-hours in one week (`week_hours`)."""
+        return int(self._kind_week_hours[members.kinds].sum())
 
     def world(self, n_members: int) -> World:
         """The world of one deal: the shared offers and sources, its own numbers."""
@@ -243,16 +281,16 @@ class DealTemplate:
             params=self.params.copy(),
         )
 
-    def initial_trust(self, profile: StakeholderProfile) -> np.ndarray:
-        """Trust per source key: the role's value if it has one, else the source's default
-        (one row per distinct set of a role's trusts, copied into the committee)."""
-        key = tuple(profile.trust.items())
+    def trust_row(self, trust: dict[str, float]) -> np.ndarray:
+        """Trust per source key: the role's value (`trust`) if it has one, else the source's
+        default (one row per distinct set of a role's trusts, copied into the committee)."""
+        key = tuple(trust.items())
         row = self._trust.get(key)
         if row is None:
             row = np.zeros(len(self.information.keys))
             index = self.information.index
             for kind, source in self.scenario.information.sources.items():
-                value = profile.trust.get(kind, source.trust)
+                value = trust.get(kind, source.trust)
                 if kind in VENDOR_VOICES:
                     for vendor in self.vendor_indices:
                         row[index[f"{kind}:{self.option_names[vendor]}"]] = value
@@ -261,18 +299,15 @@ class DealTemplate:
             self._trust[key] = row
         return row
 
-    def initial_beliefs(
-        self, profiles: Sequence[StakeholderProfile]
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def initial_beliefs(self, members: DrawnCommittee) -> tuple[np.ndarray, np.ndarray]:
         """The status quo is known; every vendor criterion starts at the behaviour's prior
         mean plus each member's first impression, with the prior uncertainty. (mean, sd),
         each [member, option, criterion]."""
         n_criteria = len(self.criteria)
         behaviour = self.scenario.behaviour
-        shape = (len(profiles), len(self.option_names), n_criteria)
-        jitter = np.array([p.prior_jitter for p in profiles]).reshape(
-            len(profiles), len(self.vendor_indices), n_criteria
-        )
+        n = len(members.kinds)
+        shape = (n, len(self.option_names), n_criteria)
+        jitter = members.jitter.reshape(n, len(self.vendor_indices), n_criteria)
         mean = np.empty(shape)
         sd = np.full(shape, behaviour.prior_sd)
         mean[:, self.status_quo_index] = self.truth[self.status_quo_index]
@@ -280,24 +315,22 @@ class DealTemplate:
         mean[:, 1:] = np.clip(behaviour.prior_mean + jitter, 0.0, 1.0)
         return mean, sd
 
-    def seat(self, committee: Committee, profiles: Sequence[StakeholderProfile],
-             params: np.ndarray) -> None:  # fmt: skip
+    def seat(self, committee: Committee, members: DrawnCommittee, params: np.ndarray) -> None:
         """Write every member's traits, trust, priorities and prior beliefs into its row, and
         their first appraisal."""
-        c = committee
+        c, table, kinds = committee, self.committee_plan.kinds, members.kinds
         column = k.MemberColumn
-        traits = [column.INFLUENCE, column.VETO, column.RISK_AVERSION, column.STUBBORNNESS,
-                  column.OPEN_MINDEDNESS, column.WEEKLY_HOURS]  # fmt: skip
-        c.member[:, traits] = [
-            (p.influence, p.veto, p.risk_aversion, p.stubbornness, p.open_mindedness,
-             p.weekly_hours)
-            for p in profiles
-        ]  # fmt: skip
+        c.member[:, column.INFLUENCE] = table.influence[kinds]
+        c.member[:, column.VETO] = table.veto[kinds]
+        c.member[:, column.RISK_AVERSION] = members.risk_aversion
+        c.member[:, column.STUBBORNNESS] = members.stubbornness
+        c.member[:, column.OPEN_MINDEDNESS] = table.open_mindedness[kinds]
+        c.member[:, column.WEEKLY_HOURS] = table.weekly_hours[kinds]
         c.member[:, k.MemberColumn.UNCERTAINTY] = 1.0
-        c.priorities[:] = [p.priorities for p in profiles]
+        c.priorities[:] = members.priorities
         c.anchor[:] = c.priorities
-        c.trust[:] = [self.initial_trust(p) for p in profiles]
-        mean, sd = self.initial_beliefs(profiles)
+        c.trust[:] = self._kind_trust[kinds]
+        mean, sd = self.initial_beliefs(members)
         set_prior(c.beliefs, mean, sd)
         k.appraise_committee(c, params)
 
