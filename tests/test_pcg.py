@@ -98,3 +98,15 @@ def test_every_module_with_compiled_functions_stamps_the_cache() -> None:
         if "@kernel" in path.read_text() or "@inlined" in path.read_text()
     }
     assert compiled == set(COMPILED_MODULES)
+
+
+@given(seed=seeds, n_sellers=st.integers(1, 6))
+@settings(max_examples=60, deadline=None)
+def test_a_deals_streams_seeded_at_once_are_each_streams_own(seed: int, n_sellers: int) -> None:
+    streams = RandomStreams(seed)
+    states = streams.deal_states(n_sellers)
+    assert states.exogenous.tolist() == streams.pcg_state(Purpose.EXOGENOUS).tolist()
+    assert states.committee.tolist() == streams.pcg_state(Purpose.COMMITTEE).tolist()
+    assert states.behaviour.tolist() == streams.pcg_state(Purpose.BEHAVIOUR, 1).tolist()
+    expected = streams.python_random_states(Purpose.SELLERS, n_sellers)
+    assert states.sellers.tolist() == expected.tolist()

@@ -20,7 +20,6 @@ from sim.model.logbook import WeeklyLog
 from sim.model.observation import planned_desk
 from sim.model.result import DealResult
 from sim.model.state import Events, no_desk
-from sim.model.streams import Purpose
 from sim.model.summary import deal_record
 from sim.model.template import DealTemplate, draws_needed, draws_per_hour
 
@@ -38,12 +37,12 @@ def run_deal(template: DealTemplate, seed: int) -> DealResult:
     """The deal of (scenario, seed) as `simulate` runs it, recorded without its logs."""
     scenario = template.scenario
     drawn = template.draw(seed)
-    streams, events, members = drawn.streams, drawn.exogenous_events, drawn.members
+    events, members = drawn.exogenous_events, drawn.members
     world, network, net, committee = drawn.world, drawn.network, drawn.net, drawn.committee
     n = len(members.kinds)
     names = template.names(members)
     options = template.option_names
-    seller_streams = streams.python_random_states(Purpose.SELLERS, len(options))
+    seller_streams = drawn.states.sellers
     chart = template.org_chart(members)
     desks = []
     for slot in template.sellers:

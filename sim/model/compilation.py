@@ -135,7 +135,7 @@ class PrivateTemporaryLocator(_SourceFileBackedLocatorMixin, _CacheLocator):
         super().ensure_cache_path()
 
 
-COMPILED_MODULES = ("kernel.py", "pcg.py", "committee.py", "exogenous.py")
+COMPILED_MODULES = ("kernel.py", "pcg.py", "committee.py", "exogenous.py", "streams.py")
 """The model's modules with compiled functions. A compiled function carries the code of the
 compiled functions it calls (numba inlines or links them), but numba's cache only checks the
 file of the function itself; each function's cache is therefore stamped with all of these

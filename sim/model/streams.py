@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import random
 from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
 from numpy.random.bit_generator import ISeedSequence
 
 from sim.model import kernel as k
+from sim.model.compilation import kernel
 from sim.model.pcg import N_PCG_WORDS, pcg_seed
 
 
@@ -58,6 +60,18 @@ class RandomStreams:
         pcg_seed(self.seeding(purpose, *key).generate_state(4, np.uint64), state)
         return state
 
+    def deal_states(self, n_sellers: int) -> DealStates:
+        """Every stream a batch deal draws from, seeded in one compiled call: the states of
+        `pcg_state` for the account's events, the committee and the behaviour stream, and
+        `python_random_states(Purpose.SELLERS, n_sellers)`."""
+        run = np.array(uint32_words(self.seed), dtype=np.int64)
+        if run.shape[0] < k.SEED_POOL_SIZE:  # every key here is non-empty: the run is padded
+            run = np.concatenate((run, np.zeros(k.SEED_POOL_SIZE - run.shape[0], np.int64)))
+        pcg_states = np.empty((len(DEAL_PCG_STREAMS), N_PCG_WORDS), dtype=np.uint64)
+        sellers = np.empty((n_sellers, k.MT_WORDS + 1), dtype=np.int64)
+        seed_deal_streams(run, DEAL_PCG_KEYS, pcg_states, SELLER_KEY, sellers)
+        return DealStates(*pcg_states, sellers)
+
     def python_randoms(self, purpose: Purpose, count: int, key: int = 0) -> list[random.Random]:
         """`count` stdlib generators, member i seeded from words [4i, 4i + 4) of the state
         of (purpose, key) (SeedSequence output words depend only on their index, so member i's
@@ -77,6 +91,51 @@ class RandomStreams:
         states = np.empty((count, k.MT_WORDS + 1), dtype=np.int64)
         k.mt_seed_rows(words.astype(np.int64).reshape(count, 4), states)
         return states
+
+
+DEAL_PCG_STREAMS = ((Purpose.EXOGENOUS,), (Purpose.COMMITTEE,), (Purpose.BEHAVIOUR, 1))
+"""The spawn keys of `DealStates`' PCG64 streams, in its order."""
+DEAL_PCG_KEYS = np.array([(*key, -1)[:2] for key in DEAL_PCG_STREAMS], dtype=np.int64)
+"""The same, one row each, padded with -1 (no key part)."""
+SELLER_KEY = np.array([Purpose.SELLERS, 0], dtype=np.int64)
+
+
+class DealStates(NamedTuple):
+    """A batch deal's random streams (`RandomStreams.deal_states`)."""
+
+    exogenous: np.ndarray
+    committee: np.ndarray
+    behaviour: np.ndarray
+    sellers: np.ndarray
+    """One `random.Random` state per option (`python_random_states`)."""
+
+
+@kernel
+def seed_deal_streams(run, pcg_keys, pcg_states, seller_key, sellers) -> None:
+    """`SeedSequence(entropy=seed, spawn_key=key)` for each PCG64 key (each part < 2**32; -1
+    ends a short key), seeding a PCG64 state from its first four 64-bit words; then the
+    sellers' `random.Random` states from the seller key's words (`python_random_states`).
+    `run`: the seed's 32-bit words padded to the pool size."""
+    n_run = run.shape[0]
+    for stream in range(pcg_keys.shape[0]):
+        parts = 0
+        while parts < pcg_keys.shape[1] and pcg_keys[stream, parts] >= 0:
+            parts += 1
+        entropy = np.empty(n_run + parts, dtype=np.int64)
+        entropy[:n_run] = run
+        entropy[n_run:] = pcg_keys[stream, :parts]
+        words = np.empty(8, dtype=np.int64)
+        k.seed_sequence_words(entropy, words)
+        seed = np.empty(4, dtype=np.uint64)
+        for i in range(4):
+            seed[i] = np.uint64(words[2 * i]) | (np.uint64(words[2 * i + 1]) << np.uint64(32))
+        pcg_seed(seed, pcg_states[stream])
+    entropy = np.empty(n_run + seller_key.shape[0], dtype=np.int64)
+    entropy[:n_run] = run
+    entropy[n_run:] = seller_key
+    words = np.empty(4 * sellers.shape[0], dtype=np.int64)
+    k.seed_sequence_words(entropy, words)
+    k.mt_seed_rows(words.reshape(sellers.shape[0], 4), sellers)
 
 
 def uint32_words(n: int) -> list[int]:

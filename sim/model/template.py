@@ -42,7 +42,7 @@ from sim.model.state import (
     new_committee,
     set_prior,
 )
-from sim.model.streams import Purpose, RandomStreams
+from sim.model.streams import DealStates, Purpose, RandomStreams
 
 STATUS_QUO = "status_quo"
 STATUS_QUO_SD = 0.03
@@ -73,6 +73,8 @@ class SeededDeal(NamedTuple):
     """One seed's draws and arrays, before any seller is set up (`DealTemplate.draw`)."""
 
     streams: RandomStreams
+    states: DealStates
+    """Its streams' states, seeded at once (`RandomStreams.deal_states`)."""
     exogenous_events: dict[int, ExogenousEvent]
     members: DrawnCommittee
     world: World
@@ -225,12 +227,13 @@ class DealTemplate:
         from its own stream, so both set-up paths meet the same deal."""
         scenario = self.scenario
         streams = RandomStreams(seed)
+        states = streams.deal_states(len(self.option_names))
         events = exogenous_events(
-            streams.pcg_state(Purpose.EXOGENOUS),
+            states.exogenous,
             scenario.horizon_weeks,
             scenario.account.shock_rate,
         )
-        members = draw_members(self.committee_plan, streams.pcg_state(Purpose.COMMITTEE))
+        members = draw_members(self.committee_plan, states.committee)
         n = len(members.kinds)
         world = self.world(n)
         network = (
@@ -240,14 +243,16 @@ class DealTemplate:
             if scenario.network is not None
             else None
         )
-        behaviour = BehaviourStream(streams.pcg_state(Purpose.BEHAVIOUR, 1))
+        behaviour = BehaviourStream(states.behaviour)
         committee = new_committee(
             n, len(self.option_names), len(self.criteria), len(self.information.keys),
             scenario.horizon_weeks,
         )  # fmt: skip
         self.seat(committee, members, world.params)
         net = network.arrays if network is not None else NO_NETWORK
-        return SeededDeal(streams, events, members, world, network, net, behaviour, committee)
+        return SeededDeal(
+            streams, states, events, members, world, network, net, behaviour, committee
+        )
 
     def profiles(self, members: DrawnCommittee) -> list[StakeholderProfile]:
         """The drawn members as profiles (the Mesa agents' and the story's view of them)."""
