@@ -27,7 +27,8 @@ MECHANISM_TESTS := tests/test_information.py tests/test_stakeholder_mechanisms.p
 	tests/test_network_territory.py tests/test_equal_effort.py \
 	tests/test_extreme_conditions.py tests/test_determinism.py \
 	tests/test_common_random_numbers.py tests/test_properties.py tests/test_compiled.py \
-	tests/test_batch.py tests/test_streams_compiled.py
+	tests/test_batch.py tests/test_streams_compiled.py tests/test_pcg.py \
+	tests/test_committee_draw.py
 
 test: venv
 	$(BIN)/python -m pytest

@@ -6,6 +6,7 @@ of replication r is the same whatever the sellers do (common random numbers).
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from typing import NamedTuple
 
@@ -247,7 +248,7 @@ def committee_draws(state, required, mix_kinds, cdf, shapes, kinds, gammas, risk
         for criterion in range(gammas.shape[1]):
             gammas[seat, criterion] = pcg.standard_gamma(state, shapes[kinds[seat], criterion])
     for seat in range(kinds.shape[0]):
-        risk_draws[seat] = np.exp(0.0 + 0.2 * pcg.standard_normal(state))
+        risk_draws[seat] = math.exp(0.0 + 0.2 * pcg.standard_normal(state))
     for seat in range(kinds.shape[0]):
         stubborn_draws[seat] = 0.0 + 0.05 * pcg.standard_normal(state)
     for seat in range(kinds.shape[0]):

@@ -13,9 +13,11 @@ the common random numbers of `streams` stay as they were.
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum, unique
 
 import numpy as np
+from numba.core import config
 from numba.np.random._constants import (
     fe_double,
     fi_double,
@@ -66,14 +68,35 @@ def _product(a, b):
 
 
 @inlined
+def _plus(a, b):
+    """a + b (mod 2**64)."""
+    return a + b
+
+
+@inlined
+def _times(a, b):
+    """a x b (mod 2**64)."""
+    return a * b
+
+
+if config.DISABLE_JIT:  # the same sums as plain Python, without NumPy's overflow warnings
+
+    def _plus(a, b):
+        return np.uint64((int(a) + int(b)) & 0xFFFFFFFFFFFFFFFF)
+
+    def _times(a, b):
+        return np.uint64((int(a) * int(b)) & 0xFFFFFFFFFFFFFFFF)
+
+
+@inlined
 def _step(state) -> None:
     """state <- state x multiplier + increment (mod 2**128): PCG's LCG step."""
     high, low = state[PcgWord.STATE_HIGH], state[PcgWord.STATE_LOW]
     product_high, product_low = _product(low, _MULT_LOW)
-    product_high += low * _MULT_HIGH + high * _MULT_LOW
-    new_low = product_low + state[PcgWord.INC_LOW]
+    product_high = _plus(product_high, _plus(_times(low, _MULT_HIGH), _times(high, _MULT_LOW)))
+    new_low = _plus(product_low, state[PcgWord.INC_LOW])
     carry = _ONE if new_low < product_low else _ZERO
-    state[PcgWord.STATE_HIGH] = product_high + state[PcgWord.INC_HIGH] + carry
+    state[PcgWord.STATE_HIGH] = _plus(_plus(product_high, state[PcgWord.INC_HIGH]), carry)
     state[PcgWord.STATE_LOW] = new_low
 
 
@@ -86,9 +109,9 @@ def pcg_seed(words, state) -> None:
     state[PcgWord.INC_HIGH] = (words[2] << _ONE) | (words[3] >> np.uint64(63))
     state[PcgWord.INC_LOW] = (words[3] << _ONE) | _ONE
     _step(state)
-    low = state[PcgWord.STATE_LOW] + words[1]
+    low = _plus(state[PcgWord.STATE_LOW], words[1])
     carry = _ONE if low < words[1] else _ZERO
-    state[PcgWord.STATE_HIGH] = state[PcgWord.STATE_HIGH] + words[0] + carry
+    state[PcgWord.STATE_HIGH] = _plus(_plus(state[PcgWord.STATE_HIGH], words[0]), carry)
     state[PcgWord.STATE_LOW] = low
     _step(state)
     state[PcgWord.HAS_UINT32] = _ZERO
@@ -140,13 +163,13 @@ def standard_normal(state) -> float:
             return x
         if idx == 0:
             while True:
-                xx = -ziggurat_nor_inv_r * np.log1p(-next_double(state))
-                yy = -np.log1p(-next_double(state))
+                xx = -ziggurat_nor_inv_r * math.log1p(-next_double(state))
+                yy = -math.log1p(-next_double(state))
                 if yy + yy > xx * xx:
                     if (rabs >> 8) & 0x1:
                         return -(ziggurat_nor_r + xx)
                     return ziggurat_nor_r + xx
-        elif (fi_double[idx - 1] - fi_double[idx]) * next_double(state) + fi_double[idx] < np.exp(
+        elif (fi_double[idx - 1] - fi_double[idx]) * next_double(state) + fi_double[idx] < math.exp(
             -0.5 * x * x
         ):
             return x
@@ -164,8 +187,10 @@ def standard_exponential(state) -> float:
         if ri < ke_double[idx]:
             return x
         if idx == 0:
-            return ziggurat_exp_r - np.log1p(-next_double(state))
-        if (fe_double[idx - 1] - fe_double[idx]) * next_double(state) + fe_double[idx] < np.exp(-x):
+            return ziggurat_exp_r - math.log1p(-next_double(state))
+        if (fe_double[idx - 1] - fe_double[idx]) * next_double(state) + fe_double[idx] < math.exp(
+            -x
+        ):
             return x
 
 
@@ -185,12 +210,12 @@ def standard_gamma(state, shape: float) -> float:
                 if x <= v:
                     return x
             else:
-                y = -np.log((1 - u) / shape)
+                y = -math.log((1 - u) / shape)
                 x = pow(1.0 - shape + shape * y, 1.0 / shape)
                 if x <= v + y:
                     return x
     b = shape - 1.0 / 3.0
-    c = 1.0 / np.sqrt(9 * b)
+    c = 1.0 / math.sqrt(9 * b)
     while True:
         while True:
             x = standard_normal(state)
@@ -201,7 +226,7 @@ def standard_gamma(state, shape: float) -> float:
         u = next_double(state)
         if u < 1.0 - 0.0331 * (x * x) * (x * x):
             return b * v
-        if np.log(u) < 0.5 * x * x + b * (1.0 - v + np.log(v)):
+        if math.log(u) < 0.5 * x * x + b * (1.0 - v + math.log(v)):
             return b * v
 
 
