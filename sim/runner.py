@@ -65,6 +65,24 @@ class BatchResult:
     failures: list[Row] = field(default_factory=list)
 
 
+TEMPLATES_KEPT = 32
+"""Scenarios whose `DealTemplate` a worker keeps between batches (a sweep's design points
+each have their own; a comparison's few are reused by every batch)."""
+_templates: dict[str, DealTemplate] = {}
+
+
+def deal_template(scenario: Scenario) -> DealTemplate:
+    """The scenario's template, made once per process and kept for later batches: a batch
+    arrives with its scenarios unpickled, new objects, so they are matched by content. A
+    template is read-only once made (`sim.model.template`), so sharing it changes nothing."""
+    key = scenario.model_dump_json()
+    template = _templates.pop(key, None) or DealTemplate(scenario)
+    _templates[key] = template  # the most recently used last
+    while len(_templates) > TEMPLATES_KEPT:
+        _templates.pop(next(iter(_templates)))
+    return template
+
+
 def run_batch(batch: Batch) -> BatchResult:
     """Simulate a batch; a run that raises is recorded with its traceback, not re-raised.
     Runs whose event log is not kept take the batch path (`sim.model.batch`: each scenario
@@ -79,7 +97,7 @@ def run_batch(batch: Batch) -> BatchResult:
             else:
                 template = templates.get(run.scenario_key)
                 if template is None:
-                    template = templates[run.scenario_key] = DealTemplate(scenario)
+                    template = templates[run.scenario_key] = deal_template(scenario)
                 deal = run_deal(template, run.seed)
         except Exception as error:
             result.failures.append(

@@ -194,3 +194,27 @@ def test_compiled_seeding_of_edge_numbers(number: int) -> None:
 def test_a_weeks_job_names_follow_the_kernels_codes() -> None:
     assert JOB_BY_CODE[k.SEEK] == "seek" and JOB_BY_CODE[k.VALIDATE] == "validate"
     assert JOB_BY_CODE[k.ALIGN] == "align" and JOB_BY_CODE[k.IDLE] == "idle"
+
+
+def test_a_worker_keeps_each_scenarios_template_between_batches() -> None:
+    """Batches arrive with their scenarios unpickled (new objects): the worker matches them by
+    content, reuses the template, keeps at most `TEMPLATES_KEPT`, and the rows are the same
+    whether a batch made its template or found it."""
+    import pickle
+
+    from sim import runner
+
+    baseline = sim.load_scenario("baseline")
+    first = runner.deal_template(pickle.loads(pickle.dumps(baseline)))
+    assert runner.deal_template(pickle.loads(pickle.dumps(baseline))) is first
+    other = baseline.with_strategy("maze_guide")
+    assert runner.deal_template(other) is not first
+    for horizon in range(20, 20 + runner.TEMPLATES_KEPT + 5):
+        runner.deal_template(baseline.model_copy(update={"horizon_weeks": horizon}))
+    assert len(runner._templates) == runner.TEMPLATES_KEPT
+    assert runner.deal_template(baseline) is not first  # the oldest went first
+
+    batch = Batch({("p", 0): baseline}, [Run("p", 0, r, 40 + r) for r in range(4)])
+    runner._templates.clear()
+    made = run_batch(batch).rows
+    assert run_batch(pickle.loads(pickle.dumps(batch))).rows == made

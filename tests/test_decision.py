@@ -3,6 +3,7 @@ vetoes, stalls and right-censoring."""
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -315,6 +316,22 @@ def test_the_regret_degree_ramps_from_none_to_full_over_twice_the_margin() -> No
 
 shortfalls = st.floats(0.0, 1.0, allow_nan=False)
 margins = st.floats(0.0, 1.0, allow_nan=False)
+
+
+@given(
+    st.one_of(st.floats(), st.sampled_from([-0.0, 0.0, math.nan, math.inf])),
+    st.one_of(st.floats(-1.0, 1.0), st.sampled_from([0.0, 5e-324, 1e-300])),
+)
+def test_one_purchases_degree_is_the_vectorised_formulas_to_the_bit(
+    shortfall: float, margin: float
+) -> None:
+    """`regret_degree` computes one value in plain Python; it must give `regret_degrees`'s
+    number exactly (NaN for NaN, the sign of a zero, 1 for an overflowing ratio)."""
+    one = regret_degree(shortfall, margin)
+    many = float(regret_degrees(np.array([shortfall]), margin)[0])
+    assert (math.isnan(one) and math.isnan(many)) or (
+        one == many and math.copysign(1.0, one) == math.copysign(1.0, many)
+    )
 
 
 @given(shortfalls, shortfalls, margins)

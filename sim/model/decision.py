@@ -9,6 +9,7 @@ holder opposes it (prefers something else *and* values it below doing nothing).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -139,8 +140,13 @@ def regret_degrees(shortfall: np.ndarray, margin: float) -> np.ndarray:
 
 
 def regret_degree(shortfall: float, margin: float) -> float:
-    """`regret_degrees` of one purchase."""
-    return float(regret_degrees(np.asarray(shortfall), margin))
+    """`regret_degrees` of one purchase: the same numbers, NaN and -0.0 included, without
+    NumPy's cost for one value (a deal's record pays it once)."""
+    shortfall = float(shortfall)
+    if margin <= 0:
+        return math.nan if math.isnan(shortfall) else float(shortfall > 0)
+    ratio = shortfall / (2.0 * margin)
+    return 0.0 if ratio < 0.0 else 1.0 if ratio > 1.0 else ratio
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +191,7 @@ def quality_of(
     truth = np.asarray(truth, dtype=float)
     expected = (p * np.asarray(believed, dtype=float)).sum(axis=1)
     actual = p @ truth[option]
-    best = (p @ truth[list(vendor_indices)].T).max(axis=1)
+    best = (p @ truth[np.asarray(vendor_indices)].T).max(axis=1)
     shortfall = np.maximum(np.maximum(expected - actual, best - actual), 0.0)
     mean_shortfall = float(share @ shortfall)
     return DealQuality(

@@ -51,8 +51,8 @@ def deal_record(
             committee.priorities,
             np.ascontiguousarray(committee.beliefs[:, k.BeliefField.MEAN, chosen]),
             chosen,
-            template.truth,
-            template.vendor_indices,
+            template.truth_array,
+            template.vendor_index_array,
             scenario.decision.regret_margin,
         )
         if purchase and chosen is not None

@@ -109,6 +109,9 @@ class DealTemplate:
             for vendor in scenario.options.vendors.values()
         ]
         self._apply_discounts()
+        self.truth_array = np.array(self.truth, dtype=float)
+        """The options' true values [option, criterion], as an array (read-only)."""
+        self.vendor_index_array = np.array(self.vendor_indices, dtype=np.int64)
         self.option_labels = ["doing nothing"] + [
             vendor.label or name for name, vendor in scenario.options.vendors.items()
         ]
