@@ -1044,6 +1044,49 @@ def appraise_committee(c, params) -> None:
         appraise(c, params, i)
 
 
+@kernel
+def seat_committee(c, params, influence, veto, open_mindedness, weekly_hours, risk_aversion,
+                   stubbornness, priorities, trust, jitter, status_quo, status_quo_sd: float,
+                   prior_mean: float, prior_sd: float) -> None:  # fmt: skip
+    """Initialisation: each member's traits, priorities (also its anchor), trust per source
+    and prior beliefs into its row, then every member's first appraisal. The status quo
+    (option 0) is known: its beliefs start at its true values `status_quo`, with sd
+    `status_quo_sd`; each vendor criterion starts at `prior_mean` plus the member's first
+    impression (`jitter`, [member, vendor x criterion]), within [0, 1], with sd `prior_sd`."""
+    n_criteria = c.priorities.shape[1]
+    for i in range(c.member.shape[0]):
+        c.member[i, MemberColumn.INFLUENCE] = influence[i]
+        c.member[i, MemberColumn.VETO] = veto[i]
+        c.member[i, MemberColumn.RISK_AVERSION] = risk_aversion[i]
+        c.member[i, MemberColumn.STUBBORNNESS] = stubbornness[i]
+        c.member[i, MemberColumn.OPEN_MINDEDNESS] = open_mindedness[i]
+        c.member[i, MemberColumn.WEEKLY_HOURS] = weekly_hours[i]
+        c.member[i, MemberColumn.UNCERTAINTY] = 1.0
+        for criterion in range(n_criteria):
+            c.priorities[i, criterion] = priorities[i, criterion]
+            c.anchor[i, criterion] = priorities[i, criterion]
+        for source in range(c.trust.shape[1]):
+            c.trust[i, source] = trust[i, source]
+        for option in range(c.beliefs.shape[2]):
+            for criterion in range(n_criteria):
+                if option == 0:
+                    mean, sd = status_quo[criterion], status_quo_sd
+                else:
+                    mean = prior_mean + jitter[i, (option - 1) * n_criteria + criterion]
+                    mean = mean if mean > 0.0 else 0.0  # as NumPy's clip: max, then min
+                    mean = mean if mean < 1.0 else 1.0
+                    sd = prior_sd
+                belief = c.beliefs[i, :, option, criterion]
+                belief[BeliefField.PRIOR_PRECISION] = 1.0 / (sd * sd)
+                belief[BeliefField.PRIOR_MEAN] = mean
+                belief[BeliefField.CLAIM_WEIGHT] = 0.0
+                belief[BeliefField.CLAIM_SUM] = 0.0
+                belief[BeliefField.CLAIM_SQUARES] = 0.0
+                belief[BeliefField.MEAN] = mean
+                belief[BeliefField.SD] = sd
+    appraise_committee(c, params)
+
+
 # ---- 7.9 end of week ---------------------------------------------------------------------
 
 

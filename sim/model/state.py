@@ -99,18 +99,6 @@ def new_committee(
     )
 
 
-def set_prior(beliefs: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> None:
-    """Start every member's beliefs [member, field, option, criterion] at a prior (mean, sd:
-    [member, option, criterion]) with no claims."""
-    beliefs[:, k.BeliefField.PRIOR_PRECISION] = 1.0 / (sd * sd)
-    beliefs[:, k.BeliefField.PRIOR_MEAN] = mean
-    beliefs[:, k.BeliefField.CLAIM_WEIGHT] = beliefs[:, k.BeliefField.CLAIM_SUM] = beliefs[
-        :, k.BeliefField.CLAIM_SQUARES
-    ] = 0.0
-    beliefs[:, k.BeliefField.MEAN] = mean
-    beliefs[:, k.BeliefField.SD] = sd
-
-
 NO_NETWORK = Net(
     contacts_start=np.zeros(0, dtype=np.int64),
     contacts=np.zeros(0, dtype=np.int64),

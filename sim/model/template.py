@@ -40,7 +40,6 @@ from sim.model.state import (
     Net,
     World,
     new_committee,
-    set_prior,
 )
 from sim.model.streams import DealStates, Purpose, RandomStreams
 
@@ -307,40 +306,18 @@ class DealTemplate:
             self._trust[key] = row
         return row
 
-    def initial_beliefs(self, members: DrawnCommittee) -> tuple[np.ndarray, np.ndarray]:
-        """The status quo is known; every vendor criterion starts at the behaviour's prior
-        mean plus each member's first impression, with the prior uncertainty. (mean, sd),
-        each [member, option, criterion]."""
-        n_criteria = len(self.criteria)
-        behaviour = self.scenario.behaviour
-        n = len(members.kinds)
-        shape = (n, len(self.option_names), n_criteria)
-        jitter = members.jitter.reshape(n, len(self.vendor_indices), n_criteria)
-        mean = np.empty(shape)
-        sd = np.full(shape, behaviour.prior_sd)
-        mean[:, self.status_quo_index] = self.truth[self.status_quo_index]
-        sd[:, self.status_quo_index] = STATUS_QUO_SD
-        mean[:, 1:] = np.clip(behaviour.prior_mean + jitter, 0.0, 1.0)
-        return mean, sd
-
     def seat(self, committee: Committee, members: DrawnCommittee, params: np.ndarray) -> None:
         """Write every member's traits, trust, priorities and prior beliefs into its row, and
-        their first appraisal."""
-        c, table, kinds = committee, self.committee_plan.kinds, members.kinds
-        column = k.MemberColumn
-        c.member[:, column.INFLUENCE] = table.influence[kinds]
-        c.member[:, column.VETO] = table.veto[kinds]
-        c.member[:, column.RISK_AVERSION] = members.risk_aversion
-        c.member[:, column.STUBBORNNESS] = members.stubbornness
-        c.member[:, column.OPEN_MINDEDNESS] = table.open_mindedness[kinds]
-        c.member[:, column.WEEKLY_HOURS] = table.weekly_hours[kinds]
-        c.member[:, k.MemberColumn.UNCERTAINTY] = 1.0
-        c.priorities[:] = members.priorities
-        c.anchor[:] = c.priorities
-        c.trust[:] = self._kind_trust[kinds]
-        mean, sd = self.initial_beliefs(members)
-        set_prior(c.beliefs, mean, sd)
-        k.appraise_committee(c, params)
+        their first appraisal (`kernel.seat_committee`)."""
+        table, kinds = self.committee_plan.kinds, members.kinds
+        behaviour = self.scenario.behaviour
+        k.seat_committee(
+            committee, params, table.influence[kinds], table.veto[kinds],
+            table.open_mindedness[kinds], table.weekly_hours[kinds], members.risk_aversion,
+            members.stubbornness, members.priorities, self._kind_trust[kinds], members.jitter,
+            self.truth_array[self.status_quo_index], STATUS_QUO_SD, behaviour.prior_mean,
+            behaviour.prior_sd,
+        )  # fmt: skip
 
     def deal(self, events: dict[int, ExogenousEvent], order_mt: np.ndarray, n_sellers: int,
              n_members: int) -> Deal:  # fmt: skip
