@@ -19,7 +19,7 @@ from sim.model import kernel as k
 from sim.model.logbook import WeeklyLog
 from sim.model.observation import planned_desk
 from sim.model.result import DealResult
-from sim.model.state import Events, no_desk
+from sim.model.state import Events, desk_slots
 from sim.model.summary import deal_record
 from sim.model.template import DealTemplate, draws_needed, draws_per_hour
 
@@ -52,7 +52,7 @@ def run_deal(template: DealTemplate, seed: int) -> DealResult:
         slot.seller_class.prepare(desk, slot.spec, net)
         desks.append(desk)
     n_sellers = len(desks)
-    all_desks = tuple(desks) or (no_desk(),)
+    all_desks = desk_slots(tuple(desks), len(template.vendor_indices))
     deal = template.deal(events, seller_streams[template.status_quo_index], n_sellers, n)
     weekly = WeeklyLog(names, options, scenario.horizon_weeks)
     log = Events(

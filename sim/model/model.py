@@ -32,7 +32,7 @@ from sim.model.observation import MemberCard, org_chart
 from sim.model.result import CommitteeWeek, DealResult, NoDecisionCause, Outcome
 from sim.model.sellers import Seller
 from sim.model.stakeholder import Stakeholder
-from sim.model.state import Events, no_desk
+from sim.model.state import Events, desk_slots
 from sim.model.streams import Purpose, RandomStreams
 from sim.model.summary import deal_record
 from sim.model.template import (
@@ -124,7 +124,9 @@ class BuyingCommitteeModel(mesa.Model):
             for slot in template.sellers
         ]
         self._seller_by_vendor = {seller.vendor: seller for seller in self.sellers}
-        self.desks = tuple(seller.desk for seller in self.sellers) or (no_desk(),)
+        self.desks = desk_slots(
+            tuple(seller.desk for seller in self.sellers), len(template.vendor_indices)
+        )
         """Every seller's arrays, in the order of `sellers` at set-up (`deal.order` indexes
         them)."""
         self._by_slot = list(self.sellers)

@@ -189,6 +189,14 @@ class Deal(NamedTuple):
     line_count: np.ndarray
 
 
+def desk_slots(desks: tuple[Desk, ...], vendors: int) -> tuple[Desk, ...]:
+    """The sellers' desks padded with desks of no seller to one per vendor (at least one):
+    the compiled week is compiled once per length of this tuple, so a deal where a vendor has
+    no seller (`none`) runs the same compiled code as one where every vendor has one, and a
+    fresh worker loads it once. The padding is never read: the week visits `n_sellers`."""
+    return desks + tuple(no_desk() for _ in range(max(vendors, 1) - len(desks)))
+
+
 def no_desk() -> Desk:
     """A desk of no seller (a deal without sellers still hands the compiled week a tuple of
     desks of one type)."""
