@@ -79,6 +79,13 @@ def job_flows(jobs: np.ndarray, weeks: np.ndarray) -> tuple[list[int], dict[tupl
     return loops.tolist(), {(a, b): counts[index[a]][index[b]] for a, b in JOB_MOVES}
 
 
+def loopbacks(jobs: np.ndarray, weeks: np.ndarray) -> list[int]:
+    """Each member's loop-backs (`job_flows`' first part, without building the moves)."""
+    loops = np.zeros(jobs.shape[0], dtype=np.int64)
+    k.job_flows(jobs, weeks, loops, np.zeros((len(JOB_NAMES), len(JOB_NAMES)), dtype=np.int64))
+    return loops.tolist()
+
+
 def coded(weekly_jobs: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
     """Sequences of job names (one per member) as `job_flows` reads them: codes and lengths."""
     weeks = np.array([len(jobs) for jobs in weekly_jobs], dtype=np.int64)

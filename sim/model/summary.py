@@ -16,7 +16,7 @@ import numpy as np
 from sim.model import kernel as k
 from sim.model.decision import STALL_REASONS, quality_of
 from sim.model.logbook import CAUSES, OUTCOMES, WeeklyLog
-from sim.model.metrics import job_flows
+from sim.model.metrics import loopbacks
 from sim.model.result import DealResult, Outcome
 from sim.model.stakeholder import JOBS
 from sim.model.state import Committee, Deal, Desk
@@ -68,7 +68,7 @@ def deal_record(
         .tolist()
     )
     vendor_names = [template.option_names[desk.vendor] for desk in desks]
-    loops, _ = job_flows(committee.jobs, committee.counts[:, k.CountColumn.WEEKS_RECORDED])
+    loops = loopbacks(committee.jobs, committee.counts[:, k.CountColumn.WEEKS_RECORDED])
     return DealResult(
         scenario=scenario.name,
         seed=seed,
@@ -85,7 +85,9 @@ def deal_record(
         agreement=agreement,
         consensus=None if agreement is None else agreement >= scenario.decision.consensus_level,
         high_quality=purchase and not regret,
-        purchase_ease=1.0 - float(member[:, k.MemberColumn.PEAK_FATIGUE].mean()),
+        # The mean as NumPy's mean computes it (its sum, divided by the count), without its
+        # cost for one column.
+        purchase_ease=1.0 - float(member[:, k.MemberColumn.PEAK_FATIGUE].sum()) / len(names),
         n_stakeholders=len(names),
         loopbacks=dict(zip(names, loops, strict=True)),
         hours_by_job={job.value: hours for job, hours in zip(JOBS, totals, strict=True)},
@@ -96,7 +98,7 @@ def deal_record(
             for name, desk in zip(vendor_names, desks, strict=True)
         },
         stakeholders_reached={
-            name: int(desk.reached.nonzero()[0].shape[0])
+            name: int(np.count_nonzero(desk.reached))
             for name, desk in zip(vendor_names, desks, strict=True)
         },
         buyer_hours={
