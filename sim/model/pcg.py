@@ -17,7 +17,10 @@ import math
 from enum import IntEnum, unique
 
 import numpy as np
+from llvmlite import ir
+from numba import types
 from numba.core import config
+from numba.extending import intrinsic
 from numba.np.random._constants import (
     fe_double,
     fi_double,
@@ -56,15 +59,22 @@ _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
 
 
+@intrinsic
+def _high_product(typingctx, a, b):
+    """The high 64 bits of the 128-bit product of two 64-bit words: one machine multiply."""
+
+    def codegen(context, builder, signature, args):
+        wide = ir.IntType(128)
+        product = builder.mul(builder.zext(args[0], wide), builder.zext(args[1], wide))
+        return builder.trunc(builder.lshr(product, ir.Constant(wide, 64)), ir.IntType(64))
+
+    return types.uint64(types.uint64, types.uint64), codegen
+
+
 @inlined
 def _product(a, b):
     """The 128-bit product of two 64-bit words, as (high, low)."""
-    a_low, a_high = a & _LOW32, a >> np.uint64(32)
-    b_low, b_high = b & _LOW32, b >> np.uint64(32)
-    low_low = a_low * b_low
-    cross = (low_low >> np.uint64(32)) + (a_high * b_low & _LOW32) + a_low * b_high
-    high = a_high * b_high + (a_high * b_low >> np.uint64(32)) + (cross >> np.uint64(32))
-    return high, (cross << np.uint64(32)) | (low_low & _LOW32)
+    return _high_product(a, b), a * b
 
 
 @inlined
@@ -86,6 +96,10 @@ if config.DISABLE_JIT:  # the same sums as plain Python, without NumPy's overflo
 
     def _times(a, b):
         return np.uint64((int(a) * int(b)) & 0xFFFFFFFFFFFFFFFF)
+
+    def _product(a, b):
+        product = int(a) * int(b)
+        return np.uint64(product >> 64), np.uint64(product & 0xFFFFFFFFFFFFFFFF)
 
 
 @inlined
