@@ -2602,16 +2602,26 @@ def _borrowed_compiled(value):
 # ---- seeding a seller's stream, compiled ---------------------------------------------------
 
 
+def _genesis() -> np.ndarray:
+    """CPython's `init_genrand(19650218)`, where every `random.Random(n)` starts (`mt_seed`)."""
+    mt = [19650218]
+    for i in range(1, MT_WORDS):
+        previous = mt[i - 1]
+        mt.append((1812433253 * (previous ^ (previous >> 30)) + i) & 0xFFFFFFFF)
+    return np.array(mt, dtype=np.int64)
+
+
+MT_GENESIS = _genesis()
+"""The same for every seed, so computed once (numba compiles it in as a constant)."""
+
+
 @kernel
 def mt_seed(key, mt) -> None:
     """The state of `random.Random(n)` into `mt` (`MT_WORDS` words, then the index), `key` the
     32-bit words of n, least significant first, without leading zero words (CPython's
     `init_by_array`, after `init_genrand(19650218)`)."""
     mask = 0xFFFFFFFF
-    mt[0] = 19650218
-    for i in range(1, MT_WORDS):
-        previous = mt[i - 1]
-        mt[i] = (1812433253 * (previous ^ (previous >> 30)) + i) & mask
+    mt[:MT_WORDS] = MT_GENESIS
     n_key = key.shape[0]
     i, j = 1, 0
     for _ in range(max(MT_WORDS, n_key)):
