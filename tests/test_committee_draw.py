@@ -62,3 +62,44 @@ def test_roles_are_those_generator_choice_draws(weights: list[float], size: int,
     bounded = np.clip(role_risk, RISK_AVERSION.low, RISK_AVERSION.high)
     assert [m.risk_aversion for m in members] == bounded.tolist()
     assert rng.random() == expected_rng.random()  # the stream goes on from the same place
+
+
+@given(
+    seed=st.integers(0, 2**64),
+    divergence=st.sampled_from([0.0, 0.3, 1.0, 3.0]),
+    scale=st.floats(0.1, 5.0),
+)
+@settings(max_examples=40, deadline=None)
+def test_listed_members_traits_are_numpys_formulas(
+    seed: int, divergence: float, scale: float
+) -> None:
+    """A listed committee (skeptical_finance_veto: a member with its own risk aversion and
+    stubbornness): the compiled `member_traits` gives NumPy's element-wise formulas to the
+    bit, fixed priorities (divergence 0) and bounds included."""
+    from sim.model.committee import committee_draws, draw_members
+    from sim.model.streams import Purpose, RandomStreams
+
+    data = sim.load_scenario("skeptical_finance_veto").model_dump()
+    data["committee"].update(divergence=divergence, risk_aversion_scale=scale)
+    plan = CommitteePlan(Scenario.model_validate(data))
+    size, table = plan.size, plan.kinds
+    kinds, gammas = np.empty(size, np.int64), np.empty((size, len(plan.criteria)))
+    risk_draws, stubborn_draws = np.empty(size), np.empty(size)
+    jitter = np.empty((size, plan.n_vendor_cells))
+    committee_draws(RandomStreams(seed).pcg_state(Purpose.COMMITTEE), plan.required,
+                    plan.mix_kinds, plan.cdf, table.shapes, kinds, gammas, risk_draws,
+                    stubborn_draws, jitter)  # fmt: skip
+    priorities = np.where(
+        table.fixed[kinds][:, None], table.bases[kinds], gammas / gammas.sum(axis=1, keepdims=True)
+    )
+    risk = table.risk_aversion[kinds] * np.where(table.own_risk[kinds], 1.0, risk_draws)
+    risk = np.minimum(RISK_AVERSION.high, np.maximum(RISK_AVERSION.low, risk * scale))
+    role = table.stubbornness[kinds]
+    stubborn = np.where(
+        table.own_stubbornness[kinds], role, np.minimum(1.0, np.maximum(0.0, role + stubborn_draws))
+    )
+    drawn = draw_members(plan, RandomStreams(seed).pcg_state(Purpose.COMMITTEE))
+    assert drawn.priorities.tobytes() == priorities.tobytes()
+    assert drawn.risk_aversion.tobytes() == risk.tobytes()
+    assert drawn.stubbornness.tobytes() == stubborn.tobytes()
+    assert table.own_risk.any() and table.own_stubbornness.any()  # the overrides are exercised

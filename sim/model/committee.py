@@ -211,21 +211,44 @@ def draw_members(plan: CommitteePlan, state: np.ndarray) -> DrawnCommittee:
     committee_draws(state, plan.required, plan.mix_kinds, plan.cdf, plan.kinds.shapes, kinds,
                     gammas, risk_draws, stubborn_draws, jitters)  # fmt: skip
     table = plan.kinds
-    # Dirichlet(base * concentration) via normalised gamma draws, all members at once.
-    drawn_priorities = gammas / gammas.sum(axis=1, keepdims=True)
-    priorities = np.where(table.fixed[kinds][:, None], table.bases[kinds], drawn_priorities)
-    risk = table.risk_aversion[kinds] * np.where(table.own_risk[kinds], 1.0, risk_draws)
-    risk = np.minimum(
-        RISK_AVERSION.high,
-        np.maximum(RISK_AVERSION.low, risk * plan.scenario.committee.risk_aversion_scale),
-    )
-    role_stubbornness = table.stubbornness[kinds]
-    stubbornness = np.where(
-        table.own_stubbornness[kinds],
-        role_stubbornness,
-        np.minimum(1.0, np.maximum(0.0, role_stubbornness + stubborn_draws)),
-    )
+    # Dirichlet(base * concentration) via normalised gamma draws: NumPy sums each row (its
+    # summation order is NumPy's), the rest is element by element.
+    sums = gammas.sum(axis=1)
+    priorities = np.empty_like(gammas)
+    risk = np.empty(size)
+    stubbornness = np.empty(size)
+    member_traits(kinds, gammas, sums, risk_draws, stubborn_draws, table.fixed, table.bases,
+                  table.own_risk, table.risk_aversion, table.own_stubbornness,
+                  table.stubbornness, plan.scenario.committee.risk_aversion_scale,
+                  RISK_AVERSION.low, RISK_AVERSION.high, priorities, risk,
+                  stubbornness)  # fmt: skip
     return DrawnCommittee(kinds, priorities, risk, stubbornness, jitters)
+
+
+@kernel
+def member_traits(kinds, gammas, sums, risk_draws, stubborn_draws, fixed, bases, own_risk,
+                  role_risk, own_stubbornness, role_stubbornness, risk_scale: float,
+                  risk_low: float, risk_high: float, priorities, risk,
+                  stubbornness) -> None:  # fmt: skip
+    """Each member's traits from its kind and draws: priorities drawn (gammas over their row
+    sum) unless fixed; risk aversion the role's times the lognormal draw (unless its own),
+    scaled and kept within bounds; stubbornness the role's plus the normal draw (unless its
+    own), within [0, 1]. Bounds as NumPy's maximum and minimum take them (ties to the bound)."""
+    for seat in range(kinds.shape[0]):
+        kind = kinds[seat]
+        for criterion in range(gammas.shape[1]):
+            priorities[seat, criterion] = (
+                bases[kind, criterion] if fixed[kind] else gammas[seat, criterion] / sums[seat]
+            )
+        value = role_risk[kind] * (1.0 if own_risk[kind] else risk_draws[seat]) * risk_scale
+        value = risk_low if risk_low >= value else value
+        risk[seat] = risk_high if risk_high <= value else value
+        if own_stubbornness[kind]:
+            stubbornness[seat] = role_stubbornness[kind]
+        else:
+            value = role_stubbornness[kind] + stubborn_draws[seat]
+            value = 0.0 if value <= 0.0 else value
+            stubbornness[seat] = 1.0 if value >= 1.0 else value
 
 
 @kernel
