@@ -79,8 +79,8 @@ def deal_template(scenario: Scenario) -> DealTemplate:
     key = scenario.model_dump_json()
     template = _templates.pop(key, None) or DealTemplate(scenario)
     _templates[key] = template  # the most recently used last
-    while len(_templates) > TEMPLATES_KEPT:
-        _templates.pop(next(iter(_templates)))
+    while len(_templates) > TEMPLATES_KEPT:  # the least recently used first
+        _templates.pop(next(iter(_templates), None), None)
     return template
 
 
@@ -232,12 +232,13 @@ def open_executor(choice: Executors) -> Iterator[tuple[Executor, int]]:
         initializer=_exit_with,
         initargs=(os.getpid(),),
     )
-    forked = context.get_start_method() == "fork"
-    if forked:
-        # Forked workers share this process's memory until they write to it, and their
-        # garbage collector writes to every object it visits: frozen, this process's objects
-        # are left alone, so a worker copies no pages for them (a comparison run after other
-        # work started its workers a third slower).
+    # Forked workers share this process's memory until they write to it, and their garbage
+    # collector writes to every object it visits: frozen, this process's objects are left
+    # alone, so a worker copies no pages for them (a comparison run after other work started
+    # its workers a third slower). Not if something else froze objects: unfreezing after the
+    # pool would undo its freeze too.
+    freezes = context.get_start_method() == "fork" and gc.get_freeze_count() == 0
+    if freezes:
         gc.freeze()
     try:
         yield pool, workers
@@ -245,7 +246,7 @@ def open_executor(choice: Executors) -> Iterator[tuple[Executor, int]]:
         pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: do not wait for the queue
         raise
     finally:
-        if forked:
+        if freezes:
             gc.unfreeze()
     pool.shutdown()
 

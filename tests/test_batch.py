@@ -6,6 +6,7 @@ seeds)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -218,3 +219,38 @@ def test_a_worker_keeps_each_scenarios_template_between_batches() -> None:
     runner._templates.clear()
     made = run_batch(batch).rows
     assert run_batch(pickle.loads(pickle.dumps(batch))).rows == made
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_forked_pool_leaves_nothing_frozen_for_the_garbage_collector(fails: bool) -> None:
+    """`open_executor` freezes this process's objects while forked workers run (so their
+    collections copy no pages) and unfreezes them when the pool closes, also on an error."""
+    import gc
+
+    from sim.runner import Executors, open_executor
+
+    gc.unfreeze()  # as a process that froze nothing
+    before = gc.get_freeze_count()
+    expected = pytest.raises(RuntimeError) if fails else contextlib.nullcontext()
+    with expected, open_executor(Executors(workers=2)) as (executor, _):
+        assert executor.submit(sum, [1, 2]).result() == 3
+        if executor._mp_context.get_start_method() == "fork":
+            assert gc.get_freeze_count() > before
+        if fails:
+            raise RuntimeError("a run went wrong")
+    assert gc.get_freeze_count() == before
+
+
+def test_a_freeze_made_by_someone_else_is_left_as_it_was() -> None:
+    import gc
+
+    from sim.runner import Executors, open_executor
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with open_executor(Executors(workers=2)) as (executor, _):
+            assert executor.submit(sum, [1, 2]).result() == 3
+        assert gc.get_freeze_count() > frozen // 2  # still frozen (less what was freed)
+    finally:
+        gc.unfreeze()

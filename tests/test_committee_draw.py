@@ -7,6 +7,7 @@ rest on it)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -103,3 +104,14 @@ def test_listed_members_traits_are_numpys_formulas(
     assert drawn.risk_aversion.tobytes() == risk.tobytes()
     assert drawn.stubbornness.tobytes() == stubborn.tobytes()
     assert table.own_risk.any() and table.own_stubbornness.any()  # the overrides are exercised
+
+
+def test_drawing_seats_from_a_mix_without_weight_is_refused_with_the_field() -> None:
+    """Validation refuses such a scenario; a copy made around it (`model_copy`) must still
+    not reach the compiled draw, which would read past the mix's end."""
+    baseline = sim.load_scenario("baseline")
+    committee = baseline.committee.model_copy(
+        update={"role_mix": dict.fromkeys(baseline.committee.role_mix, 0.0)}
+    )
+    with pytest.raises(ValueError, match=r"committee\.role_mix"):
+        CommitteePlan(baseline.model_copy(update={"committee": committee}))

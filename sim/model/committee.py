@@ -98,7 +98,7 @@ class CommitteePlan:
         self.divergence = scenario.committee.divergence
         self.concentration = PRIORITY_CONCENTRATION / max(self.divergence, 1e-3) ** 2
         self._members: dict[int, tuple[StakeholderSpec, Role, tuple[float, ...]]] = {}
-        self._names: dict[tuple[int, ...], list[str]] = {}
+        self._labels: dict[tuple[int, int], str] = {}
         committee = scenario.committee
         mix = sorted(committee.role_mix.items())
         self.cdf = self.role_mix()[1] if sum(w for _, w in mix) > 0 else np.zeros(0)
@@ -115,6 +115,11 @@ class CommitteePlan:
             specs = [_bare_spec(role) for role in names]
             self.required = np.array([names.index(r) for r in required], dtype=np.int64)
             self.mix_kinds = np.array([names.index(r) for r in mix_roles], dtype=np.int64)
+            if self.size > len(required) and not self.cdf.shape[0]:
+                raise ValueError(
+                    f"committee.role_mix: {self.size - len(required)} members are drawn from "
+                    "the role mix, but no role in it has a positive weight"
+                )
         self.kinds = self._kinds(specs)
 
     def role_mix(self) -> tuple[list[tuple[str, float]], np.ndarray]:
@@ -171,11 +176,20 @@ class CommitteePlan:
         )
 
     def names(self, kinds: np.ndarray) -> list[str]:
-        """The members' story names, by seat (`_titles`; the same for the same kinds)."""
-        key = tuple(kinds.tolist())
-        names = self._names.get(key)
-        if names is None:
-            names = self._names[key] = _titles([self.kinds.specs[k] for k in key], self.library)
+        """The members' story names, by seat (`_label`): each seat's name depends only on its
+        kind and how many seats up to it share its title, so names are kept by that pair (a
+        bounded number, however many committees are drawn)."""
+        library, specs = self.library, self.kinds.specs
+        seen: dict[str, int] = {}
+        names = []
+        for kind in kinds.tolist():
+            spec = specs[kind]
+            title = library[spec.role].title
+            nth = seen[title] = seen.get(title, 0) + 1
+            label = self._labels.get((kind, nth))
+            if label is None:
+                label = self._labels[(kind, nth)] = _label(spec, title, nth)
+            names.append(label)
         return names
 
 
@@ -185,17 +199,13 @@ def _bare_spec(role: str) -> StakeholderSpec:
     return StakeholderSpec.model_construct(role=role)
 
 
-def _titles(specs: list[StakeholderSpec], library: dict[str, Role]) -> list[str]:
-    """Story names: the role's title; a further member of the same role as an org chart
-    would name it ('a second finance lead', sim.config.roles.colleague_title)."""
-    seen: dict[str, int] = {}
-    names = []
-    for spec in specs:
-        title = library[spec.role].title
-        seen[title] = seen.get(title, 0) + 1
-        label = title if seen[title] == 1 else colleague_title(spec.role, title, seen[title])
-        names.append(f"{spec.name} ({title})" if spec.name else label)
-    return names
+def _label(spec: StakeholderSpec, title: str, nth: int) -> str:
+    """A member's story name: its own name and title, or the role's title; a further member
+    of the same title as an org chart would name it ('a second finance lead',
+    sim.config.roles.colleague_title)."""
+    if spec.name:
+        return f"{spec.name} ({title})"
+    return title if nth == 1 else colleague_title(spec.role, title, nth)
 
 
 def draw_members(plan: CommitteePlan, state: np.ndarray) -> DrawnCommittee:

@@ -135,12 +135,20 @@ class PrivateTemporaryLocator(_SourceFileBackedLocatorMixin, _CacheLocator):
         super().ensure_cache_path()
 
 
-COMPILED_MODULES = ("kernel.py", "pcg.py", "committee.py", "exogenous.py", "streams.py")
+COMPILED_MODULES = (
+    "kernel.py",
+    "pcg.py",
+    "committee.py",
+    "exogenous.py",
+    "streams.py",
+    "compilation.py",
+)
 """The model's modules with compiled functions. A compiled function carries the code of the
 compiled functions it calls (numba inlines or links them), but numba's cache only checks the
 file of the function itself; each function's cache is therefore stamped with all of these
-files, so an edit to any of them compiles the others again instead of running stale code
-(tests/test_compiled_cache.py checks the list is complete)."""
+files (and this one, whose options they are compiled with), so an edit to any of them
+compiles the others again instead of running stale code (tests/test_pcg.py checks that the
+list is complete)."""
 
 
 @functools.cache

@@ -16,9 +16,11 @@ Reading a mechanism: find the function named as ODD.md names it (`seek`, `valida
 (`MemberColumn`, `Param`, ...; numba indexes with their members as with integers, but cannot
 turn one into a float: they are column numbers, never values).
 
-Everything lives in this one module on purpose: numba's on-disk cache is invalidated by the
-file of the function it compiled, so a mechanism and its callers must share a file for an edit
-to one to recompile the others.
+The stakeholder and seller mechanisms live in this one module, so a reader finds each in one
+place. The deal's set-up draws are compiled beside their Python (`pcg`, `committee`,
+`exogenous`, `streams`); numba's cache only checks the file of the function it compiled, so
+each compiled function's cache is stamped with every one of these files
+(`compilation.COMPILED_MODULES`) and an edit to any recompiles all that may have inlined it.
 """
 
 from __future__ import annotations

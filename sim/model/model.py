@@ -44,7 +44,6 @@ from sim.model.template import (
     DealTemplate,
     draws_needed,
     draws_per_hour,
-    week_hours,
 )
 
 __all__ = [
@@ -115,7 +114,7 @@ class BuyingCommitteeModel(mesa.Model):
         )  # fmt: skip
         self.weekly = WeeklyLog(names, self.option_names, scenario.horizon_weeks)
         self._hour_draws = draws_per_hour(self.world.params)
-        self._week_hours = week_hours(self.profiles)
+        self._week_hours = template.week_hours(drawn.members)
         seller_streams = streams.python_randoms(Purpose.SELLERS, len(self.option_names))
         self.seller_order = seller_streams[self.status_quo_index]
         """Who gets the committee's calendar first each week (the status quo has no seller)."""
@@ -128,7 +127,7 @@ class BuyingCommitteeModel(mesa.Model):
             tuple(seller.desk for seller in self.sellers), len(template.vendor_indices)
         )
         """Every seller's arrays, in the order of `sellers` at set-up (`deal.order` indexes
-        them)."""
+        them), padded with desks of no seller to one per vendor (`state.desk_slots`)."""
         self._by_slot = list(self.sellers)
         self.events.line_words = LineWords(
             tuple(names), tuple(self.option_names), tuple(criteria),

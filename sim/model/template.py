@@ -12,7 +12,6 @@ committee, the account's events, the network and the sellers' streams.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -130,7 +129,7 @@ class DealTemplate:
             if seller_class is not None
         )  # fmt: skip
         self.committee_plan = CommitteePlan(scenario)
-        """How its committees are drawn (`committee.draw_committee`)."""
+        """How its committees are drawn (`committee.draw_members`)."""
         library = scenario.role_library()
         self.role_priorities = {
             role: tuple(library[role].priorities.get(c, 0.0) for c in self.criteria)
@@ -272,7 +271,8 @@ class DealTemplate:
         )
 
     def week_hours(self, members: DrawnCommittee) -> int:
-        """An upper bound on the committee's member-hours in one week (`week_hours`)."""
+        """An upper bound on the committee's member-hours in one week: each member's hours,
+        rounded up, plus one."""
         return int(self._kind_week_hours[members.kinds].sum())
 
     def world(self, n_members: int) -> World:
@@ -356,8 +356,3 @@ def draws_needed(per_hour: tuple[int, int], hours: int, n_members: int) -> tuple
     """Uniforms and normals `hours` member-hours may use (`draws_per_hour` each), and the
     committee's shuffle and fractional hours."""
     return hours * per_hour[0] + 2 * n_members, hours * per_hour[1]
-
-
-def week_hours(profiles: Sequence[StakeholderProfile]) -> int:
-    """An upper bound on the committee's member-hours in one week."""
-    return sum(math.ceil(p.weekly_hours) + 1 for p in profiles)
