@@ -297,9 +297,11 @@ def test_the_first_screen_at_1280x720_holds_controls_and_the_deal(
 # ---- several participants at once ----------------------------------------------------------
 
 
-QUEUED_REPLICATIONS = 200
-"""Committees per strategy when three tabs compare at once: enough work (600 deals, some
-seconds) that the first comparison is still running when the others are asked for."""
+QUEUED_REPLICATIONS = 1000
+"""Committees per strategy when three tabs compare at once: enough work (a few thousand
+deals, more than a second at about 3,000 deals a second on two workers) that the first
+comparison is still running when the others are asked for. 200 were enough before the
+set-up was compiled; then the first comparison could end before the others were asked."""
 
 
 def test_three_tabs_compare_at_once_and_each_finishes(browser: Any, server: Server) -> None:
