@@ -61,12 +61,10 @@ class RandomStreams:
         return state
 
     def deal_states(self, n_sellers: int) -> DealStates:
-        """Every stream a batch deal draws from, seeded in one compiled call: the states of
+        """Every stream a deal's set-up draws from, seeded in one compiled call: the states of
         `pcg_state` for the account's events, the committee and the behaviour stream, and
         `python_random_states(Purpose.SELLERS, n_sellers)`."""
-        run = np.array(uint32_words(self.seed), dtype=np.int64)
-        if run.shape[0] < k.SEED_POOL_SIZE:  # every key here is non-empty: the run is padded
-            run = np.concatenate((run, np.zeros(k.SEED_POOL_SIZE - run.shape[0], np.int64)))
+        run = np.array(run_words(self.seed), dtype=np.int64)  # every key here is non-empty
         pcg_states = np.empty((len(DEAL_PCG_STREAMS), N_PCG_WORDS), dtype=np.uint64)
         sellers = np.empty((n_sellers, k.MT_WORDS + 1), dtype=np.int64)
         seed_deal_streams(run, DEAL_PCG_KEYS, pcg_states, SELLER_KEY, sellers)
@@ -101,7 +99,7 @@ SELLER_KEY = np.array([Purpose.SELLERS, 0], dtype=np.int64)
 
 
 class DealStates(NamedTuple):
-    """A batch deal's random streams (`RandomStreams.deal_states`)."""
+    """A deal's random streams, seeded at once (`RandomStreams.deal_states`)."""
 
     exogenous: np.ndarray
     committee: np.ndarray
@@ -152,11 +150,16 @@ def uint32_words(n: int) -> list[int]:
 def assembled_entropy(seed: int, spawn_key: tuple[int, ...]) -> np.ndarray:
     """A `SeedSequence`'s assembled entropy: the seed's words, padded with zeros to the pool
     size when there is a spawn key, then each key's words."""
-    run = uint32_words(seed)
     spawn = [word for part in spawn_key for word in uint32_words(part)]
-    if spawn and len(run) < k.SEED_POOL_SIZE:
-        run += [0] * (k.SEED_POOL_SIZE - len(run))
+    run = run_words(seed) if spawn else uint32_words(seed)
     return np.array(run + spawn, dtype=np.int64)
+
+
+def run_words(seed: int) -> list[int]:
+    """The seed's words as a `SeedSequence` with a spawn key assembles them: padded with
+    zeros to the pool size."""
+    run = uint32_words(seed)
+    return run + [0] * (k.SEED_POOL_SIZE - len(run))
 
 
 class SeedWords(ISeedSequence):

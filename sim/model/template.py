@@ -29,7 +29,7 @@ from sim.model.decision import rule_numbers
 from sim.model.exogenous import EVENT_KINDS, ExogenousEvent, exogenous_events
 from sim.model.information import InformationEnvironment
 from sim.model.network import PeerNetwork
-from sim.model.observation import DeskPlan, OrgChart, desk_plan, top_of
+from sim.model.observation import DeskPlan, OrgChart, desk_plan, org_chart_arrays, top_of
 from sim.model.sellers import SELLER_CLASSES, Seller
 from sim.model.state import (
     NO_NETWORK,
@@ -144,13 +144,11 @@ class DealTemplate:
             [self.trust_row(role.trust) for role in kinds.roles], dtype=float
         ).reshape(len(kinds.roles), len(self.information.keys))
         """Each member kind's starting trust per source key (`trust_row`)."""
-        self._kind_influence = kinds.influence
-        self._kind_role_top = np.array(
-            [self.role_tops[spec.role] for spec in kinds.specs], dtype=np.int64
-        )
-        self._kind_champion = np.array(
-            [spec.role == "champion" for spec in kinds.specs], dtype=np.int8
-        )
+        self._kind_chart = org_chart_arrays(
+            kinds.influence, [self.role_tops[spec.role] for spec in kinds.specs],
+            [spec.role for spec in kinds.specs],
+        )  # fmt: skip
+        """Each member kind's row of the org chart (`org_chart`)."""
         self._kind_week_hours = np.array(
             [math.ceil(hours) + 1 for hours in kinds.weekly_hours.tolist()], dtype=np.int64
         )
@@ -265,10 +263,8 @@ class DealTemplate:
 
     def org_chart(self, members: DrawnCommittee) -> OrgChart:
         """The org chart's arrays, as every seller's desk holds them (`org_chart_arrays`)."""
-        kinds = members.kinds
-        return OrgChart(
-            self._kind_influence[kinds], self._kind_role_top[kinds], self._kind_champion[kinds]
-        )
+        chart, kinds = self._kind_chart, members.kinds
+        return OrgChart(chart.influence[kinds], chart.role_top[kinds], chart.champion[kinds])
 
     def week_hours(self, members: DrawnCommittee) -> int:
         """An upper bound on the committee's member-hours in one week: each member's hours,
