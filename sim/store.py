@@ -793,12 +793,25 @@ class ResultsStore:
         (the caller holds the lock). A kill in between repeats nothing: the manifest's
         `ledger_through` marks the ledger's lines it already holds. Costs one manifest
         write: done when a sweep opens, repairs or ends, never per batch."""
+        self._take_unrecorded_lines()
         self._save_manifest()
         if os.path.lexists(self.ledger):
             _refuse_if_not_regular(self.ledger)
             self.ledger.unlink()
             sync_folder(self.root)
         self._torn_at = None
+
+    def _take_unrecorded_lines(self) -> None:
+        """Take the ledger's lines above every part this process accounts for: a batch whose
+        line was appended just before an interrupt stopped `write` from recording it is
+        committed (readers count it), so compacting without it would lose a stored batch."""
+        accounted = {
+            "format_version": self.manifest["format_version"],
+            "ledger_through": self._highest,
+        }
+        read = _read_ledger(self.ledger, accounted)
+        self.manifest["parts"].extend(read.entries)
+        self._highest = max(self._highest, read.highest)
 
     def _save_manifest(self) -> None:
         """Write the manifest atomically, as this format, accounting for every part so far."""

@@ -227,6 +227,33 @@ def test_an_interrupted_sweep_is_compacted_on_close_and_resumes(
     same_results(out, reference)
 
 
+def test_an_interrupt_just_after_a_batch_is_appended_keeps_that_batch(
+    experiment: Path, tmp_path: Path, reference: ResultsStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C between the ledger's append and the writer's own record of it: readers already
+    count the batch, so closing the store must not compact it away (CI caught the sweep saying
+    '3 of 160 runs are stored' and the folder then holding 2)."""
+    out = tmp_path / "out"
+    appended: list[int] = []
+    real_append = sim.store.append_record
+
+    def append_then_interrupt(path: Path, entry: dict[str, Any]) -> None:
+        real_append(path, entry)
+        appended.append(entry["rows"])
+        if len(appended) == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.store, "append_record", append_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        sweep(experiment, out)
+    monkeypatch.undo()
+    assert not (out / LEDGER).exists(), "closing compacted the ledger"
+    assert len(ResultsStore.open(out).completed()) == sum(appended) == 3 * BATCH
+    summary = sweep(experiment, out)
+    assert (summary.computed, summary.reused) == (12 - 3 * BATCH, 3 * BATCH)
+    same_results(out, reference)
+
+
 def test_a_recomputed_part_is_numbered_above_every_compacted_one(
     experiment: Path, tmp_path: Path, reference: ResultsStore
 ) -> None:
