@@ -30,12 +30,17 @@ MECHANISM_TESTS := tests/test_information.py tests/test_stakeholder_mechanisms.p
 	tests/test_batch.py tests/test_streams_compiled.py tests/test_pcg.py \
 	tests/test_committee_draw.py
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), a test file to a process: files
+# that share a fixture or a folder stay together. The slowest tests are listed at the end.
+TEST_WORKERS ?= 2
+PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+
 test: venv
-	$(BIN)/python -m pytest
-	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -m "not slow" -p no:cacheprovider $(MECHANISM_TESTS)
+	$(BIN)/python -m pytest $(PARALLEL) --durations=15
+	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest $(PARALLEL) -q -m "not slow" -p no:cacheprovider $(MECHANISM_TESTS)
 
 test-fast: venv
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest $(PARALLEL) -m "not slow"
 
 # Prints speed, scaling, start-up and memory figures against their targets; asserts nothing.
 # The memory rows sweep 10,000 and 1,000,000 runs (long); BENCH_QUICK=1: 10,000 and 100,000.
