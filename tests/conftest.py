@@ -8,6 +8,7 @@ run in-process through `sim.cli.main` (`run_cli`), exactly as the console script
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,25 @@ settings.load_profile("b2bsim")
 REPO = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = REPO / "scenarios"
 SCENARIO_FILES = sorted(SCENARIO_DIR.glob("*.yaml"))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the model once, before any test and before pytest-xdist starts its workers.
+    On a fresh clone the compiled cache is empty: the first tests of each worker would compile
+    it at the same time, and a test that waits on a worker process with a time limit would
+    measure whichever compile it met (which test pays would depend on the order). With a warm
+    cache this only loads it, in about a second."""
+    if hasattr(session.config, "workerinput") or os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        return
+    from sim.model.model import BuyingCommitteeModel
+    from sim.runner import Executors
+    from sim.workflow.compare import DEFAULT_STRATEGIES, compare
+    from sim.workflow.territory import territory_scenario, work_territory
+
+    baseline = load_scenario("baseline")
+    compare(baseline, replications=2, executors=Executors(workers=1))  # the batch path
+    BuyingCommitteeModel(baseline, seed=1).run()  # stepped through Mesa, week by week
+    work_territory(territory_scenario(baseline, 2), DEFAULT_STRATEGIES)
 
 
 def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

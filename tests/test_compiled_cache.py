@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import pty
 import pwd
 import shutil
 import stat
@@ -174,6 +175,32 @@ def probe(
     return json.loads(done.stdout), [line for line in done.stderr.splitlines() if line.strip()]
 
 
+def probe_on_a_terminal(module_folder: Path, env: dict[str, str]) -> str:
+    """Call the tiny functions in a fresh process whose stderr is a (pseudo-)terminal, as a
+    user's shell gives it: what it wrote there."""
+    controller, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", PROBE, str(module_folder), ",".join(FUNCTIONS)],
+            stdout=subprocess.PIPE, stderr=terminal, env={**env, "PYTHONPATH": str(REPO)},
+            cwd=module_folder, timeout=300, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(terminal)
+    written = []
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # EIO: the terminal's other side is closed and drained
+            break
+        if not chunk:
+            break
+        written.append(chunk)
+    os.close(controller)
+    assert done.returncode == 0, written
+    return b"".join(written).decode()
+
+
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
     folder = tmp_path / "module"
@@ -205,6 +232,21 @@ def test_every_kind_of_damage_is_discarded_and_compiled_again(
     again, warnings = probe(tiny, env)
     assert all(hits == 1 and misses == 0 for _, hits, misses in again.values()), again
     assert warnings == [], "the healed cache is written back whole"
+
+
+def test_a_terminal_is_told_once_that_the_model_compiles(tiny: Path, tmp_path: Path) -> None:
+    """The first run after an install compiles for a minute and a half: on a terminal it says
+    so, once for all the functions it compiles; a warm run, or B2BSIM_PROGRESS=0, says
+    nothing (and a pipe never hears it: the other tests read stderr through one)."""
+    env = environment(tmp_path, tmp_path, B2BSIM_PROGRESS="1")
+    cold = probe_on_a_terminal(tiny, env)
+    assert cold.count("compiling the simulation model") == 1, cold
+    assert cold.strip().count("\n") == 0, "one line, nothing else"
+    assert probe_on_a_terminal(tiny, env) == "", "loaded from the cache: nothing to say"
+    quiet = tmp_path / "quiet"
+    shutil.copytree(tiny, quiet, ignore=shutil.ignore_patterns("__pycache__"))
+    assert probe_on_a_terminal(quiet, {**env, "B2BSIM_PROGRESS": "0"}) == ""
+    assert list((quiet / "__pycache__").glob("tiny_kernel.f0-*.nbc")), "it did compile"
 
 
 def test_files_of_plain_numba_are_replaced_quietly(tiny: Path, tmp_path: Path) -> None:

@@ -49,6 +49,21 @@ DIGEST_BYTES = 32
 _warned: set[str] = set()
 
 
+def announce_compiling() -> None:
+    """Say once, on a terminal, that the model is being compiled: the first run after an
+    install or an update otherwise sits silent for a minute and a half (nothing in a log or
+    a pipe, whose readers see the run's own output, nor with B2BSIM_PROGRESS=0)."""
+    quiet = os.environ.get("B2BSIM_PROGRESS", "").strip() == "0"
+    if "compiling" in _warned or quiet or not sys.stderr.isatty():
+        return
+    _warned.add("compiling")
+    sys.stderr.write(
+        "compiling the simulation model for this machine, once after an install or an update "
+        "(up to a minute and a half); later runs load it from the cache\n"
+    )
+    sys.stderr.flush()
+
+
 def warn_once(kind: str, message: str) -> None:
     """One line on stderr, once per process and kind (not once per compiled function)."""
     if kind in _warned:
@@ -187,7 +202,7 @@ class HealingCache(FunctionCache):
 
     def load_overload(self, sig: Any, target_context: Any) -> Any:
         try:
-            return super().load_overload(sig, target_context)
+            loaded = super().load_overload(sig, target_context)
         except Exception as error:  # any damage: unpickling, checksum, LLVM, EOF
             self.discard()
             warn_once(
@@ -196,6 +211,9 @@ class HealingCache(FunctionCache):
                 f"({type(error).__name__}); discarded, compiling again (slower this once)",
             )
             return None
+        if loaded is None:  # not cached yet: numba compiles it next
+            announce_compiling()
+        return loaded
 
     def save_overload(self, sig: Any, data: Any) -> None:
         try:
