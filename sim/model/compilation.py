@@ -247,7 +247,7 @@ def _compiled(**options: Any) -> Callable[[Callable[..., Any]], Any]:
             warn_once(
                 "nowhere",
                 f"no writable folder for the compiled-model cache ({error}); the model is "
-                "compiled on every run (about half a minute), set NUMBA_CACHE_DIR to a "
+                "compiled on every run (about a minute and a half), set NUMBA_CACHE_DIR to a "
                 "writable folder to keep it",
             )
         return dispatcher
