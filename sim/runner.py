@@ -28,6 +28,8 @@ from typing import Any
 from sim.config.scenario import Scenario
 from sim.model import simulate
 from sim.model.batch import run_deal
+from sim.model.compilation import announce_if_uncompiled
+from sim.model.kernel import run_weeks
 from sim.model.template import DealTemplate
 
 Row = dict[str, Any]
@@ -225,6 +227,7 @@ def open_executor(choice: Executors) -> Iterator[tuple[Executor, int]]:
     if workers == 1:
         yield SerialExecutor(), 1
         return
+    announce_if_uncompiled(run_weeks)
     context = _start_method()
     pool = ProcessPoolExecutor(
         max_workers=workers,
@@ -259,6 +262,7 @@ def _dask(scheduler: str | None, dask_local: int | None) -> Iterator[tuple[Execu
         client = Client(scheduler, timeout="10s")
         cluster = None
     else:
+        announce_if_uncompiled(run_weeks)
         cluster = LocalCluster(
             n_workers=dask_local,
             threads_per_worker=1,

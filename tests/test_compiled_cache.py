@@ -175,13 +175,29 @@ def probe(
     return json.loads(done.stdout), [line for line in done.stderr.splitlines() if line.strip()]
 
 
-def probe_on_a_terminal(module_folder: Path, env: dict[str, str]) -> str:
+POOL_PROBE = """
+import multiprocessing, sys
+sys.path.insert(0, sys.argv[1])
+import tiny_kernel as t
+from sim.model.compilation import announce_if_uncompiled
+
+def work(x):
+    return t.f0(x) + t.f1(x)  # compiled (or loaded) in the worker
+
+announce_if_uncompiled(t.f0)  # as the runner does before its pool starts
+with multiprocessing.get_context("fork").Pool(2) as pool:
+    print(pool.map(work, [3.0, 3.0]))
+"""
+"""A command whose two worker processes compile the tiny functions, as `compare` does."""
+
+
+def probe_on_a_terminal(module_folder: Path, env: dict[str, str], script: str = PROBE) -> str:
     """Call the tiny functions in a fresh process whose stderr is a (pseudo-)terminal, as a
     user's shell gives it: what it wrote there."""
     controller, terminal = pty.openpty()
     try:
         done = subprocess.run(
-            [sys.executable, "-c", PROBE, str(module_folder), ",".join(FUNCTIONS)],
+            [sys.executable, "-c", script, str(module_folder), ",".join(FUNCTIONS)],
             stdout=subprocess.PIPE, stderr=terminal, env={**env, "PYTHONPATH": str(REPO)},
             cwd=module_folder, timeout=300, check=False,
         )  # fmt: skip
@@ -247,6 +263,16 @@ def test_a_terminal_is_told_once_that_the_model_compiles(tiny: Path, tmp_path: P
     shutil.copytree(tiny, quiet, ignore=shutil.ignore_patterns("__pycache__"))
     assert probe_on_a_terminal(quiet, {**env, "B2BSIM_PROGRESS": "0"}) == ""
     assert list((quiet / "__pycache__").glob("tiny_kernel.f0-*.nbc")), "it did compile"
+
+
+def test_a_command_whose_workers_compile_says_so_once(tiny: Path, tmp_path: Path) -> None:
+    """Workers never announce (two workers would say it twice); the command says it before
+    starting them when the cache holds nothing, and nothing once it does."""
+    env = environment(tmp_path, tmp_path, B2BSIM_PROGRESS="1")
+    cold = probe_on_a_terminal(tiny, env, POOL_PROBE)
+    assert cold.count("compiling the simulation model") == 1, cold
+    assert list((tiny / "__pycache__").glob("tiny_kernel.f1-*.nbc")), "the workers compiled"
+    assert probe_on_a_terminal(tiny, env, POOL_PROBE) == ""
 
 
 def test_files_of_plain_numba_are_replaced_quietly(tiny: Path, tmp_path: Path) -> None:

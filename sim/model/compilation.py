@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import multiprocessing
 import os
 import pickle
 import stat
@@ -54,7 +55,8 @@ def announce_compiling() -> None:
     install or an update otherwise sits silent for a minute and a half (nothing in a log or
     a pipe, whose readers see the run's own output, nor with B2BSIM_PROGRESS=0)."""
     quiet = os.environ.get("B2BSIM_PROGRESS", "").strip() == "0"
-    if "compiling" in _warned or quiet or not sys.stderr.isatty():
+    worker = multiprocessing.parent_process() is not None  # its command says it, once
+    if "compiling" in _warned or quiet or worker or not sys.stderr.isatty():
         return
     _warned.add("compiling")
     sys.stderr.write(
@@ -62,6 +64,21 @@ def announce_compiling() -> None:
         "(up to a minute and a half); later runs load it from the cache\n"
     )
     sys.stderr.flush()
+
+
+def announce_if_uncompiled(entry: Any) -> None:
+    """Before worker processes start: say here, once, that they will compile the model if the
+    cache holds no code for `entry` (the function every deal calls); workers never say it,
+    or a command would say it once per worker."""
+    if not isinstance(entry, Dispatcher):  # NUMBA_DISABLE_JIT=1: nothing is compiled
+        return
+    index = getattr(entry._cache, "_cache_file", None)  # None: no cache, compiled each run
+    try:
+        cached = index is not None and bool(index._load_index())
+    except Exception:  # damaged: the workers discard it and compile
+        cached = False
+    if not cached:
+        announce_compiling()
 
 
 def warn_once(kind: str, message: str) -> None:
